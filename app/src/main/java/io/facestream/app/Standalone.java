@@ -1,0 +1,77 @@
+package io.facestream.app;
+
+import io.facestream.app.config.Config;
+import io.facestream.app.config.ConfigKey;
+import io.facestream.kafka.EmbeddedKafkaBroker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The product in one JVM. Parts start in dependency order (Kafka, registry, topics,
+ * then the roles) and stop in reverse; a part given by configuration (an external
+ * cluster or registry) is used instead of its embedded counterpart.
+ */
+public final class Standalone implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Standalone.class);
+
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private final Map<String, String> endpoints = new LinkedHashMap<>();
+    private String bootstrapServers;
+
+    private Standalone() {
+    }
+
+    public static Standalone start(Config config) {
+        Standalone s = new Standalone();
+        try {
+            s.startKafka(config);
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void startKafka(Config config) {
+        if (config.isSet(ConfigKey.KAFKA_BOOTSTRAP_SERVERS)) {
+            bootstrapServers = config.get(ConfigKey.KAFKA_BOOTSTRAP_SERVERS);
+            endpoints.put("kafka", bootstrapServers + " (external)");
+            return;
+        }
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Settings(
+                config.getPath(ConfigKey.DATA_DIR),
+                config.get(ConfigKey.KAFKA_EMBEDDED_HOST),
+                config.getInt(ConfigKey.KAFKA_EMBEDDED_PORT),
+                config.getInt(ConfigKey.KAFKA_EMBEDDED_CONTROLLER_PORT),
+                Map.of()));
+        running.push(broker);
+        bootstrapServers = broker.bootstrapServers();
+        endpoints.put("kafka", bootstrapServers + " (embedded, data " + broker.logDir() + ")");
+    }
+
+    /** Where each part listens, in start order, for people and for tests. */
+    public Map<String, String> endpoints() {
+        return java.util.Collections.unmodifiableMap(endpoints);
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    @Override
+    public void close() {
+        while (!running.isEmpty()) {
+            AutoCloseable part = running.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                log.warn("stopping {} failed: {}", part.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.facestream.app.config;
+
+/**
+ * Every configuration key of the facestream command, with its default. A key is read
+ * from, in rising precedence: its default, the config file, the environment variable
+ * ({@code FACESTREAM_} + the key upper-cased with dots as underscores), a
+ * {@code --set key=value} on the command line. README.md lists the same table; a test
+ * keeps the two in step.
+ */
+public enum ConfigKey {
+    DATA_DIR("data.dir", "~/.local/share/facestream",
+            "Where the standalone mode keeps Kafka's log, the vector index, models cache and blobs."),
+    KAFKA_BOOTSTRAP_SERVERS("kafka.bootstrap.servers", "",
+            "An existing Kafka cluster. Empty: standalone starts an embedded broker."),
+    KAFKA_EMBEDDED_HOST("kafka.embedded.host", "localhost",
+            "Interface the embedded broker listens on and advertises."),
+    KAFKA_EMBEDDED_PORT("kafka.embedded.port", "9092",
+            "Client port of the embedded broker."),
+    KAFKA_EMBEDDED_CONTROLLER_PORT("kafka.embedded.controller.port", "9093",
+            "KRaft controller port of the embedded broker."),
+    REGISTRY_URL("registry.url", "",
+            "An existing Confluent-compatible schema registry. Empty: standalone starts the embedded one."),
+    REGISTRY_EMBEDDED_PORT("registry.embedded.port", "8081",
+            "Port of the embedded schema registry's REST API."),
+    TOPICS_PARTITIONS("topics.partitions", "6",
+            "Partitions of the per-source topics (frames, crops, embeddings, tracks, sightings); small topics keep 1."),
+    TOPICS_REPLICATION_FACTOR("topics.replication.factor", "1",
+            "Replication factor of every topic; 1 for the embedded broker, 3 on a production cluster.");
+
+    private final String key;
+    private final String defaultValue;
+    private final String description;
+
+    ConfigKey(String key, String defaultValue, String description) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public String envVar() {
+        return "FACESTREAM_" + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, the tools the build and tests call outside the JVM,
+# when they are missing: Maven (the build), Node.js and npm (model packages are fetched
+# with `npm pack`; a Node.js Kafka client decodes our records), ffmpeg (the RTSP server
+# that live-camera tests read from).
+set -euo pipefail
+missing=()
+command -v mvn    >/dev/null || missing+=(maven)
+command -v node   >/dev/null || missing+=(nodejs)
+command -v npm    >/dev/null || missing+=(npm)
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+  echo "facestream: missing ${missing[*]}; install them (apt-get install ${missing[*]}) and run again." >&2
+  exit 1
+fi
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+echo "facestream: installing ${missing[*]} from Debian's packages..." >&2
+as_root apt-get update -qq
+DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
