@@ -1,0 +1,42 @@
+package io.facestream.app;
+
+import io.facestream.app.config.Config;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StandaloneTest {
+
+    private static Config config(Path dataDir, int kafkaPort) {
+        return Config.load(null, Map.of(), Map.of(
+                "data.dir", dataDir.toString(),
+                "kafka.embedded.port", String.valueOf(kafkaPort),
+                "kafka.embedded.controller.port", "0",
+                "registry.embedded.port", "0"));
+    }
+
+    @Test
+    void startsEveryPartAndARestartKeepsTheData(@TempDir Path dataDir) throws Exception {
+        String bootstrap;
+        try (Standalone standalone = Standalone.start(config(dataDir, 0))) {
+            bootstrap = standalone.bootstrapServers();
+            assertThat(standalone.endpoints()).containsKey("kafka");
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                admin.createTopics(List.of(new NewTopic("survives-restart", 1, (short) 1))).all().get();
+            }
+        }
+        int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+        try (Standalone standalone = Standalone.start(config(dataDir, port));
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, standalone.bootstrapServers()))) {
+            assertThat(admin.listTopics().names().get()).contains("survives-restart");
+        }
+    }
+}
