@@ -1,0 +1,17 @@
+package io.facestream.ingest.blob;
+
+import java.util.Locale;
+
+/** What a blob is; each kind has its own retention. */
+public enum BlobKind {
+    FRAME, CROP, THUMBNAIL, CLIP, PROFILE;
+
+    public String dir() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    static BlobKind fromDir(String dir) {
+        for (BlobKind k : values()) if (k.dir().equals(dir)) return k;
+        throw new IllegalArgumentException("unknown blob kind '" + dir + "'");
+    }
+}
