@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the tools the build and tests call outside the JVM,
 # when they are missing: Maven (the build), Node.js and npm (model packages are fetched
-# with `npm pack`; a Node.js Kafka client decodes our records), ffmpeg (the RTSP server
-# that live-camera tests read from).
+# with `npm pack`; a Node.js Kafka client decodes our records), ffmpeg and
+# rtsp-server-perl (a live RTSP camera for the camera-worker tests: ffmpeg publishes a
+# video into the server, the worker reads it back).
 set -euo pipefail
 missing=()
 command -v mvn    >/dev/null || missing+=(maven)
 command -v node   >/dev/null || missing+=(nodejs)
 command -v npm    >/dev/null || missing+=(npm)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+command -v rtsp-server-perl >/dev/null || missing+=(rtsp-server-perl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then

@@ -1,0 +1,112 @@
+package io.facestream.ingest.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A live RTSP camera on loopback, made of real parts: Debian's {@code rtsp-server-perl}
+ * serves the stream that the {@code ffmpeg} command-line tool publishes into it (looping
+ * a video file, at its own pace). ffmpeg's RTSP output only publishes to a server, it
+ * cannot serve players itself. This server relays RTP over UDP only, so a player must use
+ * the udp transport. Both tools are installed by the test command.
+ */
+public final class RtspServer implements AutoCloseable {
+    private final Path video;
+    private final int clientPort;
+    private final int sourcePort;
+    private Process server;
+    private Process publisher;
+
+    public RtspServer(Path video) throws IOException {
+        this.video = video;
+        this.clientPort = freePort();
+        this.sourcePort = freePort();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    /** Where players read the stream (with rtsp transport udp). */
+    public String url() {
+        return "rtsp://127.0.0.1:" + clientPort + "/live";
+    }
+
+    /** Starts the server and the publisher, and returns once a player can DESCRIBE the stream. */
+    public RtspServer start() throws IOException, InterruptedException {
+        server = new ProcessBuilder("rtsp-server-perl", "-c", String.valueOf(clientPort), "-s", String.valueOf(sourcePort),
+                "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "-l", "1")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        await(() -> canConnect(sourcePort), "the RTSP server to listen");
+        publisher = new ProcessBuilder("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", video.toString(),
+                "-c", "copy", "-f", "rtsp", "-rtsp_transport", "udp", "rtsp://127.0.0.1:" + sourcePort + "/live")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        await(this::streamAnnounced, "ffmpeg to publish " + video.getFileName());
+        return this;
+    }
+
+    private interface Check {
+        boolean ok() throws IOException;
+    }
+
+    private void await(Check check, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            if (!server.isAlive()) throw new IOException("rtsp-server-perl exited with " + server.exitValue());
+            if (publisher != null && !publisher.isAlive()) throw new IOException("ffmpeg exited with " + publisher.exitValue());
+            if (check.ok()) return;
+            Thread.sleep(100);
+        }
+        throw new IOException("timed out waiting for " + what);
+    }
+
+    private static boolean canConnect(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A raw RTSP DESCRIBE: 200 once a publisher has announced the stream. */
+    private boolean streamAnnounced() {
+        try (Socket s = new Socket("127.0.0.1", clientPort)) {
+            s.setSoTimeout(2000);
+            OutputStream out = s.getOutputStream();
+            out.write(("DESCRIBE " + url() + " RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            byte[] head = new byte[64];
+            int n = in.read(head);
+            return n > 0 && new String(head, 0, n, StandardCharsets.US_ASCII).startsWith("RTSP/1.0 200");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Takes the camera away: publisher and server both stop. */
+    public void stop() throws InterruptedException {
+        for (Process p : new Process[]{publisher, server}) {
+            if (p == null) continue;
+            p.destroy();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+        }
+        publisher = null;
+        server = null;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
