@@ -61,6 +61,7 @@ public final class VideoSource implements AutoCloseable {
         }
         if (spec.kind() == SourceSpec.Kind.HTTP) grabber.setOption("reconnect", "0");
         grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
+        grabber.setVideoOption("threads", String.valueOf(spec.decodeThreads()));
         try {
             grabber.start();
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
