@@ -1,8 +1,8 @@
 package io.facestream.ingest.source;
 
+import io.facestream.ingest.video.FfmpegLogging;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FFmpegLogCallback;
 import org.bytedeco.javacv.Frame;
 
 import java.nio.ByteBuffer;
@@ -17,9 +17,7 @@ import java.util.Optional;
  */
 public final class VideoSource implements AutoCloseable {
     static {
-        // FFmpeg's own console chatter would bypass our logs (and could print stream URLs).
-        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
-        FFmpegLogCallback.set();
+        FfmpegLogging.init();
     }
 
     private final SourceSpec spec;
