@@ -1,15 +1,11 @@
 package io.facestream.ingest.source;
 
-import io.facestream.ingest.video.SceneVideoWriter;
-import io.facestream.ingest.video.SceneVideoWriter.Sprite;
+import io.facestream.ingest.testing.TestClips;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,21 +20,8 @@ import static org.assertj.core.api.Assertions.within;
 class VideoSourceTest {
     private static final long BASE = 1_700_000_000_000L;
 
-    static BufferedImage square(Color color) {
-        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = img.createGraphics();
-        g.setColor(color);
-        g.fillRect(0, 0, 64, 64);
-        g.dispose();
-        return img;
-    }
-
-    /** A red square fixed at (160,90) for the whole clip. */
     static Path clip(Path dir, String name, int width, int height, int frames) throws Exception {
-        Path file = dir.resolve(name);
-        SceneVideoWriter.write(file, width, height, 30, frames,
-                List.of(new Sprite(square(Color.RED), 0, frames - 1, width / 4.0, height / 4.0, width / 4.0, height / 4.0, 64, 64)));
-        return file;
+        return TestClips.redSquare(dir, name, width, height, frames);
     }
 
     static List<SampledFrame> readAll(SourceSpec spec) throws Exception {

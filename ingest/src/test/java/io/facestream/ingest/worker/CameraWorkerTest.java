@@ -2,8 +2,8 @@ package io.facestream.ingest.worker;
 
 import io.facestream.ingest.source.SampledFrame;
 import io.facestream.ingest.source.SourceSpec;
-import io.facestream.ingest.source.VideoSourceTest;
 import io.facestream.ingest.testing.RtspServer;
+import io.facestream.ingest.testing.TestClips;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +21,7 @@ class CameraWorkerTest {
 
     @Test
     void goesOfflineWhenTheStreamGoesAwayAndComesBackWithoutARestart(@TempDir Path dir) throws Exception {
-        Path clip = VideoSourceTest.clip(dir, "clip.mp4", 320, 240, 50);
+        Path clip = TestClips.redSquare(dir, "clip.mp4", 320, 240, 50);
         List<WorkerStatus> beats = new CopyOnWriteArrayList<>();
         AtomicLong frames = new AtomicLong();
         try (RtspServer camera = new RtspServer(clip).start()) {
@@ -49,7 +49,7 @@ class CameraWorkerTest {
 
     @Test
     void handlerFailuresAreErrorsNotDisconnects(@TempDir Path dir) throws Exception {
-        Path clip = VideoSourceTest.clip(dir, "clip.mp4", 320, 240, 50);
+        Path clip = TestClips.redSquare(dir, "clip.mp4", 320, 240, 50);
         List<WorkerStatus> beats = new CopyOnWriteArrayList<>();
         try (RtspServer camera = new RtspServer(clip).start();
              CameraWorker worker = new CameraWorker("cam-2", SourceSpec.of(camera.url()).withRtspTransport("udp").withReadTimeout(READ_TIMEOUT),
