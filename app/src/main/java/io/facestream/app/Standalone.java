@@ -3,16 +3,22 @@ package io.facestream.app;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.kafka.EmbeddedKafkaBroker;
+import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
+import io.facestream.schemas.topics.TopicProvisioner;
+import io.facestream.schemas.topics.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The product in one JVM. Parts start in dependency order (Kafka, registry, topics,
+ * The product in one JVM. Parts start in dependency order (Kafka, topics, registry,
  * then the roles) and stop in reverse; a part given by configuration (an external
  * cluster or registry) is used instead of its embedded counterpart.
  */
@@ -22,6 +28,7 @@ public final class Standalone implements AutoCloseable {
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Map<String, String> endpoints = new LinkedHashMap<>();
     private String bootstrapServers;
+    private String registryUrl;
 
     private Standalone() {
     }
@@ -30,6 +37,8 @@ public final class Standalone implements AutoCloseable {
         Standalone s = new Standalone();
         try {
             s.startKafka(config);
+            s.provisionTopics(config);
+            s.startRegistry(config);
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -52,6 +61,31 @@ public final class Standalone implements AutoCloseable {
         running.push(broker);
         bootstrapServers = broker.bootstrapServers();
         endpoints.put("kafka", bootstrapServers + " (embedded, data " + broker.logDir() + ")");
+    }
+
+    private void provisionTopics(Config config) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            List<String> created = TopicProvisioner.ensure(admin, Topics.catalog(
+                    config.getInt(ConfigKey.TOPICS_PARTITIONS), (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR)));
+            if (!created.isEmpty()) log.info("created topics {}", created);
+        }
+    }
+
+    private void startRegistry(Config config) {
+        if (config.isSet(ConfigKey.REGISTRY_URL)) {
+            registryUrl = config.get(ConfigKey.REGISTRY_URL);
+            endpoints.put("schema registry", registryUrl + " (external)");
+            return;
+        }
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(bootstrapServers, Topics.SCHEMAS,
+                config.get(ConfigKey.KAFKA_EMBEDDED_HOST), config.getInt(ConfigKey.REGISTRY_EMBEDDED_PORT));
+        running.push(registry);
+        registryUrl = "http://" + config.get(ConfigKey.KAFKA_EMBEDDED_HOST) + ":" + registry.port();
+        endpoints.put("schema registry", registryUrl + " (embedded)");
+    }
+
+    public String registryUrl() {
+        return registryUrl;
     }
 
     /** Where each part listens, in start order, for people and for tests. */

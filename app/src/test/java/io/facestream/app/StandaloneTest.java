@@ -1,6 +1,9 @@
 package io.facestream.app;
 
 import io.facestream.app.config.Config;
+import io.facestream.schemas.avro.Heartbeat;
+import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -26,9 +29,11 @@ class StandaloneTest {
     @Test
     void startsEveryPartAndARestartKeepsTheData(@TempDir Path dataDir) throws Exception {
         String bootstrap;
+        int schemaId;
         try (Standalone standalone = Standalone.start(config(dataDir, 0))) {
             bootstrap = standalone.bootstrapServers();
-            assertThat(standalone.endpoints()).containsKey("kafka");
+            assertThat(standalone.endpoints()).containsKeys("kafka", "schema registry");
+            schemaId = new RestSchemaRegistryClient(standalone.registryUrl()).register("check-value", Heartbeat.getClassSchema());
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 admin.createTopics(List.of(new NewTopic("survives-restart", 1, (short) 1))).all().get();
             }
@@ -36,7 +41,8 @@ class StandaloneTest {
         int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
         try (Standalone standalone = Standalone.start(config(dataDir, port));
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, standalone.bootstrapServers()))) {
-            assertThat(admin.listTopics().names().get()).contains("survives-restart");
+            assertThat(admin.listTopics().names().get()).contains("survives-restart", Topics.FRAMES, Topics.POI_ALERTS, Topics.SCHEMAS);
+            assertThat(new RestSchemaRegistryClient(standalone.registryUrl()).latest("check-value").id()).isEqualTo(schemaId);
         }
     }
 }
