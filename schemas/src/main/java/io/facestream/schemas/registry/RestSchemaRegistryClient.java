@@ -91,7 +91,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
     }
 
+    /** A subject as one URL path segment (URLEncoder is form encoding: its '+' for a space is wrong in a path). */
     private static String encode(String subject) {
-        return URLEncoder.encode(subject, StandardCharsets.UTF_8);
+        return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }
