@@ -1,0 +1,136 @@
+package io.facestream.ingest.replay;
+
+import io.facestream.ingest.publish.FrameProcessor;
+import io.facestream.ingest.publish.IngestPublisher;
+import io.facestream.ingest.source.SampledFrame;
+import io.facestream.ingest.source.SourceSpec;
+import io.facestream.ingest.source.VideoSource;
+import io.facestream.ingest.source.VideoSourceException;
+import io.facestream.ingest.subtitles.Cue;
+import io.facestream.ingest.subtitles.SubtitleReader;
+import io.facestream.schemas.avro.Chunk;
+import io.facestream.schemas.avro.ChunkOrigin;
+import io.facestream.schemas.avro.FileStatus;
+import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.VideoFile;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.BiConsumer;
+
+/**
+ * Replays a recorded file through the topics: a File record, then its frames and face
+ * crops stamped base time + media time, then its subtitle cues as chunks. Everything is
+ * checked before anything is written (the video opens and holds video, the subtitles
+ * parse), so a missing, corrupt or non-video file leaves nothing registered. Record ids
+ * derive from the file id and frame numbers: replaying under the same id repeats the same
+ * ids, which the topologies treat as the same faces (a fresh id is a new file).
+ * Used by {@code facestream replay} and, later, by the API.
+ */
+public final class Replayer {
+    private static final long PROGRESS_INTERVAL_MILLIS = 1000;
+
+    /**
+     * @param fileId    the file's id; null for a fresh UUID
+     * @param cameraId  the camera the file stands for (alerts name it), or null
+     * @param subtitles a sidecar subtitle file; null to look for one beside the video, then inside it
+     * @param baseTime  event time of media time 0
+     */
+    public record Request(Path video, String fileId, String cameraId, ReplaySpeed speed, double sampleFps,
+                          Path subtitles, Instant baseTime) {
+    }
+
+    public record Result(String fileId, long frames, long faces, int chunks) {
+    }
+
+    private final IngestPublisher publisher;
+    private final FrameProcessor processor;
+
+    public Replayer(IngestPublisher publisher, FrameProcessor processor) {
+        this.publisher = publisher;
+        this.processor = processor;
+    }
+
+    /**
+     * @param progress called with (frames done, faces so far) as the replay goes
+     * @throws VideoSourceException when the video cannot be opened or read (nothing registered if it failed to open)
+     * @throws IOException          when the subtitles cannot be read (nothing registered)
+     */
+    public Result replay(Request request, BiConsumer<Long, Long> progress) throws Exception {
+        String fileId = request.fileId() != null ? request.fileId() : UUID.randomUUID().toString();
+        List<Cue> cues = cues(request);
+        ChunkOrigin origin = request.subtitles() != null || SubtitleReader.findSidecar(request.video()).isPresent()
+                ? ChunkOrigin.SIDECAR_SUBTITLE : ChunkOrigin.EMBEDDED_SUBTITLE;
+        SourceSpec spec = SourceSpec.of(request.video().toString()).withSampleFps(request.sampleFps());
+        try (VideoSource source = VideoSource.open(spec, request.baseTime().toEpochMilli())) {
+            VideoFile.Builder file = VideoFile.newBuilder().setFileId(fileId)
+                    .setName(request.video().getFileName().toString()).setPath(request.video().toAbsolutePath().toString())
+                    .setCameraId(request.cameraId()).setFps(source.frameRate()).setDurationMs(source.durationMillis())
+                    .setFrameCount(source.frameCount()).setWidth(0).setHeight(0).setBaseTime(request.baseTime())
+                    .setStatus(FileStatus.PROCESSING).setProgress(0).setFramesProcessed(0).setFacesDetected(0)
+                    .setRegisteredAt(Instant.now()).setUpdatedAt(Instant.now());
+            publisher.file(file.build());
+
+            FrameProcessor.Stream stream = processor.stream(new FrameProcessor.Source(fileId, SourceKind.FILE, request.cameraId(), fileId));
+            ReplaySpeed.Pacer pacer = new ReplaySpeed.Pacer(request.speed());
+            long frames = 0, faces = 0, lastReport = 0;
+            try {
+                for (Optional<SampledFrame> next = source.next(); next.isPresent(); next = source.next()) {
+                    SampledFrame frame = next.get();
+                    pacer.awaitMediaTime(frame.mediaTimeMicros());
+                    if (frames == 0) file.setWidth(frame.width()).setHeight(frame.height());
+                    faces += stream.process(frame);
+                    frames++;
+                    progress.accept(frames, faces);
+                    long now = System.currentTimeMillis();
+                    if (now - lastReport >= PROGRESS_INTERVAL_MILLIS) {
+                        lastReport = now;
+                        publisher.file(progressed(file, source, frame, frames, faces).build());
+                    }
+                }
+                int index = 0;
+                for (Cue cue : cues) publisher.chunk(chunk(fileId, index++, cue, source.frameRate(), origin));
+                publisher.flush();
+            } catch (Exception e) {
+                publisher.file(file.setStatus(FileStatus.FAILED).setError(e.getMessage()).setUpdatedAt(Instant.now()).build());
+                throw e;
+            }
+            publisher.file(file.setStatus(FileStatus.COMPLETED).setProgress(1).setFramesProcessed(frames)
+                    .setFacesDetected(faces).setUpdatedAt(Instant.now()).build());
+            return new Result(fileId, frames, faces, cues.size());
+        }
+    }
+
+    private static VideoFile.Builder progressed(VideoFile.Builder file, VideoSource source, SampledFrame frame, long frames, long faces) {
+        long duration = source.durationMillis();
+        float progress = duration > 0 ? Math.min(1f, frame.mediaTimeMicros() / 1000f / duration) : 0;
+        return file.setProgress(progress).setFramesProcessed(frames).setFacesDetected(faces).setUpdatedAt(Instant.now());
+    }
+
+    private static List<Cue> cues(Request request) throws IOException {
+        if (request.subtitles() != null) {
+            if (!Files.isRegularFile(request.subtitles())) throw new IOException("no such subtitles file: " + request.subtitles());
+            return SubtitleReader.read(request.subtitles());
+        }
+        Optional<Path> sidecar = SubtitleReader.findSidecar(request.video());
+        if (sidecar.isPresent()) return SubtitleReader.read(sidecar.get());
+        if (!Files.isRegularFile(request.video())) return List.of(); // the video's own check names the problem
+        try {
+            return SubtitleReader.read(request.video());
+        } catch (IOException unreadable) {
+            return List.of(); // opening the video reports what is wrong with it
+        }
+    }
+
+    private static Chunk chunk(String fileId, int index, Cue cue, double fps, ChunkOrigin origin) {
+        return Chunk.newBuilder().setChunkId(fileId + ":" + index).setFileId(fileId).setIndex(index)
+                .setStartMs(cue.startMillis()).setEndMs(cue.endMillis())
+                .setStartFrame(Math.round(cue.startMillis() * fps / 1000)).setEndFrame(Math.round(cue.endMillis() * fps / 1000))
+                .setText(cue.text()).setOrigin(origin).build();
+    }
+}
