@@ -1,0 +1,22 @@
+package io.facestream.topologies.tracking;
+
+/**
+ * The tracker's decisions, each configurable.
+ *
+ * @param highScore          detections at or above this start tracks and are matched first
+ * @param lowScore           detections between this and highScore only keep live tracks alive (blur, occlusion)
+ * @param matchIou           least IoU between a track's predicted box and a high-score detection
+ * @param lowMatchIou        least IoU for a low-score detection (stricter: they are less certain)
+ * @param gapMillis          a track unseen this long in event time has ended
+ * @param updateEveryMillis  an UPDATED event at most this often per track
+ * @param minEmbedQuality    a face below this quality is never embedded
+ * @param embedMargin        a later face is embedded only when better than the best embedded by this much
+ * @param maxEmbedsPerSecond faces embedded per track per second, at most
+ */
+public record TrackerSettings(double highScore, double lowScore, double matchIou, double lowMatchIou, long gapMillis,
+                              long updateEveryMillis, double minEmbedQuality, double embedMargin, int maxEmbedsPerSecond) {
+
+    public static TrackerSettings defaults() {
+        return new TrackerSettings(0.75, 0.4, 0.3, 0.5, 2000, 1000, 0.3, 0.05, 2);
+    }
+}

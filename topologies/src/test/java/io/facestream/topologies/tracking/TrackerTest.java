@@ -1,0 +1,106 @@
+package io.facestream.topologies.tracking;
+
+import io.facestream.topologies.tracking.Tracker.Detection;
+import io.facestream.topologies.tracking.Tracker.EventType;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrackerTest {
+    private static final long T0 = 1_000_000;
+
+    private static Detection det(int frame, int face, double x, double y, double size, double score, double quality) {
+        return new Detection("cam:" + frame + ":" + face, frame, T0 + frame * 100L, new Box(x, y, size, size), score, quality, null);
+    }
+
+    /** Feeds frames at 10 fps and collects everything. */
+    private static List<Tracker.Output> feed(Tracker tracker, List<List<Detection>> frames) {
+        List<Tracker.Output> outputs = new ArrayList<>();
+        for (int f = 0; f < frames.size(); f++) outputs.add(tracker.onFrame(T0 + f * 100L, frames.get(f)));
+        return outputs;
+    }
+
+    private static List<Tracker.Event> events(List<Tracker.Output> outputs, EventType type) {
+        return outputs.stream().flatMap(o -> o.events().stream()).filter(e -> e.type() == type).toList();
+    }
+
+    @Test
+    void oneSteadyFaceIsOneTrackWithPacedUpdatesAndAnEnd() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        List<List<Detection>> frames = new ArrayList<>();
+        for (int f = 0; f < 30; f++) frames.add(List.of(det(f, 0, 100 + 5 * f, 100, 80, 0.95, 0.6)));
+        List<Tracker.Output> out = feed(tracker, frames);
+        assertThat(events(out, EventType.STARTED)).hasSize(1);
+        assertThat(events(out, EventType.STARTED).getFirst().track().id()).isEqualTo("cam:t0.0");
+        assertThat(events(out, EventType.UPDATED)).hasSize(2); // at 1.0 s and 2.0 s of a 2.9 s track
+        assertThat(events(out, EventType.ENDED)).isEmpty();
+
+        assertThat(tracker.advanceTo(T0 + 2900 + 2000).events()).isEmpty();
+        Tracker.Output end = tracker.advanceTo(T0 + 2900 + 2001);
+        assertThat(end.events()).singleElement().satisfies(e -> {
+            assertThat(e.type()).isEqualTo(EventType.ENDED);
+            assertThat(e.track().faces()).isEqualTo(30);
+            assertThat(e.track().lastFrame()).isEqualTo(29);
+        });
+        assertThat(tracker.liveTracks()).isEmpty();
+    }
+
+    @Test
+    void lowScoreDetectionsKeepATrackAliveButStartNone() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        List<List<Detection>> frames = new ArrayList<>();
+        for (int f = 0; f < 15; f++) {
+            double score = f >= 5 && f < 10 ? 0.5 : 0.95; // a blurred stretch in the middle
+            frames.add(List.of(det(f, 0, 100 + 2 * f, 100, 80, score, 0.6), det(f, 1, 400, 300, 60, 0.5, 0.2)));
+        }
+        List<Tracker.Output> out = feed(tracker, frames);
+        assertThat(events(out, EventType.STARTED)).as("one track; the lone low-score face starts none").hasSize(1);
+        assertThat(tracker.liveTracks()).singleElement().satisfies(t -> assertThat(t.faces()).isEqualTo(15));
+    }
+
+    @Test
+    void motionPredictionFollowsAFastFace() {
+        // 40 px per frame with an 80 px face: consecutive boxes overlap with IoU 0.33, then the face speeds
+        // up to 60 px per frame (IoU 0.14 frame to frame): only the predicted box still matches.
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        List<List<Detection>> frames = new ArrayList<>();
+        double x = 0;
+        for (int f = 0; f < 20; f++) {
+            frames.add(List.of(det(f, 0, x, 200, 80, 0.95, 0.6)));
+            x += f < 8 ? 40 : 60;
+        }
+        List<Tracker.Output> out = feed(tracker, frames);
+        assertThat(events(out, EventType.STARTED)).hasSize(1);
+        assertThat(new Box(0, 0, 80, 80).iou(new Box(60, 0, 80, 80))).isLessThan(TrackerSettings.defaults().matchIou());
+    }
+
+    @Test
+    void twoFacesAreTwoTracks() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        List<List<Detection>> frames = new ArrayList<>();
+        for (int f = 0; f < 10; f++) frames.add(List.of(det(f, 0, 100 + 3 * f, 100, 80, 0.9, 0.6), det(f, 1, 500 - 3 * f, 120, 70, 0.9, 0.6)));
+        List<Tracker.Output> out = feed(tracker, frames);
+        assertThat(events(out, EventType.STARTED)).extracting(e -> e.track().id()).containsExactly("cam:t0.0", "cam:t0.1");
+        assertThat(tracker.liveTracks()).allSatisfy(t -> assertThat(t.faces()).isEqualTo(10));
+    }
+
+    @Test
+    void embedsTheFirstUsableFaceThenOnlyClearlyBetterOnesAFewPerSecond() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        double[] quality = {0.1, 0.4, 0.42, 0.5, 0.6, 0.7, 0.8, 0.5, 0.9, 0.95};
+        List<List<Detection>> frames = new ArrayList<>();
+        for (int f = 0; f < quality.length; f++) frames.add(List.of(det(f, 0, 100, 100, 80, 0.95, quality[f])));
+        List<String> chosen = feed(tracker, frames).stream().flatMap(o -> o.toEmbed().stream()).map(Tracker.Choice::cropId).toList();
+        // 0.1 is unusable; 0.4 is the first usable one (embedded at once); 0.42 is not better by the
+        // margin; 0.5 is; after that the two embeds of the trailing second cap every later frame.
+        assertThat(chosen).containsExactly("cam:1:0", "cam:3:0");
+        assertThat(tracker.liveTracks().getFirst().bestCropId()).isEqualTo("cam:9:0");
+
+        // Once those two have aged past a second, a clearly better face is embedded again.
+        Tracker.Output later = tracker.onFrame(T0 + 1500, List.of(new Detection("cam:15:0", 15, T0 + 1500, new Box(100, 100, 80, 80), 0.95, 0.99, null)));
+        assertThat(later.toEmbed()).extracting(Tracker.Choice::cropId).containsExactly("cam:15:0");
+    }
+}
