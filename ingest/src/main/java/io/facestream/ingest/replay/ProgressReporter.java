@@ -13,21 +13,18 @@ public final class ProgressReporter {
     private final PrintStream out;
     private final boolean terminal;
     private final String label;
-    private final long total;
     private final long startNanos = System.nanoTime();
     private final long lineIntervalNanos;
     private long lastDrawNanos;
 
     /**
-     * @param total        units of work (frames), or 0 when unknown
      * @param terminal     true to redraw a bar in place; false for periodic lines
      * @param lineInterval how often a plain line is written when not on a terminal
      */
-    public ProgressReporter(PrintStream out, boolean terminal, String label, long total, Duration lineInterval) {
+    public ProgressReporter(PrintStream out, boolean terminal, String label, Duration lineInterval) {
         this.out = out;
         this.terminal = terminal;
         this.label = label;
-        this.total = total;
         this.lineIntervalNanos = lineInterval.toNanos();
     }
 
@@ -46,19 +43,20 @@ public final class ProgressReporter {
         }
     }
 
-    public void update(long done, long faces) {
+    /** @param total units of work (frames), or 0 when unknown */
+    public void update(long done, long total, long faces) {
         long now = System.nanoTime();
         long interval = terminal ? 100_000_000L : lineIntervalNanos;
         if (now - lastDrawNanos < interval) return;
         lastDrawNanos = now;
-        draw(done, faces, false);
+        draw(done, total, faces, false);
     }
 
-    public void finish(long done, long faces) {
-        draw(done, faces, true);
+    public void finish(long done, long total, long faces) {
+        draw(done, Math.max(total, done), faces, true);
     }
 
-    private void draw(long done, long faces, boolean last) {
+    private void draw(long done, long total, long faces, boolean last) {
         double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
         double rate = done / seconds;
         String eta = total > 0 && rate > 0 && !last ? " ETA " + clock((long) ((total - done) / rate)) : "";

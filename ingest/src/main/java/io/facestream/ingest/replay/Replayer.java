@@ -21,7 +21,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.BiConsumer;
 
 /**
  * Replays a recorded file through the topics: a File record, then its frames and face
@@ -48,6 +47,12 @@ public final class Replayer {
     public record Result(String fileId, long frames, long faces, int chunks) {
     }
 
+    /** Told after each frame: frames done, frames expected (0 when the container does not say), faces so far. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long frames, long expectedFrames, long faces);
+    }
+
     private final IngestPublisher publisher;
     private final FrameProcessor processor;
 
@@ -57,11 +62,11 @@ public final class Replayer {
     }
 
     /**
-     * @param progress called with (frames done, faces so far) as the replay goes
+     * @param progress called after each frame
      * @throws VideoSourceException when the video cannot be opened or read (nothing registered if it failed to open)
      * @throws IOException          when the subtitles cannot be read (nothing registered)
      */
-    public Result replay(Request request, BiConsumer<Long, Long> progress) throws Exception {
+    public Result replay(Request request, Progress progress) throws Exception {
         String fileId = request.fileId() != null ? request.fileId() : UUID.randomUUID().toString();
         List<Cue> cues = cues(request);
         ChunkOrigin origin = request.subtitles() != null || SubtitleReader.findSidecar(request.video()).isPresent()
@@ -78,6 +83,7 @@ public final class Replayer {
 
             FrameProcessor.Stream stream = processor.stream(new FrameProcessor.Source(fileId, SourceKind.FILE, request.cameraId(), fileId));
             ReplaySpeed.Pacer pacer = new ReplaySpeed.Pacer(request.speed());
+            long expected = expectedFrames(source, request.sampleFps());
             long frames = 0, faces = 0, lastReport = 0;
             try {
                 for (Optional<SampledFrame> next = source.next(); next.isPresent(); next = source.next()) {
@@ -86,7 +92,7 @@ public final class Replayer {
                     if (frames == 0) file.setWidth(frame.width()).setHeight(frame.height());
                     faces += stream.process(frame);
                     frames++;
-                    progress.accept(frames, faces);
+                    progress.update(frames, expected, faces);
                     long now = System.currentTimeMillis();
                     if (now - lastReport >= PROGRESS_INTERVAL_MILLIS) {
                         lastReport = now;
@@ -104,6 +110,12 @@ public final class Replayer {
                     .setFacesDetected(faces).setUpdatedAt(Instant.now()).build());
             return new Result(fileId, frames, faces, cues.size());
         }
+    }
+
+    /** Sampled frames a file will give: all of them, or duration × sample rate. */
+    private static long expectedFrames(VideoSource source, double sampleFps) {
+        if (sampleFps <= 0 || sampleFps >= source.frameRate()) return source.frameCount();
+        return (long) Math.ceil(source.durationMillis() / 1000.0 * sampleFps);
     }
 
     private static VideoFile.Builder progressed(VideoFile.Builder file, VideoSource source, SampledFrame frame, long frames, long faces) {

@@ -33,9 +33,9 @@ class ReplaySpeedTest {
     @Test
     void plainLinesWhenNotATerminal() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ProgressReporter progress = new ProgressReporter(new PrintStream(bytes, true), false, "clip.mp4", 100, Duration.ZERO);
-        progress.update(50, 3);
-        progress.finish(100, 7);
+        ProgressReporter progress = new ProgressReporter(new PrintStream(bytes, true), false, "clip.mp4", Duration.ZERO);
+        progress.update(50, 100, 3);
+        progress.finish(100, 100, 7);
         String[] lines = bytes.toString().split("\n");
         assertThat(lines).hasSize(2);
         assertThat(lines[0]).startsWith("clip.mp4: 50/100 frames, 3 faces,").contains("ETA");
@@ -45,8 +45,8 @@ class ReplaySpeedTest {
     @Test
     void aBarOnATerminal() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ProgressReporter progress = new ProgressReporter(new PrintStream(bytes, true), true, "clip", 10, Duration.ZERO);
-        progress.finish(5, 1);
+        ProgressReporter progress = new ProgressReporter(new PrintStream(bytes, true), true, "clip", Duration.ZERO);
+        progress.finish(5, 10, 1);
         assertThat(bytes.toString()).startsWith("\rclip [###############...............]  50% 5/10 frames").endsWith("\n");
         assertThat(ProgressReporter.clock(3725)).isEqualTo("1:02:05");
     }
