@@ -34,5 +34,6 @@ fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 # JDK 24+ warns at every start that Kafka's clients use sun.misc.Unsafe; JDK 21 rejects the flag that allows it.
-FACESTREAM_JVM_FLAGS="--enable-native-access=ALL-UNNAMED"
+# jdk.incubator.vector: Lucene (the embedded vector store) scores with SIMD only where it is added.
+FACESTREAM_JVM_FLAGS="--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector"
 [ "$(facestream_java_major "$JAVA_HOME")" -ge 24 ] && FACESTREAM_JVM_FLAGS="$FACESTREAM_JVM_FLAGS --sun-misc-unsafe-memory-access=allow"

@@ -1,0 +1,208 @@
+package io.facestream.vectors;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+  * The default vector store: an Apache Lucene index per collection under {@code
+  * <directory>/<collection>} (HNSW approximate nearest neighbours, payload as stored and indexed
+  * fields).
+  *
+  * <p><b>Exact or approximate.</b> A search over a collection of fewer than {@link
+  * Config#exactSearchBelow()} points (default 10 000) scores every point, so its top-k is exact;
+  * {@link Search#exact()} asks for that at any size. Larger collections walk the HNSW graph (Lucene's
+  * defaults: 16 connections, beam 100) with {@link Config#annCandidates()} candidates (default 200,
+  * at least the limit): recall@10 against exact is about 0.98 on face-like 512-d data, but uniform
+  * random vectors, which have no neighbourhood structure, get far less (BENCHMARKS-vectors.md). With
+  * a filter, Lucene scores exactly by itself inside any segment where the filter leaves few
+  * documents.
+  *
+  * <p><b>Durability.</b> With {@link Config#commitInterval()} zero (the default) every write is
+  * committed (fsync) before it returns; a positive interval commits in the background at that
+  * period, trading the last interval's writes on a crash for write throughput. Either way a write is
+  * visible to the next read (near-real-time reader refreshed after each write), and closing commits.
+  * A collection's directory can be open in one store (one process) at a time: Lucene's write lock.
+  *
+  * <p>Thread-safe; concurrent writers share each collection's {@code IndexWriter}.
+  */
+public final class EmbeddedVectorStore implements VectorStore {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedVectorStore.class);
+
+    /**
+      * @param directory where collections live, one sub-directory each ({@code <data.dir>/vectors})
+      * @param commitInterval zero: commit on every write; positive: commit changes at this period
+      * @param exactSearchBelow collections smaller than this are searched exactly
+      * @param annCandidates HNSW candidates per search (Lucene's k; the best {@code limit} are kept)
+      * @param ramBufferMb Lucene's in-memory buffer before it flushes a segment
+      */
+    public record Config(Path directory, Duration commitInterval, int exactSearchBelow, int annCandidates, double ramBufferMb) {
+        public Config {
+            Objects.requireNonNull(directory, "directory");
+            if (commitInterval.isNegative()) throw new IllegalArgumentException("commitInterval must not be negative");
+            if (exactSearchBelow < 0 || annCandidates < 1 || ramBufferMb <= 0) {
+                throw new IllegalArgumentException("exactSearchBelow >= 0, annCandidates >= 1 and ramBufferMb > 0 are required");
+            }
+        }
+
+        public static Config defaults(Path directory) {
+            return new Config(directory, Duration.ZERO, 10_000, 200, 64);
+        }
+
+        public Config withDirectory(Path dir) {
+            return new Config(dir, commitInterval, exactSearchBelow, annCandidates, ramBufferMb);
+        }
+
+        public Config withCommitInterval(Duration interval) {
+            return new Config(directory, interval, exactSearchBelow, annCandidates, ramBufferMb);
+        }
+
+        public Config withExactSearchBelow(int size) {
+            return new Config(directory, commitInterval, size, annCandidates, ramBufferMb);
+        }
+
+        public Config withAnnCandidates(int candidates) {
+            return new Config(directory, commitInterval, exactSearchBelow, candidates, ramBufferMb);
+        }
+
+        public Config withRamBufferMb(double mb) {
+            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, mb);
+        }
+    }
+
+    private final Config config;
+    private final Map<String, LuceneCollection> collections = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService committer;
+    private volatile boolean closed;
+
+    public EmbeddedVectorStore(Path directory) {
+        this(Config.defaults(directory));
+    }
+
+    public EmbeddedVectorStore(Config config) {
+        this.config = config;
+        if (config.commitInterval().isZero()) {
+            committer = null;
+        } else {
+            committer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("vector-store-commit").daemon().factory());
+            long millis = config.commitInterval().toMillis();
+            committer.scheduleWithFixedDelay(this::commitAll, millis, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public synchronized void ensureCollection(String collection, int dimension) {
+        checkOpen();
+        Vectors.checkCollectionName(collection);
+        if (dimension < 1) throw new IllegalArgumentException("dimension must be positive, got " + dimension);
+        LuceneCollection c = collections.get(collection);
+        if (c == null) {
+            c = LuceneCollection.open(collection, config.directory().resolve(collection), dimension, config);
+            collections.put(collection, c);
+        }
+        if (c.dimension != dimension) {
+            throw new IllegalArgumentException("collection '" + collection + "' exists with dimension " + c.dimension
+                    + ", not " + dimension);
+        }
+    }
+
+    @Override
+    public void upsert(String collection, Collection<VectorPoint> points) {
+        collection(collection).upsert(points);
+    }
+
+    @Override
+    public Optional<VectorPoint> get(String collection, String id) {
+        return collection(collection).get(id);
+    }
+
+    @Override
+    public void delete(String collection, Collection<String> ids) {
+        collection(collection).delete(ids);
+    }
+
+    @Override
+    public void deleteWhere(String collection, VectorFilter filter) {
+        collection(collection).deleteWhere(filter);
+    }
+
+    @Override
+    public List<ScoredPoint> search(String collection, Search search) {
+        return collection(collection).search(search, config.exactSearchBelow(), config.annCandidates());
+    }
+
+    @Override
+    public long count(String collection, VectorFilter filter) {
+        return collection(collection).count(filter);
+    }
+
+    @Override
+    public List<VectorPoint> scroll(String collection, VectorFilter filter, int limit, boolean withVectors) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        return collection(collection).scroll(filter, limit, withVectors);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        if (committer != null) {
+            // Not shutdownNow: interrupting Lucene in the middle of file I/O closes its channels.
+            committer.shutdown();
+            try {
+                committer.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        collections.values().forEach(LuceneCollection::close);
+        collections.clear();
+    }
+
+    /** The open collection, opening it from disk on first use after a restart. */
+    private LuceneCollection collection(String collection) {
+        checkOpen();
+        LuceneCollection c = collections.get(collection);
+        if (c != null) return c;
+        synchronized (this) {
+            checkOpen();
+            c = collections.get(Vectors.checkCollectionName(collection));
+            if (c != null) return c;
+            Path path = config.directory().resolve(collection);
+            if (!LuceneCollection.existsAt(path)) throw new UnknownCollectionException(collection);
+            c = LuceneCollection.open(collection, path, null, config);
+            collections.put(collection, c);
+            return c;
+        }
+    }
+
+    private void commitAll() {
+        for (LuceneCollection c : collections.values()) {
+            try {
+                c.commitIfChanged();
+            } catch (RuntimeException e) {
+                // Keep the schedule alive: the next period (or close) retries the commit.
+                log.warn("periodic commit of vector collection '{}' failed", c.name, e);
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) throw new IllegalStateException("the vector store is closed");
+    }
+}

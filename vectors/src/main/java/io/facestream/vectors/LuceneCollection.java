@@ -1,0 +1,330 @@
+package io.facestream.vectors;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field.Store;
+import org.apache.lucene.document.KeywordField;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.LongField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.StoredFieldVisitor;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.AcceptDocs;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortedSetSelector;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.knn.KnnCollectorManager;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.IOConsumer;
+import org.apache.lucene.util.IOFunction;
+import org.apache.lucene.util.IOSupplier;
+import org.apache.lucene.util.IOUtils;
+
+/**
+  * One collection of the embedded store: a Lucene index in its own directory. Each point is one
+  * document: {@code _id} (keyword, the update term), {@code _vector} (HNSW, dot product on
+  * normalised vectors, which is cosine), and one field per payload entry: strings as {@link
+  * KeywordField} (stored, filterable), longs as {@link LongField} (stored, range-filterable), doubles
+  * as stored doubles and booleans as stored ints (0/1, the only ints we write).
+  */
+final class LuceneCollection implements AutoCloseable {
+
+    static final String ID = "_id";
+    static final String VECTOR = "_vector";
+    private static final String DIMENSION_KEY = "facestream.dimension";
+
+    final String name;
+    final int dimension;
+    private final Directory directory;
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+    private final boolean commitEveryWrite;
+
+    private LuceneCollection(String name, Directory directory, IndexWriter writer, int dimension, boolean commitEveryWrite)
+            throws IOException {
+        this.name = name;
+        this.directory = directory;
+        this.writer = writer;
+        this.dimension = dimension;
+        this.commitEveryWrite = commitEveryWrite;
+        this.searchers = new SearcherManager(writer, null);
+    }
+
+    static boolean existsAt(Path path) {
+        if (!Files.isDirectory(path)) return false; // FSDirectory.open would create it
+        try (Directory dir = FSDirectory.open(path)) {
+            return DirectoryReader.indexExists(dir);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Opens the index at {@code path}, creating it with {@code dimension} where none exists (null: must exist). */
+    static LuceneCollection open(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config) {
+        try {
+            return openOrCreate(name, path, dimension, config);
+        } catch (IOException e) {
+            throw new VectorStoreException("vector collection '" + name + "' at " + path + ": " + e, e);
+        }
+    }
+
+    private static LuceneCollection openOrCreate(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config)
+            throws IOException {
+        Directory dir = FSDirectory.open(path);
+        try {
+            boolean exists = DirectoryReader.indexExists(dir);
+            var writerConfig = new IndexWriterConfig()
+                    .setOpenMode(exists ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE)
+                    .setRAMBufferSizeMB(config.ramBufferMb());
+            IndexWriter writer = new IndexWriter(dir, writerConfig);
+            try {
+                int dim;
+                if (exists) {
+                    String stored = null;
+                    for (var entry : writer.getLiveCommitData()) if (entry.getKey().equals(DIMENSION_KEY)) stored = entry.getValue();
+                    if (stored == null) throw new IOException("index at " + path + " is not a facestream vector collection (no dimension recorded)");
+                    dim = Integer.parseInt(stored);
+                } else {
+                    // An empty collection has no vector field yet, so the dimension lives in the commit's user data.
+                    dim = dimension;
+                    writer.setLiveCommitData(Map.of(DIMENSION_KEY, Integer.toString(dim)).entrySet());
+                    writer.commit();
+                }
+                return new LuceneCollection(name, dir, writer, dim, config.commitInterval().isZero());
+            } catch (IOException | RuntimeException e) {
+                writer.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            dir.close();
+            throw e;
+        }
+    }
+
+    /** One atomic block: every old version deleted and every new one added, or nothing (last of an id wins). */
+    void upsert(Collection<VectorPoint> points) {
+        var byId = new LinkedHashMap<String, Document>();
+        for (VectorPoint p : points) byId.put(p.id(), document(p));
+        if (byId.isEmpty()) return;
+        Query previous = KeywordField.newSetQuery(ID, byId.keySet().stream().map(BytesRef::new).toList());
+        write(w -> w.updateDocuments(previous, byId.values()));
+    }
+
+    void delete(Collection<String> ids) {
+        Term[] terms = ids.stream().map(id -> new Term(ID, id)).toArray(Term[]::new);
+        write(w -> w.deleteDocuments(terms));
+    }
+
+    void deleteWhere(VectorFilter filter) {
+        write(w -> w.deleteDocuments(query(filter)));
+    }
+
+    Optional<VectorPoint> get(String id) {
+        return read(s -> {
+            TopDocs top = s.search(new TermQuery(new Term(ID, id)), 1);
+            return top.scoreDocs.length == 0 ? Optional.empty() : Optional.of(point(s, top.scoreDocs[0].doc, true));
+        });
+    }
+
+    long count(VectorFilter filter) {
+        return read(s -> (long) s.count(query(filter)));
+    }
+
+    List<VectorPoint> scroll(VectorFilter filter, int limit, boolean withVectors) {
+        return read(s -> {
+            var byId = new Sort(KeywordField.newSortField(ID, false, SortedSetSelector.Type.MIN));
+            var points = new ArrayList<VectorPoint>();
+            for (ScoreDoc hit : s.search(query(filter), limit, byId).scoreDocs) points.add(point(s, hit.doc, withVectors));
+            return points;
+        });
+    }
+
+    /**
+      * Exact where the whole collection has fewer than {@code exactBelow} points or the caller asks;
+      * otherwise HNSW over {@code max(limit, candidates)} candidates (a wider beam for recall), from
+      * which the best {@code limit} are kept. Lucene itself also falls back to exact scoring inside
+      * a segment when a filter leaves few documents there.
+      */
+    List<ScoredPoint> search(Search search, int exactBelow, int candidates) {
+        float[] unit = Vectors.normalised(name, dimension, search.vector());
+        Query filter = search.filter().matchesAll() ? null : query(search.filter());
+        return read(s -> {
+            boolean exact = search.forceExact() || s.getIndexReader().numDocs() < exactBelow;
+            Query knn = exact
+                    ? new ExactKnnFloatVectorQuery(VECTOR, unit, search.limit(), filter)
+                    : new KnnFloatVectorQuery(VECTOR, unit, Math.max(search.limit(), candidates), filter);
+            var hits = new ArrayList<ScoredPoint>();
+            for (ScoreDoc hit : s.search(knn, search.limit()).scoreDocs) {
+                // Lucene scores DOT_PRODUCT as (1 + dot) / 2; on unit vectors dot is the cosine.
+                double cosine = 2.0 * hit.score - 1.0;
+                if (cosine < search.minScore()) break;
+                VectorPoint p = point(s, hit.doc, search.includeVectors());
+                hits.add(new ScoredPoint(p.id(), cosine, p.vector(), p.payload()));
+            }
+            return hits;
+        });
+    }
+
+    void commitIfChanged() {
+        unchecked(() -> {
+            if (writer.hasUncommittedChanges()) writer.commit();
+            return null;
+        });
+    }
+
+    /** Closing the writer commits what is pending (IndexWriterConfig's commitOnClose). */
+    @Override
+    public void close() {
+        unchecked(() -> {
+            IOUtils.close(searchers, writer, directory);
+            return null;
+        });
+    }
+
+    private Document document(VectorPoint p) {
+        var doc = new Document();
+        doc.add(new KeywordField(ID, p.id(), Store.YES));
+        doc.add(new KnnFloatVectorField(VECTOR, Vectors.normalised(name, dimension, p.vector()), VectorSimilarityFunction.DOT_PRODUCT));
+        p.payload().forEach((key, value) -> doc.add(switch (value) {
+            case String s -> new KeywordField(key, s, Store.YES);
+            case Long l -> new LongField(key, l, Store.YES);
+            case Double d -> new StoredField(key, d);
+            case Boolean b -> new StoredField(key, b ? 1 : 0);
+            default -> throw new IllegalStateException("VectorPoint admitted payload type " + value.getClass());
+        }));
+        return doc;
+    }
+
+    private static Query query(VectorFilter filter) {
+        if (filter.matchesAll()) return MatchAllDocsQuery.INSTANCE;
+        var all = new BooleanQuery.Builder();
+        if (filter.hasTimeRange()) {
+            long from = filter.fromMillis() == null ? Long.MIN_VALUE : filter.fromMillis();
+            long to = filter.toMillis() == null ? Long.MAX_VALUE : filter.toMillis();
+            all.add(LongField.newRangeQuery(VectorFilter.TIMESTAMP, from, to), Occur.FILTER);
+        }
+        filter.keywords().forEach((field, values) ->
+                all.add(KeywordField.newSetQuery(field, values.stream().map(BytesRef::new).toList()), Occur.FILTER));
+        return all.build();
+    }
+
+    private void write(IOConsumer<IndexWriter> change) {
+        unchecked(() -> {
+            change.accept(writer);
+            if (commitEveryWrite) writer.commit();
+            // Blocking, so the writer's own next read sees the change (read-your-writes).
+            searchers.maybeRefreshBlocking();
+            return null;
+        });
+    }
+
+    private <T> T read(IOFunction<IndexSearcher, T> query) {
+        return unchecked(() -> {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                return query.apply(searcher);
+            } finally {
+                searchers.release(searcher);
+            }
+        });
+    }
+
+    private <T> T unchecked(IOSupplier<T> operation) {
+        try {
+            return operation.get();
+        } catch (IOException e) {
+            throw new VectorStoreException("vector collection '" + name + "': " + e, e);
+        }
+    }
+
+    private static VectorPoint point(IndexSearcher searcher, int doc, boolean withVector) throws IOException {
+        var fields = new PointFields();
+        searcher.storedFields().document(doc, fields);
+        return new VectorPoint(fields.id, withVector ? vector(searcher, doc) : null, fields.payload);
+    }
+
+    private static float[] vector(IndexSearcher searcher, int doc) throws IOException {
+        List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+        LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+        FloatVectorValues values = leaf.reader().getFloatVectorValues(VECTOR);
+        KnnVectorValues.DocIndexIterator it = values.iterator();
+        if (it.advance(doc - leaf.docBase) != doc - leaf.docBase) throw new IllegalStateException("point without a vector: doc " + doc);
+        return values.vectorValue(it.index()).clone();
+    }
+
+    /** Reads a point's stored fields back into their payload types (see the class comment). */
+    private static final class PointFields extends StoredFieldVisitor {
+        String id;
+        final Map<String, Object> payload = new LinkedHashMap<>();
+
+        @Override
+        public Status needsField(FieldInfo field) {
+            return Status.YES;
+        }
+
+        @Override
+        public void stringField(FieldInfo field, String value) {
+            if (field.name.equals(ID)) id = value;
+            else payload.put(field.name, value);
+        }
+
+        @Override
+        public void longField(FieldInfo field, long value) {
+            payload.put(field.name, value);
+        }
+
+        @Override
+        public void doubleField(FieldInfo field, double value) {
+            payload.put(field.name, value);
+        }
+
+        @Override
+        public void intField(FieldInfo field, int value) {
+            payload.put(field.name, value != 0);
+        }
+    }
+
+    /**
+      * Brute-force top-k over every (filtered, live) document, through Lucene's own exact scorer:
+      * where {@link KnnFloatVectorQuery} would walk the HNSW graph, this scores every candidate.
+      */
+    private static final class ExactKnnFloatVectorQuery extends KnnFloatVectorQuery {
+        ExactKnnFloatVectorQuery(String field, float[] target, int k, Query filter) {
+            super(field, target, k, filter);
+        }
+
+        @Override
+        protected TopDocs approximateSearch(LeafReaderContext context, AcceptDocs acceptDocs, int visitedLimit,
+                KnnCollectorManager collectorManager) throws IOException {
+            return exactSearch(context, acceptDocs.iterator(), null);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.facestream.vectors.bench;
+
+import io.facestream.vectors.EmbeddedVectorStore;
+import io.facestream.vectors.ScoredPoint;
+import io.facestream.vectors.Search;
+import io.facestream.vectors.VectorFilter;
+import io.facestream.vectors.VectorPoint;
+import io.facestream.vectors.VectorStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+  * Upsert rate and search latency of the embedded store on face-like 512-d vectors ({@link
+  * SyntheticFaces}) at each size given (default 10 000 and 100 000): exact against HNSW, with and
+  * without a one-hour time-range filter (about 4% of a day of faces from 8 cameras), and ANN
+  * recall@10 against exact for face queries and for uniform random queries (the worst case).
+  *
+  * <p>Run with {@code --add-modules jdk.incubator.vector} so Lucene scores with SIMD.
+  */
+public final class VectorBenchmark {
+
+    private static final int DIM = VectorStore.DEFAULT_DIMENSION;
+    private static final String FACES = VectorStore.FACES;
+    private static final long DAY_START = 1_700_000_000_000L;
+    private static final long DAY_MILLIS = Duration.ofDays(1).toMillis();
+    private static final int QUERIES = 200;
+    private static final int WARMUP = 20;
+    private static final int BATCH = 1_000;
+
+    private final int[] sizes;
+
+    public VectorBenchmark(int... sizes) {
+        this.sizes = sizes;
+    }
+
+    public static void main(String[] args) {
+        int[] sizes = args.length == 0 ? new int[] {10_000, 100_000} : Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        new VectorBenchmark(sizes).run(System.out);
+    }
+
+    public void run(PrintStream out) {
+        out.printf("## Embedded vector store (Lucene HNSW), %d-d face-like vectors, %s, %d cores, %s%n%n",
+                DIM, "Java " + Runtime.version(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"));
+        out.println("Search: top-10 by a fresh face of a stored identity; latency p50 / p99 in ms; time filter = 1 h of the 24 h of faces.");
+        out.println("Recall: ANN top-10 against exact top-10, for face queries and for uniform random queries (no neighbourhood structure: the worst case).");
+        out.println();
+        out.println("| points | upsert, batches of 1000 | exact | ANN | exact/ANN | exact + time | ANN + time | exact/ANN | recall, faces | recall, random |");
+        out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int size : sizes) {
+            Path dir = tempDir();
+            try (var store = new EmbeddedVectorStore(dir)) {
+                store.ensureCollection(FACES, DIM);
+                var faces = new SyntheticFaces(size, DIM);
+                long start = System.nanoTime();
+                load(store, faces, size);
+                var row = new StringBuilder(String.format("| %,d | %,.0f points/s |", size, size / seconds(System.nanoTime() - start)));
+                var hour = VectorFilter.all().timeRange(DAY_START + 12 * 3_600_000L, DAY_START + 13 * 3_600_000L);
+                for (VectorFilter filter : List.of(VectorFilter.all(), hour)) {
+                    double[] exact = latencies(store, faces, filter, true);
+                    double[] ann = latencies(store, faces, filter, false);
+                    row.append(String.format(" %.2f / %.2f | %.2f / %.2f | %.1fx |", exact[0], exact[1], ann[0], ann[1], exact[0] / ann[0]));
+                }
+                row.append(String.format(" %.3f | %.3f |", recall(store, faces::query), recall(store, r -> SyntheticFaces.randomUnit(r, DIM))));
+                out.println(row);
+            } finally {
+                delete(dir);
+            }
+        }
+        out.println();
+        out.println(singlePointUpserts(Duration.ZERO) + "; " + singlePointUpserts(Duration.ofSeconds(1)) + ".");
+    }
+
+    /** Faces with a time of day and a camera, in batches, the store's default commit-per-write. */
+    private static void load(EmbeddedVectorStore store, SyntheticFaces faces, int size) {
+        var random = new Random(size);
+        var batch = new ArrayList<VectorPoint>(BATCH);
+        for (int i = 0; i < size; i++) {
+            SyntheticFaces.Face face = faces.next();
+            batch.add(new VectorPoint("cam" + (i % 8) + ":" + i, face.vector(), Map.of(
+                    "source_id", "cam" + (i % 8),
+                    "identity_id", "id" + face.identity(),
+                    "timestamp", DAY_START + (long) (random.nextDouble() * DAY_MILLIS))));
+            if (batch.size() == BATCH || i == size - 1) {
+                store.upsert(FACES, batch);
+                batch.clear();
+            }
+        }
+    }
+
+    /** p50 and p99 in milliseconds of top-10 searches by a fresh face. */
+    private static double[] latencies(EmbeddedVectorStore store, SyntheticFaces faces, VectorFilter filter, boolean exact) {
+        var random = new Random(1);
+        double[] millis = new double[QUERIES];
+        for (int q = -WARMUP; q < QUERIES; q++) {
+            var search = new Search(faces.query(random), 10).filter(filter);
+            long start = System.nanoTime();
+            store.search(FACES, exact ? search.exact() : search);
+            if (q >= 0) millis[q] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(millis);
+        return new double[] {millis[QUERIES / 2], millis[(int) Math.ceil(QUERIES * 0.99) - 1]};
+    }
+
+    private static double recall(EmbeddedVectorStore store, Function<Random, float[]> queries) {
+        var random = new Random(2);
+        double found = 0;
+        int n = 50;
+        for (int q = 0; q < n; q++) {
+            float[] query = queries.apply(random);
+            List<String> exact = store.search(FACES, new Search(query, 10).exact()).stream().map(ScoredPoint::id).toList();
+            found += store.search(FACES, new Search(query, 10)).stream().filter(hit -> exact.contains(hit.id())).count() / 10.0;
+        }
+        return found / n;
+    }
+
+    /** The stream's write pattern: one face per upsert. */
+    private static String singlePointUpserts(Duration commitInterval) {
+        Path dir = tempDir();
+        int n = 300;
+        try (var store = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir).withCommitInterval(commitInterval))) {
+            store.ensureCollection(FACES, DIM);
+            var faces = new SyntheticFaces(3, DIM);
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) store.upsert(FACES, new VectorPoint("f" + i, faces.next().vector()));
+            return String.format("single-point upserts, %s: %,.0f points/s",
+                    commitInterval.isZero() ? "commit on every write" : "commit every " + commitInterval.toSeconds() + " s",
+                    n / seconds(System.nanoTime() - start));
+        } finally {
+            delete(dir);
+        }
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("facestream-vector-bench");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

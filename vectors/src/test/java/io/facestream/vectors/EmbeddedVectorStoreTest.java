@@ -1,0 +1,108 @@
+package io.facestream.vectors;
+
+import static io.facestream.vectors.TestVectors.exactTopK;
+import static io.facestream.vectors.bench.SyntheticFaces.randomUnit;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedVectorStoreTest extends VectorStoreContract {
+
+    @TempDir Path dir;
+
+    @Override
+    protected VectorStore open() {
+        return new EmbeddedVectorStore(dir);
+    }
+
+    @Test
+    void everyWriteIsCommittedToDiskBeforeUpsertReturns() throws Exception {
+        store.upsert(faces, new VectorPoint("f1", randomUnit(new Random(1), DIM)));
+        assertThat(committedDocs(faces)).isEqualTo(1);
+    }
+
+    @Test
+    void periodicCommitShowsWritesAtOnceAndMakesThemDurableWithinTheInterval() throws Exception {
+        store.close();
+        store = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir).withCommitInterval(Duration.ofMillis(200)));
+        store.upsert(faces, new VectorPoint("f1", randomUnit(new Random(1), DIM)));
+
+        assertThat(store.get(faces, "f1")).as("visible before any commit").isPresent();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (committedDocs(faces) == 0 && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(committedDocs(faces)).isEqualTo(1);
+    }
+
+    @Test
+    void aSecondStoreOnTheSameDirectoryIsRefused() {
+        try (var second = new EmbeddedVectorStore(dir)) {
+            assertThatThrownBy(() -> second.count(faces)).isInstanceOf(VectorStoreException.class).hasMessageContaining(faces);
+        }
+    }
+
+    /**
+      * With only 10 HNSW candidates the graph misses neighbours; below exactSearchBelow the store
+      * scores every point instead, so the same searches come back exact.
+      */
+    @Test
+    void collectionsBelowTheExactThresholdAreSearchedExactly() {
+        var random = new Random(7);
+        var narrow = EmbeddedVectorStore.Config.defaults(dir.resolve("narrow")).withAnnCandidates(10);
+        try (var exactBelow = new EmbeddedVectorStore(narrow.withExactSearchBelow(10_000));
+                  var alwaysAnn = new EmbeddedVectorStore(narrow.withDirectory(dir.resolve("ann")).withExactSearchBelow(0))) {
+            exactBelow.ensureCollection(faces, DIM);
+            alwaysAnn.ensureCollection(faces, DIM);
+            var stored = new LinkedHashMap<String, float[]>();
+            var batch = new ArrayList<VectorPoint>();
+            for (int i = 0; i < 5_000; i++) {
+                stored.put("p" + i, randomUnit(random, DIM));
+                batch.add(new VectorPoint("p" + i, stored.get("p" + i)));
+            }
+            exactBelow.upsert(faces, batch);
+            alwaysAnn.upsert(faces, batch);
+
+            double annRecall = 0;
+            for (int q = 0; q < 20; q++) {
+                float[] query = randomUnit(random, DIM);
+                List<String> expected = exactTopK(stored, query, 10);
+                assertThat(ids(exactBelow.search(faces, new Search(query, 10)))).isEqualTo(expected);
+                annRecall += TestVectors.recall(expected, ids(alwaysAnn.search(faces, new Search(query, 10))));
+            }
+            assertThat(annRecall / 20).as("a 10-candidate graph search is not exact, so the comparison means something").isLessThan(1.0);
+        }
+    }
+
+    @Test
+    void aBatchIsWrittenWholeOrNotAtAllAndPayloadKeysKeepOneType() {
+        var random = new Random(1);
+        store.upsert(faces, new VectorPoint("f1", randomUnit(random, DIM), Map.of("track_id", "t1")));
+        var batch = List.of(new VectorPoint("f1", randomUnit(random, DIM), Map.of("track_id", "t9")),
+                new VectorPoint("f2", randomUnit(random, DIM), Map.of("track_id", "t2")),
+                new VectorPoint("f3", randomUnit(random, DIM), Map.of("track_id", 7L)));
+
+        assertThatThrownBy(() -> store.upsert(faces, batch)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.count(faces)).isEqualTo(1);
+        assertThat(store.get(faces, "f1").orElseThrow().payload()).containsEntry("track_id", "t1");
+    }
+
+    private long committedDocs(String collection) throws Exception {
+        try (var directory = FSDirectory.open(dir.resolve(collection)); var reader = DirectoryReader.open(directory)) {
+            return reader.numDocs();
+        }
+    }
+
+    private static List<String> ids(List<ScoredPoint> hits) {
+        return hits.stream().map(ScoredPoint::id).toList();
+    }
+}
