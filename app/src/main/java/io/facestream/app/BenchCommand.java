@@ -1,6 +1,7 @@
 package io.facestream.app;
 
 import io.facestream.ingest.bench.IngestBenchmark;
+import io.facestream.models.bench.ModelsBenchmark;
 import io.facestream.vectors.bench.VectorBenchmark;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Command;
@@ -11,8 +12,20 @@ import java.util.List;
 /** {@code facestream bench ...}: benchmarks that print figures (never pass/fail). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
-        subcommands = {BenchCommand.Ingest.class, BenchCommand.Vectors.class})
+        subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class})
 final class BenchCommand {
+
+    @Command(name = "models", mixinStandardHelpOptions = true,
+            description = "ms per detection (plain and tiled), landmark call and embedding, with 1 and 2 threads; faces/s per core.")
+    static final class Models implements Runnable {
+        @Option(names = "--iterations", defaultValue = "50", description = "Timed calls per row (default: ${DEFAULT-VALUE}).")
+        int iterations;
+
+        @Override
+        public void run() {
+            ModelsBenchmark.run(System.out, iterations);
+        }
+    }
 
     @Command(name = "ingest", mixinStandardHelpOptions = true,
             description = "Frames/s for decode on generated 640x360 and 1280x720 videos, one and two workers.")
