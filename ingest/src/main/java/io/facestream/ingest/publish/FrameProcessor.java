@@ -2,9 +2,13 @@ package io.facestream.ingest.publish;
 
 import io.facestream.ingest.blob.BlobKind;
 import io.facestream.ingest.blob.BlobStore;
-import io.facestream.ingest.faces.FaceDetector;
 import io.facestream.ingest.source.FrameSampler;
 import io.facestream.ingest.source.SampledFrame;
+import io.facestream.models.DetectedFace;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.models.FaceQuality;
+import io.facestream.models.image.ImageCodec;
+import io.facestream.models.image.RgbImage;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.Frame;
@@ -12,11 +16,17 @@ import io.facestream.schemas.avro.Point;
 import io.facestream.schemas.avro.QualityParts;
 import io.facestream.schemas.avro.SourceKind;
 
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * What every sampled frame goes through, from a camera or a replay: detection (at most
@@ -26,7 +36,9 @@ import java.util.concurrent.Semaphore;
  * frame on the frames topic at the live-view rate.
  */
 public final class FrameProcessor {
-    private static final float FRAME_JPEG_QUALITY = 0.8f;
+    private static final int FRAME_JPEG_QUALITY = 80;
+    /** Crops are small and the embedder reads them again: keep them close to lossless. */
+    private static final int CROP_JPEG_QUALITY = 95;
 
     /** Where a frame comes from. Crop ids are {@code sourceId:frameNumber:faceIndex}, so replays under one id repeat them. */
     public record Source(String sourceId, SourceKind kind, String cameraId, String fileId) {
@@ -48,16 +60,16 @@ public final class FrameProcessor {
         }
     }
 
-    private final FaceDetector detector;
+    private final FaceAnalyzer analyzer;
     private final Semaphore detectorSlots;
     private final IngestPublisher publisher;
     private final BlobStore blobs;
     private final double liveViewFps;
     private final int liveViewMaxWidth;
 
-    public FrameProcessor(FaceDetector detector, Semaphore detectorSlots, IngestPublisher publisher, BlobStore blobs,
+    public FrameProcessor(FaceAnalyzer analyzer, Semaphore detectorSlots, IngestPublisher publisher, BlobStore blobs,
                           double liveViewFps, int liveViewMaxWidth) {
-        this.detector = detector;
+        this.analyzer = analyzer;
         this.detectorSlots = detectorSlots;
         this.publisher = publisher;
         this.blobs = blobs;
@@ -71,46 +83,58 @@ public final class FrameProcessor {
 
     private int process(Stream stream, SampledFrame frame) throws Exception {
         Source source = stream.source;
-        List<FaceDetector.Face> faces;
+        RgbImage image = new RgbImage(frame.width(), frame.height(), frame.rgb());
+        List<DetectedFace> faces;
         detectorSlots.acquire();
         try {
-            faces = detector.detect(frame.width(), frame.height(), frame.rgb());
+            faces = analyzer.analyze(image);
         } finally {
             detectorSlots.release();
         }
         String frameRef = null;
         if (!faces.isEmpty()) {
-            byte[] jpeg = Jpeg.encode(frame.width(), frame.height(), frame.rgb(), 0, FRAME_JPEG_QUALITY);
-            frameRef = blobs.put(BlobKind.FRAME, source.sourceId() + ":" + frame.frameNumber(), jpeg);
+            frameRef = blobs.put(BlobKind.FRAME, source.sourceId() + ":" + frame.frameNumber(), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
         }
         Instant time = Instant.ofEpochMilli(frame.timestampMillis());
         for (int i = 0; i < faces.size(); i++) publisher.crop(crop(source, frame, i, faces.get(i), frameRef, time));
-        if (stream.liveView.keep(frame.mediaTimeMicros())) {
-            byte[] view = Jpeg.encode(frame.width(), frame.height(), frame.rgb(), liveViewMaxWidth, FRAME_JPEG_QUALITY);
-            int viewWidth = liveViewMaxWidth > 0 ? Math.min(liveViewMaxWidth, frame.width()) : frame.width();
-            publisher.frame(Frame.newBuilder().setSourceId(source.sourceId()).setSourceKind(source.kind())
-                    .setFrameNumber(frame.frameNumber()).setTimestamp(time)
-                    .setMediaTimeMs(source.kind() == SourceKind.FILE ? frame.mediaTimeMicros() / 1000 : null)
-                    .setWidth(viewWidth).setHeight(Math.max(1, Math.round((float) frame.height() * viewWidth / frame.width())))
-                    .setSourceWidth(frame.width()).setSourceHeight(frame.height())
-                    .setJpeg(ByteBuffer.wrap(view)).setFaceCount(faces.size()).build());
-        }
+        if (stream.liveView.keep(frame.mediaTimeMicros())) publisher.frame(liveView(source, frame, image, faces.size(), time));
         return faces.size();
     }
 
-    private static FaceCrop crop(Source source, SampledFrame frame, int index, FaceDetector.Face face, String frameRef, Instant time) {
+    /** The frame as the live view shows it: scaled down to the live-view width, JPEG. */
+    private Frame liveView(Source source, SampledFrame frame, RgbImage image, int faceCount, Instant time) {
+        int width = liveViewMaxWidth > 0 ? Math.min(liveViewMaxWidth, frame.width()) : frame.width();
+        int height = Math.max(1, Math.round((float) frame.height() * width / frame.width()));
+        byte[] jpeg;
+        try (Mat full = ImageCodec.toMat(image); Mat scaled = new Mat()) {
+            if (width == frame.width()) {
+                jpeg = ImageCodec.encodeJpeg(full, FRAME_JPEG_QUALITY);
+            } else {
+                resize(full, scaled, new Size(width, height), 0, 0, INTER_AREA);
+                jpeg = ImageCodec.encodeJpeg(scaled, FRAME_JPEG_QUALITY);
+            }
+        }
+        return Frame.newBuilder().setSourceId(source.sourceId()).setSourceKind(source.kind())
+                .setFrameNumber(frame.frameNumber()).setTimestamp(time)
+                .setMediaTimeMs(source.kind() == SourceKind.FILE ? frame.mediaTimeMicros() / 1000 : null)
+                .setWidth(width).setHeight(height).setSourceWidth(frame.width()).setSourceHeight(frame.height())
+                .setJpeg(ByteBuffer.wrap(jpeg)).setFaceCount(faceCount).build();
+    }
+
+    private static FaceCrop crop(Source source, SampledFrame frame, int index, DetectedFace face, String frameRef, Instant time) {
         List<Point> landmarks = new ArrayList<>(5);
-        for (int p = 0; p < 5; p++) landmarks.add(new Point(face.landmarks()[2 * p], face.landmarks()[2 * p + 1]));
+        for (var p : face.landmarks()) landmarks.add(new Point(p.x(), p.y()));
+        FaceQuality q = face.quality();
         return FaceCrop.newBuilder()
                 .setCropId(source.sourceId() + ":" + frame.frameNumber() + ":" + index)
                 .setSourceId(source.sourceId()).setSourceKind(source.kind())
                 .setCameraId(source.cameraId()).setFileId(source.fileId())
                 .setFrameNumber(frame.frameNumber()).setFaceIndex(index).setTimestamp(time)
                 .setFrameWidth(frame.width()).setFrameHeight(frame.height())
-                .setBbox(new BoundingBox(face.x(), face.y(), face.width(), face.height()))
+                .setBbox(new BoundingBox(face.box().x1(), face.box().y1(), face.box().width(), face.box().height()))
                 .setLandmarks(landmarks)
-                .setDetectionScore(face.score()).setQuality(face.quality())
-                .setQualityParts(new QualityParts(face.sizeQuality(), face.sharpness(), face.pose(), face.score()))
-                .setCropJpeg(ByteBuffer.wrap(face.cropJpeg())).setFrameRef(frameRef).build();
+                .setDetectionScore(face.score()).setQuality((float) q.score())
+                .setQualityParts(new QualityParts((float) q.size(), (float) q.sharpness(), (float) q.frontal(), (float) q.detection()))
+                .setCropJpeg(ByteBuffer.wrap(face.alignedJpeg(CROP_JPEG_QUALITY))).setFrameRef(frameRef).build();
     }
 }
