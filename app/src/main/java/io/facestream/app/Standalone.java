@@ -39,6 +39,7 @@ public final class Standalone implements AutoCloseable {
             s.startKafka(config);
             s.provisionTopics(config);
             s.startRegistry(config);
+            s.startIngest(config);
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -82,6 +83,14 @@ public final class Standalone implements AutoCloseable {
         running.push(registry);
         registryUrl = "http://" + config.get(ConfigKey.KAFKA_EMBEDDED_HOST) + ":" + registry.port();
         endpoints.put("schema registry", registryUrl + " (embedded)");
+    }
+
+    private void startIngest(Config config) {
+        Ingest ingest = Ingest.start(config, new Ingest.Connection(bootstrapServers, registryUrl), "facestream-ingest");
+        running.push(ingest);
+        ingest.startCameras();
+        endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in "
+                + (config.isSet(ConfigKey.BLOBS_DIR) ? config.getPath(ConfigKey.BLOBS_DIR) : config.getPath(ConfigKey.DATA_DIR).resolve("blobs")));
     }
 
     public String registryUrl() {

@@ -25,7 +25,19 @@ public enum ConfigKey {
     TOPICS_PARTITIONS("topics.partitions", "6",
             "Partitions of the per-source topics (frames, crops, embeddings, tracks, sightings); small topics keep 1."),
     TOPICS_REPLICATION_FACTOR("topics.replication.factor", "1",
-            "Replication factor of every topic; 1 for the embedded broker, 3 on a production cluster.");
+            "Replication factor of every topic; 1 for the embedded broker, 3 on a production cluster."),
+    INGEST_DETECTOR_THREADS("ingest.detector.threads", "0",
+            "Face detections running at once across all cameras and replays of a process; 0: one per core."),
+    INGEST_LIVE_VIEW_FPS("ingest.live.view.fps", "2",
+            "Frames per second a replay publishes on the frames topic (cameras set their own)."),
+    INGEST_LIVE_VIEW_MAX_WIDTH("ingest.live.view.max.width", "640",
+            "Width frames are downscaled to for the frames topic."),
+    BLOBS_DIR("blobs.dir", "",
+            "Where frames, crops and thumbnails are kept; empty: <data.dir>/blobs."),
+    BLOBS_MAX_BYTES("blobs.max.bytes", "10737418240",
+            "Size cap of the blob store; the oldest blobs go first (default 10 GiB)."),
+    BLOBS_FRAME_RETENTION_HOURS("blobs.frame.retention.hours", "168",
+            "How long full frames are kept (default a week); thumbnails and profile images stay until the size cap.");
 
     private final String key;
     private final String defaultValue;

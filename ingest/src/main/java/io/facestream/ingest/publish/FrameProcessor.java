@@ -44,14 +44,18 @@ public final class FrameProcessor {
     public record Source(String sourceId, SourceKind kind, String cameraId, String fileId) {
     }
 
-    /** Per-source state: the live-view sampler. */
+    /** Per-source settings and state: the live-view sampler and the source's own detection limits. */
     public final class Stream {
         private final Source source;
         private final FrameSampler liveView;
+        private final double minScore;
+        private final int minFaceSize;
 
-        private Stream(Source source) {
+        private Stream(Source source, double liveViewFps, double minScore, int minFaceSize) {
             this.source = source;
             this.liveView = new FrameSampler(liveViewFps);
+            this.minScore = minScore;
+            this.minFaceSize = minFaceSize;
         }
 
         /** @return how many faces the frame had */
@@ -64,21 +68,24 @@ public final class FrameProcessor {
     private final Semaphore detectorSlots;
     private final IngestPublisher publisher;
     private final BlobStore blobs;
-    private final double liveViewFps;
     private final int liveViewMaxWidth;
 
     public FrameProcessor(FaceAnalyzer analyzer, Semaphore detectorSlots, IngestPublisher publisher, BlobStore blobs,
-                          double liveViewFps, int liveViewMaxWidth) {
+                          int liveViewMaxWidth) {
         this.analyzer = analyzer;
         this.detectorSlots = detectorSlots;
         this.publisher = publisher;
         this.blobs = blobs;
-        this.liveViewFps = liveViewFps;
         this.liveViewMaxWidth = liveViewMaxWidth;
     }
 
-    public Stream stream(Source source) {
-        return new Stream(source);
+    /**
+     * @param liveViewFps frames per second published on the frames topic
+     * @param minScore    faces the detector is less sure of are dropped (a camera's own threshold; 0: the model's)
+     * @param minFaceSize faces with a shorter side are dropped, in pixels (0: the model's minimum)
+     */
+    public Stream stream(Source source, double liveViewFps, double minScore, int minFaceSize) {
+        return new Stream(source, liveViewFps, minScore, minFaceSize);
     }
 
     private int process(Stream stream, SampledFrame frame) throws Exception {
@@ -91,6 +98,8 @@ public final class FrameProcessor {
         } finally {
             detectorSlots.release();
         }
+        faces = faces.stream().filter(f -> f.score() >= stream.minScore
+                && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
         String frameRef = null;
         if (!faces.isEmpty()) {
             frameRef = blobs.put(BlobKind.FRAME, source.sourceId() + ":" + frame.frameNumber(), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));

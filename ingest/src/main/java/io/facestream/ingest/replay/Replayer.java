@@ -39,9 +39,10 @@ public final class Replayer {
      * @param cameraId  the camera the file stands for (alerts name it), or null
      * @param subtitles a sidecar subtitle file; null to look for one beside the video, then inside it
      * @param baseTime  event time of media time 0
+     * @param liveViewFps frames per second published on the frames topic
      */
     public record Request(Path video, String fileId, String cameraId, ReplaySpeed speed, double sampleFps,
-                          Path subtitles, Instant baseTime) {
+                          Path subtitles, Instant baseTime, double liveViewFps) {
     }
 
     public record Result(String fileId, long frames, long faces, int chunks) {
@@ -81,7 +82,8 @@ public final class Replayer {
                     .setRegisteredAt(Instant.now()).setUpdatedAt(Instant.now());
             publisher.file(file.build());
 
-            FrameProcessor.Stream stream = processor.stream(new FrameProcessor.Source(fileId, SourceKind.FILE, request.cameraId(), fileId));
+            FrameProcessor.Stream stream = processor.stream(new FrameProcessor.Source(fileId, SourceKind.FILE, request.cameraId(), fileId),
+                    request.liveViewFps(), 0, 0);
             ReplaySpeed.Pacer pacer = new ReplaySpeed.Pacer(request.speed());
             long expected = expectedFrames(source, request.sampleFps());
             long frames = 0, faces = 0, lastReport = 0;

@@ -117,7 +117,7 @@ class ReplayerTest {
 
     private Replayer replayer(Path blobs, IngestPublisher publisher) throws Exception {
         FileBlobStore store = new FileBlobStore(blobs, new FileBlobStore.Policy(Map.of(), 0));
-        return new Replayer(publisher, new FrameProcessor(analyzer, new Semaphore(2), publisher, store, 2, 320));
+        return new Replayer(publisher, new FrameProcessor(analyzer, new Semaphore(2), publisher, store, 320));
     }
 
     @Test
@@ -128,7 +128,7 @@ class ReplayerTest {
         List<long[]> progress = new ArrayList<>();
         try (IngestPublisher publisher = new IngestPublisher(KafkaFixture.bootstrap(), new RestSchemaRegistryClient(KafkaFixture.registryUrl()), "test")) {
             result = replayer(dir.resolve("blobs"), publisher).replay(
-                    new Replayer.Request(video, fileId, "lobby-cam", ReplaySpeed.MAX, SAMPLE_FPS, null, BASE),
+                    new Replayer.Request(video, fileId, "lobby-cam", ReplaySpeed.MAX, SAMPLE_FPS, null, BASE, 2),
                     (frames, expected, facesSoFar) -> progress.add(new long[]{frames, expected, facesSoFar}));
         }
         assertThat(result.frames()).isEqualTo(FRAMES / (long) (FPS / SAMPLE_FPS));
@@ -177,7 +177,7 @@ class ReplayerTest {
         // Again under the same id: the same record ids, so downstream sees the same faces.
         try (IngestPublisher publisher = new IngestPublisher(KafkaFixture.bootstrap(), new RestSchemaRegistryClient(KafkaFixture.registryUrl()), "test")) {
             replayer(dir.resolve("blobs"), publisher).replay(
-                    new Replayer.Request(video, fileId, "lobby-cam", new ReplaySpeed(8), SAMPLE_FPS, null, BASE), (a, b, c) -> { });
+                    new Replayer.Request(video, fileId, "lobby-cam", new ReplaySpeed(8), SAMPLE_FPS, null, BASE, 2), (a, b, c) -> { });
         }
         List<FaceCrop> both = read(Topics.FACE_CROPS, FaceCrop.class, c -> c.getSourceId().equals(fileId), 2 * crops.size());
         Set<String> ids = crops.stream().map(FaceCrop::getCropId).collect(Collectors.toSet());
@@ -196,7 +196,7 @@ class ReplayerTest {
             Replayer replayer = replayer(dir.resolve("blobs"), publisher);
             for (Path bad : List.of(text, truncated, missing)) {
                 String fileId = "bad-" + java.util.UUID.randomUUID();
-                assertThatThrownBy(() -> replayer.replay(new Replayer.Request(bad, fileId, null, ReplaySpeed.MAX, 5, null, BASE), (a, b, c) -> { }))
+                assertThatThrownBy(() -> replayer.replay(new Replayer.Request(bad, fileId, null, ReplaySpeed.MAX, 5, null, BASE, 2), (a, b, c) -> { }))
                         .as(bad.getFileName().toString()).isInstanceOf(VideoSourceException.class)
                         .hasMessageContaining(bad.getFileName().toString());
                 publisher.flush();

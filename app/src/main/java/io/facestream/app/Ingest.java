@@ -1,0 +1,150 @@
+package io.facestream.app;
+
+import io.facestream.app.config.Config;
+import io.facestream.app.config.ConfigKey;
+import io.facestream.ingest.blob.BlobKind;
+import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.ingest.publish.FrameProcessor;
+import io.facestream.ingest.publish.IngestPublisher;
+import io.facestream.ingest.replay.Replayer;
+import io.facestream.ingest.source.SourceSpec;
+import io.facestream.ingest.worker.Backoff;
+import io.facestream.ingest.worker.CameraWorker;
+import io.facestream.ingest.worker.WorkerManager;
+import io.facestream.ingest.worker.WorkerStatus;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.schemas.avro.Camera;
+import io.facestream.schemas.avro.Heartbeat;
+import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.WorkerState;
+import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerde;
+import io.facestream.schemas.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ingest role's parts, wired from configuration: publisher, blob store (swept every
+ * few minutes), face analysis, frame processing, replay, and the workers of the cameras
+ * the cameras topic defines.
+ */
+final class Ingest implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Ingest.class);
+    private static final Duration SWEEP_EVERY = Duration.ofMinutes(5);
+
+    /** Where ingest publishes: explicit options, else configuration, else the standalone's own ports. */
+    record Connection(String bootstrapServers, String registryUrl) {
+        static Connection of(Config config, String bootstrapOption, String registryOption) {
+            String bootstrap = bootstrapOption != null ? bootstrapOption
+                    : config.isSet(ConfigKey.KAFKA_BOOTSTRAP_SERVERS) ? config.get(ConfigKey.KAFKA_BOOTSTRAP_SERVERS)
+                    : config.get(ConfigKey.KAFKA_EMBEDDED_HOST) + ":" + config.get(ConfigKey.KAFKA_EMBEDDED_PORT);
+            String registry = registryOption != null ? registryOption
+                    : config.isSet(ConfigKey.REGISTRY_URL) ? config.get(ConfigKey.REGISTRY_URL)
+                    : "http://" + config.get(ConfigKey.KAFKA_EMBEDDED_HOST) + ":" + config.get(ConfigKey.REGISTRY_EMBEDDED_PORT);
+            return new Connection(bootstrap, registry);
+        }
+    }
+
+    private final Connection connection;
+    private final IngestPublisher publisher;
+    private final FaceAnalyzer analyzer;
+    private final FrameProcessor processor;
+    private final Replayer replayer;
+    private final ScheduledExecutorService sweeper;
+    private WorkerManager cameras;
+
+    private Ingest(Connection connection, IngestPublisher publisher, FaceAnalyzer analyzer, FrameProcessor processor, FileBlobStore blobs) {
+        this.connection = connection;
+        this.publisher = publisher;
+        this.analyzer = analyzer;
+        this.processor = processor;
+        this.replayer = new Replayer(publisher, processor);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("blob-sweeper").daemon().factory());
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                FileBlobStore.SweepResult swept = blobs.sweep();
+                if (swept.removedFiles() > 0) log.info("blob store: removed {} files ({} bytes)", swept.removedFiles(), swept.removedBytes());
+            } catch (IOException | RuntimeException e) {
+                log.warn("blob store sweep failed: {}", e.toString());
+            }
+        }, 0, SWEEP_EVERY.toMinutes(), TimeUnit.MINUTES);
+    }
+
+    static Ingest start(Config config, Connection connection, String clientId) {
+        FileBlobStore blobs = blobStore(config);
+        FaceAnalyzer analyzer = FaceAnalyzer.create();
+        IngestPublisher publisher = new IngestPublisher(connection.bootstrapServers(), new RestSchemaRegistryClient(connection.registryUrl()), clientId);
+        int threads = config.getInt(ConfigKey.INGEST_DETECTOR_THREADS);
+        Semaphore detectorSlots = new Semaphore(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+        FrameProcessor processor = new FrameProcessor(analyzer, detectorSlots, publisher, blobs, config.getInt(ConfigKey.INGEST_LIVE_VIEW_MAX_WIDTH));
+        return new Ingest(connection, publisher, analyzer, processor, blobs);
+    }
+
+    /** Starts a worker for every enabled camera of the cameras topic, and follows its changes. */
+    void startCameras() {
+        var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers()),
+                new StringDeserializer(), AvroSerde.forValues(new RestSchemaRegistryClient(connection.registryUrl()), Camera.class).deserializer());
+        String worker = ProcessHandle.current().pid() + "@" + hostName();
+        cameras = new WorkerManager(consumer, Topics.CAMERAS, camera -> {
+            SourceSpec spec = SourceSpec.of(camera.getUrl()).withRtspTransport(camera.getRtspTransport())
+                    .withSampleFps(camera.getSampleFps()).withMaxSize(camera.getMaxWidth(), camera.getMaxHeight());
+            FrameProcessor.Stream stream = processor.stream(
+                    new FrameProcessor.Source(camera.getCameraId(), SourceKind.CAMERA, camera.getCameraId(), null),
+                    camera.getLiveViewFps(), camera.getDetectionThreshold(), camera.getMinFaceSize());
+            return new CameraWorker(camera.getCameraId(), spec, stream::process, status -> publisher.heartbeat(heartbeat(status, worker)),
+                    Duration.ofSeconds(1), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30))).start();
+        }).start();
+    }
+
+    private static Heartbeat heartbeat(WorkerStatus status, String worker) {
+        return Heartbeat.newBuilder().setCameraId(status.cameraId()).setWorker(worker)
+                .setStatus(WorkerState.valueOf(status.state().name())).setMeasuredFps(status.measuredFps())
+                .setLastFrameTime(status.lastFrameMillis() > 0 ? Instant.ofEpochMilli(status.lastFrameMillis()) : null)
+                .setLastError(status.lastError()).setTimestamp(Instant.ofEpochMilli(status.atMillis())).build();
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    static FileBlobStore blobStore(Config config) {
+        Path dir = config.isSet(ConfigKey.BLOBS_DIR) ? config.getPath(ConfigKey.BLOBS_DIR) : config.getPath(ConfigKey.DATA_DIR).resolve("blobs");
+        long maxBytes = Long.parseLong(config.get(ConfigKey.BLOBS_MAX_BYTES));
+        Duration frames = Duration.ofHours(config.getInt(ConfigKey.BLOBS_FRAME_RETENTION_HOURS));
+        try {
+            return new FileBlobStore(dir, new FileBlobStore.Policy(Map.of(BlobKind.FRAME, frames), maxBytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the blob store at " + dir, e);
+        }
+    }
+
+    Replayer replayer() {
+        return replayer;
+    }
+
+    @Override
+    public void close() {
+        if (cameras != null) cameras.close();
+        sweeper.shutdownNow();
+        publisher.close();
+        analyzer.close();
+    }
+}
