@@ -137,7 +137,10 @@ public final class VideoSource implements AutoCloseable {
     }
 
     private static VideoSourceException failure(SourceSpec spec, String what, Exception e) {
-        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String detail = e.getMessage() == null ? e.getClass().getSimpleName()
+                // JavaCV appends hints for its own developers, not for ours.
+                : e.getMessage().replace(" (Has setFormat() been called?)", "")
+                        .replace(" (For more details, make sure FFmpegLogCallback.set() has been called.)", "");
         String lower = detail.toLowerCase(Locale.ROOT);
         VideoSourceException.Reason reason;
         if (lower.contains("timed out") || lower.contains("timeout") || lower.contains("error -110")) {
