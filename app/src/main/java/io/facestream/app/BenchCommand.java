@@ -1,6 +1,9 @@
 package io.facestream.app;
 
 import io.facestream.ingest.bench.IngestBenchmark;
+import io.facestream.ingest.video.FaceSprites;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.models.image.RgbImage;
 import io.facestream.models.bench.ModelsBenchmark;
 import io.facestream.vectors.bench.VectorBenchmark;
 import picocli.CommandLine.Parameters;
@@ -28,15 +31,19 @@ final class BenchCommand {
     }
 
     @Command(name = "ingest", mixinStandardHelpOptions = true,
-            description = "Frames/s for decode on generated 640x360 and 1280x720 videos, one and two workers.")
+            description = "Frames/s for decode, decode+detect and decode+detect+align on generated 640x360 and 1280x720 videos, one and two workers.")
     static final class Ingest implements Runnable {
         @Option(names = "--frames", defaultValue = "250", description = "Frames per video (default: ${DEFAULT-VALUE}).")
         int frames;
 
         @Override
         public void run() {
-            try {
-                IngestBenchmark.run(System.out, List.of(new IngestBenchmark.NamedStage("decode", f -> { })), frames);
+            try (FaceAnalyzer analyzer = FaceAnalyzer.create()) {
+                IngestBenchmark.run(System.out, List.of(
+                        new IngestBenchmark.NamedStage("decode", f -> { }),
+                        new IngestBenchmark.NamedStage("decode+detect", f -> analyzer.detect(new RgbImage(f.width(), f.height(), f.rgb()))),
+                        new IngestBenchmark.NamedStage("decode+detect+align", f -> analyzer.analyze(new RgbImage(f.width(), f.height(), f.rgb())))),
+                        frames, FaceSprites.fromPhoto(analyzer, "sample1", 2));
             } catch (Exception e) {
                 throw new IllegalStateException("ingest benchmark failed: " + e.getMessage(), e);
             }

@@ -5,8 +5,6 @@ import io.facestream.ingest.source.SourceSpec;
 import io.facestream.ingest.source.VideoSource;
 import io.facestream.ingest.video.SceneVideoWriter;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -20,7 +18,7 @@ import java.util.concurrent.Future;
 
 /**
  * {@code facestream bench ingest}: frames per second through the ingest stages on
- * generated videos, one and two workers at once (each decoding its own file with one
+ * generated videos with two real faces, one and two workers at once (each decoding its own file with one
  * FFmpeg thread, as camera workers do). Figures are printed with their ratio to the
  * one-worker 640x360 decode measured in the same run.
  */
@@ -38,26 +36,26 @@ public final class IngestBenchmark {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        run(System.out, List.of(new NamedStage("decode", f -> { })), 250);
-    }
-
     public record NamedStage(String name, Stage stage) {
     }
 
-    /** Runs every stage over both videos with one and two workers and prints a table. */
-    public static List<Result> run(PrintStream out, List<NamedStage> stages, int framesPerVideo) throws Exception {
+    /**
+     * Runs every stage over both videos with one and two workers and prints a table.
+     *
+     * @param faces pictures of faces moved across the videos (two of them at a time)
+     */
+    public static List<Result> run(PrintStream out, List<NamedStage> stages, int framesPerVideo, List<BufferedImage> faces) throws Exception {
         Path dir = Files.createTempDirectory("facestream-bench-ingest");
         List<Result> results = new ArrayList<>();
         try {
-            Path sd = video(dir, "640x360.mp4", 640, 360, framesPerVideo);
-            Path hd = video(dir, "1280x720.mp4", 1280, 720, framesPerVideo);
+            Path sd = video(dir, "640x360.mp4", 640, 360, framesPerVideo, faces);
+            Path hd = video(dir, "1280x720.mp4", 1280, 720, framesPerVideo, faces);
             out.printf("%-10s %-24s %7s %8s %9s %8s%n", "video", "stage", "workers", "frames", "frames/s", "ratio");
             Double baseline = null;
             for (NamedStage stage : stages) {
                 for (Path video : List.of(sd, hd)) {
                     for (int workers : new int[]{1, 2}) {
-                        measure(video, stage, 1, Math.min(30, framesPerVideo)); // warm-up: JIT, native libraries
+                        measure(video, stage, workers, Math.min(30, framesPerVideo)); // warm-up: JIT, native libraries, one model session per worker
                         Result r = measure(video, stage, workers, framesPerVideo);
                         if (baseline == null) baseline = r.fps();
                         results.add(r);
@@ -101,15 +99,13 @@ public final class IngestBenchmark {
         return n;
     }
 
-    private static Path video(Path dir, String name, int width, int height, int frames) throws Exception {
-        BufferedImage block = new BufferedImage(width / 5, height / 3, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = block.createGraphics();
-        g.setColor(new Color(200, 170, 140));
-        g.fillOval(0, 0, block.getWidth(), block.getHeight());
-        g.dispose();
+    /** Two faces crossing the frame in opposite directions, a fifth of the frame wide. */
+    private static Path video(Path dir, String name, int width, int height, int frames, List<BufferedImage> faces) throws Exception {
         Path file = dir.resolve(name);
+        double w = width / 5.0;
         SceneVideoWriter.write(file, width, height, 25, frames, List.of(
-                new SceneVideoWriter.Sprite(block, 0, frames - 1, width * 0.2, height * 0.5, width * 0.8, height * 0.5, width / 5.0, width / 4.0)));
+                new SceneVideoWriter.Sprite(faces.get(0), 0, frames - 1, width * 0.2, height * 0.45, width * 0.8, height * 0.5, w, w * 1.1),
+                new SceneVideoWriter.Sprite(faces.get(1 % faces.size()), 0, frames - 1, width * 0.8, height * 0.55, width * 0.25, height * 0.5, w, w * 0.9)));
         return file;
     }
 

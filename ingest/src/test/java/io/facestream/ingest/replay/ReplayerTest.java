@@ -5,12 +5,10 @@ import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.source.VideoSourceException;
 import io.facestream.ingest.testing.KafkaFixture;
+import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
-import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
-import io.facestream.models.store.ModelCatalog;
-import io.facestream.models.store.ModelStore;
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.ChunkOrigin;
 import io.facestream.schemas.avro.FaceCrop;
@@ -42,7 +40,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,30 +69,12 @@ class ReplayerTest {
             TopicProvisioner.ensure(admin, Topics.catalog(2, (short) 1));
         }
         analyzer = FaceAnalyzer.create();
-        faces = faceSprites("sample1", 2);
+        faces = FaceSprites.fromPhoto(analyzer, "sample1", 2);
     }
 
     @AfterAll
     static void tearDown() {
         analyzer.close();
-    }
-
-    /** The {@code count} largest faces of a package-shipped photo, each cut out with a margin. */
-    static List<BufferedImage> faceSprites(String photoId, int count) throws Exception {
-        Path photo = ModelStore.fromEnvironment().resolve(ModelCatalog.photos().fileRef(photoId));
-        BufferedImage image = ImageIO.read(photo.toFile());
-        List<DetectedFace> found = new ArrayList<>(analyzer.analyze(Files.readAllBytes(photo)));
-        found.sort(Comparator.comparingDouble((DetectedFace f) -> f.box().area()).reversed());
-        assertThat(found).as("faces in %s", photoId).hasSizeGreaterThanOrEqualTo(count);
-        List<BufferedImage> sprites = new ArrayList<>();
-        for (DetectedFace f : found.subList(0, count)) {
-            float margin = 0.6f * f.box().width();
-            int x = (int) Math.max(0, f.box().x1() - margin), y = (int) Math.max(0, f.box().y1() - margin);
-            int w = (int) Math.min(image.getWidth() - x, f.box().width() + 2 * margin);
-            int h = (int) Math.min(image.getHeight() - y, f.box().height() + 2 * margin);
-            sprites.add(image.getSubimage(x, y, w, h));
-        }
-        return sprites;
     }
 
     static Path clipWithSubtitles(Path dir) throws Exception {
@@ -191,10 +170,14 @@ class ReplayerTest {
         Path good = clipWithSubtitles(dir);
         byte[] bytes = Files.readAllBytes(good);
         Path truncated = Files.write(dir.resolve("truncated.mp4"), Arrays.copyOf(bytes, bytes.length / 2));
+        byte[] damaged = bytes.clone();
+        int index = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).lastIndexOf("moov");
+        for (int i = index; i < Math.min(damaged.length, index + 400); i++) damaged[i] = (byte) (i * 37);
+        Path corrupt = Files.write(dir.resolve("corrupt.mp4"), damaged);
         Path missing = dir.resolve("missing.mp4");
         try (IngestPublisher publisher = new IngestPublisher(KafkaFixture.bootstrap(), new RestSchemaRegistryClient(KafkaFixture.registryUrl()), "test")) {
             Replayer replayer = replayer(dir.resolve("blobs"), publisher);
-            for (Path bad : List.of(text, truncated, missing)) {
+            for (Path bad : List.of(text, truncated, corrupt, missing)) {
                 String fileId = "bad-" + java.util.UUID.randomUUID();
                 assertThatThrownBy(() -> replayer.replay(new Replayer.Request(bad, fileId, null, ReplaySpeed.MAX, 5, null, BASE, 2), (a, b, c) -> { }))
                         .as(bad.getFileName().toString()).isInstanceOf(VideoSourceException.class)

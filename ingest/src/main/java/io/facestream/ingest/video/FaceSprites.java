@@ -1,0 +1,42 @@
+package io.facestream.ingest.video;
+
+import io.facestream.models.DetectedFace;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.models.store.ModelCatalog;
+import io.facestream.models.store.ModelStore;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Faces cut out of the group photos an npm package ships (pinned and checked by the
+ * model store), to compose test and benchmark videos with real faces in them.
+ */
+public final class FaceSprites {
+
+    /** The {@code count} largest faces of photo {@code photoId}, each with a margin around it. */
+    public static List<BufferedImage> fromPhoto(FaceAnalyzer analyzer, String photoId, int count) throws Exception {
+        Path photo = ModelStore.fromEnvironment().resolve(ModelCatalog.photos().fileRef(photoId));
+        BufferedImage image = ImageIO.read(photo.toFile());
+        List<DetectedFace> found = new ArrayList<>(analyzer.analyze(Files.readAllBytes(photo)));
+        if (found.size() < count) throw new IllegalStateException(photoId + " has " + found.size() + " faces, not " + count);
+        found.sort(Comparator.comparingDouble((DetectedFace f) -> f.box().area()).reversed());
+        List<BufferedImage> sprites = new ArrayList<>();
+        for (DetectedFace f : found.subList(0, count)) {
+            float margin = 0.6f * f.box().width();
+            int x = (int) Math.max(0, f.box().x1() - margin), y = (int) Math.max(0, f.box().y1() - margin);
+            int w = (int) Math.min(image.getWidth() - x, f.box().width() + 2 * margin);
+            int h = (int) Math.min(image.getHeight() - y, f.box().height() + 2 * margin);
+            sprites.add(image.getSubimage(x, y, w, h));
+        }
+        return sprites;
+    }
+
+    private FaceSprites() {
+    }
+}
