@@ -1,0 +1,78 @@
+package io.facestream.app;
+
+import io.facestream.app.config.Config;
+import io.facestream.ingest.video.FaceSprites;
+import io.facestream.ingest.video.SceneVideoWriter;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.schemas.avro.Camera;
+import io.facestream.schemas.avro.FaceCrop;
+import io.facestream.schemas.avro.Heartbeat;
+import io.facestream.schemas.avro.WorkerState;
+import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerde;
+import io.facestream.schemas.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The standalone's ingest role: a camera defined on the cameras topic gets a worker that publishes heartbeats and crops. */
+class StandaloneCameraTest {
+
+    @Test
+    void aCameraRecordStartsAWorker(@TempDir Path dir) throws Exception {
+        Path clip = dir.resolve("entrance.mp4");
+        try (FaceAnalyzer analyzer = FaceAnalyzer.create()) {
+            SceneVideoWriter.write(clip, 640, 360, 25, 50, List.of(new SceneVideoWriter.Sprite(
+                    FaceSprites.fromPhoto(analyzer, "sample1", 1).getFirst(), 0, 49, 300, 180, 340, 180, 160, 160)));
+        }
+        Config config = Config.load(null, Map.of(), Map.of("data.dir", dir.resolve("data").toString(),
+                "kafka.embedded.port", "0", "kafka.embedded.controller.port", "0", "registry.embedded.port", "0"));
+        try (Standalone standalone = Standalone.start(config)) {
+            var registry = new RestSchemaRegistryClient(standalone.registryUrl());
+            Instant now = Instant.now();
+            Camera camera = Camera.newBuilder().setCameraId("entrance").setName("Entrance").setUrl(clip.toString())
+                    .setEnabled(true).setSampleFps(5).setCreatedAt(now).setUpdatedAt(now).build();
+            try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, standalone.bootstrapServers()),
+                    new StringSerializer(), AvroSerde.forValues(registry, Camera.class).serializer())) {
+                producer.send(new ProducerRecord<>(Topics.CAMERAS, "entrance", camera)).get();
+            }
+            try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, standalone.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "camera-test", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                    new StringDeserializer(), new ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(Topics.HEARTBEATS, Topics.FACE_CROPS));
+                AvroSerde<Heartbeat> heartbeats = AvroSerde.forValues(registry, Heartbeat.class);
+                AvroSerde<FaceCrop> crops = AvroSerde.forValues(registry, FaceCrop.class);
+                boolean online = false;
+                int faces = 0;
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (!(online && faces > 0) && System.currentTimeMillis() < deadline) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        if (r.topic().equals(Topics.HEARTBEATS)) {
+                            online |= heartbeats.deserialize(r.topic(), r.value()).getStatus() == WorkerState.ONLINE;
+                        } else if (crops.deserialize(r.topic(), r.value()).getCameraId().equals("entrance")) {
+                            faces++;
+                        }
+                    }
+                }
+                assertThat(online).as("an ONLINE heartbeat of the camera").isTrue();
+                assertThat(faces).as("face crops of the camera").isPositive();
+            }
+        }
+    }
+}
