@@ -125,8 +125,13 @@ final class Ingest implements AutoCloseable {
         }
     }
 
+    /** blobs.dir, else data.dir/blobs. */
+    static Path blobsDir(Config config) {
+        return config.isSet(ConfigKey.BLOBS_DIR) ? config.getPath(ConfigKey.BLOBS_DIR) : config.getPath(ConfigKey.DATA_DIR).resolve("blobs");
+    }
+
     static FileBlobStore blobStore(Config config) {
-        Path dir = config.isSet(ConfigKey.BLOBS_DIR) ? config.getPath(ConfigKey.BLOBS_DIR) : config.getPath(ConfigKey.DATA_DIR).resolve("blobs");
+        Path dir = blobsDir(config);
         long maxBytes = Long.parseLong(config.get(ConfigKey.BLOBS_MAX_BYTES));
         Duration frames = Duration.ofHours(config.getInt(ConfigKey.BLOBS_FRAME_RETENTION_HOURS));
         try {

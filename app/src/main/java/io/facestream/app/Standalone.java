@@ -89,8 +89,7 @@ public final class Standalone implements AutoCloseable {
         Ingest ingest = Ingest.start(config, new Ingest.Connection(bootstrapServers, registryUrl), "facestream-ingest");
         running.push(ingest);
         ingest.startCameras();
-        endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in "
-                + (config.isSet(ConfigKey.BLOBS_DIR) ? config.getPath(ConfigKey.BLOBS_DIR) : config.getPath(ConfigKey.DATA_DIR).resolve("blobs")));
+        endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in " + Ingest.blobsDir(config));
     }
 
     public String registryUrl() {
