@@ -32,8 +32,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * What every sampled frame goes through, from a camera or a replay: detection (at most
  * {@code detectorSlots} at once across all sources, so workers never oversubscribe the
  * cores), the frame kept in the blob store when it has faces (the tracker later picks
- * best and entry frames from there), one face-crop record per face, and a downscaled
- * frame on the frames topic at the live-view rate.
+ * best and entry frames from there), one face-crop record per face, then a frame record
+ * with the face count (and, at the live-view rate, the downscaled JPEG).
  */
 public final class FrameProcessor {
     private static final int FRAME_JPEG_QUALITY = 80;
@@ -106,28 +106,34 @@ public final class FrameProcessor {
         }
         Instant time = Instant.ofEpochMilli(frame.timestampMillis());
         for (int i = 0; i < faces.size(); i++) publisher.crop(crop(source, frame, i, faces.get(i), frameRef, time));
-        if (stream.liveView.keep(frame.mediaTimeMicros())) publisher.frame(liveView(source, frame, image, faces.size(), time));
+        // Every frame gets a record (after its crops), so the tracker sees time pass and knows how
+        // many crops to wait for; the picture goes with it at the live-view rate only.
+        int width = liveViewMaxWidth > 0 ? Math.min(liveViewMaxWidth, frame.width()) : frame.width();
+        int height = Math.max(1, Math.round((float) frame.height() * width / frame.width()));
+        publisher.frame(Frame.newBuilder().setSourceId(source.sourceId()).setSourceKind(source.kind())
+                .setFrameNumber(frame.frameNumber()).setTimestamp(time)
+                .setMediaTimeMs(source.kind() == SourceKind.FILE ? frame.mediaTimeMicros() / 1000 : null)
+                .setWidth(width).setHeight(height).setSourceWidth(frame.width()).setSourceHeight(frame.height())
+                .setJpeg(stream.liveView.keep(frame.mediaTimeMicros()) ? ByteBuffer.wrap(liveViewJpeg(image, width, height)) : null)
+                .setFaceCount(faces.size()).build());
         return faces.size();
     }
 
     /** The frame as the live view shows it: scaled down to the live-view width, JPEG. */
-    private Frame liveView(Source source, SampledFrame frame, RgbImage image, int faceCount, Instant time) {
-        int width = liveViewMaxWidth > 0 ? Math.min(liveViewMaxWidth, frame.width()) : frame.width();
-        int height = Math.max(1, Math.round((float) frame.height() * width / frame.width()));
-        byte[] jpeg;
+    private static byte[] liveViewJpeg(RgbImage image, int width, int height) {
         try (Mat full = ImageCodec.toMat(image); Mat scaled = new Mat()) {
-            if (width == frame.width()) {
-                jpeg = ImageCodec.encodeJpeg(full, FRAME_JPEG_QUALITY);
-            } else {
-                resize(full, scaled, new Size(width, height), 0, 0, INTER_AREA);
-                jpeg = ImageCodec.encodeJpeg(scaled, FRAME_JPEG_QUALITY);
-            }
+            if (width == image.width()) return ImageCodec.encodeJpeg(full, FRAME_JPEG_QUALITY);
+            resize(full, scaled, new Size(width, height), 0, 0, INTER_AREA);
+            return ImageCodec.encodeJpeg(scaled, FRAME_JPEG_QUALITY);
         }
-        return Frame.newBuilder().setSourceId(source.sourceId()).setSourceKind(source.kind())
-                .setFrameNumber(frame.frameNumber()).setTimestamp(time)
-                .setMediaTimeMs(source.kind() == SourceKind.FILE ? frame.mediaTimeMicros() / 1000 : null)
-                .setWidth(width).setHeight(height).setSourceWidth(frame.width()).setSourceHeight(frame.height())
-                .setJpeg(ByteBuffer.wrap(jpeg)).setFaceCount(faceCount).build();
+    }
+
+    /** The last record of a source that has ended (a replayed file): its tracks can end. */
+    public void endOfStream(Stream stream, long lastFrameNumber, long timestampMillis) {
+        Source source = stream.source;
+        publisher.frame(Frame.newBuilder().setSourceId(source.sourceId()).setSourceKind(source.kind())
+                .setFrameNumber(lastFrameNumber + 1).setTimestamp(Instant.ofEpochMilli(timestampMillis))
+                .setWidth(0).setHeight(0).setSourceWidth(0).setSourceHeight(0).setEndOfStream(true).build());
     }
 
     private static FaceCrop crop(Source source, SampledFrame frame, int index, DetectedFace face, String frameRef, Instant time) {

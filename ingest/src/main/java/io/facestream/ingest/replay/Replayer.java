@@ -87,9 +87,11 @@ public final class Replayer {
             ReplaySpeed.Pacer pacer = new ReplaySpeed.Pacer(request.speed());
             long expected = expectedFrames(source, request.sampleFps());
             long frames = 0, faces = 0, lastReport = 0;
+            SampledFrame last = null;
             try {
                 for (Optional<SampledFrame> next = source.next(); next.isPresent(); next = source.next()) {
                     SampledFrame frame = next.get();
+                    last = frame;
                     pacer.awaitMediaTime(frame.mediaTimeMicros());
                     if (frames == 0) file.setWidth(frame.width()).setHeight(frame.height());
                     faces += stream.process(frame);
@@ -101,6 +103,7 @@ public final class Replayer {
                         publisher.file(progressed(file, source, frame, frames, faces).build());
                     }
                 }
+                if (last != null) processor.endOfStream(stream, last.frameNumber(), last.timestampMillis());
                 int index = 0;
                 for (Cue cue : cues) publisher.chunk(chunk(fileId, index++, cue, source.frameRate(), origin));
                 publisher.flush();

@@ -131,7 +131,14 @@ class ReplayerTest {
             assertThat(dir.resolve("blobs").resolve(c.getFrameRef())).exists();
         }
 
-        List<Frame> frames = read(Topics.FRAMES, Frame.class, f -> f.getSourceId().equals(fileId), 8);
+        List<Frame> markers = read(Topics.FRAMES, Frame.class, f -> f.getSourceId().equals(fileId), (int) result.frames() + 1);
+        assertThat(markers).as("one record per sampled frame, then the end").hasSize((int) result.frames() + 1);
+        assertThat(markers.getLast().getEndOfStream()).isTrue();
+        assertThat(markers.subList(0, markers.size() - 1)).allSatisfy(f -> {
+            assertThat(f.getEndOfStream()).isFalse();
+            assertThat(f.getFaceCount()).isEqualTo(facesPerFrame.getOrDefault(f.getFrameNumber(), 0L).intValue());
+        });
+        List<Frame> frames = markers.stream().filter(f -> f.getJpeg() != null).toList();
         assertThat(frames).as("live view at 2 fps of a 4 s clip").hasSize(8);
         assertThat(frames).allSatisfy(f -> {
             assertThat(f.getWidth()).isEqualTo(320);

@@ -47,7 +47,8 @@ public final class Topics {
                         "max.message.bytes", String.valueOf(FRAME_MAX_BYTES),
                         // JPEG does not compress further; compressing costs CPU for nothing.
                         "compression.type", "uncompressed"),
-                        "Downscaled JPEG frames at the live-view rate; short retention: what must last goes to the blob store."),
+                        "A record per analysed frame (face count; end of a replayed file), with the downscaled JPEG at the live-view "
+                                + "rate; short retention: what must last goes to the blob store."),
                 new TopicSpec(FACE_CROPS, partitions, replicationFactor, Map.of(
                         "retention.ms", String.valueOf(DAY),
                         "max.message.bytes", String.valueOf(CROP_MAX_BYTES)),
