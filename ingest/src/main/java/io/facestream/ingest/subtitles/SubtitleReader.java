@@ -1,5 +1,6 @@
 package io.facestream.ingest.subtitles;
 
+import io.facestream.ingest.video.FfmpegLogging;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
@@ -32,6 +33,10 @@ import static org.bytedeco.ffmpeg.global.avutil.*;
  * Bitmap subtitles (DVD, PGS) carry no text and are skipped.
  */
 public final class SubtitleReader {
+    static {
+        FfmpegLogging.init();
+    }
+
     private static final List<String> SIDECAR_EXTENSIONS = List.of(".srt", ".vtt", ".webvtt");
     private static final Pattern ASS_OVERRIDE = Pattern.compile("\\{[^}]*}");
 
