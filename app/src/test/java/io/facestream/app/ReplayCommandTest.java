@@ -1,9 +1,5 @@
 package io.facestream.app;
 
-import io.facestream.app.config.Config;
-import io.facestream.ingest.video.FaceSprites;
-import io.facestream.ingest.video.SceneVideoWriter;
-import io.facestream.models.FaceAnalyzer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -12,8 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,15 +36,9 @@ class ReplayCommandTest {
 
     @Test
     void replaysAFileAndRefusesBadOnesWithOneLine(@TempDir Path dir) throws Exception {
-        Path clip = dir.resolve("hall.mp4");
-        try (FaceAnalyzer analyzer = FaceAnalyzer.create()) {
-            SceneVideoWriter.write(clip, 640, 360, 25, 50, List.of(new SceneVideoWriter.Sprite(
-                    FaceSprites.fromPhoto(analyzer, "sample1", 1).getFirst(), 0, 49, 320, 180, 320, 180, 160, 160)));
-        }
+        Path clip = TestStandalone.oneFaceClip(dir.resolve("hall.mp4"), 50, 320, 320);
         Path junk = Files.write(dir.resolve("junk.mp4"), new byte[4096]);
-        Config config = Config.load(null, Map.of(), Map.of("data.dir", dir.resolve("data").toString(),
-                "kafka.embedded.port", "0", "kafka.embedded.controller.port", "0", "registry.embedded.port", "0"));
-        try (Standalone standalone = Standalone.start(config)) {
+        try (Standalone standalone = Standalone.start(TestStandalone.config(dir.resolve("data"), 0))) {
             String[] target = {"--bootstrap", standalone.bootstrapServers(), "--registry", standalone.registryUrl(),
                     "--set", "data.dir=" + dir.resolve("data")};
 

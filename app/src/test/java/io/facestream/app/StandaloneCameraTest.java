@@ -1,9 +1,5 @@
 package io.facestream.app;
 
-import io.facestream.app.config.Config;
-import io.facestream.ingest.video.FaceSprites;
-import io.facestream.ingest.video.SceneVideoWriter;
-import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.Heartbeat;
@@ -36,14 +32,8 @@ class StandaloneCameraTest {
 
     @Test
     void aCameraRecordStartsAWorker(@TempDir Path dir) throws Exception {
-        Path clip = dir.resolve("entrance.mp4");
-        try (FaceAnalyzer analyzer = FaceAnalyzer.create()) {
-            SceneVideoWriter.write(clip, 640, 360, 25, 50, List.of(new SceneVideoWriter.Sprite(
-                    FaceSprites.fromPhoto(analyzer, "sample1", 1).getFirst(), 0, 49, 300, 180, 340, 180, 160, 160)));
-        }
-        Config config = Config.load(null, Map.of(), Map.of("data.dir", dir.resolve("data").toString(),
-                "kafka.embedded.port", "0", "kafka.embedded.controller.port", "0", "registry.embedded.port", "0"));
-        try (Standalone standalone = Standalone.start(config)) {
+        Path clip = TestStandalone.oneFaceClip(dir.resolve("entrance.mp4"), 50, 300, 340);
+        try (Standalone standalone = Standalone.start(TestStandalone.config(dir.resolve("data"), 0))) {
             var registry = new RestSchemaRegistryClient(standalone.registryUrl());
             Instant now = Instant.now();
             Camera camera = Camera.newBuilder().setCameraId("entrance").setName("Entrance").setUrl(clip.toString())

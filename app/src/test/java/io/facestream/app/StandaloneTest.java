@@ -1,6 +1,5 @@
 package io.facestream.app;
 
-import io.facestream.app.config.Config;
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.topics.Topics;
@@ -18,19 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class StandaloneTest {
 
-    private static Config config(Path dataDir, int kafkaPort) {
-        return Config.load(null, Map.of(), Map.of(
-                "data.dir", dataDir.toString(),
-                "kafka.embedded.port", String.valueOf(kafkaPort),
-                "kafka.embedded.controller.port", "0",
-                "registry.embedded.port", "0"));
-    }
-
     @Test
     void startsEveryPartAndARestartKeepsTheData(@TempDir Path dataDir) throws Exception {
         String bootstrap;
         int schemaId;
-        try (Standalone standalone = Standalone.start(config(dataDir, 0))) {
+        try (Standalone standalone = Standalone.start(TestStandalone.config(dataDir, 0))) {
             bootstrap = standalone.bootstrapServers();
             assertThat(standalone.endpoints()).containsKeys("kafka", "schema registry");
             schemaId = new RestSchemaRegistryClient(standalone.registryUrl()).register("check-value", Heartbeat.getClassSchema());
@@ -39,7 +30,7 @@ class StandaloneTest {
             }
         }
         int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
-        try (Standalone standalone = Standalone.start(config(dataDir, port));
+        try (Standalone standalone = Standalone.start(TestStandalone.config(dataDir, port));
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, standalone.bootstrapServers()))) {
             assertThat(admin.listTopics().names().get()).contains("survives-restart", Topics.FRAMES, Topics.POI_ALERTS, Topics.SCHEMAS);
             assertThat(new RestSchemaRegistryClient(standalone.registryUrl()).latest("check-value").id()).isEqualTo(schemaId);

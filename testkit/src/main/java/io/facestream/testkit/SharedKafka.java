@@ -36,12 +36,6 @@ public final class SharedKafka {
         return bootstrapServers;
     }
 
-    /** "embedded", "testcontainers" or "external": which Kafka the tests run against. */
-    public static synchronized String kind() {
-        bootstrapServers();
-        return kind;
-    }
-
     private static void start() {
         String choice = System.getProperty("facestream.test.kafka", "auto");
         if (choice.startsWith("external:")) {

@@ -13,10 +13,8 @@ import java.util.Locale;
  * @param sampleFps     frames per second handed on; 0 hands on every decoded frame
  * @param maxWidth      frames wider than this are scaled down (aspect kept) before detection; 0 for no cap
  * @param maxHeight     frames taller than this are scaled down (aspect kept); 0 for no cap
- * @param decodeThreads FFmpeg decoder threads; 1 by default, because several workers share the cores
  */
-public record SourceSpec(String url, String rtspTransport, Duration readTimeout, double sampleFps, int maxWidth, int maxHeight,
-                         int decodeThreads) {
+public record SourceSpec(String url, String rtspTransport, Duration readTimeout, double sampleFps, int maxWidth, int maxHeight) {
 
     public enum Kind { FILE, RTSP, HTTP }
 
@@ -26,32 +24,28 @@ public record SourceSpec(String url, String rtspTransport, Duration readTimeout,
             throw new IllegalArgumentException("rtsp transport must be tcp or udp, got '" + rtspTransport + "'");
         if (sampleFps < 0) throw new IllegalArgumentException("sample fps must be >= 0, got " + sampleFps);
         if (maxWidth < 0 || maxHeight < 0) throw new IllegalArgumentException("resolution caps must be >= 0");
-        if (decodeThreads < 0) throw new IllegalArgumentException("decode threads must be >= 0 (0: FFmpeg decides)");
     }
 
     public static SourceSpec of(String url) {
-        return new SourceSpec(url, "tcp", Duration.ofSeconds(10), 0, 0, 0, 1);
+        return new SourceSpec(url, "tcp", Duration.ofSeconds(10), 0, 0, 0);
     }
 
     public SourceSpec withSampleFps(double fps) {
-        return new SourceSpec(url, rtspTransport, readTimeout, fps, maxWidth, maxHeight, decodeThreads);
+        return new SourceSpec(url, rtspTransport, readTimeout, fps, maxWidth, maxHeight);
     }
 
     public SourceSpec withMaxSize(int width, int height) {
-        return new SourceSpec(url, rtspTransport, readTimeout, sampleFps, width, height, decodeThreads);
+        return new SourceSpec(url, rtspTransport, readTimeout, sampleFps, width, height);
     }
 
     public SourceSpec withReadTimeout(Duration timeout) {
-        return new SourceSpec(url, rtspTransport, timeout, sampleFps, maxWidth, maxHeight, decodeThreads);
+        return new SourceSpec(url, rtspTransport, timeout, sampleFps, maxWidth, maxHeight);
     }
 
     public SourceSpec withRtspTransport(String transport) {
-        return new SourceSpec(url, transport, readTimeout, sampleFps, maxWidth, maxHeight, decodeThreads);
+        return new SourceSpec(url, transport, readTimeout, sampleFps, maxWidth, maxHeight);
     }
 
-    public SourceSpec withDecodeThreads(int threads) {
-        return new SourceSpec(url, rtspTransport, readTimeout, sampleFps, maxWidth, maxHeight, threads);
-    }
 
     public Kind kind() {
         String scheme = scheme();

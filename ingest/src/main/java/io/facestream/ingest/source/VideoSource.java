@@ -59,7 +59,8 @@ public final class VideoSource implements AutoCloseable {
         }
         if (spec.kind() == SourceSpec.Kind.HTTP) grabber.setOption("reconnect", "0");
         grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
-        grabber.setVideoOption("threads", String.valueOf(spec.decodeThreads()));
+        // One decoder thread a source: several workers share the cores (and detection needs them more).
+        grabber.setVideoOption("threads", "1");
         try {
             grabber.start();
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {

@@ -66,10 +66,6 @@ public final class CameraWorker implements AutoCloseable {
         return cameraId;
     }
 
-    public SourceSpec spec() {
-        return spec;
-    }
-
     public WorkerStatus status() {
         return new WorkerStatus(cameraId, state, measuredFps, lastFrameMillis, lastError, System.currentTimeMillis());
     }

@@ -103,4 +103,14 @@ class TrackerTest {
         Tracker.Output later = tracker.onFrame(T0 + 1500, List.of(new Detection("cam:15:0", 15, T0 + 1500, new Box(100, 100, 80, 80), 0.95, 0.99, null)));
         assertThat(later.toEmbed()).extracting(Tracker.Choice::cropId).containsExactly("cam:15:0");
     }
+
+    @Test
+    void theEndOfASourceEndsEveryLiveTrack() {
+        Tracker tracker = new Tracker("file", TrackerSettings.defaults());
+        tracker.onFrame(T0, List.of(det(0, 0, 100, 100, 80, 0.9, 0.6), det(0, 1, 400, 100, 80, 0.9, 0.6)));
+        Tracker.Output end = tracker.endAll();
+        assertThat(end.events()).extracting(Tracker.Event::type).containsExactly(EventType.ENDED, EventType.ENDED);
+        assertThat(end.events()).allSatisfy(e -> assertThat(e.timestamp()).isEqualTo(T0));
+        assertThat(tracker.liveTracks()).isEmpty();
+    }
 }
