@@ -1,5 +1,7 @@
 package io.facestream.topologies.tracking;
 
+import io.facestream.schemas.avro.state.TrackSnapshot;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -69,6 +71,37 @@ public final class Tracker {
             observe(d);
         }
 
+        private Track(TrackSnapshot s) {
+            this.id = s.getId();
+            this.firstSeen = s.getFirstSeen();
+            this.firstFrame = s.getFirstFrame();
+            this.lastSeen = s.getLastSeen();
+            this.lastFrame = s.getLastFrame();
+            this.box = new Box(s.getBox().get(0), s.getBox().get(1), s.getBox().get(2), s.getBox().get(3));
+            double[][] covariance = new double[8][8];
+            for (int i = 0; i < 64; i++) covariance[i / 8][i % 8] = s.getMotionCovariance().get(i);
+            this.motion = new Motion(s.getMotionState().stream().mapToDouble(Double::doubleValue).toArray(), covariance, s.getMotionAt());
+            this.faces = s.getFaces();
+            this.bestCropId = s.getBestCropId();
+            this.bestQuality = s.getBestQuality();
+            this.bestFrameRef = s.getBestFrameRef();
+            this.bestEmbeddedQuality = s.getBestEmbeddedQuality();
+            this.lastUpdateEvent = s.getLastUpdateEvent();
+            this.recentEmbeds.addAll(s.getRecentEmbeds());
+            this.embedded.addAll(s.getEmbedded());
+        }
+
+        private TrackSnapshot snapshot() {
+            List<Double> covariance = new ArrayList<>(64);
+            for (double[] row : motion.covariance()) for (double v : row) covariance.add(v);
+            return TrackSnapshot.newBuilder().setId(id).setFirstSeen(firstSeen).setFirstFrame(firstFrame)
+                    .setLastSeen(lastSeen).setLastFrame(lastFrame).setBox(List.of(box.x(), box.y(), box.width(), box.height()))
+                    .setMotionState(java.util.Arrays.stream(motion.state()).boxed().toList()).setMotionCovariance(covariance)
+                    .setMotionAt(motion.atMillis()).setFaces(faces).setBestCropId(bestCropId).setBestQuality(bestQuality)
+                    .setBestFrameRef(bestFrameRef).setBestEmbeddedQuality(bestEmbeddedQuality).setLastUpdateEvent(lastUpdateEvent)
+                    .setRecentEmbeds(List.copyOf(recentEmbeds)).setEmbedded(List.copyOf(embedded)).build();
+        }
+
         private void observe(Detection d) {
             lastSeen = d.timestamp();
             lastFrame = d.frameNumber();
@@ -102,6 +135,18 @@ public final class Tracker {
     public Tracker(String sourceId, TrackerSettings settings) {
         this.sourceId = sourceId;
         this.settings = settings;
+    }
+
+    /** A tracker resuming from {@link #snapshot()}: a restarted task continues the same tracks. */
+    public static Tracker restore(String sourceId, TrackerSettings settings, List<TrackSnapshot> tracks) {
+        Tracker tracker = new Tracker(sourceId, settings);
+        for (TrackSnapshot s : tracks) tracker.live.put(s.getId(), new Track(s));
+        return tracker;
+    }
+
+    /** The live tracks as they would be restored. */
+    public List<TrackSnapshot> snapshot() {
+        return live.values().stream().map(Track::snapshot).toList();
     }
 
     public List<Track> liveTracks() {

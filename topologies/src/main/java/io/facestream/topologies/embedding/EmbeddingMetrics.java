@@ -1,0 +1,28 @@
+package io.facestream.topologies.embedding;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** What the embedding processors of this instance did: batches, crops and time spent in the model. */
+public final class EmbeddingMetrics {
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder crops = new LongAdder();
+    private final LongAdder nanos = new LongAdder();
+
+    void batch(int size, long elapsedNanos) {
+        batches.increment();
+        crops.add(size);
+        nanos.add(elapsedNanos);
+    }
+
+    public long batches() {
+        return batches.sum();
+    }
+
+    public long crops() {
+        return crops.sum();
+    }
+
+    public double modelSeconds() {
+        return nanos.sum() / 1e9;
+    }
+}

@@ -1,0 +1,126 @@
+package io.facestream.topologies.embedding;
+
+import io.facestream.schemas.avro.FaceCrop;
+import io.facestream.schemas.avro.FaceEmbedding;
+import io.facestream.schemas.avro.state.EmbedWork;
+import io.facestream.schemas.avro.state.ResolutionInput;
+import io.facestream.topologies.Keys;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Micro-batched embedding. Chosen crops queue up until {@code batchSize} of them wait (then they run at
+ * once: throughput at high load) or the oldest has waited {@code maxWait} of wall clock (latency at low
+ * load). Track events queue behind the crops before them and leave after them, so downstream sees a track's
+ * embeddings before the event that lists them. The queue is a state store, so a crop chosen before a commit
+ * and not yet embedded survives a crash under exactly-once.
+ */
+public final class EmbeddingProcessor implements Processor<String, EmbedWork, String, ResolutionInput> {
+    public static final String QUEUE = "embedding-queue";
+
+    private final Embedder embedder;
+    private final int batchSize;
+    private final Duration maxWait;
+    private final EmbeddingMetrics metrics;
+    private ProcessorContext<String, ResolutionInput> context;
+    private KeyValueStore<String, EmbedWork> queue;
+    private long nextSequence;
+    private int queuedCrops;
+    private long oldestCropQueuedAt = Long.MAX_VALUE;
+
+    public EmbeddingProcessor(Embedder embedder, int batchSize, Duration maxWait, EmbeddingMetrics metrics) {
+        this.embedder = embedder;
+        this.batchSize = batchSize;
+        this.maxWait = maxWait;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, ResolutionInput> context) {
+        this.context = context;
+        this.queue = context.getStateStore(QUEUE);
+        try (KeyValueIterator<String, EmbedWork> it = queue.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, EmbedWork> kv = it.next();
+                nextSequence = Long.parseLong(kv.key) + 1;
+                if (kv.value.getCrop() != null) queuedCrops++;
+            }
+        }
+        if (queuedCrops > 0) oldestCropQueuedAt = context.currentSystemTimeMs();
+        long tick = Math.max(1, maxWait.toMillis() / 2);
+        context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
+            if (queuedCrops > 0 && now - oldestCropQueuedAt >= maxWait.toMillis()) flush();
+        });
+    }
+
+    @Override
+    public void process(Record<String, EmbedWork> record) {
+        EmbedWork work = record.value();
+        if (work.getCrop() == null && queuedCrops == 0) {
+            context.forward(record.withValue(ResolutionInput.newBuilder().setEvent(work.getEvent()).build()));
+            return;
+        }
+        queue.put(Keys.of(nextSequence++), work);
+        if (work.getCrop() != null) {
+            if (queuedCrops++ == 0) oldestCropQueuedAt = context.currentSystemTimeMs();
+            if (queuedCrops >= batchSize) flush();
+        }
+    }
+
+    private void flush() {
+        List<KeyValue<String, EmbedWork>> items = new ArrayList<>();
+        try (KeyValueIterator<String, EmbedWork> it = queue.all()) {
+            it.forEachRemaining(items::add);
+        }
+        List<byte[]> jpegs = new ArrayList<>();
+        for (var kv : items) if (kv.value.getCrop() != null) jpegs.add(bytes(kv.value.getCrop().getCropJpeg()));
+        long started = System.nanoTime();
+        List<float[]> embeddings = embedder.embed(jpegs);
+        metrics.batch(jpegs.size(), System.nanoTime() - started);
+        int next = 0;
+        for (var kv : items) {
+            EmbedWork work = kv.value;
+            if (work.getCrop() == null) {
+                context.forward(new Record<>(work.getEvent().getSourceId(),
+                        ResolutionInput.newBuilder().setEvent(work.getEvent()).build(), work.getEvent().getTimestamp().toEpochMilli()));
+            } else {
+                float[] embedding = embeddings.get(next++);
+                if (embedding != null) {
+                    FaceCrop crop = work.getCrop();
+                    context.forward(new Record<>(crop.getSourceId(),
+                            ResolutionInput.newBuilder().setEmbedding(embedding(crop, work.getTrackId(), embedding)).build(),
+                            crop.getTimestamp().toEpochMilli()));
+                }
+            }
+            queue.delete(kv.key);
+        }
+        queuedCrops = 0;
+        oldestCropQueuedAt = Long.MAX_VALUE;
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer buffer) {
+        java.nio.ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    private FaceEmbedding embedding(FaceCrop crop, String trackId, float[] embedding) {
+        List<Float> values = new ArrayList<>(embedding.length);
+        for (float v : embedding) values.add(v);
+        return FaceEmbedding.newBuilder().setCropId(crop.getCropId()).setSourceId(crop.getSourceId()).setTrackId(trackId)
+                .setTimestamp(crop.getTimestamp()).setModelId(embedder.modelId()).setEmbedding(values).setQuality(crop.getQuality())
+                .setSourceKind(crop.getSourceKind()).setCameraId(crop.getCameraId()).setFileId(crop.getFileId())
+                .setFrameNumber(crop.getFrameNumber()).setBbox(crop.getBbox()).setDetectionScore(crop.getDetectionScore())
+                .setFrameRef(crop.getFrameRef()).setCropJpeg(crop.getCropJpeg()).build();
+    }
+}

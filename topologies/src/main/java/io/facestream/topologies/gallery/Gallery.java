@@ -1,0 +1,112 @@
+package io.facestream.topologies.gallery;
+
+import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.ReferenceFace;
+import io.facestream.schemas.avro.WatchlistStatus;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The known people and POIs with their reference embeddings, in memory for matching at the speed alerts
+ * need. Fed from the people topic by {@link GalleryUpdater} on the global thread and read by every stream
+ * thread, so it swaps an immutable map on each change (enrolments are rare, matches constant).
+ */
+public final class Gallery {
+
+    /** A person and how similar a face (or a track) is to them. */
+    public record Match(Person person, double similarity) {
+        public boolean isPoi() {
+            return Gallery.isPoi(person);
+        }
+    }
+
+    /** A face of a track, for weighing. */
+    public record WeightedFace(float[] embedding, double quality) {
+    }
+
+    private record Entry(Person person, float[][] embeddings) {
+    }
+
+    private volatile Map<String, Entry> people = Map.of();
+
+    public static boolean isPoi(Person person) {
+        return person.getWatchlist() != null && person.getWatchlist().getStatus() == WatchlistStatus.ACTIVE;
+    }
+
+    synchronized void put(Person person) {
+        Map<String, Entry> next = new HashMap<>(people);
+        List<ReferenceFace> faces = person.getFaces();
+        float[][] embeddings = new float[faces.size()][];
+        for (int i = 0; i < faces.size(); i++) embeddings[i] = toArray(faces.get(i).getEmbedding());
+        next.put(person.getPersonId(), new Entry(person, embeddings));
+        people = Map.copyOf(next);
+    }
+
+    synchronized void remove(String personId) {
+        Map<String, Entry> next = new HashMap<>(people);
+        next.remove(personId);
+        people = Map.copyOf(next);
+    }
+
+    public Optional<Person> person(String personId) {
+        return Optional.ofNullable(people.get(personId)).map(Entry::person);
+    }
+
+    public int size() {
+        return people.size();
+    }
+
+    /** The person (only POIs when {@code poisOnly}) whose closest reference face is closest to {@code embedding}. */
+    public Optional<Match> best(float[] embedding, boolean poisOnly) {
+        Match best = null;
+        for (Entry e : people.values()) {
+            if (poisOnly && !isPoi(e.person())) continue;
+            double s = closest(e, embedding);
+            if (best == null || s > best.similarity()) best = new Match(e.person(), s);
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * The person most similar to a whole track: each face's similarity to the person's closest reference
+     * face, averaged with the faces' qualities as weights, so one blurred frame cannot decide alone.
+     */
+    public Optional<Match> bestForTrack(List<WeightedFace> faces) {
+        if (faces.isEmpty()) return Optional.empty();
+        Match best = null;
+        for (Entry e : people.values()) {
+            double sum = 0, weights = 0;
+            for (WeightedFace f : faces) {
+                double w = Math.max(f.quality(), 1e-3);
+                sum += w * closest(e, f.embedding());
+                weights += w;
+            }
+            double s = sum / weights;
+            if (best == null || s > best.similarity()) best = new Match(e.person(), s);
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private static double closest(Entry e, float[] embedding) {
+        double best = -1;
+        for (float[] ref : e.embeddings()) best = Math.max(best, dot(ref, embedding));
+        return best;
+    }
+
+    /** Cosine similarity of two L2-normalised embeddings. */
+    public static double dot(float[] a, float[] b) {
+        if (a.length != b.length) return -1; // another model's embedding never matches
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    public static float[] toArray(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) out[i] = values.get(i);
+        return out;
+    }
+}

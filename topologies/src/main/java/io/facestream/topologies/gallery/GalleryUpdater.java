@@ -1,0 +1,40 @@
+package io.facestream.topologies.gallery;
+
+import io.facestream.schemas.avro.Person;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Keeps the people view (a global store: every instance holds every person) and the in-memory gallery in
+ * step with the compacted people topic. Kafka Streams replays the topic through this processor on restore
+ * too, so the gallery is whole before any stream thread starts matching.
+ */
+public final class GalleryUpdater implements Processor<String, Person, Void, Void> {
+    public static final String PEOPLE = "people";
+
+    private final Gallery gallery;
+    private KeyValueStore<String, Person> store;
+
+    public GalleryUpdater(Gallery gallery) {
+        this.gallery = gallery;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        store = context.getStateStore(PEOPLE);
+    }
+
+    @Override
+    public void process(Record<String, Person> record) {
+        if (record.key() == null) return;
+        if (record.value() == null) {
+            store.delete(record.key());
+            gallery.remove(record.key());
+        } else {
+            store.put(record.key(), record.value());
+            gallery.put(record.value());
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.facestream.topologies.identity;
+
+import io.facestream.schemas.avro.Exemplar;
+import io.facestream.schemas.avro.Identity;
+import io.facestream.topologies.gallery.Gallery;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Identities' centroids and exemplars in memory, for the nearest-identity search of every track decision.
+ * Only identity resolution's single task writes identities, so this mirror of its store is exact; it is
+ * rebuilt from the store when the task starts. Brute force: a dot product per vector is about a
+ * microsecond, so ten thousand identities with their exemplars answer in tens of milliseconds at worst.
+ */
+final class IdentityIndex {
+
+    record Nearest(String identityId, double similarity) {
+    }
+
+    private final Map<String, float[][]> vectors = new HashMap<>();
+
+    void put(Identity identity) {
+        int n = identity.getExemplars().size() + (identity.getCentroid().isEmpty() ? 0 : 1);
+        float[][] v = new float[n][];
+        int i = 0;
+        if (!identity.getCentroid().isEmpty()) v[i++] = Gallery.toArray(identity.getCentroid());
+        for (Exemplar e : identity.getExemplars()) v[i++] = Gallery.toArray(e.getEmbedding());
+        vectors.put(identity.getIdentityId(), v);
+    }
+
+    void remove(String identityId) {
+        vectors.remove(identityId);
+    }
+
+    Optional<Nearest> nearest(float[] query) {
+        Nearest best = null;
+        for (var e : vectors.entrySet()) {
+            for (float[] v : e.getValue()) {
+                double s = Gallery.dot(v, query);
+                if (best == null || s > best.similarity()) best = new Nearest(e.getKey(), s);
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+}

@@ -1,0 +1,452 @@
+package io.facestream.topologies.identity;
+
+import io.facestream.schemas.avro.Exemplar;
+import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.FaceEmbedding;
+import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.IdentityCommand;
+import io.facestream.schemas.avro.IdentityStatus;
+import io.facestream.schemas.avro.MatchKind;
+import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.TrackEvent;
+import io.facestream.schemas.avro.TrackEventType;
+import io.facestream.schemas.avro.state.ResolutionInput;
+import io.facestream.schemas.avro.state.TrackResolution;
+import io.facestream.topologies.Keys;
+import io.facestream.topologies.PipelineSettings;
+import io.facestream.topologies.gallery.Gallery;
+import io.facestream.vectors.VectorPoint;
+import io.facestream.vectors.VectorStore;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Identity resolution and the identity views. Runs as one task on a one-partition input, so every decision
+ * about identities is serialized: two tracks of one new person seen at once in two cameras arrive one after
+ * the other here, the first creates the identity and the second finds it. Operators' identity commands come
+ * through the same task, in order with the faces they touch.
+ *
+ * <p>Each embedded face is stored (faces view, vector store) as it arrives. On every track update and end
+ * the track's best faces decide, together: a known person or POI when their quality-weighted similarity to
+ * the person's reference faces reaches the threshold; else the identity the track already has; else the
+ * nearest automatic identity above its threshold; else a new one, pending until it has enough faces. Ids
+ * of new identities derive from the face that created them, so reprocessing after a crash recreates the
+ * same ids and the vector store's upserts stay idempotent.
+ */
+public final class IdentityResolver implements Processor<String, SpecificRecord, String, Sighting> {
+    public static final String IDENTITIES = "identities";
+    public static final String FACES = "faces";
+    public static final String FACES_BY_IDENTITY = "faces-by-identity";
+    public static final String SIGHTINGS = "sightings";
+    public static final String SIGHTINGS_BY_IDENTITY = "sightings-by-identity";
+    public static final String TRACKS = "resolution-tracks";
+    private static final Logger log = LoggerFactory.getLogger(IdentityResolver.class);
+
+    private final PipelineSettings settings;
+    private final Gallery gallery;
+    private final VectorStore vectors;
+    private final IdentityIndex index = new IdentityIndex();
+    private ProcessorContext<String, Sighting> context;
+    private KeyValueStore<String, Identity> identities;
+    private KeyValueStore<String, Face> faces;
+    private KeyValueStore<String, String> facesByIdentity;
+    private KeyValueStore<String, Sighting> sightings;
+    private KeyValueStore<String, String> sightingsByIdentity;
+    private KeyValueStore<String, TrackResolution> tracks;
+
+    public IdentityResolver(PipelineSettings settings, Gallery gallery, VectorStore vectors) {
+        this.settings = settings;
+        this.gallery = gallery;
+        this.vectors = vectors;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Sighting> context) {
+        this.context = context;
+        identities = context.getStateStore(IDENTITIES);
+        faces = context.getStateStore(FACES);
+        facesByIdentity = context.getStateStore(FACES_BY_IDENTITY);
+        sightings = context.getStateStore(SIGHTINGS);
+        sightingsByIdentity = context.getStateStore(SIGHTINGS_BY_IDENTITY);
+        tracks = context.getStateStore(TRACKS);
+        try (KeyValueIterator<String, Identity> it = identities.all()) {
+            it.forEachRemaining(kv -> index.put(kv.value));
+        }
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+        switch (record.value()) {
+            case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding());
+            case ResolutionInput in when in.getEvent() != null -> onTrackEvent(in.getEvent());
+            case IdentityCommand command -> new Commands(this).apply(command);
+            case null, default -> {
+            }
+        }
+    }
+
+    // ---- faces and tracks ----
+
+    private void onFace(FaceEmbedding e) {
+        if (e.getTrackId() == null) return;
+        TrackResolution.Builder track = track(e.getTrackId());
+        List<Exemplar> best = new ArrayList<>(track.getFaces());
+        best.removeIf(x -> x.getFaceId().equals(e.getCropId()));
+        best.add(new Exemplar(e.getCropId(), e.getEmbedding(), e.getQuality()));
+        best.sort(Comparator.comparingDouble(Exemplar::getQuality).reversed());
+        track.setFaces(List.copyOf(best.subList(0, Math.min(best.size(), settings.maxTrackFaces()))));
+        Set<String> ids = new LinkedHashSet<>(track.getFaceIds());
+        ids.add(e.getCropId());
+        track.setFaceIds(List.copyOf(ids));
+        Face previous = faces.get(e.getCropId());
+        Face face = Face.newBuilder().setFaceId(e.getCropId()).setSourceId(e.getSourceId())
+                .setSourceKind(e.getSourceKind() == null ? SourceKind.CAMERA : e.getSourceKind())
+                .setCameraId(e.getCameraId()).setFileId(e.getFileId())
+                .setFrameNumber(e.getFrameNumber() == null ? 0 : e.getFrameNumber()).setTimestamp(e.getTimestamp())
+                .setBbox(e.getBbox()).setDetectionScore(e.getDetectionScore() == null ? 0f : e.getDetectionScore())
+                .setQuality(e.getQuality()).setTrackId(e.getTrackId()).setIdentityId(null).setPersonId(track.getPersonId())
+                .setSimilarity(track.getSimilarity()).setModelId(e.getModelId()).setEmbedding(e.getEmbedding())
+                .setCropJpeg(e.getCropJpeg()).setFrameRef(e.getFrameRef()).build();
+        if (previous != null && previous.getIdentityId() != null) detachFaces(previous.getIdentityId(), List.of(previous));
+        storeFace(face);
+        tracks.put(e.getTrackId(), track.build());
+        if (track.getIdentityId() != null) attachFaces(track.getIdentityId(), List.of(face), track.getSimilarity(), track.getPersonId());
+    }
+
+    private TrackResolution.Builder track(String trackId) {
+        TrackResolution existing = tracks.get(trackId);
+        return existing == null ? TrackResolution.newBuilder().setTrackId(trackId).setFaces(List.of()).setFaceIds(List.of())
+                : TrackResolution.newBuilder(existing);
+    }
+
+    private void onTrackEvent(TrackEvent event) {
+        TrackResolution current = tracks.get(event.getTrackId());
+        boolean ended = event.getType() == TrackEventType.ENDED;
+        if (current == null || current.getFaces().isEmpty()) {
+            if (ended) tracks.delete(event.getTrackId());
+            return; // no face of this track was embedded: nothing to recognise
+        }
+        TrackResolution.Builder track = TrackResolution.newBuilder(current);
+        List<Gallery.WeightedFace> weighted = current.getFaces().stream()
+                .map(f -> new Gallery.WeightedFace(Gallery.toArray(f.getEmbedding()), f.getQuality())).toList();
+        Optional<Gallery.Match> person = gallery.bestForTrack(weighted).filter(m -> m.similarity() >= settings.personThreshold());
+        String identityId;
+        double similarity;
+        if (person.isPresent()) {
+            identityId = identityOfPerson(person.get().person(), event).getIdentityId();
+            similarity = person.get().similarity();
+            track.setPersonId(person.get().person().getPersonId());
+        } else if (current.getIdentityId() != null && current.getPersonId() == null && identities.get(current.getIdentityId()) != null) {
+            identityId = current.getIdentityId();
+            similarity = Gallery.dot(centroid(current.getFaces()), Gallery.toArray(identities.get(identityId).getCentroid()));
+        } else {
+            float[] centroid = centroid(current.getFaces());
+            Optional<IdentityIndex.Nearest> nearest = index.nearest(centroid).filter(n -> n.similarity() >= settings.identityThreshold());
+            if (nearest.isPresent()) {
+                identityId = nearest.get().identityId();
+                similarity = nearest.get().similarity();
+            } else {
+                identityId = newIdentity(current, event).getIdentityId();
+                similarity = 1;
+            }
+            track.setPersonId(null);
+        }
+        track.setSimilarity((float) similarity);
+        if (!identityId.equals(current.getIdentityId())) moveTrack(track, current.getIdentityId(), identityId);
+        track.setIdentityId(identityId);
+        emitSighting(track.build(), event);
+        if (ended) tracks.delete(event.getTrackId());
+        else tracks.put(event.getTrackId(), track.build());
+    }
+
+    /** Moves a track's faces and sighting from one identity (or none) to another. */
+    private void moveTrack(TrackResolution.Builder track, String from, String to) {
+        List<Face> trackFaces = track.getFaceIds().stream().map(faces::get).filter(f -> f != null && !f.getBound()).toList();
+        if (from != null) detachFaces(from, trackFaces);
+        Sighting old = sightings.get(track.getTrackId()); // also one from an earlier replay of the same file
+        if (old != null) {
+            sightingsByIdentity.delete(Keys.of(old.getIdentityId(), old.getEntryTime().toEpochMilli(), old.getSightingId()));
+            adjustSightings(old.getIdentityId(), -1);
+        }
+        attachFaces(to, trackFaces, track.getSimilarity(), track.getPersonId());
+        adjustSightings(to, +1);
+    }
+
+    private void emitSighting(TrackResolution track, TrackEvent event) {
+        Identity identity = identities.get(track.getIdentityId());
+        Exemplar best = track.getFaces().get(0);
+        Person person = track.getPersonId() == null ? null : gallery.person(track.getPersonId()).orElse(null);
+        MatchKind kind = person == null ? MatchKind.IDENTITY : Gallery.isPoi(person) ? MatchKind.POI : MatchKind.PERSON;
+        Sighting s = Sighting.newBuilder().setSightingId(event.getTrackId()).setTrackId(event.getTrackId())
+                .setSourceId(event.getSourceId()).setSourceKind(event.getSourceKind()).setCameraId(event.getCameraId())
+                .setFileId(event.getFileId()).setIdentityId(track.getIdentityId()).setPersonId(person == null ? null : person.getPersonId())
+                .setMatchKind(kind).setSimilarity(track.getSimilarity()).setEntryTime(event.getFirstSeen()).setExitTime(event.getLastSeen())
+                .setEntryFrame(event.getFirstFrame()).setExitFrame(event.getLastFrame()).setBestFaceId(best.getFaceId())
+                .setBestFrameRef(Optional.ofNullable(faces.get(best.getFaceId())).map(Face::getFrameRef).orElse(event.getBestFrameRef()))
+                .setThumbnailRef(best.getFaceId()).setFaceCount(event.getFaceCount())
+                .setFinal$(event.getType() == TrackEventType.ENDED).build();
+        sightings.put(s.getSightingId(), s);
+        sightingsByIdentity.put(Keys.of(s.getIdentityId(), s.getEntryTime().toEpochMilli(), s.getSightingId()), s.getSightingId());
+        Identity.Builder updated = Identity.newBuilder(identity);
+        seenAt(updated, event.getFirstSeen().toEpochMilli(), event.getLastSeen().toEpochMilli(), event.getCameraId(), event.getFileId());
+        putIdentity(updated.build());
+        context.forward(new Record<>(s.getIdentityId(), s, event.getTimestamp().toEpochMilli()));
+    }
+
+    // ---- identities ----
+
+    /** The identity standing for a known person: the one bound to them, else one created for them. */
+    private Identity identityOfPerson(Person person, TrackEvent event) {
+        String id = person.getIdentityId() != null ? person.getIdentityId()
+                : uuid("person:" + person.getPersonId());
+        Identity existing = identities.get(id);
+        if (existing != null) return existing;
+        long t = event.getFirstSeen().toEpochMilli();
+        Identity created = Identity.newBuilder().setIdentityId(id).setName(person.getName()).setStatus(IdentityStatus.CONFIRMED)
+                .setSource("user_defined").setPersonId(person.getPersonId()).setCentroid(List.of()).setExemplars(List.of())
+                .setFaceCount(0).setSightingCount(0).setFirstSeen(Instant.ofEpochMilli(t)).setLastSeen(Instant.ofEpochMilli(t))
+                .setCreatedAt(Instant.ofEpochMilli(t)).setUpdatedAt(Instant.ofEpochMilli(t)).build();
+        putIdentity(created);
+        return created;
+    }
+
+    private Identity newIdentity(TrackResolution track, TrackEvent event) {
+        String id = uuid("identity:" + track.getFaceIds().get(0));
+        Identity existing = identities.get(id);
+        if (existing != null) return existing; // the same faces again (a repeated replay) make the same identity
+        long t = event.getFirstSeen().toEpochMilli();
+        Identity created = Identity.newBuilder().setIdentityId(id)
+                .setStatus(IdentityStatus.PENDING).setSource("auto").setCentroid(List.of()).setExemplars(List.of())
+                .setFaceCount(0).setSightingCount(0).setFirstSeen(Instant.ofEpochMilli(t)).setLastSeen(Instant.ofEpochMilli(t))
+                .setCreatedAt(Instant.ofEpochMilli(t)).setUpdatedAt(Instant.ofEpochMilli(t)).build();
+        putIdentity(created);
+        return created;
+    }
+
+    /** Assigns faces to an identity: counters, exemplars, centroid, the faces views and the vector store. */
+    void attachFaces(String identityId, List<Face> attached, double similarity, String personId) {
+        Identity identity = identities.get(identityId);
+        if (identity == null || attached.isEmpty()) return;
+        Identity.Builder b = Identity.newBuilder(identity);
+        List<Exemplar> exemplars = new ArrayList<>(identity.getExemplars());
+        for (Face f : attached) {
+            Face moved = Face.newBuilder(f).setIdentityId(identityId).setPersonId(personId).setSimilarity((float) similarity).build();
+            storeFace(moved);
+            exemplars.removeIf(x -> x.getFaceId().equals(f.getFaceId()));
+            exemplars.add(new Exemplar(f.getFaceId(), f.getEmbedding(), f.getQuality()));
+            seenAt(b, f.getTimestamp().toEpochMilli(), f.getTimestamp().toEpochMilli(), f.getCameraId(), f.getFileId());
+        }
+        b.setFaceCount(identity.getFaceCount() + attached.size());
+        setExemplars(b, exemplars);
+        if (b.getStatus() == IdentityStatus.PENDING && b.getFaceCount() >= settings.identityMinFaces()) b.setStatus(IdentityStatus.ACTIVE);
+        putIdentity(b.build());
+    }
+
+    /** Takes faces off an identity; its best remaining faces replace exemplars that left. */
+    void detachFaces(String identityId, List<Face> detached) {
+        Identity identity = identities.get(identityId);
+        for (Face f : detached) facesByIdentity.delete(Keys.of(identityId, f.getTimestamp().toEpochMilli(), f.getFaceId()));
+        if (identity == null || detached.isEmpty()) return;
+        Set<String> ids = new java.util.HashSet<>();
+        detached.forEach(f -> ids.add(f.getFaceId()));
+        List<Exemplar> exemplars = new ArrayList<>(identity.getExemplars());
+        exemplars.removeIf(x -> ids.contains(x.getFaceId()));
+        Identity.Builder b = Identity.newBuilder(identity).setFaceCount(Math.max(0, identity.getFaceCount() - detached.size()));
+        if (exemplars.size() < identity.getExemplars().size()) refillExemplars(identityId, exemplars, ids);
+        setExemplars(b, exemplars);
+        putIdentity(b.build());
+    }
+
+    /** After exemplars were taken away, the identity's best remaining faces take their place. */
+    private void refillExemplars(String identityId, List<Exemplar> exemplars, Set<String> excluded) {
+        Set<String> have = new java.util.HashSet<>();
+        exemplars.forEach(x -> have.add(x.getFaceId()));
+        for (Face f : facesOf(identityId)) {
+            if (!excluded.contains(f.getFaceId()) && !have.contains(f.getFaceId())) exemplars.add(new Exemplar(f.getFaceId(), f.getEmbedding(), f.getQuality()));
+        }
+    }
+
+    private void setExemplars(Identity.Builder b, List<Exemplar> exemplars) {
+        exemplars.sort(Comparator.comparingDouble(Exemplar::getQuality).reversed());
+        List<Exemplar> kept = List.copyOf(exemplars.subList(0, Math.min(exemplars.size(), settings.maxExemplars())));
+        b.setExemplars(kept);
+        float[] c = centroid(kept);
+        List<Float> centroid = new ArrayList<>(c.length);
+        for (float v : c) centroid.add(v);
+        b.setCentroid(kept.isEmpty() ? List.of() : centroid);
+    }
+
+    void adjustSightings(String identityId, int delta) {
+        Identity identity = identities.get(identityId);
+        if (identity == null) return;
+        putIdentity(Identity.newBuilder(identity).setSightingCount(Math.max(0, identity.getSightingCount() + delta)).build());
+    }
+
+    private static void seenAt(Identity.Builder b, long first, long last, String camera, String file) {
+        if (first < b.getFirstSeen().toEpochMilli()) b.setFirstSeen(Instant.ofEpochMilli(first));
+        if (last > b.getLastSeen().toEpochMilli()) b.setLastSeen(Instant.ofEpochMilli(last));
+        if (last > b.getUpdatedAt().toEpochMilli()) b.setUpdatedAt(Instant.ofEpochMilli(last));
+        if (camera != null && !b.getCameras().contains(camera)) b.setCameras(append(b.getCameras(), camera));
+        if (file != null && !b.getFiles().contains(file)) b.setFiles(append(b.getFiles(), file));
+    }
+
+    private static List<String> append(List<String> list, String value) {
+        List<String> out = new ArrayList<>(list);
+        out.add(value);
+        return out;
+    }
+
+    void putIdentity(Identity identity) {
+        identities.put(identity.getIdentityId(), identity);
+        index.put(identity);
+    }
+
+    /** Removes an identity, its faces (views and vector store) and its sightings. */
+    void deleteIdentity(String identityId) {
+        List<Face> owned = facesOf(identityId);
+        for (Face f : owned) {
+            faces.delete(f.getFaceId());
+            facesByIdentity.delete(Keys.of(identityId, f.getTimestamp().toEpochMilli(), f.getFaceId()));
+        }
+        if (!owned.isEmpty()) vectors.delete(VectorStore.FACES, owned.stream().map(Face::getFaceId).toList());
+        for (KeyValue<String, String> kv : scan(sightingsByIdentity, identityId)) {
+            sightings.delete(kv.value);
+            sightingsByIdentity.delete(kv.key);
+        }
+        List<String> live = new ArrayList<>();
+        try (KeyValueIterator<String, TrackResolution> it = tracks.all()) {
+            it.forEachRemaining(kv -> {
+                if (identityId.equals(kv.value.getIdentityId())) live.add(kv.key);
+            });
+        }
+        live.forEach(tracks::delete); // a live track of the deleted identity starts over from its next face
+        identities.delete(identityId);
+        index.remove(identityId);
+    }
+
+    List<Face> facesOf(String identityId) {
+        List<Face> out = new ArrayList<>();
+        for (KeyValue<String, String> kv : scan(facesByIdentity, identityId)) {
+            Face f = faces.get(kv.value);
+            if (f != null) out.add(f);
+        }
+        return out;
+    }
+
+    List<Sighting> sightingsOf(String identityId) {
+        List<Sighting> out = new ArrayList<>();
+        for (KeyValue<String, String> kv : scan(sightingsByIdentity, identityId)) {
+            Sighting s = sightings.get(kv.value);
+            if (s != null) out.add(s);
+        }
+        return out;
+    }
+
+    /** Re-files a sighting under another identity and publishes it again, so consumers see the move. */
+    void moveSighting(Sighting s, String to) {
+        sightingsByIdentity.delete(Keys.of(s.getIdentityId(), s.getEntryTime().toEpochMilli(), s.getSightingId()));
+        Sighting moved = Sighting.newBuilder(s).setIdentityId(to).build();
+        sightings.put(moved.getSightingId(), moved);
+        sightingsByIdentity.put(Keys.of(to, moved.getEntryTime().toEpochMilli(), moved.getSightingId()), moved.getSightingId());
+        context.forward(new Record<>(to, moved, context.currentSystemTimeMs()));
+        TrackResolution live = tracks.get(s.getTrackId());
+        if (live != null) tracks.put(live.getTrackId(), TrackResolution.newBuilder(live).setIdentityId(to).build());
+    }
+
+    void storeFace(Face face) {
+        Face previous = faces.get(face.getFaceId());
+        if (previous != null && previous.getIdentityId() != null && !previous.getIdentityId().equals(face.getIdentityId())) {
+            facesByIdentity.delete(Keys.of(previous.getIdentityId(), previous.getTimestamp().toEpochMilli(), face.getFaceId()));
+        }
+        faces.put(face.getFaceId(), face);
+        if (face.getIdentityId() != null) {
+            facesByIdentity.put(Keys.of(face.getIdentityId(), face.getTimestamp().toEpochMilli(), face.getFaceId()), face.getFaceId());
+        }
+        vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), Gallery.toArray(face.getEmbedding()), payload(face)));
+    }
+
+    private static Map<String, Object> payload(Face f) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("face_id", f.getFaceId());
+        p.put("source_id", f.getSourceId());
+        p.put("source_kind", f.getSourceKind().name());
+        p.put("frame_number", f.getFrameNumber());
+        p.put("timestamp", f.getTimestamp().toEpochMilli());
+        p.put("quality", (double) f.getQuality());
+        if (f.getCameraId() != null) p.put("camera_id", f.getCameraId());
+        if (f.getFileId() != null) p.put("file_id", f.getFileId());
+        if (f.getTrackId() != null) p.put("track_id", f.getTrackId());
+        if (f.getIdentityId() != null) p.put("identity_id", f.getIdentityId());
+        if (f.getPersonId() != null) p.put("person_id", f.getPersonId());
+        return p;
+    }
+
+    KeyValueStore<String, Identity> identities() {
+        return identities;
+    }
+
+    KeyValueStore<String, Face> faces() {
+        return faces;
+    }
+
+    KeyValueStore<String, TrackResolution> tracks() {
+        return tracks;
+    }
+
+    Gallery gallery() {
+        return gallery;
+    }
+
+    static List<KeyValue<String, String>> scan(KeyValueStore<String, String> store, String identityId) {
+        List<KeyValue<String, String>> out = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = store.prefixScan(Keys.prefix(identityId), Keys.PREFIX)) {
+            it.forEachRemaining(out::add);
+        }
+        return out;
+    }
+
+    /** Quality-weighted mean of embeddings, L2-normalised. */
+    static float[] centroid(List<Exemplar> faces) {
+        if (faces.isEmpty()) return new float[0];
+        float[] sum = new float[faces.get(0).getEmbedding().size()];
+        for (Exemplar f : faces) {
+            double w = Math.max(f.getQuality(), 1e-3);
+            List<Float> e = f.getEmbedding();
+            for (int i = 0; i < sum.length && i < e.size(); i++) sum[i] += (float) (w * e.get(i));
+        }
+        double norm = 0;
+        for (float v : sum) norm += v * v;
+        norm = Math.sqrt(norm);
+        if (norm > 0) for (int i = 0; i < sum.length; i++) sum[i] /= (float) norm;
+        return sum;
+    }
+
+    static String uuid(String seed) {
+        return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    static Logger log() {
+        return log;
+    }
+}

@@ -1,0 +1,190 @@
+package io.facestream.topologies.tracking;
+
+import io.facestream.schemas.avro.BoundingBox;
+import io.facestream.schemas.avro.FaceCrop;
+import io.facestream.schemas.avro.Frame;
+import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.TrackEvent;
+import io.facestream.schemas.avro.TrackEventType;
+import io.facestream.schemas.avro.state.EmbedWork;
+import io.facestream.schemas.avro.state.TrackerState;
+import io.facestream.topologies.Keys;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tracking, per source, in event time. Input: the face crops and the frame records of the sources of this
+ * task (both keyed by source id, so co-partitioned). A frame is tracked once its frame record and all of its
+ * {@code face_count} crops have arrived, whichever came first, and frames go through in frame order. Output:
+ * the crops the tracker chose for embedding, then the frame's track events, in that order, so that an event
+ * always follows the embeddings it lists. Everything between records lives in state stores, so a task that
+ * moves or restarts under exactly-once resumes the same tracks.
+ */
+public final class TrackingProcessor implements Processor<String, SpecificRecord, String, EmbedWork> {
+    public static final String PENDING_CROPS = "tracking-pending-crops";
+    public static final String PENDING_FRAMES = "tracking-pending-frames";
+    public static final String STATE = "tracking-state";
+    private static final Logger log = LoggerFactory.getLogger(TrackingProcessor.class);
+
+    private final TrackerSettings settings;
+    private final int maxPendingFrames;
+    private final Duration silentCamera;
+    private ProcessorContext<String, EmbedWork> context;
+    private KeyValueStore<String, FaceCrop> crops;
+    private KeyValueStore<String, Frame> frames;
+    private KeyValueStore<String, TrackerState> states;
+    /** Trackers of this task's sources, rebuilt from {@link #STATE} after a restart. */
+    private final Map<String, Tracker> trackers = new HashMap<>();
+    /** Wall-clock time each live source last sent a frame: not persisted, a restart starts the clock again. */
+    private final Map<String, Long> lastArrival = new HashMap<>();
+
+    public TrackingProcessor(TrackerSettings settings, int maxPendingFrames, Duration silentCamera) {
+        this.settings = settings;
+        this.maxPendingFrames = maxPendingFrames;
+        this.silentCamera = silentCamera;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, EmbedWork> context) {
+        this.context = context;
+        this.crops = context.getStateStore(PENDING_CROPS);
+        this.frames = context.getStateStore(PENDING_FRAMES);
+        this.states = context.getStateStore(STATE);
+        long every = Math.max(100, silentCamera.toMillis() / 5);
+        context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::endSilentCameras);
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+        String source = record.key();
+        if (source == null) return;
+        TrackerState state = states.get(source);
+        long lastFrame = state == null ? -1 : state.getLastFrame();
+        if (record.value() instanceof FaceCrop crop) {
+            if (crop.getFrameNumber() <= lastFrame) return; // a frame already tracked: a late or repeated crop
+            crops.put(Keys.of(source, crop.getFrameNumber(), crop.getFaceIndex()), crop);
+        } else if (record.value() instanceof Frame frame) {
+            if (frame.getFrameNumber() <= lastFrame) return;
+            frames.put(Keys.of(source, frame.getFrameNumber()), Frame.newBuilder(frame).setJpeg(null).build());
+            if (frame.getSourceKind() == SourceKind.CAMERA) lastArrival.put(source, context.currentSystemTimeMs());
+        } else {
+            return;
+        }
+        advance(source);
+    }
+
+    /** Tracks the source's waiting frames, oldest first, while each is complete. */
+    private void advance(String source) {
+        List<KeyValue<String, Frame>> waiting = new ArrayList<>();
+        try (KeyValueIterator<String, Frame> it = frames.prefixScan(Keys.prefix(source), Keys.PREFIX)) {
+            while (it.hasNext()) waiting.add(it.next());
+        }
+        for (KeyValue<String, Frame> entry : waiting) {
+            Frame frame = entry.value;
+            List<KeyValue<String, FaceCrop>> faces = new ArrayList<>();
+            try (KeyValueIterator<String, FaceCrop> it = crops.prefixScan(Keys.prefix(source, frame.getFrameNumber()), Keys.PREFIX)) {
+                while (it.hasNext()) faces.add(it.next());
+            }
+            boolean complete = faces.size() >= frame.getFaceCount();
+            if (!complete && waiting.size() <= maxPendingFrames) return;
+            if (!complete) {
+                log.warn("source {} frame {}: {} of {} crops arrived; tracking it without the rest", source,
+                        frame.getFrameNumber(), faces.size(), frame.getFaceCount());
+            }
+            track(source, frame, faces.stream().map(kv -> kv.value).toList());
+            frames.delete(entry.key);
+            faces.forEach(kv -> crops.delete(kv.key));
+        }
+    }
+
+    private void track(String source, Frame frame, List<FaceCrop> faces) {
+        TrackerState previous = states.get(source);
+        Tracker tracker = trackers.computeIfAbsent(source, s -> previous == null
+                ? new Tracker(s, settings) : Tracker.restore(s, settings, previous.getTracks()));
+        TrackerState.Builder state = previous == null
+                ? TrackerState.newBuilder().setSourceId(source).setSourceKind(frame.getSourceKind()).setTracks(List.of())
+                : TrackerState.newBuilder(previous);
+        if (!faces.isEmpty()) state.setCameraId(faces.get(0).getCameraId()).setFileId(faces.get(0).getFileId());
+        long time = frame.getTimestamp().toEpochMilli();
+        Map<String, FaceCrop> byId = new HashMap<>();
+        List<Tracker.Detection> detections = new ArrayList<>();
+        for (FaceCrop c : faces) {
+            byId.put(c.getCropId(), c);
+            BoundingBox b = c.getBbox();
+            detections.add(new Tracker.Detection(c.getCropId(), c.getFrameNumber(), time,
+                    new Box(b.getX(), b.getY(), b.getWidth(), b.getHeight()), c.getDetectionScore(), c.getQuality(), c.getFrameRef()));
+        }
+        Tracker.Output out = tracker.onFrame(time, detections);
+        state.setLastFrame(frame.getFrameNumber()).setLastTime(time);
+        emit(state, out, byId);
+        if (frame.getEndOfStream()) {
+            emit(state, tracker.endAll(), byId);
+            trackers.remove(source);
+            lastArrival.remove(source);
+            states.delete(source); // a replay of the same file later starts afresh, with the same ids
+        } else {
+            states.put(source, state.setTracks(tracker.snapshot()).build());
+        }
+    }
+
+    private void emit(TrackerState.Builder state, Tracker.Output out, Map<String, FaceCrop> byId) {
+        for (Tracker.Choice choice : out.toEmbed()) {
+            FaceCrop crop = byId.get(choice.cropId());
+            context.forward(new Record<>(state.getSourceId(), EmbedWork.newBuilder().setCrop(crop).setTrackId(choice.trackId()).build(),
+                    crop.getTimestamp().toEpochMilli()));
+        }
+        for (Tracker.Event e : out.events()) {
+            context.forward(new Record<>(state.getSourceId(), EmbedWork.newBuilder().setEvent(event(state, e)).build(), e.timestamp()));
+        }
+    }
+
+    private static TrackEvent event(TrackerState.Builder state, Tracker.Event e) {
+        Tracker.Track t = e.track();
+        Box b = t.box();
+        return TrackEvent.newBuilder().setTrackId(t.id()).setSourceId(state.getSourceId()).setSourceKind(state.getSourceKind())
+                .setCameraId(state.getCameraId()).setFileId(state.getFileId())
+                .setType(TrackEventType.valueOf(e.type().name())).setTimestamp(Instant.ofEpochMilli(e.timestamp()))
+                .setFirstSeen(Instant.ofEpochMilli(t.firstSeen())).setLastSeen(Instant.ofEpochMilli(t.lastSeen()))
+                .setFirstFrame(t.firstFrame()).setLastFrame(t.lastFrame())
+                .setBbox(new BoundingBox((float) b.x(), (float) b.y(), (float) b.width(), (float) b.height()))
+                .setFaceCount(t.faces()).setBestCropId(t.bestCropId()).setBestQuality((float) t.bestQuality())
+                .setBestCropRef(t.bestCropId()).setBestFrameRef(t.bestFrameRef()).setEmbeddedCropIds(t.embedded()).build();
+    }
+
+    /** A live camera that went silent (network down, worker stopped) gets its tracks ended by wall clock. */
+    private void endSilentCameras(long now) {
+        try (KeyValueIterator<String, TrackerState> it = states.all()) {
+            // cameras with live tracks from before a restart start their silence clock now
+            it.forEachRemaining(kv -> {
+                if (kv.value.getSourceKind() == SourceKind.CAMERA && !kv.value.getTracks().isEmpty()) lastArrival.putIfAbsent(kv.key, now);
+            });
+        }
+        for (var it = lastArrival.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (now - entry.getValue() < silentCamera.toMillis()) continue;
+            it.remove();
+            String source = entry.getKey();
+            TrackerState previous = states.get(source);
+            if (previous == null || previous.getTracks().isEmpty()) continue;
+            Tracker tracker = trackers.computeIfAbsent(source, s -> Tracker.restore(s, settings, previous.getTracks()));
+            TrackerState.Builder state = TrackerState.newBuilder(previous);
+            emit(state, tracker.endAll(), Map.of());
+            states.put(source, state.setTracks(List.of()).build());
+        }
+    }
+}
