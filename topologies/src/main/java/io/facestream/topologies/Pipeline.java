@@ -1,0 +1,102 @@
+package io.facestream.topologies;
+
+import io.facestream.topologies.embedding.Embedder;
+import io.facestream.topologies.embedding.EmbeddingMetrics;
+import io.facestream.topologies.gallery.Gallery;
+import io.facestream.vectors.VectorStore;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** The recognition pipeline running: {@link FacestreamTopology} in a {@link KafkaStreams} instance. */
+public final class Pipeline implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+
+    /**
+     * How this instance joins the cluster.
+     *
+     * @param commitInterval    under exactly-once a result is visible to consumers only after the commit, so
+     *                          this bounds what each hop adds to frame-to-alert latency
+     * @param applicationServer host:port of this instance's API, for routing queries of keys it does not own; null when none
+     */
+    public record Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
+                           short replicationFactor, String applicationServer) {
+    }
+
+    private final KafkaStreams streams;
+    private final Gallery gallery;
+    private final EmbeddingMetrics metrics;
+    private final CountDownLatch running = new CountDownLatch(1);
+
+    private Pipeline(KafkaStreams streams, Gallery gallery, EmbeddingMetrics metrics) {
+        this.streams = streams;
+        this.gallery = gallery;
+        this.metrics = metrics;
+    }
+
+    public static Pipeline start(Settings settings, PipelineSettings pipeline, TopologySerdes serdes, Embedder embedder, VectorStore vectors) {
+        vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
+        Gallery gallery = new Gallery();
+        EmbeddingMetrics metrics = new EmbeddingMetrics();
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir().toString());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.threads());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval().toMillis());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.replicationFactor());
+        // wall-clock punctuation (the embedding batch's maximum wait) runs between polls: keep them short
+        p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        if (settings.applicationServer() != null) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServer());
+        KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p);
+        Pipeline started = new Pipeline(streams, gallery, metrics);
+        streams.setStateListener((now, before) -> {
+            log.info("pipeline {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING) started.running.countDown();
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("pipeline thread failed; replacing it", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        return started;
+    }
+
+    /** Waits until every task is assigned and restored. */
+    public void awaitRunning(Duration timeout) throws InterruptedException {
+        if (!running.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("the pipeline did not reach RUNNING within " + timeout + " (state " + streams.state() + ")");
+        }
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public Gallery gallery() {
+        return gallery;
+    }
+
+    public EmbeddingMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+    }
+}
