@@ -24,6 +24,7 @@ import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.gallery.GalleryUpdater;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.tracking.TrackingProcessor;
+import io.facestream.topologies.views.CatalogViews;
 import io.facestream.vectors.VectorStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -47,7 +48,8 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>one partition: embeddings and track events (in the order the first produced them) + identity
  *       commands → identity resolution → {@code sightings}, with the identity, face and sighting views.</li>
  * </ol>
- * Two global stores give every instance the people (the gallery) and the alert counts.
+ * Two global stores give every instance the people (the gallery) and the alert counts; {@link CatalogViews}
+ * adds the cameras, files and recent-alerts views.
  */
 public final class FacestreamTopology {
     /** Name of the one-partition hop into identity resolution (Kafka Streams prefixes the application id). */
@@ -84,9 +86,9 @@ public final class FacestreamTopology {
                 .to(Topics.TRACKS, Produced.with(keys, serdes.of(TrackEvent.class)));
         KStream<String, FaceEmbedding> embeddings = tracked.filter((k, v) -> v.getEmbedding() != null).mapValues(ResolutionInput::getEmbedding);
         embeddings.to(Topics.FACE_EMBEDDINGS, Produced.with(keys, serdes.of(FaceEmbedding.class)));
-        embeddings.process(() -> new AlertProcessor(gallery, settings.poiThreshold(), settings.alertCooldown()),
-                        AlertProcessor.SENT, AlertProcessor.COOLDOWN)
-                .to(Topics.POI_ALERTS, Produced.with(keys, serdes.of(PoiAlert.class)));
+        KStream<String, PoiAlert> alerts = embeddings.process(
+                () -> new AlertProcessor(gallery, settings.poiThreshold(), settings.alertCooldown()), AlertProcessor.SENT, AlertProcessor.COOLDOWN);
+        alerts.to(Topics.POI_ALERTS, Produced.with(keys, serdes.of(PoiAlert.class)));
 
         builder.addStateStore(store(IdentityResolver.IDENTITIES, serdes.of(Identity.class)));
         builder.addStateStore(store(IdentityResolver.FACES, serdes.of(Face.class)));
@@ -104,6 +106,8 @@ public final class FacestreamTopology {
                         IdentityResolver.FACES_BY_IDENTITY, IdentityResolver.SIGHTINGS, IdentityResolver.SIGHTINGS_BY_IDENTITY,
                         IdentityResolver.TRACKS)
                 .to(Topics.SIGHTINGS, Produced.with(keys, serdes.of(Sighting.class)));
+
+        CatalogViews.addTo(builder, serdes, alerts);
         return builder.build();
     }
 

@@ -88,10 +88,14 @@ class PipelineEndToEndTest {
     }
 
     static Replayer.Result replay(Path dir, Path video, String fileId, String cameraId) throws Exception {
+        return replay(dir, video, fileId, cameraId, ReplaySpeed.MAX);
+    }
+
+    static Replayer.Result replay(Path dir, Path video, String fileId, String cameraId, ReplaySpeed speed) throws Exception {
         try (IngestPublisher publisher = new IngestPublisher(KafkaFixture.bootstrap(), new RestSchemaRegistryClient(KafkaFixture.registryUrl()), "test")) {
             FileBlobStore blobs = new FileBlobStore(dir.resolve("blobs"), new FileBlobStore.Policy(Map.of(), 0));
             Replayer replayer = new Replayer(publisher, new FrameProcessor(analyzer, new Semaphore(2), publisher, blobs, 320));
-            return replayer.replay(new Replayer.Request(video, fileId, cameraId, ReplaySpeed.MAX, FPS, null, BASE, 1), (a, b, c) -> { });
+            return replayer.replay(new Replayer.Request(video, fileId, cameraId, speed, FPS, null, BASE, 1), (a, b, c) -> { });
         }
     }
 

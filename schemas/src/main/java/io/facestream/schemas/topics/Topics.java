@@ -16,6 +16,8 @@ public final class Topics {
     public static final String TRACKS = "facestream.tracks";
     public static final String SIGHTINGS = "facestream.sightings";
     public static final String POI_ALERTS = "facestream.poi-alerts";
+    /** "Clear the recent alerts up to time T": key "all", value T as a long (epoch ms). */
+    public static final String ALERT_CLEARS = "facestream.alert-clears";
     public static final String HEARTBEATS = "facestream.heartbeats";
     public static final String CAMERAS = "facestream.cameras";
     public static final String PEOPLE = "facestream.people";
@@ -61,6 +63,10 @@ public final class Topics {
                         "Tracks resolved to identities; a public topic for consumers, 30 days kept."),
                 new TopicSpec(POI_ALERTS, partitions, replicationFactor, Map.of("retention.ms", String.valueOf(30 * DAY)),
                         "POI alerts: the public contract for external consumers, 30 days kept."),
+                // Each marker clears everything up to its time, so the latest one subsumes the rest: compaction
+                // on one key keeps exactly what a rebuild of the alerts view needs.
+                new TopicSpec(ALERT_CLEARS, 1, replicationFactor, Map.of("cleanup.policy", compact),
+                        "Requests to clear the recent-alerts view (DELETE /alerts); the alerts topic itself is never touched."),
                 new TopicSpec(HEARTBEATS, 1, replicationFactor, Map.of(
                         // Compaction keeps each camera's last status; deletion drops cameras long gone.
                         "cleanup.policy", "compact,delete",

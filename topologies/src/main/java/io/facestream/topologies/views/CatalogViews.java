@@ -1,0 +1,218 @@
+package io.facestream.topologies.views;
+
+import io.facestream.schemas.avro.Camera;
+import io.facestream.schemas.avro.Heartbeat;
+import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.avro.VideoFile;
+import io.facestream.schemas.serde.AvroSerde;
+import io.facestream.schemas.topics.Topics;
+import io.facestream.topologies.TopologySerdes;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The catalog views: queryable, persistent (RocksDB, changelogged) stores the API reads
+ * through interactive queries, via {@link CatalogQueries}. Every key is a string.
+ *
+ * <ul>
+ *   <li>{@link #CAMERAS_STORE}, key camera_id: the latest {@link Camera} left-joined with the
+ *       camera's latest {@link Heartbeat}. Answers "which cameras exist and how is each doing";
+ *       status and staleness are derived at query time. A camera tombstone removes the entry;
+ *       heartbeats of an unknown camera add nothing. The topics are joined directly, so
+ *       {@link Topics#CAMERAS} and {@link Topics#HEARTBEATS} must keep the same partition
+ *       count (both have one).</li>
+ *   <li>{@link #FILES_STORE}, key file_id: the latest {@link VideoFile} left-joined with a
+ *       {@link FileSummary} of the file's sightings. Answers "which files were replayed, how far,
+ *       and what was seen in each". Sightings arrive keyed by identity and are re-keyed twice:
+ *       to file_id/sighting_id, to keep only the latest version of each sighting (a final
+ *       version is not replaced by a non-final one), then to file_id, to sum them; the summary
+ *       table adds the new version and subtracts the one it replaces, so a sighting updated
+ *       many times counts once. Sightings without a file_id (live cameras) are ignored. The
+ *       join makes Streams give the by-file repartition topic the files topic's one
+ *       partition; per-file aggregation is light enough for that.</li>
+ *   <li>{@link #ALERTS_STORE}, key {@code <timestamp ms, 19 digits>:<alert_id>}, value the
+ *       {@link PoiAlert}: every alert in event-time order, so a reverse scan reads the newest
+ *       first. The alert id in the key makes a re-delivered or replayed alert overwrite itself
+ *       instead of counting twice. Alerts are repartitioned to one partition, so the recent
+ *       list is one ordered store on one instance rather than a merge over all of them.</li>
+ *   <li>{@link #ALERT_COUNTS_STORE}, key poi_id, value long: how many alerts the alerts view
+ *       holds for that POI.</li>
+ * </ul>
+ *
+ * <p>Clearing alerts: the API produces {@link #clearAlerts(Instant)} to {@link Topics#ALERT_CLEARS}
+ * (key {@value #CLEAR_KEY}, value the clear time T in epoch ms). When the view processes it,
+ * every alert with an event time up to T leaves both alert stores; later alerts stay. The
+ * marker goes through Kafka like any other write, so every replica and every rebuild of the
+ * view from the topics applies it at the same point; the poi-alerts topic itself, a public
+ * contract, is never rewritten. Clear markers and alerts share one single-partition task.
+ */
+public final class CatalogViews {
+    public static final String CAMERAS_STORE = "catalog-cameras";
+    public static final String FILES_STORE = "catalog-files";
+    public static final String ALERTS_STORE = "catalog-recent-alerts";
+    public static final String ALERT_COUNTS_STORE = "catalog-alert-counts";
+    /** The key of every clear marker: the latest marker subsumes the earlier ones, so the topic is compacted on it. */
+    public static final String CLEAR_KEY = "all";
+
+    private CatalogViews() {
+    }
+
+    /**
+     * @param alerts the POI alerts as raised; the pipeline passes its alert stream, since the alerts topic
+     *               is already a source of its alert-count global store and a topic feeds one source only
+     */
+    public static void addTo(StreamsBuilder builder, TopologySerdes serdes, KStream<String, PoiAlert> alerts) {
+        addCameras(builder, serdes);
+        addFiles(builder, serdes);
+        addAlerts(builder, serdes, alerts);
+    }
+
+    /** The marker that clears every alert up to {@code upTo} from the alerts views (serdes: String, Long). */
+    public static ProducerRecord<String, Long> clearAlerts(Instant upTo) {
+        return new ProducerRecord<>(Topics.ALERT_CLEARS, CLEAR_KEY, upTo.toEpochMilli());
+    }
+
+    /** The alerts view's key: event time first, zero-padded so byte order is time order. */
+    static String alertKey(PoiAlert alert) {
+        return String.format("%019d:%s", Math.max(0, alert.getTimestamp().toEpochMilli()), alert.getAlertId());
+    }
+
+    static long alertKeyTime(String key) {
+        return Long.parseLong(key, 0, 19, 10);
+    }
+
+    private static void addCameras(StreamsBuilder builder, TopologySerdes serdes) {
+        Serde<String> keys = Serdes.String();
+        KTable<String, Camera> cameras = builder.table(Topics.CAMERAS,
+                Consumed.with(keys, serdes.of(Camera.class)).withName("catalog-cameras-source"),
+                Materialized.<String, Camera, KeyValueStore<Bytes, byte[]>>as("catalog-camera-definitions")
+                        .withKeySerde(keys).withValueSerde(serdes.of(Camera.class)));
+        KTable<String, Heartbeat> heartbeats = builder.table(Topics.HEARTBEATS,
+                Consumed.with(keys, serdes.of(Heartbeat.class)).withName("catalog-heartbeats-source"),
+                Materialized.<String, Heartbeat, KeyValueStore<Bytes, byte[]>>as("catalog-camera-heartbeats")
+                        .withKeySerde(keys).withValueSerde(serdes.of(Heartbeat.class)));
+        cameras.leftJoin(heartbeats, CameraState::new, Named.as("catalog-camera-status"),
+                Materialized.<String, CameraState, KeyValueStore<Bytes, byte[]>>as(CAMERAS_STORE)
+                        .withKeySerde(keys).withValueSerde(ViewSerdes.cameraStates(serdes)));
+    }
+
+    private static void addFiles(StreamsBuilder builder, TopologySerdes serdes) {
+        Serde<String> keys = Serdes.String();
+        AvroSerde<Sighting> sightingSerde = serdes.of(Sighting.class);
+        KTable<String, VideoFile> files = builder.table(Topics.FILES,
+                Consumed.with(keys, serdes.of(VideoFile.class)).withName("catalog-files-source"),
+                Materialized.<String, VideoFile, KeyValueStore<Bytes, byte[]>>as("catalog-file-definitions")
+                        .withKeySerde(keys).withValueSerde(serdes.of(VideoFile.class)));
+        KTable<String, FileSummary> summaries = builder.stream(Topics.SIGHTINGS,
+                        Consumed.with(keys, sightingSerde).withName("catalog-sightings-source"))
+                .filter((identity, s) -> s != null && s.getFileId() != null, Named.as("catalog-file-sightings-only"))
+                .groupBy((identity, s) -> s.getFileId() + "/" + s.getSightingId(),
+                        Grouped.with("catalog-sightings-by-id", keys, sightingSerde))
+                .reduce(CatalogViews::latestVersion, Named.as("catalog-sighting-latest"),
+                        Materialized.<String, Sighting, KeyValueStore<Bytes, byte[]>>as("catalog-file-sightings")
+                                .withKeySerde(keys).withValueSerde(sightingSerde))
+                .groupBy((id, s) -> KeyValue.pair(s.getFileId(), s), Grouped.with("catalog-sightings-by-file", keys, sightingSerde))
+                .aggregate(() -> FileSummary.EMPTY, (file, s, sum) -> sum.plus(s), (file, s, sum) -> sum.minus(s),
+                        Named.as("catalog-file-summary"),
+                        Materialized.<String, FileSummary, KeyValueStore<Bytes, byte[]>>as("catalog-file-summaries")
+                                .withKeySerde(keys).withValueSerde(ViewSerdes.fileSummaries()));
+        files.leftJoin(summaries, (file, summary) -> new FileView(file, summary == null ? FileSummary.EMPTY : summary),
+                Named.as("catalog-file-view"),
+                Materialized.<String, FileView, KeyValueStore<Bytes, byte[]>>as(FILES_STORE)
+                        .withKeySerde(keys).withValueSerde(ViewSerdes.fileViews(serdes)));
+    }
+
+    /** Later versions replace earlier ones, except that a final version is never replaced by a late non-final one. */
+    static Sighting latestVersion(Sighting current, Sighting next) {
+        return current.getFinal$() && !next.getFinal$() ? current : next;
+    }
+
+    private static void addAlerts(StreamsBuilder builder, TopologySerdes serdes, KStream<String, PoiAlert> raised) {
+        Serde<String> keys = Serdes.String();
+        AvroSerde<PoiAlert> alertSerde = serdes.of(PoiAlert.class);
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERTS_STORE), keys, alertSerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_COUNTS_STORE), keys, Serdes.Long()));
+        raised.repartition(Repartitioned.<String, PoiAlert>as("catalog-alerts-single")
+                        .withKeySerde(keys).withValueSerde(alertSerde).withNumberOfPartitions(1))
+                .process(AlertWriter::new, Named.as("catalog-alert-writer"), ALERTS_STORE, ALERT_COUNTS_STORE);
+        builder.stream(Topics.ALERT_CLEARS, Consumed.with(keys, Serdes.Long()).withName("catalog-alert-clears-source"))
+                .process(AlertClearer::new, Named.as("catalog-alert-clearer"), ALERTS_STORE, ALERT_COUNTS_STORE);
+    }
+
+    private static final class AlertWriter implements Processor<String, PoiAlert, Void, Void> {
+        private KeyValueStore<String, PoiAlert> alerts;
+        private KeyValueStore<String, Long> counts;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            alerts = context.getStateStore(ALERTS_STORE);
+            counts = context.getStateStore(ALERT_COUNTS_STORE);
+        }
+
+        @Override
+        public void process(Record<String, PoiAlert> record) {
+            PoiAlert alert = record.value();
+            if (alert == null) return;
+            // putIfAbsent: a redelivered alert (same id, same time) is stored once and counted once.
+            if (alerts.putIfAbsent(alertKey(alert), alert) == null) {
+                Long n = counts.get(alert.getPoiId());
+                counts.put(alert.getPoiId(), n == null ? 1 : n + 1);
+            }
+        }
+    }
+
+    private static final class AlertClearer implements Processor<String, Long, Void, Void> {
+        private KeyValueStore<String, PoiAlert> alerts;
+        private KeyValueStore<String, Long> counts;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            alerts = context.getStateStore(ALERTS_STORE);
+            counts = context.getStateStore(ALERT_COUNTS_STORE);
+        }
+
+        @Override
+        public void process(Record<String, Long> record) {
+            if (record.value() == null) return;
+            long upTo = record.value();
+            // Collect first: deleting under an open iterator is not something every store supports.
+            List<KeyValue<String, PoiAlert>> cleared = new ArrayList<>();
+            try (KeyValueIterator<String, PoiAlert> it = alerts.all()) {
+                while (it.hasNext()) {
+                    KeyValue<String, PoiAlert> next = it.next();
+                    if (alertKeyTime(next.key) > upTo) break;
+                    cleared.add(next);
+                }
+            }
+            for (KeyValue<String, PoiAlert> kv : cleared) {
+                alerts.delete(kv.key);
+                String poi = kv.value.getPoiId();
+                Long n = counts.get(poi);
+                if (n == null || n <= 1) counts.delete(poi);
+                else counts.put(poi, n - 1);
+            }
+        }
+    }
+}
