@@ -145,6 +145,11 @@ final class Ingest implements AutoCloseable {
         return replayer;
     }
 
+    /** The face models this role loaded, for other roles of the same process. */
+    public FaceAnalyzer analyzer() {
+        return analyzer;
+    }
+
     @Override
     public void close() {
         if (cameras != null) cameras.close();

@@ -3,6 +3,14 @@ package io.facestream.app;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.kafka.EmbeddedKafkaBroker;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.topologies.Pipeline;
+import io.facestream.topologies.PipelineSettings;
+import io.facestream.topologies.TopologySerdes;
+import io.facestream.topologies.embedding.AnalyzerEmbedder;
+import io.facestream.vectors.EmbeddedVectorStore;
+import io.facestream.vectors.VectorStore;
 import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
 import io.facestream.schemas.topics.TopicProvisioner;
 import io.facestream.schemas.topics.Topics;
@@ -11,6 +19,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -39,7 +49,8 @@ public final class Standalone implements AutoCloseable {
             s.startKafka(config);
             s.provisionTopics(config);
             s.startRegistry(config);
-            s.startIngest(config);
+            Ingest ingest = s.startIngest(config);
+            s.startPipeline(config, ingest.analyzer());
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -85,11 +96,30 @@ public final class Standalone implements AutoCloseable {
         endpoints.put("schema registry", registryUrl + " (embedded)");
     }
 
-    private void startIngest(Config config) {
+    private Ingest startIngest(Config config) {
         Ingest ingest = Ingest.start(config, new Ingest.Connection(bootstrapServers, registryUrl), "facestream-ingest");
         running.push(ingest);
         ingest.startCameras();
         endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in " + Ingest.blobsDir(config));
+        return ingest;
+    }
+
+    /** The recognition pipeline, sharing the ingest role's models; stops before them. */
+    private void startPipeline(Config config, FaceAnalyzer analyzer) {
+        Path dataDir = config.getPath(ConfigKey.DATA_DIR);
+        VectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors")));
+        running.push(vectors);
+        PipelineSettings settings = PipelineSettings.defaults(analyzer.matchThreshold())
+                .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))
+                .withAlertCooldown(Duration.ofSeconds(config.getInt(ConfigKey.TOPOLOGIES_ALERT_COOLDOWN_SECONDS)));
+        Pipeline pipeline = Pipeline.start(new Pipeline.Settings(bootstrapServers, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
+                        dataDir.resolve("streams"), config.getInt(ConfigKey.TOPOLOGIES_THREADS),
+                        Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_COMMIT_INTERVAL_MS)),
+                        (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR), null),
+                settings, new TopologySerdes(new RestSchemaRegistryClient(registryUrl)), new AnalyzerEmbedder(analyzer), vectors);
+        running.push(pipeline);
+        endpoints.put("pipeline", "tracking, embeddings, identities and alerts; state in " + dataDir.resolve("streams")
+                + ", vectors in " + dataDir.resolve("vectors"));
     }
 
     public String registryUrl() {

@@ -23,7 +23,7 @@ class StandaloneTest {
         int schemaId;
         try (Standalone standalone = Standalone.start(TestStandalone.config(dataDir, 0))) {
             bootstrap = standalone.bootstrapServers();
-            assertThat(standalone.endpoints()).containsKeys("kafka", "schema registry");
+            assertThat(standalone.endpoints()).containsKeys("kafka", "schema registry", "ingest", "pipeline");
             schemaId = new RestSchemaRegistryClient(standalone.registryUrl()).register("check-value", Heartbeat.getClassSchema());
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 admin.createTopics(List.of(new NewTopic("survives-restart", 1, (short) 1))).all().get();

@@ -70,6 +70,7 @@ class PipelineCrashTest {
                         .collect(Collectors.toSet())).as("one automatic identity for the stranger").hasSize(1);
             } finally {
                 second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                PipelineFixture.forget(poi);
             }
         } finally {
             PipelineEndToEndTest.tearDown();

@@ -83,6 +83,14 @@ final class PipelineFixture {
         }
     }
 
+    /** A tombstone: the person leaves the gallery of every pipeline (other tests in this JVM included). */
+    static void forget(Person person) throws Exception {
+        try (KafkaProducer<String, Person> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrap()),
+                new StringSerializer(), serdes().of(Person.class).serializer())) {
+            producer.send(new ProducerRecord<>(Topics.PEOPLE, person.getPersonId(), null)).get();
+        }
+    }
+
     /**
      * Committed records of a topic that match, read until {@code count} arrived or the timeout passed, then
      * for one more second, so that a duplicate shows up as one record too many.

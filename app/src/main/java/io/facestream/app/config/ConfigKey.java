@@ -37,7 +37,19 @@ public enum ConfigKey {
     BLOBS_MAX_BYTES("blobs.max.bytes", "10737418240",
             "Size cap of the blob store; the oldest blobs go first (default 10 GiB)."),
     BLOBS_FRAME_RETENTION_HOURS("blobs.frame.retention.hours", "168",
-            "How long full frames are kept (default a week); thumbnails and profile images stay until the size cap.");
+            "How long full frames are kept (default a week); thumbnails and profile images stay until the size cap."),
+    TOPOLOGIES_APPLICATION_ID("topologies.application.id", "facestream-topologies",
+            "Kafka Streams application id of the pipeline: instances with the same id share the work."),
+    TOPOLOGIES_THREADS("topologies.threads", "2",
+            "Stream threads of the pipeline in this process."),
+    TOPOLOGIES_COMMIT_INTERVAL_MS("topologies.commit.interval.ms", "50",
+            "Exactly-once commit interval: results (alerts) become visible at commits, so it bounds their latency."),
+    TOPOLOGIES_EMBED_BATCH_SIZE("topologies.embed.batch.size", "8",
+            "Face crops embedded together; a full batch runs at once."),
+    TOPOLOGIES_EMBED_MAX_WAIT_MS("topologies.embed.max.wait.ms", "20",
+            "Longest a chosen crop waits for its batch to fill."),
+    TOPOLOGIES_ALERT_COOLDOWN_SECONDS("topologies.alert.cooldown.seconds", "60",
+            "After a POI alert at a camera, further tracks of that POI there stay quiet this long (event time).");
 
     private final String key;
     private final String defaultValue;

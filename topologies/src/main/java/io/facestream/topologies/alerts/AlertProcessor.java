@@ -12,11 +12,10 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * POI alerts, straight from the embeddings of live tracks: the first face of a track that matches an active
- * POI at or above the threshold raises the alert at once, without waiting for the track to end or for
+ * POI at or above the threshold raises that POI's alert at once, without waiting for the track to end or for
  * identity resolution. One alert per (POI, track); after an alert, other tracks of that POI at the same
  * camera stay quiet for the cooldown (in event time, so a replay behaves as the live camera did).
  * Tracks are per source, and sources are partitioned by source, so both rules are local to this task.
@@ -51,9 +50,12 @@ public final class AlertProcessor implements Processor<String, FaceEmbedding, St
     public void process(Record<String, FaceEmbedding> record) {
         FaceEmbedding face = record.value();
         if (face.getTrackId() == null) return;
-        Optional<Gallery.Match> match = gallery.best(Gallery.toArray(face.getEmbedding()), true);
-        if (match.isEmpty() || match.get().similarity() < threshold) return;
-        Person poi = match.get().person();
+        // every matching watch-list entry alerts: two entries for one face are the operator's to see, not ours to hide
+        for (Gallery.Match match : gallery.poisAtLeast(Gallery.toArray(face.getEmbedding()), threshold)) alert(face, match);
+    }
+
+    private void alert(FaceEmbedding face, Gallery.Match match) {
+        Person poi = match.person();
         String trackKey = Keys.of(poi.getPersonId(), face.getTrackId());
         if (sent.get(trackKey) != null) return;
         long time = face.getTimestamp().toEpochMilli();
@@ -71,7 +73,7 @@ public final class AlertProcessor implements Processor<String, FaceEmbedding, St
                 .setEnrolledAt(watch.getEnrolledAt()).setPreviousMatchCount(count == null ? 0 : count.intValue())
                 .setCameraId(camera).setSourceId(face.getSourceId()).setTrackId(face.getTrackId()).setTimestamp(face.getTimestamp())
                 .setConfidence(face.getDetectionScore() == null ? 0f : face.getDetectionScore())
-                .setSimilarity((float) match.get().similarity()).setBbox(face.getBbox()).setFrameNumber(face.getFrameNumber())
+                .setSimilarity((float) match.similarity()).setBbox(face.getBbox()).setFrameNumber(face.getFrameNumber())
                 .setFrameRef(face.getFrameRef()).setThumbnailRef(face.getCropId()).build();
         context.forward(new Record<>(poi.getPersonId(), alert, time));
     }

@@ -70,6 +70,18 @@ public final class Gallery {
         return Optional.ofNullable(best);
     }
 
+    /** Every POI whose closest reference face is at least {@code threshold} similar, most similar first. */
+    public List<Match> poisAtLeast(float[] embedding, double threshold) {
+        List<Match> out = new java.util.ArrayList<>();
+        for (Entry e : people.values()) {
+            if (!isPoi(e.person())) continue;
+            double s = closest(e, embedding);
+            if (s >= threshold) out.add(new Match(e.person(), s));
+        }
+        out.sort(java.util.Comparator.comparingDouble(Match::similarity).reversed());
+        return out;
+    }
+
     /**
      * The person most similar to a whole track: each face's similarity to the person's closest reference
      * face, averaged with the faces' qualities as weights, so one blurred frame cannot decide alone.
