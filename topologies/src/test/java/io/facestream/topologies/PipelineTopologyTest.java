@@ -1,0 +1,365 @@
+package io.facestream.topologies;
+
+import io.facestream.models.DetectedFace;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.models.store.ModelCatalog;
+import io.facestream.models.store.ModelStore;
+import io.facestream.schemas.avro.BoundingBox;
+import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.FaceCrop;
+import io.facestream.schemas.avro.FaceEmbedding;
+import io.facestream.schemas.avro.Frame;
+import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.IdentityCommand;
+import io.facestream.schemas.avro.IdentityCommandType;
+import io.facestream.schemas.avro.IdentityStatus;
+import io.facestream.schemas.avro.MatchKind;
+import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.Point;
+import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.QualityParts;
+import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.TrackEvent;
+import io.facestream.schemas.avro.TrackEventType;
+import io.facestream.schemas.topics.Topics;
+import io.facestream.topologies.embedding.AnalyzerEmbedder;
+import io.facestream.topologies.embedding.EmbeddingMetrics;
+import io.facestream.topologies.gallery.Gallery;
+import io.facestream.topologies.identity.IdentityResolver;
+import io.facestream.vectors.EmbeddedVectorStore;
+import io.facestream.vectors.VectorFilter;
+import io.facestream.vectors.VectorStore;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The topology under Kafka Streams' test driver, fed with real aligned crops of real photos (so the
+ * embeddings are the model's, not invented): batching, tracking, alerts and their cooldown, race-free
+ * identities across cameras, silent cameras, and the operators' identity commands.
+ */
+class PipelineTopologyTest {
+    static final Instant T0 = Instant.parse("2026-11-20T09:00:00Z");
+    static FaceAnalyzer analyzer;
+    /** Three different people: a POI-to-be and two strangers. */
+    static DetectedFace poiFace, strangerA, strangerB;
+
+    @TempDir
+    Path dir;
+    TopologyTestDriver driver;
+    VectorStore vectors;
+    TestInputTopic<String, FaceCrop> crops;
+    TestInputTopic<String, Frame> frames;
+    TestInputTopic<String, Person> people;
+    TestInputTopic<String, IdentityCommand> commands;
+    TestOutputTopic<String, PoiAlert> alerts;
+    TestOutputTopic<String, TrackEvent> tracks;
+    TestOutputTopic<String, FaceEmbedding> embeddings;
+    TestOutputTopic<String, Sighting> sightings;
+    PipelineSettings settings;
+
+    @BeforeAll
+    static void models() throws Exception {
+        analyzer = FaceAnalyzer.create();
+        List<DetectedFace> group = largest("sample1", 2);
+        poiFace = group.get(0);
+        strangerA = group.get(1);
+        strangerB = largest("sample2", 1).get(0);
+    }
+
+    static List<DetectedFace> largest(String photo, int n) throws Exception {
+        byte[] bytes = Files.readAllBytes(ModelStore.fromEnvironment().resolve(ModelCatalog.photos().fileRef(photo)));
+        List<DetectedFace> faces = new ArrayList<>(analyzer.analyze(bytes));
+        faces.sort(Comparator.comparingDouble((DetectedFace f) -> f.box().area()).reversed());
+        return faces.subList(0, n);
+    }
+
+    @AfterAll
+    static void closeModels() {
+        analyzer.close();
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        settings = PipelineSettings.defaults(analyzer.matchThreshold()).withEmbedding(4, Duration.ofMillis(20));
+        startDriver(settings);
+    }
+
+    void startDriver(PipelineSettings pipelineSettings) throws Exception {
+        TopologySerdes serdes = PipelineFixture.serdes();
+        vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")));
+        vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+        driver = new TopologyTestDriver(FacestreamTopology.build(pipelineSettings, serdes, new AnalyzerEmbedder(analyzer), new Gallery(),
+                vectors, new EmbeddingMetrics()), props, T0);
+        var keys = Serdes.String();
+        crops = driver.createInputTopic(Topics.FACE_CROPS, keys.serializer(), serdes.of(FaceCrop.class).serializer());
+        frames = driver.createInputTopic(Topics.FRAMES, keys.serializer(), serdes.of(Frame.class).serializer());
+        people = driver.createInputTopic(Topics.PEOPLE, keys.serializer(), serdes.of(Person.class).serializer());
+        commands = driver.createInputTopic(Topics.IDENTITY_COMMANDS, keys.serializer(), serdes.of(IdentityCommand.class).serializer());
+        alerts = driver.createOutputTopic(Topics.POI_ALERTS, keys.deserializer(), serdes.of(PoiAlert.class).deserializer());
+        tracks = driver.createOutputTopic(Topics.TRACKS, keys.deserializer(), serdes.of(TrackEvent.class).deserializer());
+        embeddings = driver.createOutputTopic(Topics.FACE_EMBEDDINGS, keys.deserializer(), serdes.of(FaceEmbedding.class).deserializer());
+        sightings = driver.createOutputTopic(Topics.SIGHTINGS, keys.deserializer(), serdes.of(Sighting.class).deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+        vectors.close();
+    }
+
+    // ---- what a camera sends ----
+
+    /**
+     * One frame of a source with these faces (each at its own place), crops first then the frame record. The
+     * faces' quality rises over each 2 s, as when someone walks towards the camera, so better faces come.
+     */
+    void frame(String source, long number, DetectedFace... faces) {
+        Instant time = T0.plusMillis(number * 100);
+        float quality = 0.5f + 0.4f * (number % 20) / 20f;
+        for (int i = 0; i < faces.length; i++) {
+            float x = 50 + 300 * i;
+            crops.pipeInput(source, FaceCrop.newBuilder().setCropId(source + ":" + number + ":" + i).setSourceId(source)
+                    .setSourceKind(SourceKind.CAMERA).setCameraId(source).setFileId(null).setFrameNumber(number).setFaceIndex(i)
+                    .setTimestamp(time).setFrameWidth(640).setFrameHeight(360).setBbox(new BoundingBox(x, 100f, 120f, 120f))
+                    .setLandmarks(List.of(new Point(0f, 0f))).setDetectionScore(0.95f).setQuality(quality)
+                    .setQualityParts(new QualityParts(1f, 1f, 1f, 0.95f)).setCropJpeg(ByteBuffer.wrap(faces[i].alignedJpeg(95)))
+                    .setFrameRef("frame/" + source + ":" + number).build(), time);
+        }
+        frames.pipeInput(source, Frame.newBuilder().setSourceId(source).setSourceKind(SourceKind.CAMERA).setFrameNumber(number)
+                .setTimestamp(time).setWidth(640).setHeight(360).setSourceWidth(640).setSourceHeight(360)
+                .setFaceCount(faces.length).setEndOfStream(false).build(), time);
+    }
+
+    void frames(String source, long from, long to, DetectedFace... faces) {
+        for (long n = from; n <= to; n++) frame(source, n, faces);
+    }
+
+    void flushBatches() {
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+    }
+
+    Person enrolPoi(String name) {
+        Person poi = PipelineFixture.poi(analyzer, name, analyzer.embed(poiFace.aligned()));
+        people.pipeInput(poi.getPersonId(), poi);
+        return poi;
+    }
+
+    <V> KeyValueStore<String, V> store(String name) {
+        return driver.getKeyValueStore(name);
+    }
+
+    List<Identity> identities() {
+        List<Identity> out = new ArrayList<>();
+        KeyValueStore<String, Identity> store = store(IdentityResolver.IDENTITIES);
+        store.all().forEachRemaining(kv -> out.add(kv.value));
+        return out;
+    }
+
+    // ---- tests ----
+
+    @Test
+    void aChosenCropWaitsForItsBatchOnlyUpToTheMaximumWait() {
+        enrolPoi("Batch POI");
+        frame("cam-a", 0, poiFace);
+        assertThat(embeddings.isEmpty()).as("one crop does not fill a batch of 4").isTrue();
+        assertThat(alerts.isEmpty()).isTrue();
+        flushBatches();
+        assertThat(embeddings.readValuesToList()).hasSize(1);
+        PoiAlert alert = alerts.readValue();
+        assertThat(alert.getPoiName()).isEqualTo("Batch POI");
+        assertThat(alert.getFrameNumber()).isZero();
+        assertThat(alert.getThumbnailRef()).isEqualTo("cam-a:0:0");
+        assertThat(tracks.readValue().getType()).as("the STARTED event leaves after its embedding").isEqualTo(TrackEventType.STARTED);
+    }
+
+    @Test
+    void theTrackerEmbedsAFewFacesPerTrackNotEveryDetection() {
+        frames("cam-a", 0, 29, strangerA);
+        flushBatches();
+        List<FaceEmbedding> embedded = embeddings.readValuesToList();
+        assertThat(embedded).isNotEmpty().hasSizeLessThanOrEqualTo(3 * settings.tracker().maxEmbedsPerSecond());
+        assertThat(embedded).extracting(FaceEmbedding::getTrackId).containsOnly("cam-a:t0.0");
+        assertThat(embedded.get(0).getCropId()).as("the track's first face at once").isEqualTo("cam-a:0:0");
+    }
+
+    @Test
+    void onePoiAlertPerTrackAndQuietDuringTheCooldownAtThatCameraOnly() {
+        Person poi = enrolPoi("Cooldown POI");
+        frames("cam-a", 0, 9, poiFace);
+        frames("cam-a", 40, 49, poiFace); // 3 s later: a new track, inside the 60 s cooldown
+        frames("cam-b", 0, 9, poiFace);
+        flushBatches();
+        List<PoiAlert> raised = alerts.readValuesToList();
+        assertThat(raised).extracting(PoiAlert::getCameraId).containsExactlyInAnyOrder("cam-a", "cam-b");
+        assertThat(raised).allMatch(a -> a.getPoiId().equals(poi.getPersonId()));
+        assertThat(raised).extracting(PoiAlert::getAlertId).containsExactlyInAnyOrder(
+                poi.getPersonId() + ":cam-a:t0.0", poi.getPersonId() + ":cam-b:t0.0");
+    }
+
+    @Test
+    void oneNewPersonSeenAtOnceByTwoCamerasBecomesOneIdentity() {
+        for (long n = 0; n <= 25; n++) {
+            frame("cam-a", n, strangerB);
+            frame("cam-b", n, strangerB);
+        }
+        flushBatches();
+        frames("cam-a", 60, 60); // time passes on both cameras: their tracks end
+        frames("cam-b", 60, 60);
+        flushBatches();
+        List<Sighting> finals = sightings.readValuesToList().stream().filter(Sighting::getFinal$).toList();
+        assertThat(finals).hasSize(2);
+        assertThat(finals).extracting(Sighting::getMatchKind).containsOnly(MatchKind.IDENTITY);
+        assertThat(finals.get(0).getIdentityId()).isEqualTo(finals.get(1).getIdentityId());
+        List<Identity> all = identities();
+        assertThat(all).hasSize(1);
+        assertThat(all.get(0).getCameras()).containsExactlyInAnyOrder("cam-a", "cam-b");
+        assertThat(all.get(0).getSightingCount()).isEqualTo(2);
+        assertThat(all.get(0).getStatus()).isEqualTo(IdentityStatus.ACTIVE);
+        assertThat(vectors.count(VectorStore.FACES, VectorFilter.all().whereEquals("identity_id", all.get(0).getIdentityId())))
+                .isEqualTo(all.get(0).getFaceCount());
+    }
+
+    @Test
+    void twoDifferentStrangersAreTwoIdentitiesAndAKnownPersonIsNamed() {
+        Person poi = enrolPoi("Known");
+        frames("cam-a", 0, 10, strangerA, strangerB);
+        frames("cam-b", 0, 10, poiFace);
+        frames("cam-a", 60, 60);
+        frames("cam-b", 60, 60);
+        flushBatches();
+        List<Sighting> finals = sightings.readValuesToList().stream().filter(Sighting::getFinal$).toList();
+        assertThat(finals).hasSize(3);
+        assertThat(finals.stream().filter(s -> s.getMatchKind() == MatchKind.IDENTITY).map(Sighting::getIdentityId).distinct()).hasSize(2);
+        Sighting known = finals.stream().filter(s -> s.getMatchKind() == MatchKind.POI).findFirst().orElseThrow();
+        assertThat(known.getPersonId()).isEqualTo(poi.getPersonId());
+        assertThat(store(IdentityResolver.IDENTITIES).get(known.getIdentityId())).extracting(i -> ((Identity) i).getName()).isEqualTo("Known");
+    }
+
+    @Test
+    void aSilentCameraHasItsTracksEndedByWallClock() {
+        frames("cam-a", 0, 5, strangerA);
+        flushBatches();
+        tracks.readValuesToList();
+        driver.advanceWallClockTime(settings.silentCamera().plusSeconds(2));
+        List<TrackEvent> events = tracks.readValuesToList();
+        assertThat(events).extracting(TrackEvent::getType).containsExactly(TrackEventType.ENDED);
+        assertThat(events.get(0).getLastFrame()).isEqualTo(5);
+    }
+
+    // ---- identity commands ----
+
+    /** Two strangers each through a track; returns their identity ids (A's first). */
+    List<String> twoIdentities() {
+        frames("cam-a", 0, 10, strangerA);
+        frames("cam-b", 0, 10, strangerB);
+        frames("cam-a", 60, 60);
+        frames("cam-b", 60, 60);
+        flushBatches();
+        List<Sighting> finals = sightings.readValuesToList().stream().filter(Sighting::getFinal$).toList();
+        String a = finals.stream().filter(s -> s.getSourceId().equals("cam-a")).findFirst().orElseThrow().getIdentityId();
+        String b = finals.stream().filter(s -> s.getSourceId().equals("cam-b")).findFirst().orElseThrow().getIdentityId();
+        assertThat(a).isNotEqualTo(b);
+        return List.of(a, b);
+    }
+
+    IdentityCommand.Builder command(IdentityCommandType type, String identityId) {
+        return IdentityCommand.newBuilder().setCommandId("c-" + System.nanoTime()).setIdentityId(identityId).setType(type)
+                .setMetadata(Map.of()).setOtherIdentityIds(List.of()).setFaceIds(List.of()).setIssuedAt(T0.plusSeconds(30));
+    }
+
+    @Test
+    void mergeMovesFacesAndSightingsAndTheOtherIdentityIsGone() {
+        List<String> ids = twoIdentities();
+        Identity a = (Identity) store(IdentityResolver.IDENTITIES).get(ids.get(0));
+        Identity b = (Identity) store(IdentityResolver.IDENTITIES).get(ids.get(1));
+        commands.pipeInput(ids.get(0), command(IdentityCommandType.MERGE, ids.get(0)).setOtherIdentityIds(List.of(ids.get(1))).build());
+        assertThat(store(IdentityResolver.IDENTITIES).get(ids.get(1))).isNull();
+        Identity merged = (Identity) store(IdentityResolver.IDENTITIES).get(ids.get(0));
+        assertThat(merged.getFaceCount()).isEqualTo(a.getFaceCount() + b.getFaceCount());
+        assertThat(merged.getSightingCount()).isEqualTo(2);
+        assertThat(merged.getCameras()).containsExactlyInAnyOrder("cam-a", "cam-b");
+        assertThat(merged.getSource()).isEqualTo("merged");
+        KeyValueStore<String, Face> faces = store(IdentityResolver.FACES);
+        faces.all().forEachRemaining(kv -> assertThat(kv.value.getIdentityId()).isEqualTo(ids.get(0)));
+        assertThat(sightings.readValuesToList()).as("the moved sighting is published again").extracting(Sighting::getIdentityId)
+                .containsOnly(ids.get(0));
+        assertThat(vectors.count(VectorStore.FACES, VectorFilter.all().whereEquals("identity_id", ids.get(1)))).isZero();
+    }
+
+    @Test
+    void deleteRemovesTheIdentityItsFacesAndSightingsEverywhere() {
+        List<String> ids = twoIdentities();
+        long facesBefore = vectors.count(VectorStore.FACES);
+        Identity gone = (Identity) store(IdentityResolver.IDENTITIES).get(ids.get(1));
+        commands.pipeInput(ids.get(1), command(IdentityCommandType.DELETE, ids.get(1)).build());
+        assertThat(store(IdentityResolver.IDENTITIES).get(ids.get(1))).isNull();
+        assertThat(store(IdentityResolver.IDENTITIES).get(ids.get(0))).as("the other identity is untouched").isNotNull();
+        KeyValueStore<String, Sighting> sightingStore = store(IdentityResolver.SIGHTINGS);
+        sightingStore.all().forEachRemaining(kv -> assertThat(kv.value.getIdentityId()).isEqualTo(ids.get(0)));
+        KeyValueStore<String, Face> faces = store(IdentityResolver.FACES);
+        faces.all().forEachRemaining(kv -> assertThat(kv.value.getIdentityId()).isEqualTo(ids.get(0)));
+        assertThat(vectors.count(VectorStore.FACES)).isEqualTo(facesBefore - gone.getFaceCount());
+    }
+
+    @Test
+    void renameConfirmSplitAndBindingFacesByHand() {
+        List<String> ids = twoIdentities();
+        String a = ids.get(0);
+        commands.pipeInput(a, command(IdentityCommandType.RENAME, a).setName("Visitor 7").build());
+        commands.pipeInput(a, command(IdentityCommandType.CONFIRM, a).build());
+        Identity renamed = (Identity) store(IdentityResolver.IDENTITIES).get(a);
+        assertThat(renamed.getName()).isEqualTo("Visitor 7");
+        assertThat(renamed.getStatus()).isEqualTo(IdentityStatus.CONFIRMED);
+
+        List<String> facesOfA = new ArrayList<>();
+        KeyValueStore<String, Face> faces = store(IdentityResolver.FACES);
+        faces.all().forEachRemaining(kv -> {
+            if (a.equals(kv.value.getIdentityId())) facesOfA.add(kv.key);
+        });
+        assertThat(facesOfA).hasSizeGreaterThanOrEqualTo(2);
+        String moved = facesOfA.get(0);
+        commands.pipeInput(a, command(IdentityCommandType.SPLIT, a).setFaceIds(List.of(moved)).setNewIdentityId("split-1").build());
+        assertThat(faces.get(moved).getIdentityId()).isEqualTo("split-1");
+        assertThat(faces.get(moved).getBound()).isTrue();
+        assertThat(((Identity) store(IdentityResolver.IDENTITIES).get("split-1")).getFaceCount()).isEqualTo(1);
+        assertThat(((Identity) store(IdentityResolver.IDENTITIES).get(a)).getFaceCount()).isEqualTo(renamed.getFaceCount() - 1);
+
+        commands.pipeInput(ids.get(1), command(IdentityCommandType.BIND_FACE, ids.get(1)).setFaceIds(List.of(moved)).build());
+        assertThat(faces.get(moved).getIdentityId()).isEqualTo(ids.get(1));
+        assertThat(((Identity) store(IdentityResolver.IDENTITIES).get("split-1")).getFaceCount()).isZero();
+        commands.pipeInput(ids.get(1), command(IdentityCommandType.UNBIND_FACE, ids.get(1)).setFaceIds(List.of(moved)).build());
+        assertThat(faces.get(moved).getIdentityId()).isNull();
+        assertThat(vectors.get(VectorStore.FACES, moved).orElseThrow().payload()).doesNotContainKey("identity_id");
+
+        commands.pipeInput("nobody", command(IdentityCommandType.RENAME, "nobody").setName("x").build());
+        assertThat(store(IdentityResolver.IDENTITIES).get("nobody")).as("a command for an unknown identity changes nothing").isNull();
+    }
+}
