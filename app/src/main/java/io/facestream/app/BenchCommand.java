@@ -1,5 +1,6 @@
 package io.facestream.app;
 
+import io.facestream.app.bench.PipelineBenchmark;
 import io.facestream.ingest.bench.IngestBenchmark;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.models.FaceAnalyzer;
@@ -15,7 +16,7 @@ import java.util.List;
 /** {@code facestream bench ...}: benchmarks that print figures (never pass/fail). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
-        subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class})
+        subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,
@@ -59,6 +60,23 @@ final class BenchCommand {
         @Override
         public void run() {
             new VectorBenchmark(sizes).run(System.out);
+        }
+    }
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = "A generated 640x360 video through ingest and every topology: frames/s, faces/s, embeddings/s, x real time "
+                    + "(tracker's choice vs every face embedded), and frame-to-alert latency of a live camera at real time.")
+    static final class PipelineBench implements Runnable {
+        @Option(names = "--seconds", defaultValue = "60", description = "Length of the generated video (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Override
+        public void run() {
+            try {
+                PipelineBenchmark.run(System.out, seconds);
+            } catch (Exception e) {
+                throw new IllegalStateException("pipeline benchmark failed: " + e.getMessage(), e);
+            }
         }
     }
 }

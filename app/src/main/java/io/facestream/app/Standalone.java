@@ -107,7 +107,10 @@ public final class Standalone implements AutoCloseable {
     /** The recognition pipeline, sharing the ingest role's models; stops before them. */
     private void startPipeline(Config config, FaceAnalyzer analyzer) {
         Path dataDir = config.getPath(ConfigKey.DATA_DIR);
-        VectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors")));
+        VectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors"))
+                // an fsync per face would cap a stream thread at about 140 faces/s; a crash loses at most a second of
+                // search index, which the faces view still holds
+                .withCommitInterval(Duration.ofSeconds(1)));
         running.push(vectors);
         PipelineSettings settings = PipelineSettings.defaults(analyzer.matchThreshold())
                 .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))

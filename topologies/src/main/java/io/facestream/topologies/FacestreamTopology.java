@@ -65,10 +65,10 @@ public final class FacestreamTopology {
         builder.addGlobalStore(store(AlertCounter.COUNTS, Serdes.Long()).withLoggingDisabled(), Topics.POI_ALERTS,
                 Consumed.with(keys, serdes.of(PoiAlert.class)), AlertCounter::new);
 
-        builder.addStateStore(store(TrackingProcessor.PENDING_CROPS, serdes.of(FaceCrop.class)));
-        builder.addStateStore(store(TrackingProcessor.PENDING_FRAMES, serdes.of(Frame.class)));
-        builder.addStateStore(store(TrackingProcessor.STATE, serdes.of(TrackerState.class)));
-        builder.addStateStore(store(EmbeddingProcessor.QUEUE, serdes.of(EmbedWork.class)));
+        builder.addStateStore(transientStore(TrackingProcessor.PENDING_CROPS, serdes.of(FaceCrop.class)));
+        builder.addStateStore(transientStore(TrackingProcessor.PENDING_FRAMES, serdes.of(Frame.class)));
+        builder.addStateStore(transientStore(TrackingProcessor.STATE, serdes.of(TrackerState.class)));
+        builder.addStateStore(transientStore(EmbeddingProcessor.QUEUE, serdes.of(EmbedWork.class)));
         builder.addStateStore(store(AlertProcessor.SENT, Serdes.Long()));
         builder.addStateStore(store(AlertProcessor.COOLDOWN, Serdes.Long()));
 
@@ -111,8 +111,40 @@ public final class FacestreamTopology {
         return builder.build();
     }
 
+    /**
+     * Registers every schema the path from a crop to an alert writes (its stores' changelogs, the hop into
+     * identity resolution, the output topics), so the first alert after a deployment does not wait for a
+     * dozen registrations.
+     */
+    public static void registerAlertPathSchemas(TopologySerdes serdes, String applicationId) {
+        serdes.of(FaceCrop.class).register(changelog(applicationId, TrackingProcessor.PENDING_CROPS));
+        serdes.of(Frame.class).register(changelog(applicationId, TrackingProcessor.PENDING_FRAMES));
+        serdes.of(TrackerState.class).register(changelog(applicationId, TrackingProcessor.STATE));
+        serdes.of(EmbedWork.class).register(changelog(applicationId, EmbeddingProcessor.QUEUE));
+        serdes.of(ResolutionInput.class).register(applicationId + "-" + RESOLUTION_TOPIC + "-repartition");
+        serdes.of(TrackEvent.class).register(Topics.TRACKS);
+        serdes.of(FaceEmbedding.class).register(Topics.FACE_EMBEDDINGS);
+        serdes.of(PoiAlert.class).register(Topics.POI_ALERTS);
+        serdes.of(Sighting.class).register(Topics.SIGHTINGS);
+    }
+
+    /** Kafka Streams' name for a store's changelog topic. */
+    private static String changelog(String applicationId, String store) {
+        return applicationId + "-" + store + "-changelog";
+    }
+
+    /**
+     * A store whose entries live for a frame or a batch (waiting crops, the queue, live tracks): held in memory,
+     * still backed by its changelog, so exactly-once restores it, without RocksDB's cost on every record.
+     */
+    private static <V> StoreBuilder<KeyValueStore<String, V>> transientStore(String name, Serde<V> values) {
+        // Cached: a crop put and deleted within one commit interval reaches the changelog once (as its tombstone),
+        // and a source's tracker state once per commit instead of once per frame.
+        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values).withCachingEnabled();
+    }
+
     private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values);
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values).withCachingEnabled();
     }
 
     private FacestreamTopology() {

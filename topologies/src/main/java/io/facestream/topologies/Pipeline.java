@@ -46,6 +46,7 @@ public final class Pipeline implements AutoCloseable {
 
     public static Pipeline start(Settings settings, PipelineSettings pipeline, TopologySerdes serdes, Embedder embedder, VectorStore vectors) {
         vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
+        FacestreamTopology.registerAlertPathSchemas(serdes, settings.applicationId());
         Gallery gallery = new Gallery();
         EmbeddingMetrics metrics = new EmbeddingMetrics();
         Properties p = new Properties();
@@ -58,6 +59,9 @@ public final class Pipeline implements AutoCloseable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.replicationFactor());
         // wall-clock punctuation (the embedding batch's maximum wait) runs between polls: keep them short
         p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        // Crops and frames meet in one task and the tracker orders them itself: never hold one back waiting
+        // to learn whether the other topic has older records.
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");

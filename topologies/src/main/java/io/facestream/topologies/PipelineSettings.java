@@ -26,7 +26,7 @@ public record PipelineSettings(TrackerSettings tracker, int embedBatchSize, Dura
 
     /** Defaults for the shipped models; thresholds follow the embedder's calibrated match threshold. */
     public static PipelineSettings defaults(double matchThreshold) {
-        return new PipelineSettings(TrackerSettings.defaults(), 8, Duration.ofMillis(20), matchThreshold, matchThreshold,
+        return new PipelineSettings(TrackerSettings.defaults(), 8, Duration.ofMillis(10), matchThreshold, matchThreshold,
                 matchThreshold, 3, 8, 10, Duration.ofSeconds(60), Duration.ofSeconds(5), 50);
     }
 

@@ -46,7 +46,7 @@ public enum ConfigKey {
             "Exactly-once commit interval: results (alerts) become visible at commits, so it bounds their latency."),
     TOPOLOGIES_EMBED_BATCH_SIZE("topologies.embed.batch.size", "8",
             "Face crops embedded together; a full batch runs at once."),
-    TOPOLOGIES_EMBED_MAX_WAIT_MS("topologies.embed.max.wait.ms", "20",
+    TOPOLOGIES_EMBED_MAX_WAIT_MS("topologies.embed.max.wait.ms", "10",
             "Longest a chosen crop waits for its batch to fill."),
     TOPOLOGIES_ALERT_COOLDOWN_SECONDS("topologies.alert.cooldown.seconds", "60",
             "After a POI alert at a camera, further tracks of that POI there stay quiet this long (event time).");

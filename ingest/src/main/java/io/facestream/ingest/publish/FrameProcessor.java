@@ -62,6 +62,16 @@ public final class FrameProcessor {
         public int process(SampledFrame frame) throws Exception {
             return FrameProcessor.this.process(this, frame);
         }
+
+        /** {@link #process} in two steps: analyses of several frames may run at once, publishing goes in frame order. */
+        public Analysis analyze(SampledFrame frame) throws Exception {
+            return FrameProcessor.this.analyze(this, frame);
+        }
+
+        /** @return how many faces the frame had */
+        public int publish(SampledFrame frame, Analysis analysis) {
+            return FrameProcessor.this.publish(this, frame, analysis);
+        }
     }
 
     private final FaceAnalyzer analyzer;
@@ -88,8 +98,16 @@ public final class FrameProcessor {
         return new Stream(source, liveViewFps, minScore, minFaceSize);
     }
 
+    /** What analysing a frame found: its faces (after the source's limits) and where the frame was kept. */
+    public record Analysis(List<DetectedFace> faces, String frameRef) {
+    }
+
     private int process(Stream stream, SampledFrame frame) throws Exception {
-        Source source = stream.source;
+        return publish(stream, frame, analyze(stream, frame));
+    }
+
+    /** Detection and the blob-store copy of the frame: the costly part, safe to run for several frames at once. */
+    Analysis analyze(Stream stream, SampledFrame frame) throws Exception {
         RgbImage image = new RgbImage(frame.width(), frame.height(), frame.rgb());
         List<DetectedFace> faces;
         detectorSlots.acquire();
@@ -102,19 +120,28 @@ public final class FrameProcessor {
                 && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
         String frameRef = null;
         if (!faces.isEmpty()) {
-            frameRef = blobs.put(BlobKind.FRAME, source.sourceId() + ":" + frame.frameNumber(), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
+            frameRef = blobs.put(BlobKind.FRAME, stream.source.sourceId() + ":" + frame.frameNumber(), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
         }
+        return new Analysis(faces, frameRef);
+    }
+
+    /** The frame's records, in frame order per source: its crops, then the frame record. */
+    int publish(Stream stream, SampledFrame frame, Analysis analysis) {
+        Source source = stream.source;
+        List<DetectedFace> faces = analysis.faces();
         Instant time = Instant.ofEpochMilli(frame.timestampMillis());
-        for (int i = 0; i < faces.size(); i++) publisher.crop(crop(source, frame, i, faces.get(i), frameRef, time));
+        for (int i = 0; i < faces.size(); i++) publisher.crop(crop(source, frame, i, faces.get(i), analysis.frameRef(), time));
         // Every frame gets a record (after its crops), so the tracker sees time pass and knows how
         // many crops to wait for; the picture goes with it at the live-view rate only.
         int width = liveViewMaxWidth > 0 ? Math.min(liveViewMaxWidth, frame.width()) : frame.width();
         int height = Math.max(1, Math.round((float) frame.height() * width / frame.width()));
+        byte[] liveView = stream.liveView.keep(frame.mediaTimeMicros())
+                ? liveViewJpeg(new RgbImage(frame.width(), frame.height(), frame.rgb()), width, height) : null;
         publisher.frame(Frame.newBuilder().setSourceId(source.sourceId()).setSourceKind(source.kind())
                 .setFrameNumber(frame.frameNumber()).setTimestamp(time)
                 .setMediaTimeMs(source.kind() == SourceKind.FILE ? frame.mediaTimeMicros() / 1000 : null)
                 .setWidth(width).setHeight(height).setSourceWidth(frame.width()).setSourceHeight(frame.height())
-                .setJpeg(stream.liveView.keep(frame.mediaTimeMicros()) ? ByteBuffer.wrap(liveViewJpeg(image, width, height)) : null)
+                .setJpeg(liveView != null ? ByteBuffer.wrap(liveView) : null)
                 .setFaceCount(faces.size()).build());
         return faces.size();
     }

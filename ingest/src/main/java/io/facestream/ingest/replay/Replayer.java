@@ -18,9 +18,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Replays a recorded file through the topics: a File record, then its frames and face
@@ -33,6 +39,21 @@ import java.util.UUID;
  */
 public final class Replayer {
     private static final long PROGRESS_INTERVAL_MILLIS = 1000;
+    /** Analyses running at once; the frame processor's detector slots still bound detection across all sources. */
+    private static final int ANALYSERS = Runtime.getRuntime().availableProcessors();
+    /** Frames decoded ahead of publishing: enough to keep every analyser busy, few enough to bound memory. */
+    private static final int MAX_IN_FLIGHT = 2 * ANALYSERS;
+
+    private record InFlight(SampledFrame frame, Future<FrameProcessor.Analysis> analysis) {
+    }
+
+    private static FrameProcessor.Analysis analysis(InFlight frame) throws Exception {
+        try {
+            return frame.analysis().get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
 
     /**
      * @param fileId    the file's id; null for a fresh UUID
@@ -89,18 +110,32 @@ public final class Replayer {
             long frames = 0, faces = 0, lastReport = 0;
             SampledFrame last = null;
             try {
-                for (Optional<SampledFrame> next = source.next(); next.isPresent(); next = source.next()) {
-                    SampledFrame frame = next.get();
-                    last = frame;
-                    pacer.awaitMediaTime(frame.mediaTimeMicros());
-                    if (frames == 0) file.setWidth(frame.width()).setHeight(frame.height());
-                    faces += stream.process(frame);
-                    frames++;
-                    progress.update(frames, expected, faces);
-                    long now = System.currentTimeMillis();
-                    if (now - lastReport >= PROGRESS_INTERVAL_MILLIS) {
-                        lastReport = now;
-                        publisher.file(progressed(file, source, frame, frames, faces).build());
+                // Unpaced, frames are analysed several at once (decoding stays ahead of detection) and published in
+                // order; paced, each frame is published as soon as it is analysed, as a camera's would be.
+                boolean pipelined = request.speed().unpaced();
+                Deque<InFlight> inFlight = new ArrayDeque<>();
+                try (ExecutorService analysers = Executors.newFixedThreadPool(ANALYSERS)) {
+                    for (Optional<SampledFrame> next = source.next(); next.isPresent() || !inFlight.isEmpty(); ) {
+                        if (next.isPresent()) {
+                            SampledFrame frame = next.get();
+                            last = frame;
+                            pacer.awaitMediaTime(frame.mediaTimeMicros());
+                            if (frames == 0 && inFlight.isEmpty()) file.setWidth(frame.width()).setHeight(frame.height());
+                            inFlight.add(new InFlight(frame, analysers.submit(() -> stream.analyze(frame))));
+                            next = source.next();
+                        }
+                        while (!inFlight.isEmpty() && (!pipelined || next.isEmpty()
+                                || inFlight.size() > MAX_IN_FLIGHT || inFlight.peek().analysis().isDone())) {
+                            InFlight done = inFlight.poll();
+                            faces += stream.publish(done.frame(), analysis(done));
+                            frames++;
+                            progress.update(frames, expected, faces);
+                            long now = System.currentTimeMillis();
+                            if (now - lastReport >= PROGRESS_INTERVAL_MILLIS) {
+                                lastReport = now;
+                                publisher.file(progressed(file, source, done.frame(), frames, faces).build());
+                            }
+                        }
                     }
                 }
                 if (last != null) processor.endOfStream(stream, last.frameNumber(), last.timestampMillis());

@@ -63,9 +63,14 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         return topic + (forKeys ? "-key" : "-value");
     }
 
+    /** Registers this type's schema for {@code topic} now, so that the first record written there does not wait for the registry. */
+    public int register(String topic) {
+        return idsByTopic.computeIfAbsent(topic, t -> registry.register(subject(t), readerSchema));
+    }
+
     public byte[] serialize(String topic, T record) {
         if (record == null) return null; // a tombstone stays a tombstone
-        int id = idsByTopic.computeIfAbsent(topic, t -> registry.register(subject(t), readerSchema));
+        int id = register(topic);
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         out.write(MAGIC);
         out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());

@@ -125,13 +125,13 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 .setCameraId(e.getCameraId()).setFileId(e.getFileId())
                 .setFrameNumber(e.getFrameNumber() == null ? 0 : e.getFrameNumber()).setTimestamp(e.getTimestamp())
                 .setBbox(e.getBbox()).setDetectionScore(e.getDetectionScore() == null ? 0f : e.getDetectionScore())
-                .setQuality(e.getQuality()).setTrackId(e.getTrackId()).setIdentityId(null).setPersonId(track.getPersonId())
+                .setQuality(e.getQuality()).setTrackId(e.getTrackId()).setIdentityId(track.getIdentityId()).setPersonId(track.getPersonId())
                 .setSimilarity(track.getSimilarity()).setModelId(e.getModelId()).setEmbedding(e.getEmbedding())
                 .setCropJpeg(e.getCropJpeg()).setFrameRef(e.getFrameRef()).build();
         if (previous != null && previous.getIdentityId() != null) detachFaces(previous.getIdentityId(), List.of(previous));
         storeFace(face);
         tracks.put(e.getTrackId(), track.build());
-        if (track.getIdentityId() != null) attachFaces(track.getIdentityId(), List.of(face), track.getSimilarity(), track.getPersonId());
+        if (track.getIdentityId() != null) countFaces(track.getIdentityId(), List.of(face));
     }
 
     private TrackResolution.Builder track(String trackId) {
@@ -244,15 +244,22 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         return created;
     }
 
-    /** Assigns faces to an identity: counters, exemplars, centroid, the faces views and the vector store. */
+    /** Assigns faces to an identity: the faces views and the vector store, then the identity's counters. */
     void attachFaces(String identityId, List<Face> attached, double similarity, String personId) {
+        if (identities.get(identityId) == null || attached.isEmpty()) return;
+        List<Face> moved = attached.stream()
+                .map(f -> Face.newBuilder(f).setIdentityId(identityId).setPersonId(personId).setSimilarity((float) similarity).build()).toList();
+        moved.forEach(this::storeFace);
+        countFaces(identityId, moved);
+    }
+
+    /** Counts faces (already stored under it) into an identity: counters, exemplars, centroid, first/last seen, status. */
+    private void countFaces(String identityId, List<Face> attached) {
         Identity identity = identities.get(identityId);
-        if (identity == null || attached.isEmpty()) return;
+        if (identity == null) return;
         Identity.Builder b = Identity.newBuilder(identity);
         List<Exemplar> exemplars = new ArrayList<>(identity.getExemplars());
         for (Face f : attached) {
-            Face moved = Face.newBuilder(f).setIdentityId(identityId).setPersonId(personId).setSimilarity((float) similarity).build();
-            storeFace(moved);
             exemplars.removeIf(x -> x.getFaceId().equals(f.getFaceId()));
             exemplars.add(new Exemplar(f.getFaceId(), f.getEmbedding(), f.getQuality()));
             seenAt(b, f.getTimestamp().toEpochMilli(), f.getTimestamp().toEpochMilli(), f.getCameraId(), f.getFileId());

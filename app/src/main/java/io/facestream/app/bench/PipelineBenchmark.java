@@ -1,0 +1,317 @@
+package io.facestream.app.bench;
+
+import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.ingest.publish.FrameProcessor;
+import io.facestream.ingest.publish.IngestPublisher;
+import io.facestream.ingest.replay.ReplaySpeed;
+import io.facestream.ingest.replay.Replayer;
+import io.facestream.ingest.video.FaceSprites;
+import io.facestream.ingest.video.SceneVideoWriter;
+import io.facestream.ingest.video.SceneVideoWriter.Sprite;
+import io.facestream.kafka.EmbeddedKafkaBroker;
+import io.facestream.models.DetectedFace;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.models.store.ModelSpec.Role;
+import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.ReferenceFace;
+import io.facestream.schemas.avro.Severity;
+import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.avro.TrackEvent;
+import io.facestream.schemas.avro.TrackEventType;
+import io.facestream.schemas.avro.Watchlist;
+import io.facestream.schemas.avro.WatchlistStatus;
+import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
+import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.topics.TopicProvisioner;
+import io.facestream.schemas.topics.Topics;
+import io.facestream.topologies.Pipeline;
+import io.facestream.topologies.PipelineSettings;
+import io.facestream.topologies.TopologySerdes;
+import io.facestream.topologies.embedding.AnalyzerEmbedder;
+import io.facestream.topologies.tracking.TrackerSettings;
+import io.facestream.vectors.EmbeddedVectorStore;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.stream.Stream;
+
+/**
+ * {@code facestream bench pipeline}: a generated 640x360 video (one POI coming and going, one stranger
+ * throughout) replayed through ingest and every topology on an embedded broker, as fast as it goes, once with
+ * the tracker choosing which faces to embed and once embedding every detection; then replayed at real
+ * time as a live camera, for frame-to-alert latency. Each variant gets a fresh broker, so none reads
+ * another's records. The models' own cost per frame and per embedding is measured in the same run.
+ */
+public final class PipelineBenchmark {
+    private static final int WIDTH = 640, HEIGHT = 360;
+    private static final double FPS = 10;
+
+    private final PrintStream out;
+    private final int seconds;
+    private final FaceAnalyzer analyzer;
+    private final List<BufferedImage> sprites;
+    private final Path work;
+
+    private PipelineBenchmark(PrintStream out, int seconds, FaceAnalyzer analyzer) throws Exception {
+        this.out = out;
+        this.seconds = seconds;
+        this.analyzer = analyzer;
+        this.sprites = FaceSprites.fromPhoto(analyzer, "sample1", 2);
+        this.work = Files.createTempDirectory("facestream-bench-pipeline");
+    }
+
+    public static void run(PrintStream out, int seconds) throws Exception {
+        try (FaceAnalyzer analyzer = FaceAnalyzer.create()) {
+            new PipelineBenchmark(out, seconds, analyzer).run();
+        }
+    }
+
+    private record Throughput(String name, double replaySeconds, double wallSeconds, long frames, long faces, long embeddings,
+                              double resolvedSeconds) {
+    }
+
+    private void run() throws Exception {
+        try {
+            Path video = video(work.resolve("bench.mp4"));
+            out.printf("video: %dx%d, %.0f fps sampled, %d s, one POI coming and going (%d appearances), one stranger throughout%n",
+                    WIDTH, HEIGHT, FPS, seconds, appearances());
+            double[] model = modelCost(video);
+            PipelineSettings defaults = PipelineSettings.defaults(analyzer.matchThreshold()).withAlertCooldown(Duration.ZERO);
+            TrackerSettings t = defaults.tracker();
+            PipelineSettings everyFace = defaults.withTracker(new TrackerSettings(t.highScore(), t.lowScore(), t.matchIou(),
+                    t.lowMatchIou(), t.gapMillis(), t.updateEveryMillis(), 0, -1, Integer.MAX_VALUE));
+            List<Throughput> rows = List.of(throughput("ingest alone, no pipeline (baseline)", video, null),
+                    throughput("tracker chooses (default)", video, defaults),
+                    throughput("every detection embedded", video, everyFace));
+            out.println();
+            out.println("| variant | ingest done after | tracks all ended after | frames/s | faces/s | embeddings/s | x real time | all sightings final after | ratio |");
+            out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for (Throughput r : rows) {
+                boolean pipeline = r.resolvedSeconds() > 0;
+                out.printf("| %s | %.1f s | %.1f s | %.1f | %.1f | %s | %.1f | %s | x%.2f |%n", r.name(), r.replaySeconds(), r.wallSeconds(),
+                        r.frames() / r.wallSeconds(),
+                        r.faces() / r.wallSeconds(), pipeline ? String.format("%.1f", r.embeddings() / r.wallSeconds()) : "-",
+                        seconds / r.wallSeconds(), pipeline ? String.format("%.1f s", r.resolvedSeconds()) : "-",
+                        rows.get(0).wallSeconds() / r.wallSeconds());
+            }
+            out.printf("%nmodels alone, same run: analyze (detect + landmarks + align) %.2f ms per frame -> at most %.0f frames/s on one thread;"
+                    + " embed %.2f ms per face%n", model[0], 1000 / model[0], model[1]);
+            latency(video, defaults);
+        } finally {
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private int appearances() {
+        return (int) Math.ceil(seconds / 4.0);
+    }
+
+    /** The POI walks in for 1.5 s every 4 s (each a new track), the stranger stays. */
+    private Path video(Path file) throws Exception {
+        int frames = (int) (seconds * FPS);
+        List<Sprite> scene = new ArrayList<>();
+        scene.add(new Sprite(sprites.get(1), 0, frames - 1, 470, 190, 430, 180, 150, 150));
+        for (int start = 0; start < frames; start += 40) {
+            scene.add(new Sprite(sprites.get(0), start, Math.min(frames - 1, start + 14), 120, 180, 200, 170, 140, 160));
+        }
+        SceneVideoWriter.write(file, WIDTH, HEIGHT, FPS, frames, scene);
+        return file;
+    }
+
+    /** ms per analyzed frame and per embedding, on frames of the benchmark video itself. */
+    private double[] modelCost(Path video) throws Exception {
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        BufferedImage frame = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        var g = frame.createGraphics();
+        g.drawImage(sprites.get(0), 50, 100, 150, 180, null);
+        g.drawImage(sprites.get(1), 400, 100, 150, 180, null);
+        g.dispose();
+        ImageIO.write(frame, "jpg", jpeg);
+        byte[] bytes = jpeg.toByteArray();
+        List<DetectedFace> faces = analyzer.analyze(bytes);
+        for (int i = 0; i < 20; i++) analyzer.analyze(bytes);
+        int n = 100;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) analyzer.analyze(bytes);
+        double analyzeMs = (System.nanoTime() - t0) / 1e6 / n;
+        for (int i = 0; i < 10; i++) analyzer.embed(faces.get(0).aligned());
+        t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) analyzer.embed(faces.get(0).aligned());
+        return new double[]{analyzeMs, (System.nanoTime() - t0) / 1e6 / n};
+    }
+
+    /** A broker, registry, topics and (unless settings are null) pipeline of its own; the POI enrolled; closed afterwards. */
+    private final class Cluster implements AutoCloseable {
+        final EmbeddedKafkaBroker broker;
+        final EmbeddedSchemaRegistry registry;
+        final EmbeddedVectorStore vectors;
+        final Pipeline pipeline;
+        final TopologySerdes serdes;
+        final Person poi;
+
+        Cluster(String name, PipelineSettings settings) throws Exception {
+            Path dir = work.resolve(name);
+            broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Settings(dir.resolve("kafka"), "localhost", 0, 0, Map.of()));
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                TopicProvisioner.ensure(admin, Topics.catalog(6, (short) 1));
+            }
+            registry = EmbeddedSchemaRegistry.start(broker.bootstrapServers(), Topics.SCHEMAS, "localhost", 0);
+            serdes = new TopologySerdes(new RestSchemaRegistryClient(registry.url()));
+            vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
+            poi = poi();
+            try (KafkaProducer<String, Person> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    broker.bootstrapServers()), new StringSerializer(), serdes.of(Person.class).serializer())) {
+                producer.send(new ProducerRecord<>(Topics.PEOPLE, poi.getPersonId(), poi)).get();
+            }
+            if (settings == null) {
+                pipeline = null;
+                return;
+            }
+            pipeline = Pipeline.start(new Pipeline.Settings(broker.bootstrapServers(), "bench", dir.resolve("streams"), 2,
+                    Duration.ofMillis(50), (short) 1, null), settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
+            pipeline.awaitRunning(Duration.ofSeconds(120));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (pipeline.gallery().person(poi.getPersonId()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+        }
+
+        Replayer.Result replay(Path video, String fileId, ReplaySpeed speed, Instant base) throws Exception {
+            try (IngestPublisher publisher = new IngestPublisher(broker.bootstrapServers(), new RestSchemaRegistryClient(registry.url()), "bench")) {
+                FileBlobStore blobs = new FileBlobStore(work.resolve("blobs"), new FileBlobStore.Policy(Map.of(), 0));
+                Replayer replayer = new Replayer(publisher, new FrameProcessor(analyzer, new Semaphore(2), publisher, blobs, 320));
+                return replayer.replay(new Replayer.Request(video, fileId, "bench-cam", speed, FPS, null, base, 1), (a, b, c) -> { });
+            }
+        }
+
+        <T extends org.apache.avro.specific.SpecificRecord> KafkaConsumer<String, T> consumer(String topic, Class<T> type) {
+            KafkaConsumer<String, T> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                    // an alert consumer that wants alerts at once does not let the broker hold its fetch
+                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10), new StringDeserializer(), serdes.of(type).deserializer());
+            c.subscribe(List.of(topic));
+            return c;
+        }
+
+        @Override
+        public void close() {
+            if (pipeline != null) pipeline.close();
+            vectors.close();
+            registry.close();
+            broker.close();
+        }
+    }
+
+    private Person poi() throws Exception {
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        ImageIO.write(sprites.get(0), "jpg", jpeg);
+        DetectedFace face = analyzer.analyze(jpeg.toByteArray()).stream().max(Comparator.comparingDouble(f -> f.box().area())).orElseThrow();
+        List<Float> embedding = new ArrayList<>();
+        for (float v : analyzer.embed(face.aligned())) embedding.add(v);
+        Instant now = Instant.now();
+        return Person.newBuilder().setPersonId("bench-poi").setName("Bench POI").setMetadata(Map.of())
+                .setWatchlist(new Watchlist(Severity.HIGH, WatchlistStatus.ACTIVE, null, now))
+                .setFaces(List.of(new ReferenceFace("bench-poi:0", null, embedding, analyzer.config().catalog().model(Role.EMBEDDER).id(), 1f, now)))
+                .setCreatedAt(now).setUpdatedAt(now).build();
+    }
+
+    /** Replays at maximum speed; done when every track has ended (tracking and embedding caught up). */
+    private Throughput throughput(String name, Path video, PipelineSettings settings) throws Exception {
+        try (Cluster cluster = new Cluster("run-" + UUID.randomUUID(), settings);
+             KafkaConsumer<String, TrackEvent> tracks = cluster.consumer(Topics.TRACKS, TrackEvent.class);
+             KafkaConsumer<String, Sighting> sightings = cluster.consumer(Topics.SIGHTINGS, Sighting.class)) {
+            long t0 = System.nanoTime();
+            Replayer.Result result = cluster.replay(video, "bench-file", ReplaySpeed.MAX, Instant.now().minus(Duration.ofDays(1)));
+            double replayed = (System.nanoTime() - t0) / 1e9;
+            if (cluster.pipeline == null) {
+                double wall = (System.nanoTime() - t0) / 1e9;
+                return new Throughput(name, wall, wall, result.frames(), result.faces(), 0, 0);
+            }
+            long started = 0, ended = 0;
+            while (started == 0 || ended < started) {
+                for (var r : tracks.poll(Duration.ofMillis(20))) {
+                    if (r.value().getType() == TrackEventType.STARTED) started++;
+                    if (r.value().getType() == TrackEventType.ENDED) ended++;
+                }
+                if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) throw new IllegalStateException("the pipeline did not catch up");
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            long embedded = cluster.pipeline.metrics().crops();
+            streamThreadMetrics(name, cluster.pipeline);
+            java.util.Set<String> finals = new java.util.HashSet<>();
+            while (finals.size() < started && System.nanoTime() - t0 < Duration.ofMinutes(10).toNanos()) {
+                for (var r : sightings.poll(Duration.ofMillis(20))) if (r.value().getFinal$()) finals.add(r.value().getSightingId());
+            }
+            return new Throughput(name, replayed, wall, result.frames(), result.faces(), embedded, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** Live camera at real time: event time is capture time, so alert arrival minus event time is frame-to-alert latency. */
+    private void latency(Path video, PipelineSettings settings) throws Exception {
+        try (Cluster cluster = new Cluster("live-" + UUID.randomUUID(), settings);
+             KafkaConsumer<String, PoiAlert> alerts = cluster.consumer(Topics.POI_ALERTS, PoiAlert.class)) {
+            List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread reader = Thread.ofPlatform().start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    for (var r : alerts.poll(Duration.ofMillis(5))) {
+                        if (r.value().getSourceId().equals("live-file")) latencies.add(System.currentTimeMillis() - r.value().getTimestamp().toEpochMilli());
+                    }
+                }
+            });
+            // warm-up (not measured): the first alert after a start pays for JIT compilation and first transactions
+            cluster.replay(video, "warm-up", ReplaySpeed.MAX, Instant.now().minus(Duration.ofDays(1)));
+            Thread.sleep(3000);
+            latencies.clear();
+            cluster.replay(video, "live-file", new ReplaySpeed(1), Instant.now());
+            Thread.sleep(3000);
+            reader.interrupt();
+            reader.join();
+            List<Long> sorted = latencies.stream().sorted().toList();
+            out.printf("%nlive camera at real time (%d s): %d alerts for %d POI appearances; frame-to-alert latency p50 %d ms, p99 %d ms, max %d ms%n",
+                    seconds, sorted.size(), appearances(), percentile(sorted, 50), percentile(sorted, 99), sorted.isEmpty() ? -1 : sorted.getLast());
+            out.println("each alert's latency in order, ms: " + latencies);
+        }
+    }
+
+    /** Where the stream threads' time went: the figures Kafka Streams keeps per thread, summed over threads. */
+    private void streamThreadMetrics(String variant, Pipeline pipeline) {
+        Map<String, Double> sums = new java.util.TreeMap<>();
+        pipeline.streams().metrics().forEach((name, metric) -> {
+            if (!name.group().equals("stream-thread-metrics")) return;
+            if (!List.of("commit-latency-avg", "commit-total", "poll-latency-avg", "poll-total", "process-latency-avg", "process-total",
+                    "punctuate-latency-avg", "punctuate-total", "commit-ratio", "poll-ratio", "process-ratio", "punctuate-ratio").contains(name.name())) return;
+            if (metric.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) sums.merge(name.name(), n.doubleValue(), Double::sum);
+        });
+        StringBuilder line = new StringBuilder("stream threads (" + variant + ", summed over threads):");
+        sums.forEach((k, v) -> line.append(String.format(" %s=%.2f", k, v)));
+        out.println(line);
+    }
+
+    private static long percentile(List<Long> sorted, int p) {
+        if (sorted.isEmpty()) return -1;
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+}
