@@ -7,6 +7,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -62,6 +63,19 @@ public final class TopicProvisioner {
     }
 
     private static void check(Admin admin, List<TopicSpec> specs) throws ExecutionException, InterruptedException {
+        // A topic created a moment ago (by another instance or a test) may not be in every broker's metadata yet.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                checkOnce(admin, specs);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt == 50) throw e;
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static void checkOnce(Admin admin, List<TopicSpec> specs) throws ExecutionException, InterruptedException {
         if (specs.isEmpty()) return;
         Set<String> names = specs.stream().map(TopicSpec::name).collect(Collectors.toSet());
         Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get();

@@ -1,0 +1,276 @@
+package io.facestream.api;
+
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.javalin.validation.ValidationError;
+import io.javalin.validation.ValidationException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The API service: Javalin serving the routes of the given {@link ApiModule}s, each behind the auth of
+ * API.md and with errors in its seed's shape, plus GET /health, /metrics, /openapi.json and /docs.
+ *
+ * <pre>{@code
+ * try (ApiServer server = ApiServer.builder(config).module(new PoiModule(...)).healthCheck("kafka", check).start()) {
+ *     server.port();
+ * }
+ * }</pre>
+ */
+public final class ApiServer implements AutoCloseable {
+    static final String ROUTE_ATTRIBUTE = "facestream.route";
+    static final String ERROR_ID_HEADER = "X-Error-Id";
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+
+    private final Javalin app;
+    private final ApiMetrics metrics;
+    private final boolean ownsMetrics;
+    private final HealthModule health;
+    private final List<RouteSpec> routes;
+
+    private ApiServer(Builder builder) {
+        ApiConfig config = builder.config;
+        String version = version();
+        this.metrics = builder.metrics != null ? builder.metrics : new ApiMetrics();
+        this.ownsMetrics = builder.metrics == null;
+        this.health = new HealthModule(version, builder.healthChecks, builder.gpu, builder.workers);
+        Authenticator authenticator = new Authenticator(config.auth());
+        Routes registry = new Routes(new Uploads(config.uploads()), metrics.registry());
+        DocsModule docs = new DocsModule();
+        List<ApiModule> modules = new ArrayList<>(List.of(health, this::registerMetrics, docs));
+        modules.addAll(builder.modules);
+        modules.forEach(module -> module.register(registry));
+        this.routes = registry.freeze();
+        docs.publish(OpenApiDocument.json(routes, config.auth(), version));
+
+        this.app = Javalin.create(cfg -> configure(cfg, config, authenticator));
+        authenticator.logStartupWarnings();
+        try {
+            app.start(config.host(), config.port());
+        } catch (RuntimeException e) {
+            health.close();
+            if (ownsMetrics) {
+                metrics.close();
+            }
+            throw e;
+        }
+        LOG.info("API listening on {}:{} with {} routes", config.host(), port(), routes.size());
+    }
+
+    public static Builder builder(ApiConfig config) {
+        return new Builder(config);
+    }
+
+    /** Starts a server with these modules and no health checks beyond liveness. */
+    public static ApiServer start(ApiConfig config, List<ApiModule> modules) {
+        return builder(config).modules(modules).start();
+    }
+
+    /** The bound port (the ephemeral one when configured with 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** The registry behind /metrics; add Kafka Streams and model meters here. */
+    public MeterRegistry meterRegistry() {
+        return metrics.registry();
+    }
+
+    /** Every route as registered, in registration order. */
+    public List<RouteSpec> routes() {
+        return routes;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        health.close();
+        if (ownsMetrics) {
+            metrics.close();
+        }
+    }
+
+    private void registerMetrics(Routes routes) {
+        routes.get("/metrics", ctx -> ctx.contentType(ApiMetrics.CONTENT_TYPE).result(metrics.scrape()))
+                .summary("Prometheus metrics: JVM, HTTP per route, and what other components register")
+                .tags("system")
+                .respondsBinary(200, "text/plain", "Prometheus text format 0.0.4");
+    }
+
+    private void configure(JavalinConfig cfg, ApiConfig config, Authenticator authenticator) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.jsonMapper(new JavalinJackson(ApiJson.mapper(), true));
+        // Jetty stops reading a multipart part past these limits; Uploads re-checks what it reads.
+        UploadLimits limits = config.uploads();
+        cfg.jetty.multipartConfig.maxFileSize(limits.maxFileBytes(), SizeUnit.BYTES);
+        cfg.jetty.multipartConfig.maxTotalRequestSize(limits.maxRequestBytes(), SizeUnit.BYTES);
+        cfg.requestLogger.http((ctx, millis) -> metrics.recordRequest(ctx.method().name(), routeTemplate(ctx),
+                ctx.statusCode(), millis));
+
+        for (RouteSpec route : routes) {
+            if (route.ws() != null) {
+                cfg.routes.wsBeforeUpgrade(route.path(), ctx -> guard(route, ctx, authenticator));
+                cfg.routes.ws(route.path(), route.ws());
+            } else {
+                cfg.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), ctx -> {
+                    guard(route, ctx, authenticator);
+                    route.handler().handle(ctx);
+                });
+            }
+        }
+
+        cfg.routes.exception(ApiException.class, (e, ctx) -> renderError(ctx, e.kind(), e.getMessage()));
+        cfg.routes.exception(HttpResponseException.class, (e, ctx) -> {
+            ErrorKind kind = ErrorKind.forStatus(e.getStatus());
+            String message = switch (e.getStatus()) {
+                case 404 -> "Not Found";
+                case 405 -> "Method Not Allowed";
+                case 413 -> "Request body too large.";
+                default -> e.getMessage();
+            };
+            renderError(ctx, kind, message);
+        });
+        cfg.routes.exception(ValidationException.class, (e, ctx) -> renderError(ctx, ErrorKind.VALIDATION,
+                e.getErrors().entrySet().stream()
+                        .map(entry -> entry.getKey() + ": " + entry.getValue().stream()
+                                .map(ValidationError::getMessage).collect(Collectors.joining(", ")))
+                        .collect(Collectors.joining("; "))));
+        cfg.routes.exception(Exception.class, (e, ctx) -> {
+            String id = errorId();
+            LOG.error("Internal error {} on {} {}", id, ctx.method(), ctx.path(), e);
+            ctx.header(ERROR_ID_HEADER, id);
+            renderError(ctx, ErrorKind.INTERNAL, "Internal server error (error id " + id + ").");
+        });
+        cfg.router.javaLangErrorHandler((response, error) -> {
+            // An Error (out of memory, stack overflow) bypasses the exception mappers and the route: answer
+            // in the shape most paths use, and keep the details in the log.
+            String id = errorId();
+            LOG.error("Internal error {} (java.lang.Error)", id, error);
+            try {
+                response.setStatus(500);
+                response.setContentType("application/json");
+                response.setHeader(ERROR_ID_HEADER, id);
+                response.getOutputStream().write(("{\"detail\":\"Internal server error (error id " + id + ").\"}")
+                        .getBytes(StandardCharsets.UTF_8));
+            } catch (IOException | IllegalStateException ignored) {
+                // the response was already committed or the client is gone
+            }
+        });
+    }
+
+    private static void guard(RouteSpec route, Context ctx, Authenticator authenticator) {
+        ctx.attribute(ROUTE_ATTRIBUTE, route);
+        if (!route.open()) {
+            Principal principal = authenticator.authenticate(ctx);
+            Authenticator.authorize(principal, route.scope());
+            ctx.attribute(Principal.ATTRIBUTE, principal);
+        }
+    }
+
+    /** Writes an error in the shape of the route's seed (or, where no route matched, the path's). */
+    static void renderError(Context ctx, ErrorKind kind, String message) {
+        RouteSpec route = ctx.attribute(ROUTE_ATTRIBUTE);
+        ErrorFamily family = route != null ? route.family() : ErrorFamily.forPath(ctx.path());
+        if (kind == ErrorKind.UNAUTHENTICATED || kind == ErrorKind.INVALID_CREDENTIALS) {
+            ctx.header("WWW-Authenticate", "Bearer");
+        }
+        ctx.status(family.status(kind)).json(family.body(kind, message));
+    }
+
+    /** The route template for metrics; never the raw path, whose values would multiply the series. */
+    private static String routeTemplate(Context ctx) {
+        RouteSpec route = ctx.attribute(ROUTE_ATTRIBUTE);
+        if (route != null) {
+            return route.path();
+        }
+        return ctx.statusCode() == 404 ? "NOT_FOUND" : "UNMATCHED";
+    }
+
+    private static String errorId() {
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    private static String version() {
+        try (InputStream in = ApiServer.class.getResourceAsStream("/facestream-api.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "dev");
+        } catch (IOException e) {
+            return "dev";
+        }
+    }
+
+    /** Collects the modules and health contributions, then {@link #start()}s the server. */
+    public static final class Builder {
+        private final ApiConfig config;
+        private final List<ApiModule> modules = new ArrayList<>();
+        private final Map<String, HealthCheck> healthChecks = new LinkedHashMap<>();
+        private ApiMetrics metrics;
+        private Supplier<GpuUsage> gpu;
+        private Supplier<List<?>> workers;
+
+        private Builder(ApiConfig config) {
+            this.config = config;
+        }
+
+        public Builder module(ApiModule module) {
+            modules.add(module);
+            return this;
+        }
+
+        public Builder modules(List<? extends ApiModule> more) {
+            modules.addAll(more);
+            return this;
+        }
+
+        /** A named check reported under {@code checks} by GET /health; a DOWN check makes it answer 503. */
+        public Builder healthCheck(String name, HealthCheck check) {
+            if (healthChecks.putIfAbsent(name, check) != null) {
+                throw new IllegalArgumentException("two health checks are named " + name);
+            }
+            return this;
+        }
+
+        /** GPU memory for /health's {@code gpu}; null there without it. */
+        public Builder gpuUsage(Supplier<GpuUsage> supplier) {
+            this.gpu = supplier;
+            return this;
+        }
+
+        /** Per-worker states for /health's {@code workers} (seed 002); empty without it. */
+        public Builder workers(Supplier<List<?>> supplier) {
+            this.workers = supplier;
+            return this;
+        }
+
+        /** Shares a registry with the rest of the process; the caller closes it. Default: the server's own. */
+        public Builder metrics(ApiMetrics shared) {
+            this.metrics = shared;
+            return this;
+        }
+
+        public ApiServer start() {
+            return new ApiServer(this);
+        }
+    }
+}

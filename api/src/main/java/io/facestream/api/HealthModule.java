@@ -1,0 +1,117 @@
+package io.facestream.api;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GET /health, the one open route: seed 002's {@code {status, version, gpu: {used_mb, total_mb}, workers[]}}
+ * plus {@code checks}, one entry per registered {@link HealthCheck}. 200 while nothing is down (status "ok",
+ * or "degraded"), 503 with status "down" when a check is, so a monitoring probe needs only the status code.
+ */
+final class HealthModule implements ApiModule, AutoCloseable {
+    static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
+    private static final Logger LOG = LoggerFactory.getLogger(HealthModule.class);
+
+    record CheckReport(String status, Map<String, Object> details) {}
+
+    record HealthReport(String status, String version, GpuUsage gpu, List<?> workers, Map<String, CheckReport> checks) {}
+
+    private final String version;
+    private final Map<String, HealthCheck> checks;
+    private final Supplier<GpuUsage> gpu;
+    private final Supplier<List<?>> workers;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+    HealthModule(String version, Map<String, HealthCheck> checks, Supplier<GpuUsage> gpu, Supplier<List<?>> workers) {
+        this.version = version;
+        this.checks = Map.copyOf(checks);
+        this.gpu = gpu;
+        this.workers = workers;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.get("/health", ctx -> {
+            HealthReport report = report();
+            ctx.status(report.status().equals("down") ? 503 : 200).json(report);
+        })
+                .open()
+                .summary("Liveness and dependency health")
+                .description("Open to monitoring probes without a credential. 503 when a dependency is down.")
+                .tags("system")
+                .responds(200, "Up, perhaps degraded", HealthReport.class)
+                .responds(503, "A dependency is down", HealthReport.class);
+    }
+
+    HealthReport report() {
+        Map<String, CompletableFuture<HealthCheck.Result>> running = new LinkedHashMap<>();
+        checks.forEach((name, check) -> running.put(name, CompletableFuture.supplyAsync(() -> {
+            try {
+                return check.check();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, executor)));
+        Map<String, CheckReport> reports = new LinkedHashMap<>();
+        HealthCheck.Status worst = HealthCheck.Status.UP;
+        for (var entry : running.entrySet()) {
+            HealthCheck.Result result = await(entry.getKey(), entry.getValue());
+            reports.put(entry.getKey(), new CheckReport(result.status().name().toLowerCase(java.util.Locale.ROOT),
+                    result.details()));
+            if (result.status().compareTo(worst) > 0) {
+                worst = result.status();
+            }
+        }
+        String status = switch (worst) {
+            case UP -> "ok";
+            case DEGRADED -> "degraded";
+            case DOWN -> "down";
+        };
+        return new HealthReport(status, version, safely(gpu), workers == null ? List.of() : safely(workers), reports);
+    }
+
+    private static HealthCheck.Result await(String name, CompletableFuture<HealthCheck.Result> future) {
+        try {
+            HealthCheck.Result result = future.get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return result == null ? HealthCheck.Result.down("the check returned nothing") : result;
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            LOG.warn("Health check {} took over {}", name, CHECK_TIMEOUT);
+            return HealthCheck.Result.down("no answer within " + CHECK_TIMEOUT.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return HealthCheck.Result.down("interrupted");
+        } catch (Exception e) {
+            // The probe is open to anyone: the cause goes to the log, not into the response.
+            LOG.warn("Health check {} failed", name, e);
+            return HealthCheck.Result.down("the check failed; see the server log");
+        }
+    }
+
+    private static <T> T safely(Supplier<T> supplier) {
+        if (supplier == null) {
+            return null;
+        }
+        try {
+            return supplier.get();
+        } catch (RuntimeException e) {
+            LOG.warn("Health detail supplier failed", e);
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,189 @@
+package io.facestream.api;
+
+import io.facestream.api.UploadException.Reason;
+import io.facestream.models.image.ImageCodec;
+import io.facestream.models.image.InvalidImageException;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads uploaded images, the same way for every endpoint. Checks, cheapest first, each failing with an
+ * {@link UploadException} whose reason picks the status: size against {@link UploadLimits} (Jetty's
+ * multipart limits stop a large part while it streams; this re-checks the bytes read), an empty file, the
+ * format from the magic number (the file name and Content-Type are the client's word and are ignored), the
+ * pixel count from the header alone (a decompression bomb is refused before any pixel is allocated), and
+ * the file's structure (a truncated upload is refused rather than decoded grey-padded).
+ */
+public final class Uploads {
+    static final String BODY_FIELD = "body";
+
+    private final UploadLimits limits;
+
+    Uploads(UploadLimits limits) {
+        this.limits = limits;
+    }
+
+    public UploadLimits limits() {
+        return limits;
+    }
+
+    /** The one image in multipart field {@code field}; refused when absent or when several were sent. */
+    public UploadedImage image(Context ctx, String field) {
+        return images(ctx, field, 1, 1).getFirst();
+    }
+
+    /** The image in {@code field} if the form has one. */
+    public Optional<UploadedImage> optionalImage(Context ctx, String field) {
+        List<UploadedImage> images = images(ctx, field, 0, 1);
+        return images.isEmpty() ? Optional.empty() : Optional.of(images.getFirst());
+    }
+
+    /** Between {@code min} and {@code max} images in field {@code field} (seed 001's POI: 1-5 {@code images}). */
+    public List<UploadedImage> images(Context ctx, String field, int min, int max) {
+        List<UploadedFile> files = multipartFiles(ctx, field);
+        if (files.size() < min || files.size() > max) {
+            String wanted = min == max ? String.valueOf(min) : min + " to " + max;
+            throw new UploadException(Reason.MISSING_FILE, "Expected " + wanted + (max == 1 ? " image" : " images")
+                    + " (JPEG or PNG) in multipart field '" + field + "', got " + files.size() + ".");
+        }
+        List<UploadedImage> images = new ArrayList<>(files.size());
+        for (UploadedFile file : files) {
+            byte[] bytes;
+            if (file.size() > limits.maxFileBytes()) {
+                throw tooLarge(field, file.size());
+            }
+            try (InputStream in = file.content()) {
+                bytes = readAtMost(in, field);
+            } catch (IOException e) {
+                throw new UploadException(Reason.TRUNCATED, "The upload in field '" + field + "' was cut off.");
+            }
+            images.add(check(field, file.filename(), bytes));
+        }
+        return images;
+    }
+
+    /** The request body itself as an image (a raw upload, {@code Content-Type} ignored). */
+    public UploadedImage body(Context ctx) {
+        if (ctx.contentLength() > limits.maxFileBytes()) {
+            throw tooLarge(BODY_FIELD, ctx.contentLength());
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            return check(BODY_FIELD, null, readAtMost(in, BODY_FIELD));
+        } catch (IOException e) {
+            throw new UploadException(Reason.TRUNCATED, "The request body was cut off.");
+        }
+    }
+
+    /** Checks bytes that arrived another way (a WebSocket frame). */
+    public UploadedImage check(String field, String filename, byte[] bytes) {
+        if (bytes.length > limits.maxFileBytes()) {
+            throw tooLarge(field, bytes.length);
+        }
+        if (bytes.length == 0) {
+            throw new UploadException(Reason.EMPTY, "The upload in field '" + field + "' is empty.");
+        }
+        ImageFormat format = ImageStructure.sniff(bytes);
+        if (format == null) {
+            String other = ImageStructure.otherImageFormat(bytes);
+            throw new UploadException(Reason.UNSUPPORTED_TYPE, other == null
+                    ? "Invalid image format. Supported: JPEG, PNG"
+                    : "Unsupported image type " + other + " (use JPEG or PNG).");
+        }
+        ImageCodec.Dimensions size;
+        try {
+            size = ImageCodec.readDimensions(bytes);
+        } catch (InvalidImageException e) {
+            throw rejection(e, field);
+        }
+        if (size.width() <= 0 || size.height() <= 0) {
+            throw new UploadException(Reason.CORRUPT, "The image in field '" + field + "' has no pixels.");
+        }
+        if (size.pixels() > limits.maxPixels()) {
+            throw new UploadException(Reason.TOO_MANY_PIXELS, "Image resolution too large: " + size.width() + "x"
+                    + size.height() + " is over the limit of " + megapixels(limits.maxPixels()) + " megapixels.");
+        }
+        switch (ImageStructure.check(format, bytes)) {
+            case TRUNCATED -> throw new UploadException(Reason.TRUNCATED,
+                    "The " + format + " image in field '" + field + "' is truncated (it ends before its end marker).");
+            case CORRUPT -> throw new UploadException(Reason.CORRUPT,
+                    "The " + format + " image in field '" + field + "' is corrupt.");
+            case NONE -> { }
+        }
+        return new UploadedImage(field, filename, format, size.width(), size.height(), bytes);
+    }
+
+    /** The upload failure for a decoder's complaint. */
+    static UploadException rejection(InvalidImageException e, String field) {
+        return switch (e.reason()) {
+            case EMPTY -> new UploadException(Reason.EMPTY, "The upload in field '" + field + "' is empty.");
+            case UNSUPPORTED_FORMAT -> new UploadException(Reason.UNSUPPORTED_TYPE,
+                    "Invalid image format. Supported: JPEG, PNG");
+            case TOO_LARGE -> new UploadException(Reason.TOO_MANY_PIXELS,
+                    "Image resolution too large for field '" + field + "'.");
+            case TRUNCATED -> new UploadException(Reason.TRUNCATED,
+                    "The image in field '" + field + "' is truncated.");
+            case CORRUPT -> new UploadException(Reason.CORRUPT,
+                    "The image in field '" + field + "' could not be decoded.");
+        };
+    }
+
+    private List<UploadedFile> multipartFiles(Context ctx, String field) {
+        if (!ctx.isMultipartFormData()) {
+            throw new UploadException(Reason.MISSING_FILE,
+                    "Expected a multipart/form-data request with an image in field '" + field + "'.");
+        }
+        if (ctx.contentLength() > limits.maxRequestBytes()) {
+            throw new UploadException(Reason.TOO_LARGE, "Request too large: " + ctx.contentLength()
+                    + " bytes, over the limit of " + mebibytes(limits.maxRequestBytes()) + " MiB.");
+        }
+        try {
+            return ctx.uploadedFiles(field);
+        } catch (Exception e) { // Javalin rethrows Jetty's ServletException unchecked
+            // Jetty stops parsing at its multipart limits (set from the same UploadLimits) and says so
+            // with an exception of its own; anything else here is a malformed or cut-off form.
+            if (mentionsSizeLimit(e)) {
+                throw tooLarge(field, -1);
+            }
+            throw new UploadException(Reason.CORRUPT, "The multipart form could not be read.");
+        }
+    }
+
+    private static boolean mentionsSizeLimit(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (message.contains("exceeded") || message.contains("too large") || message.contains("413")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private byte[] readAtMost(InputStream in, String field) throws IOException {
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limits.maxFileBytes() + 1));
+        if (bytes.length > limits.maxFileBytes()) {
+            throw tooLarge(field, -1);
+        }
+        return bytes;
+    }
+
+    private UploadException tooLarge(String field, long size) {
+        return new UploadException(Reason.TOO_LARGE, "File too large: the upload in field '" + field + "'"
+                + (size > 0 ? " is " + size + " bytes," : "") + " over the limit of " + mebibytes(limits.maxFileBytes())
+                + " MiB.");
+    }
+
+    private static String mebibytes(long bytes) {
+        double mib = bytes / (1024.0 * 1024.0);
+        return mib == Math.rint(mib) ? String.valueOf((long) mib) : String.format(java.util.Locale.ROOT, "%.1f", mib);
+    }
+
+    private static String megapixels(long pixels) {
+        double mp = pixels / 1_000_000.0;
+        return mp == Math.rint(mp) ? String.valueOf((long) mp) : String.format(java.util.Locale.ROOT, "%.1f", mp);
+    }
+}
