@@ -64,6 +64,7 @@ final class Ingest implements AutoCloseable {
     private final FaceAnalyzer analyzer;
     private final FrameProcessor processor;
     private final Replayer replayer;
+    private final FileBlobStore blobs;
     private final ScheduledExecutorService sweeper;
     private WorkerManager cameras;
 
@@ -73,6 +74,7 @@ final class Ingest implements AutoCloseable {
         this.analyzer = analyzer;
         this.processor = processor;
         this.replayer = new Replayer(publisher, processor);
+        this.blobs = blobs;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("blob-sweeper").daemon().factory());
         sweeper.scheduleWithFixedDelay(() -> {
             try {
@@ -143,6 +145,11 @@ final class Ingest implements AutoCloseable {
 
     Replayer replayer() {
         return replayer;
+    }
+
+    /** The blob store this role writes frames to, for the API's media endpoints in the same process. */
+    public FileBlobStore blobs() {
+        return blobs;
     }
 
     /** The face models this role loaded, for other roles of the same process. */

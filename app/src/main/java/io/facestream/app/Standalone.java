@@ -2,6 +2,10 @@ package io.facestream.app;
 
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
+import io.facestream.api.ApiServer;
+import io.facestream.api.FacestreamApi;
+import io.facestream.api.backend.Backend;
+import io.facestream.api.backend.Writes;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
@@ -39,6 +43,10 @@ public final class Standalone implements AutoCloseable {
     private final Map<String, String> endpoints = new LinkedHashMap<>();
     private String bootstrapServers;
     private String registryUrl;
+    private TopologySerdes serdes;
+    private VectorStore vectors;
+    private Pipeline pipeline;
+    private int apiPort;
 
     private Standalone() {
     }
@@ -51,6 +59,7 @@ public final class Standalone implements AutoCloseable {
             s.startRegistry(config);
             Ingest ingest = s.startIngest(config);
             s.startPipeline(config, ingest.analyzer());
+            s.startApi(config, ingest);
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -107,7 +116,7 @@ public final class Standalone implements AutoCloseable {
     /** The recognition pipeline, sharing the ingest role's models; stops before them. */
     private void startPipeline(Config config, FaceAnalyzer analyzer) {
         Path dataDir = config.getPath(ConfigKey.DATA_DIR);
-        VectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors"))
+        vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors"))
                 // an fsync per face would cap a stream thread at about 140 faces/s; a crash loses at most a second of
                 // search index, which the faces view still holds
                 .withCommitInterval(Duration.ofSeconds(1)));
@@ -115,14 +124,33 @@ public final class Standalone implements AutoCloseable {
         PipelineSettings settings = PipelineSettings.defaults(analyzer.matchThreshold())
                 .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))
                 .withAlertCooldown(Duration.ofSeconds(config.getInt(ConfigKey.TOPOLOGIES_ALERT_COOLDOWN_SECONDS)));
-        Pipeline pipeline = Pipeline.start(new Pipeline.Settings(bootstrapServers, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
+        serdes = new TopologySerdes(new RestSchemaRegistryClient(registryUrl));
+        pipeline = Pipeline.start(new Pipeline.Settings(bootstrapServers, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
                         dataDir.resolve("streams"), config.getInt(ConfigKey.TOPOLOGIES_THREADS),
                         Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_COMMIT_INTERVAL_MS)),
                         (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR), null),
-                settings, new TopologySerdes(new RestSchemaRegistryClient(registryUrl)), new AnalyzerEmbedder(analyzer), vectors);
+                settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
         running.push(pipeline);
         endpoints.put("pipeline", "tracking, embeddings, identities and alerts; state in " + dataDir.resolve("streams")
                 + ", vectors in " + dataDir.resolve("vectors"));
+    }
+
+    /** The API over this process's pipeline, models and blob store. */
+    private void startApi(Config config, Ingest ingest) {
+        Writes writes = new Writes(bootstrapServers, serdes);
+        running.push(writes);
+        Backend backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, ingest.analyzer(), ingest.blobs(), writes,
+                Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
+        ApiServer api = FacestreamApi.start(ApiSettings.from(config), backend);
+        running.push(api);
+        apiPort = api.port();
+        endpoints.put("api", "http://" + config.get(ConfigKey.KAFKA_EMBEDDED_HOST) + ":" + api.port() + " (docs at /docs)"
+                + ApiSettings.generatedKeyNote(config));
+    }
+
+    /** Port the API listens on (the configured one, or the one chosen for port 0). */
+    public int apiPort() {
+        return apiPort;
     }
 
     public String registryUrl() {

@@ -67,6 +67,14 @@ public final class Config {
         }
     }
 
+    public boolean getBoolean(ConfigKey key) {
+        return switch (values.get(key).strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key.key() + " must be true or false, got '" + values.get(key) + "'");
+        };
+    }
+
     /** A path value, with a leading ~ meaning the user's home. */
     public Path getPath(ConfigKey key) {
         String v = values.get(key);

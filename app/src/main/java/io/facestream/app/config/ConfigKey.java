@@ -49,7 +49,23 @@ public enum ConfigKey {
     TOPOLOGIES_EMBED_MAX_WAIT_MS("topologies.embed.max.wait.ms", "10",
             "Longest a chosen crop waits for its batch to fill."),
     TOPOLOGIES_ALERT_COOLDOWN_SECONDS("topologies.alert.cooldown.seconds", "60",
-            "After a POI alert at a camera, further tracks of that POI there stay quiet this long (event time).");
+            "After a POI alert at a camera, further tracks of that POI there stay quiet this long (event time)."),
+    API_HOST("api.host", "0.0.0.0",
+            "Address the API listens on."),
+    API_PORT("api.port", "8080",
+            "Port of the API (REST, WebSockets, /docs, /metrics)."),
+    API_KEYS("api.keys", "",
+            "API keys, comma-separated name:scope[+scope]:secret or name:scope:sha256:<hex>; empty: an admin key is generated into <data.dir>/api-admin-key."),
+    API_AUTH_REQUIRED("api.auth.required", "true",
+            "false lets requests without a key in (local development only; a wrong key is still refused)."),
+    API_SSO_ENABLED("api.sso.enabled", "false",
+            "Trust the SSO e-mail header set by a gateway that strips clients' copies of it."),
+    API_SSO_EMAIL_HEADER("api.sso.email.header", "X-Email",
+            "The trusted SSO header's name."),
+    API_UPLOAD_MAX_BYTES("api.upload.max.bytes", "8388608",
+            "Largest image upload accepted (8 MiB)."),
+    API_WRITE_TIMEOUT_MS("api.write.timeout.ms", "5000",
+            "How long a create or update waits for its view to show the change before answering 503.");
 
     private final String key;
     private final String defaultValue;

@@ -1,0 +1,65 @@
+package io.facestream.api.backend;
+
+import io.facestream.api.ApiException;
+import io.facestream.ingest.blob.BlobStore;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.topologies.gallery.Gallery;
+import io.facestream.topologies.views.CatalogQueries;
+import io.facestream.vectors.VectorStore;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the endpoints read and write, in one place: the pipeline's views (interactive queries on this
+ * instance's Kafka Streams), the gallery, the vector store, the face models, the blob store, and
+ * {@link Writes} for commands. Endpoints never reach into a topology's processors, only its named views.
+ *
+ * @param writeTimeout how long a create or update waits for its own view to show the change before a 503
+ */
+public record Backend(KafkaStreams streams, Gallery gallery, VectorStore vectors, FaceAnalyzer analyzer, BlobStore blobs,
+                      Writes writes, Duration writeTimeout) {
+
+    /** A view of this instance; while the pipeline rebalances or restores, a 503 that says so. */
+    public <V> ReadOnlyKeyValueStore<String, V> view(String name) {
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+        } catch (InvalidStateStoreException e) {
+            throw ApiException.unavailable("The pipeline is starting or rebalancing; try again in a moment.");
+        }
+    }
+
+    public CatalogQueries catalog() {
+        return CatalogQueries.over(streams, CatalogQueries.DEFAULT_STALENESS);
+    }
+
+    /**
+     * Waits until {@code visible} holds (a write has reached its view), so a client that writes then reads
+     * sees what it wrote; a 503 when the pipeline does not catch up within the write timeout.
+     */
+    public void awaitVisible(BooleanSupplier visible, String what) {
+        long deadline = System.nanoTime() + writeTimeout.toNanos();
+        while (true) {
+            try {
+                if (visible.getAsBoolean()) return;
+            } catch (ApiException e) {
+                // the view is not queryable yet: keep waiting until the deadline
+            }
+            if (System.nanoTime() > deadline) {
+                throw ApiException.unavailable(what + " was accepted but the pipeline has not applied it within "
+                        + writeTimeout.toMillis() + " ms; it will appear once the pipeline catches up.");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ApiException.unavailable("interrupted while waiting for " + what);
+            }
+        }
+    }
+}
