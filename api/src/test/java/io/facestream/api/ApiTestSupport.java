@@ -20,16 +20,16 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** Keys, a small test-only route module, an HTTP client and image builders shared by the API tests. */
-final class ApiTestSupport {
-    static final String ADMIN_KEY = "admin-key-0123456789";
-    static final String READ_KEY = "read-key-0123456789";
-    static final String IDENTITY_KEY = "identity-key-0123456789";
+public final class ApiTestSupport {
+    public static final String ADMIN_KEY = "admin-key-0123456789";
+    public static final String READ_KEY = "read-key-0123456789";
+    public static final String IDENTITY_KEY = "identity-key-0123456789";
 
-    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    public static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private ApiTestSupport() {}
 
-    static List<ApiKey> keys() {
+    public static List<ApiKey> keys() {
         return List.of(
                 ApiKey.ofSecret("ops", ADMIN_KEY, EnumSet.of(Scope.ADMIN)),
                 ApiKey.ofSha256Hex("dashboard", java.util.HexFormat.of().formatHex(ApiKey.sha256(READ_KEY)),
@@ -37,22 +37,22 @@ final class ApiTestSupport {
                 ApiKey.parse("indexer:identity-level:" + IDENTITY_KEY));
     }
 
-    static ApiConfig config(AuthConfig auth) {
+    public static ApiConfig config(AuthConfig auth) {
         return new ApiConfig("127.0.0.1", 0, auth, UploadLimits.defaults());
     }
 
-    record Item(String itemName, int itemCount) {}
+    public record Item(String itemName, int itemCount) {}
 
-    record WhoAmI(String name, String email, String via) {}
+    public record WhoAmI(String name, String email, String via) {}
 
-    record ImageInfo(String field, String format, int width, int height) {
-        static ImageInfo of(UploadedImage image) {
+    public record ImageInfo(String field, String format, int width, int height) {
+        public static ImageInfo of(UploadedImage image) {
             return new ImageInfo(image.field(), image.format().name(), image.width(), image.height());
         }
     }
 
     /** Test-only routes: one per behaviour the server must give every module. */
-    static final ApiModule TEST_ROUTES = routes -> {
+    public static final ApiModule TEST_ROUTES = routes -> {
         routes.get("/api/test/items", ctx -> ctx.json(new Item("first", 1)))
                 .summary("List test items").tags("test").responds(200, "The items", Item.class);
         routes.post("/api/test/items", ctx -> ctx.status(201).json(new Item("created", 2)))
@@ -85,11 +85,11 @@ final class ApiTestSupport {
         routes.ws("/api/test/ws", ws -> ws.onMessage(msg -> msg.send("echo:" + msg.message())));
     };
 
-    static String url(ApiServer server, String path) {
+    public static String url(ApiServer server, String path) {
         return "http://127.0.0.1:" + server.port() + path;
     }
 
-    static HttpRequest.Builder request(ApiServer server, String path, String... headers) {
+    public static HttpRequest.Builder request(ApiServer server, String path, String... headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url(server, path))).timeout(Duration.ofSeconds(30));
         if (headers.length > 0) {
             builder.headers(headers);
@@ -97,15 +97,15 @@ final class ApiTestSupport {
         return builder;
     }
 
-    static HttpResponse<String> get(ApiServer server, String path, String... headers) {
+    public static HttpResponse<String> get(ApiServer server, String path, String... headers) {
         return send(request(server, path, headers).GET().build());
     }
 
-    static HttpResponse<String> post(ApiServer server, String path, String... headers) {
+    public static HttpResponse<String> post(ApiServer server, String path, String... headers) {
         return send(request(server, path, headers).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    static HttpResponse<String> send(HttpRequest request) {
+    public static HttpResponse<String> send(HttpRequest request) {
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -116,7 +116,7 @@ final class ApiTestSupport {
         }
     }
 
-    static JsonNode json(HttpResponse<String> response) {
+    public static JsonNode json(HttpResponse<String> response) {
         try {
             return ApiJson.mapper().readTree(response.body());
         } catch (IOException e) {
@@ -125,17 +125,17 @@ final class ApiTestSupport {
     }
 
     /** A multipart/form-data body: name, filename (null for a text field), content type, bytes. */
-    record Part(String name, String filename, String contentType, byte[] bytes) {
-        static Part file(String name, String filename, String contentType, byte[] bytes) {
+    public record Part(String name, String filename, String contentType, byte[] bytes) {
+        public static Part file(String name, String filename, String contentType, byte[] bytes) {
             return new Part(name, filename, contentType, bytes);
         }
 
-        static Part text(String name, String value) {
+        public static Part text(String name, String value) {
             return new Part(name, null, null, value.getBytes(StandardCharsets.UTF_8));
         }
     }
 
-    static HttpResponse<String> postMultipart(ApiServer server, String path, List<Part> parts, String... headers) {
+    public static HttpResponse<String> postMultipart(ApiServer server, String path, List<Part> parts, String... headers) {
         String boundary = "facestream-test-boundary-7d1f";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (Part part : parts) {
@@ -161,7 +161,7 @@ final class ApiTestSupport {
     }
 
     /** A noisy picture, so JPEG has entropy-coded data worth cutting. */
-    static byte[] image(String format, int width, int height) {
+    public static byte[] image(String format, int width, int height) {
         BufferedImage picture = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Random random = new Random(42);
         for (int y = 0; y < height; y++) {
@@ -184,7 +184,7 @@ final class ApiTestSupport {
      * A PNG whose header claims width x height with a few bytes of garbage as pixel data: checking the header
      * refuses it as too large, while decoding it would fail as corrupt, so the answer tells which ran.
      */
-    static byte[] pngClaiming(int width, int height) {
+    public static byte[] pngClaiming(int width, int height) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
         ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height)

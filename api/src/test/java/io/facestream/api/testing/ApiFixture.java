@@ -1,0 +1,98 @@
+package io.facestream.api.testing;
+
+import io.facestream.api.ApiModule;
+import io.facestream.api.ApiServer;
+import io.facestream.api.ApiTestSupport;
+import io.facestream.api.AuthConfig;
+import io.facestream.api.backend.Backend;
+import io.facestream.api.backend.Writes;
+import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.ingest.publish.FrameProcessor;
+import io.facestream.ingest.publish.IngestPublisher;
+import io.facestream.ingest.replay.ReplaySpeed;
+import io.facestream.ingest.replay.Replayer;
+import io.facestream.ingest.testing.KafkaFixture;
+import io.facestream.models.FaceAnalyzer;
+import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.topics.TopicProvisioner;
+import io.facestream.schemas.topics.Topics;
+import io.facestream.topologies.Pipeline;
+import io.facestream.topologies.PipelineSettings;
+import io.facestream.topologies.TopologySerdes;
+import io.facestream.topologies.embedding.AnalyzerEmbedder;
+import io.facestream.vectors.EmbeddedVectorStore;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The real product behind the API, for endpoint tests: the shared test broker with its registry, the
+ * topic catalogue, the face models, a pipeline of its own (fresh application id, state and vector store
+ * under {@code dir}), a blob store, and an {@link ApiServer} on a free port with the keys of
+ * {@link ApiTestSupport} ({@code ADMIN_KEY}, {@code READ_KEY}). Topics are shared by every test of the JVM:
+ * use fresh ids (people, files, cameras) in each test.
+ */
+public final class ApiFixture implements AutoCloseable {
+    private static FaceAnalyzer analyzer;
+
+    public final Backend backend;
+    public final ApiServer server;
+    public final FileBlobStore blobs;
+    private final Pipeline pipeline;
+    private final EmbeddedVectorStore vectors;
+    private final Writes writes;
+
+    /** One analyzer per test JVM: loading the models costs seconds. */
+    public static synchronized FaceAnalyzer analyzer() {
+        if (analyzer == null) analyzer = FaceAnalyzer.create();
+        return analyzer;
+    }
+
+    /** Starts everything; {@code modules} are the endpoint modules under test (built from the backend). */
+    public static ApiFixture start(Path dir, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
+        return new ApiFixture(dir, PipelineSettings.defaults(analyzer().matchThreshold()).withAlertCooldown(Duration.ZERO), modules);
+    }
+
+    private ApiFixture(Path dir, PipelineSettings settings, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrap()))) {
+            TopicProvisioner.ensure(admin, Topics.catalog(2, (short) 1));
+        }
+        TopologySerdes serdes = new TopologySerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
+        vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
+        pipeline = Pipeline.start(new Pipeline.Settings(KafkaFixture.bootstrap(), "api-test-" + UUID.randomUUID(), dir.resolve("streams"),
+                1, Duration.ofMillis(50), (short) 1, null), settings, serdes, new AnalyzerEmbedder(analyzer()), vectors);
+        pipeline.awaitRunning(Duration.ofSeconds(90));
+        blobs = new FileBlobStore(dir.resolve("blobs"), new FileBlobStore.Policy(Map.of(), 0));
+        writes = new Writes(KafkaFixture.bootstrap(), serdes);
+        backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, analyzer(), blobs, writes, Duration.ofSeconds(10));
+        server = ApiServer.builder(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys()))).modules(modules.apply(backend)).start();
+    }
+
+    /** Replays a video through the real ingest into the pipeline (as fast as it goes), as camera {@code cameraId}. */
+    public Replayer.Result replay(Path video, String fileId, String cameraId, Instant baseTime) throws Exception {
+        try (IngestPublisher publisher = new IngestPublisher(KafkaFixture.bootstrap(), new RestSchemaRegistryClient(KafkaFixture.registryUrl()), "api-test")) {
+            Replayer replayer = new Replayer(publisher, new FrameProcessor(analyzer(), new Semaphore(2), publisher, blobs, 320));
+            return replayer.replay(new Replayer.Request(video, fileId, cameraId, ReplaySpeed.MAX, 10, null, baseTime, 1), (a, b, c) -> { });
+        }
+    }
+
+    public String url(String path) {
+        return ApiTestSupport.url(server, path);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        pipeline.close();
+        writes.close();
+        vectors.close();
+    }
+
+}
