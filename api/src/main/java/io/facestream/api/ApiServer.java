@@ -6,6 +6,7 @@ import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import io.javalin.json.JavalinJackson;
 import io.javalin.validation.ValidationError;
 import io.javalin.validation.ValidationException;
@@ -153,6 +154,9 @@ public final class ApiServer implements AutoCloseable {
                         .map(entry -> entry.getKey() + ": " + entry.getValue().stream()
                                 .map(ValidationError::getMessage).collect(Collectors.joining(", ")))
                         .collect(Collectors.joining("; "))));
+        // A view read while the pipeline rebalances or restores: temporary, and the client may retry.
+        cfg.routes.exception(InvalidStateStoreException.class, (e, ctx) -> renderError(ctx, ErrorKind.SERVICE_UNAVAILABLE,
+                "The pipeline is starting or rebalancing; try again in a moment."));
         cfg.routes.exception(Exception.class, (e, ctx) -> {
             String id = errorId();
             LOG.error("Internal error {} on {} {}", id, ctx.method(), ctx.path(), e);

@@ -1,6 +1,7 @@
 package io.facestream.api;
 
 import io.facestream.api.backend.Backend;
+import io.facestream.api.poi.PoiModule;
 import java.util.List;
 
 /** The facestream API: every seed's endpoints over one {@link Backend}, on the {@link ApiServer}. */
@@ -8,7 +9,7 @@ public final class FacestreamApi {
 
     /** The endpoint modules, in the order their routes are documented. */
     static List<ApiModule> modules(Backend backend) {
-        return List.of();
+        return List.of(new PoiModule(backend));
     }
 
     public static ApiServer start(ApiConfig config, Backend backend) {

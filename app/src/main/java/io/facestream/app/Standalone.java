@@ -46,6 +46,8 @@ public final class Standalone implements AutoCloseable {
     private TopologySerdes serdes;
     private VectorStore vectors;
     private Pipeline pipeline;
+    private Ingest ingest;
+    private Backend backend;
     private int apiPort;
 
     private Standalone() {
@@ -57,9 +59,9 @@ public final class Standalone implements AutoCloseable {
             s.startKafka(config);
             s.provisionTopics(config);
             s.startRegistry(config);
-            Ingest ingest = s.startIngest(config);
-            s.startPipeline(config, ingest.analyzer());
-            s.startApi(config, ingest);
+            s.ingest = s.startIngest(config);
+            s.startPipeline(config, s.ingest.analyzer());
+            s.startApi(config, s.ingest);
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -139,13 +141,23 @@ public final class Standalone implements AutoCloseable {
     private void startApi(Config config, Ingest ingest) {
         Writes writes = new Writes(bootstrapServers, serdes);
         running.push(writes);
-        Backend backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, ingest.analyzer(), ingest.blobs(), writes,
+        backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, ingest.analyzer(), ingest.blobs(), writes,
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
         ApiServer api = FacestreamApi.start(ApiSettings.from(config), backend);
         running.push(api);
         apiPort = api.port();
         endpoints.put("api", "http://" + config.get(ConfigKey.KAFKA_EMBEDDED_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
+    }
+
+    /** The ingest role (replays, models, blob store). */
+    Ingest ingest() {
+        return ingest;
+    }
+
+    /** What the API reads and writes: for commands that act on the running product. */
+    Backend backend() {
+        return backend;
     }
 
     /** Port the API listens on (the configured one, or the one chosen for port 0). */

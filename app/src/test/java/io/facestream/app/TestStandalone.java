@@ -18,7 +18,8 @@ final class TestStandalone {
                 "data.dir", dataDir.toString(),
                 "kafka.embedded.port", String.valueOf(kafkaPort),
                 "kafka.embedded.controller.port", "0",
-                "registry.embedded.port", "0"));
+                "registry.embedded.port", "0",
+                "api.port", "0"));
     }
 
     /** 640x360, 25 fps, {@code frames} frames of one face from a package photo, drifting from x0 to x1. */

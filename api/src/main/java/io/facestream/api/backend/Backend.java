@@ -43,16 +43,21 @@ public record Backend(KafkaStreams streams, Gallery gallery, VectorStore vectors
      * sees what it wrote; a 503 when the pipeline does not catch up within the write timeout.
      */
     public void awaitVisible(BooleanSupplier visible, String what) {
-        long deadline = System.nanoTime() + writeTimeout.toNanos();
+        awaitVisible(visible, what, writeTimeout);
+    }
+
+    /** {@link #awaitVisible(BooleanSupplier, String)} with a timeout of its own. */
+    public void awaitVisible(BooleanSupplier visible, String what, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
                 if (visible.getAsBoolean()) return;
-            } catch (ApiException e) {
-                // the view is not queryable yet: keep waiting until the deadline
+            } catch (ApiException | InvalidStateStoreException e) {
+                // the view is not queryable yet (the pipeline is starting or rebalancing): keep waiting until the deadline
             }
             if (System.nanoTime() > deadline) {
                 throw ApiException.unavailable(what + " was accepted but the pipeline has not applied it within "
-                        + writeTimeout.toMillis() + " ms; it will appear once the pipeline catches up.");
+                        + timeout.toMillis() + " ms; it will appear once the pipeline catches up.");
             }
             try {
                 Thread.sleep(10);

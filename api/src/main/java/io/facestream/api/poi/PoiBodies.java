@@ -1,0 +1,110 @@
+package io.facestream.api.poi;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Seed 001's response bodies, field for field; {@code ApiJson} writes the components in snake_case. Where
+ * the seed's field has no counterpart in facestream the record says so in its doc rather than inventing one.
+ */
+public final class PoiBodies {
+    private PoiBodies() {
+    }
+
+    /** POST /poi (201) and GET /poi/{poi_id}. */
+    public record Poi(String poiId, String severity, String notes, List<ReferenceImage> referenceImages, String status,
+            Instant createdAt) {
+    }
+
+    /** One enrolled face: its id in the person's gallery and the real size of its embedding. */
+    public record ReferenceImage(String embeddingId, int vectorDim) {
+    }
+
+    /** An item of GET /poi. */
+    public record PoiSummary(String poiId, String severity, String notes, String status, Instant createdAt) {
+    }
+
+    /** DELETE /poi/{poi_id}. */
+    public record Deleted(String status, String poiId) {
+    }
+
+    /**
+     * POST /search. {@code matchedPoiId} is written only in stage 1, as the seed's stage-2 example has no such
+     * field; {@code start}/{@code end} of the range are null where the request left that side open.
+     */
+    public record SearchResult(String eventType, QueryRange queryRange, Instant queryTimestamp,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String matchedPoiId, int totalAppearances,
+            List<?> appearances, Object searchStats) {
+    }
+
+    public record QueryRange(Instant start, Instant end) {
+    }
+
+    /** Stage 1: one sighting (track) of the matched POI. */
+    public record PoiAppearance(String trackId, String cameraId, double similarity, Instant bestMatchTime,
+            String entryFrameUrl, String lastSeenFrameUrl, List<ZoneAppearance> zoneAppearances, String thumbnailUrl) {
+    }
+
+    /**
+     * facestream has no scene zones (the seed's come from SceneScape): a camera's whole view is the one zone,
+     * named by the camera, with the source (camera or replayed file) as the scene.
+     */
+    public record ZoneAppearance(String zone, String sceneId, Instant entryTime, Instant exitTime, double dwellSeconds,
+            String entryFrameUrl, String exitFrameUrl) {
+    }
+
+    public record PoiStats(String searchStage, double poiSimilarity, double queryLatencyMs) {
+    }
+
+    /**
+     * Stage 2: one track among the stored faces. {@code faissId} is the vector store's point id of the best
+     * hit, which is the face id (a string: facestream's vector store has no integer ids).
+     */
+    public record DetectionAppearance(String faissId, String trackId, String cameraId, double similarity,
+            double entrySimilarity, double exitSimilarity, Instant entryTimestamp, Instant exitTimestamp,
+            String entryFrameUrl, String exitFrameUrl, int[] bbox, List<ZoneAppearance> zoneAppearances,
+            String thumbnailUrl) {
+    }
+
+    public record DetectionStats(String searchStage, long vectorsSearched, int rawHits, int uniqueTracks,
+            double queryLatencyMs) {
+    }
+
+    /** GET /cameras. */
+    public record Cameras(List<CameraItem> cameras, int count) {
+    }
+
+    /**
+     * A camera: the seed's id and name, then facestream's own fields. {@code url} has its credentials masked;
+     * {@code status} is the worker's state from heartbeats (offline when they stopped coming).
+     */
+    public record CameraItem(String id, String name, String location, boolean enabled, String url, String status,
+            double measuredFps, Instant lastFrameTime, Instant lastHeartbeat, String lastError) {
+    }
+
+    /** An item of GET /alerts. */
+    public record Alert(String eventType, String alertId, String poiId, String severity, Instant timestamp,
+            String status, AlertMatch match, PoiMetadata poiMetadata) {
+    }
+
+    public record AlertMatch(String cameraId, double confidence, double similarityScore, int[] bbox, long frameNumber,
+            String thumbnailPath) {
+    }
+
+    public record PoiMetadata(String notes, Instant enrollmentDate, int totalPreviousMatches) {
+    }
+
+    /** DELETE /alerts. */
+    public record AlertsCleared(long deletedCount) {
+    }
+
+    /**
+     * GET /status: the seed's three fields, then ours. {@code faissVectors} counts the stored faces (the
+     * all-detections index), {@code mqttConnected} says whether the pipeline's Kafka Streams client is
+     * RUNNING (Kafka is facestream's message bus); null where a part could not be asked.
+     */
+    public record Status(String status, Long faissVectors, boolean mqttConnected, String pipelineState, Integer people,
+            Integer pois, Long recentAlerts, String embeddingModel) {
+    }
+}

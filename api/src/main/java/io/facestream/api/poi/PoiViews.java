@@ -1,0 +1,273 @@
+package io.facestream.api.poi;
+
+import io.facestream.api.ApiException;
+import io.facestream.api.Routes;
+import io.facestream.api.backend.Backend;
+import io.facestream.api.poi.PoiBodies.Alert;
+import io.facestream.api.poi.PoiBodies.AlertMatch;
+import io.facestream.api.poi.PoiBodies.AlertsCleared;
+import io.facestream.api.poi.PoiBodies.CameraItem;
+import io.facestream.api.poi.PoiBodies.Cameras;
+import io.facestream.api.poi.PoiBodies.PoiMetadata;
+import io.facestream.api.poi.PoiBodies.Status;
+import io.facestream.models.store.ModelSpec;
+import io.facestream.schemas.avro.Camera;
+import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Sighting;
+import io.facestream.topologies.gallery.GalleryUpdater;
+import io.facestream.topologies.identity.IdentityResolver;
+import io.facestream.topologies.views.CameraStatus;
+import io.facestream.topologies.views.CatalogQueries;
+import io.facestream.topologies.views.CatalogViews;
+import io.facestream.vectors.VectorStore;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/** Seed 001's read side beyond POIs: frames, thumbnails, cameras, alerts and status. */
+final class PoiViews {
+    static final int RECENT_ALERTS = 50;
+    /**
+     * The only blob keys /frames serves: a frame blob, {@code frame/<source>:<frame>} as ingest writes them.
+     * One segment after the kind and no "..", so a key from a URL names one frame and nothing else.
+     */
+    private static final Pattern FRAME_KEY = Pattern.compile("frame/[A-Za-z0-9_][A-Za-z0-9._:-]{0,199}");
+    /** Longest encoded key accepted: base64 of the longest valid key, with padding. */
+    private static final int MAX_ENCODED = 4 * ((6 + 200 + 2) / 3) + 4;
+    /**
+     * userinfo of a URL ({@code scheme://user:pass@}), up to the last '@' before the path, since a password
+     * may hold an '@' of its own; and secret-looking query parameters.
+     */
+    private static final Pattern URL_USERINFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s]*@");
+    private static final Pattern SECRET_PARAM = Pattern.compile(
+            "([?&;](?:password|passwd|pass|pwd|token|access_token|auth|key|apikey|api_key|secret|signature|sig)=)[^&;#\\s]*",
+            Pattern.CASE_INSENSITIVE);
+
+    private final Backend backend;
+
+    PoiViews(Backend backend) {
+        this.backend = backend;
+    }
+
+    void register(Routes routes) {
+        String prefix = PoiModule.PREFIX;
+        routes.get(prefix + "/frames/{encoded_key}", this::frame)
+                .summary("A captured frame (JPEG) by its base64url-encoded blob key, as search results link it").tags("search")
+                .pathParam("encoded_key", "base64url of a frame blob key (frame/<source>:<frame>)")
+                .respondsBinary(200, "image/jpeg", "The frame")
+                .responds(400, "Not base64url, or not the key of a frame")
+                .responds(404, "No such frame (never stored, or expired)");
+        routes.get(prefix + "/thumbnail/{object_id}", this::thumbnail)
+                .summary("The face thumbnail (aligned crop, JPEG) of a track or a face").tags("search")
+                .pathParam("object_id", "A track id (its best matching face) or a face id")
+                .respondsBinary(200, "image/jpeg", "The thumbnail")
+                .responds(404, "No such track or face, or no crop kept");
+        routes.get(prefix + "/cameras", ctx -> {
+            List<CameraItem> cameras = catalog(q -> q.cameras()).stream()
+                    .sorted(Comparator.comparing(CameraStatus::cameraId)).map(PoiViews::camera).toList();
+            ctx.json(new Cameras(cameras, cameras.size()));
+        }).summary("List cameras (credentials in URLs masked)").tags("cameras")
+                .responds(200, "The cameras", Cameras.class);
+        routes.get(prefix + "/cameras/{camera_id}", ctx -> {
+            String id = ctx.pathParam("camera_id");
+            ctx.json(camera(catalog(q -> q.camera(id)).orElseThrow(() -> ApiException.notFound("Camera not found: " + id))));
+        }).summary("Get one camera").tags("cameras").pathParam("camera_id", "The camera's id")
+                .responds(200, "The camera", CameraItem.class).responds(404, "No such camera");
+        routes.get(prefix + "/alerts", ctx -> ctx.json(catalog(q -> q.recentAlerts(RECENT_ALERTS)).stream()
+                        .map(PoiViews::alert).toList()))
+                .summary("The last " + RECENT_ALERTS + " POI match alerts, newest first").tags("alerts")
+                .description("status is always \"New\": seed 001 has no way to acknowledge an alert.")
+                .responds(200, "The alerts", Alert[].class);
+        routes.delete(prefix + "/alerts", this::clearAlerts)
+                .summary("Clear the recent alerts").tags("alerts")
+                .description("Clears the recent-alerts view up to now; the poi-alerts topic, a public contract, keeps "
+                        + "every alert. deleted_count is how many alerts the view held up to now.")
+                .responds(200, "Cleared", AlertsCleared.class)
+                .responds(503, "The pipeline did not apply the clear in time");
+        routes.get(prefix + "/status", this::status)
+                .summary("System status: vector count and message-bus connection").tags("system")
+                .description("faiss_vectors counts the stored faces (the all-detections index); mqtt_connected is "
+                        + "true while the pipeline's Kafka Streams client is RUNNING (Kafka is facestream's bus).")
+                .responds(200, "The status", Status.class);
+    }
+
+    private void frame(Context ctx) {
+        String key = frameKeyOf(ctx.pathParam("encoded_key"));
+        Optional<byte[]> bytes;
+        try {
+            bytes = backend.blobs().get(key);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("Not a frame key.");
+        } catch (IOException e) {
+            throw ApiException.unavailable("The frame store could not be read; try again.");
+        }
+        ctx.contentType("image/jpeg").header("Cache-Control", "private, max-age=3600")
+                .result(bytes.orElseThrow(() -> ApiException.notFound("Frame not found (never stored, or expired).")));
+    }
+
+    /** Decodes and validates an encoded key: base64url (padding optional) of a frame blob key, else 400. */
+    static String frameKeyOf(String encoded) {
+        if (encoded == null || encoded.isEmpty() || encoded.length() > MAX_ENCODED) {
+            throw ApiException.badRequest("Invalid frame key.");
+        }
+        String key;
+        try {
+            byte[] raw = Base64.getUrlDecoder().decode(encoded);
+            key = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+        } catch (IllegalArgumentException | CharacterCodingException e) {
+            throw ApiException.badRequest("Invalid frame key: not base64url.");
+        }
+        if (!FRAME_KEY.matcher(key).matches() || key.contains("..")) {
+            throw ApiException.badRequest("Invalid frame key: only frame keys (frame/<source>:<frame>) are served.");
+        }
+        return key;
+    }
+
+    /** The blob key ingest stores a frame with faces under (FrameProcessor: kind frame, id source:frame). */
+    static String frameKey(String sourceId, long frameNumber) {
+        return "frame/" + sourceId + ":" + frameNumber;
+    }
+
+    static String frameUrl(String key) {
+        return PoiModule.PREFIX + "/frames/"
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String thumbnailUrl(String objectId) {
+        return PoiModule.PREFIX + "/thumbnail/" + objectId;
+    }
+
+    private void thumbnail(Context ctx) {
+        String id = ctx.pathParam("object_id");
+        try {
+            ReadOnlyKeyValueStore<String, Face> faces = backend.view(IdentityResolver.FACES);
+            Face face = faces.get(id);
+            if (face == null) {
+                ReadOnlyKeyValueStore<String, Sighting> sightings = backend.view(IdentityResolver.SIGHTINGS);
+                Sighting sighting = sightings.get(id);
+                if (sighting != null) {
+                    // thumbnail_ref is the face that matched (or the best one): the track's picture
+                    String faceId = sighting.getThumbnailRef() != null ? sighting.getThumbnailRef() : sighting.getBestFaceId();
+                    face = faceId == null ? null : faces.get(faceId);
+                }
+            }
+            if (face == null || face.getCropJpeg() == null) {
+                throw ApiException.notFound("No thumbnail for " + id + ".");
+            }
+            ByteBuffer crop = face.getCropJpeg().duplicate();
+            byte[] bytes = new byte[crop.remaining()];
+            crop.get(bytes);
+            ctx.contentType("image/jpeg").result(bytes);
+        } catch (InvalidStateStoreException e) {
+            throw restoring();
+        }
+    }
+
+    private void clearAlerts(Context ctx) {
+        ReadOnlyKeyValueStore<String, PoiAlert> alerts = backend.view(CatalogViews.ALERTS_STORE);
+        Instant upTo = Instant.now();
+        long deleted = 0;
+        // The view is keyed by zero-padded event time first: ascending order stops at the first later alert.
+        try (KeyValueIterator<String, PoiAlert> it = alerts.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, PoiAlert> kv = it.next();
+                if (kv.value.getTimestamp().isAfter(upTo)) break;
+                deleted++;
+            }
+        } catch (InvalidStateStoreException e) {
+            throw restoring();
+        }
+        backend.writes().clearAlerts(upTo);
+        backend.awaitVisible(() -> {
+            ReadOnlyKeyValueStore<String, PoiAlert> view = backend.view(CatalogViews.ALERTS_STORE);
+            try (KeyValueIterator<String, PoiAlert> it = view.all()) {
+                return !it.hasNext() || it.next().value.getTimestamp().isAfter(upTo);
+            }
+        }, "Clearing the alerts");
+        ctx.json(new AlertsCleared(deleted));
+    }
+
+    private void status(Context ctx) {
+        KafkaStreams.State state = backend.streams().state();
+        boolean running = state == KafkaStreams.State.RUNNING;
+        Long vectors = optional(() -> backend.vectors().count(VectorStore.FACES));
+        Integer pois = optional(() -> {
+            int n = 0;
+            ReadOnlyKeyValueStore<String, Person> people = backend.view(GalleryUpdater.PEOPLE);
+            try (KeyValueIterator<String, Person> it = people.all()) {
+                while (it.hasNext()) if (it.next().value.getWatchlist() != null) n++;
+            }
+            return n;
+        });
+        Long alerts = optional(() -> backend.catalog().alertCount());
+        String model = optional(() -> backend.analyzer().config().catalog().model(ModelSpec.Role.EMBEDDER).id());
+        String status = running && vectors != null ? "running" : "degraded";
+        ctx.json(new Status(status, vectors, running, state.name().toLowerCase(Locale.ROOT), backend.gallery().size(),
+                pois, alerts, model));
+    }
+
+    /** A part of the status that could not be read (a view restoring, the vector store down) is null. */
+    private static <T> T optional(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private <T> T catalog(Function<CatalogQueries, T> query) {
+        try {
+            return query.apply(backend.catalog());
+        } catch (InvalidStateStoreException e) {
+            throw restoring();
+        }
+    }
+
+    static ApiException restoring() {
+        return ApiException.unavailable("The pipeline is starting or rebalancing; try again in a moment.");
+    }
+
+    private static CameraItem camera(CameraStatus status) {
+        Camera c = status.camera();
+        return new CameraItem(c.getCameraId(), c.getName(), c.getLocation(), c.getEnabled(), maskUrl(c.getUrl()),
+                status.status().name().toLowerCase(Locale.ROOT), status.measuredFps(), status.lastFrameTime(),
+                status.lastHeartbeat(), status.lastError() == null ? null : maskUrl(status.lastError()));
+    }
+
+    /** A camera URL (or a message quoting one) with its user and password, and secret-looking parameters, masked. */
+    static String maskUrl(String text) {
+        if (text == null) return null;
+        String masked = URL_USERINFO.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "***:***@"));
+        return SECRET_PARAM.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "***"));
+    }
+
+    private static Alert alert(PoiAlert a) {
+        // The matching face's crop is the alert's thumbnail; the track id serves the track's own picture.
+        String thumbnail = thumbnailUrl(a.getThumbnailRef() != null ? a.getThumbnailRef() : a.getTrackId());
+        return new Alert("poi_match_alert", a.getAlertId(), a.getPoiId(), a.getSeverity().name().toLowerCase(Locale.ROOT),
+                a.getTimestamp(), "New",
+                new AlertMatch(a.getCameraId(), PoiSearch.round4(a.getConfidence()), PoiSearch.round4(a.getSimilarity()), PoiSearch.bbox(a.getBbox()),
+                        a.getFrameNumber(), thumbnail),
+                new PoiMetadata(a.getNotes(), a.getEnrolledAt(), a.getPreviousMatchCount()));
+    }
+}
