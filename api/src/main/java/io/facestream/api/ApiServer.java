@@ -212,7 +212,8 @@ public final class ApiServer implements AutoCloseable {
         return UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
-    private static String version() {
+    /** This build's version, as /health and /api/system report it. */
+    public static String version() {
         try (InputStream in = ApiServer.class.getResourceAsStream("/facestream-api.properties")) {
             Properties properties = new Properties();
             if (in != null) {

@@ -2,25 +2,36 @@ package io.facestream.api;
 
 import io.facestream.api.backend.Backend;
 import io.facestream.api.poi.PoiModule;
+import io.facestream.api.system.SystemModule;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /** The facestream API: every seed's endpoints over one {@link Backend}, on the {@link ApiServer}. */
 public final class FacestreamApi {
 
     /** The endpoint modules, in the order their routes are documented. */
     static List<ApiModule> modules(Backend backend) {
-        return List.of(new PoiModule(backend));
+        return List.of(new PoiModule(backend), new SystemModule(backend, ApiServer.version()));
     }
 
     public static ApiServer start(ApiConfig config, Backend backend) {
-        return ApiServer.builder(config)
+        ApiServer server = ApiServer.builder(config)
                 .modules(modules(backend))
+                .workers(() -> backend.catalog().cameras().stream()
+                        .map(c -> Map.of("camera_id", c.cameraId(), "status", c.status().name().toLowerCase(Locale.ROOT),
+                                "fps", c.measuredFps())).toList())
                 .healthCheck("pipeline", () -> switch (backend.streams().state()) {
                     case RUNNING -> HealthCheck.Result.up();
                     case REBALANCING, CREATED -> HealthCheck.Result.degraded("the pipeline is " + backend.streams().state());
                     default -> HealthCheck.Result.down("the pipeline is " + backend.streams().state());
                 })
                 .start();
+        // the pipeline's own figures (process rates, commit latency, lag...) beside the HTTP ones at /metrics
+        new KafkaStreamsMetrics(backend.streams()).bindTo(server.meterRegistry());
+        return server;
     }
 
     private FacestreamApi() {
