@@ -6,6 +6,8 @@ import io.facestream.api.ApiServer;
 import io.facestream.api.FacestreamApi;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.Writes;
+import io.facestream.ingest.blob.BlobStore;
+import io.facestream.ingest.blob.FileBlobStore;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
@@ -61,7 +63,33 @@ public final class Standalone implements AutoCloseable {
             s.startRegistry(config);
             s.ingest = s.startIngest(config);
             s.startPipeline(config, s.ingest.analyzer());
-            s.startApi(config, s.ingest);
+            s.startApi(config, s.ingest.analyzer(), s.ingest.blobs());
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The API role alone, with the pipeline instance whose views it reads, against an external cluster and
+     * registry (no broker, no camera workers). Frames and thumbnails come from {@code blobs.dir}, which the
+     * ingest instances must share (a network file system) for the media endpoints to find them.
+     */
+    public static Standalone startApiRole(Config config) {
+        if (!config.isSet(ConfigKey.KAFKA_BOOTSTRAP_SERVERS) || !config.isSet(ConfigKey.REGISTRY_URL)) {
+            throw new IllegalArgumentException("facestream api runs against an external cluster: set kafka.bootstrap.servers and registry.url");
+        }
+        Standalone s = new Standalone();
+        try {
+            s.startKafka(config);
+            s.provisionTopics(config);
+            s.startRegistry(config);
+            FaceAnalyzer analyzer = FaceAnalyzer.create();
+            s.running.push(analyzer);
+            FileBlobStore blobs = Ingest.blobStore(config);
+            s.startPipeline(config, analyzer);
+            s.startApi(config, analyzer, blobs);
             return s;
         } catch (RuntimeException e) {
             s.close();
@@ -138,15 +166,15 @@ public final class Standalone implements AutoCloseable {
     }
 
     /** The API over this process's pipeline, models and blob store. */
-    private void startApi(Config config, Ingest ingest) {
+    private void startApi(Config config, FaceAnalyzer analyzer, BlobStore blobs) {
         Writes writes = new Writes(bootstrapServers, serdes);
         running.push(writes);
-        backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, ingest.analyzer(), ingest.blobs(), writes,
+        backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, analyzer, blobs, writes,
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
         ApiServer api = FacestreamApi.start(ApiSettings.from(config), backend);
         running.push(api);
         apiPort = api.port();
-        endpoints.put("api", "http://" + config.get(ConfigKey.KAFKA_EMBEDDED_HOST) + ":" + api.port() + " (docs at /docs)"
+        endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
     }
 

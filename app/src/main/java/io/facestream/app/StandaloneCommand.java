@@ -16,17 +16,21 @@ final class StandaloneCommand implements Runnable {
 
     @Override
     public void run() {
-        PrintStream out = System.out;
         long started = System.nanoTime();
-        Standalone standalone = Standalone.start(config.load());
+        serve(Standalone.start(config.load()), started, "ready");
+    }
+
+    /** Prints where each part listens, then keeps the parts running until Ctrl-C or SIGTERM stops them. */
+    static void serve(Standalone parts, long started, String what) {
+        PrintStream out = System.out;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println("facestream: stopping");
-            standalone.close();
+            parts.close();
             stopped.countDown();
         }, "facestream-shutdown"));
-        standalone.endpoints().forEach((part, where) -> out.printf("  %-16s %s%n", part, where));
-        out.printf("facestream: ready in %.1f s (Ctrl-C stops)%n", (System.nanoTime() - started) / 1e9);
+        parts.endpoints().forEach((part, where) -> out.printf("  %-16s %s%n", part, where));
+        out.printf("facestream: %s in %.1f s (Ctrl-C stops)%n", what, (System.nanoTime() - started) / 1e9);
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -1,0 +1,54 @@
+package io.facestream.app;
+
+import io.facestream.app.config.Config;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@code facestream api}: the API role alone, against a cluster and registry that run elsewhere. */
+class ApiRoleTest {
+
+    @Test
+    void servesTheApiAgainstAnExternalClusterAndRegistry(@TempDir Path dir) throws Exception {
+        try (Standalone cluster = Standalone.start(TestStandalone.config(dir.resolve("cluster"), 0))) {
+            Config apiOnly = Config.load(null, Map.of(), Map.of(
+                    "data.dir", dir.resolve("api").toString(),
+                    "kafka.bootstrap.servers", cluster.bootstrapServers(),
+                    "registry.url", cluster.registryUrl(),
+                    "topologies.application.id", "api-role-test",
+                    "api.port", "0"));
+            try (Standalone api = Standalone.startApiRole(apiOnly)) {
+                assertThat(api.endpoints()).containsKeys("kafka", "schema registry", "pipeline", "api").doesNotContainKey("ingest");
+                assertThat(api.endpoints().get("kafka")).contains("(external)");
+                String key = Files.readString(dir.resolve("api").resolve("api-admin-key")).strip();
+                HttpClient http = HttpClient.newHttpClient();
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + api.apiPort() + "/api/v1/status"))
+                        .header("Authorization", "Bearer " + key).build();
+                HttpResponse<String> status = http.send(request, HttpResponse.BodyHandlers.ofString());
+                // the pipeline joins its group after start: the status says so until it runs
+                for (long deadline = System.nanoTime() + 60_000_000_000L; !status.body().contains("\"status\":\"running\"")
+                        && System.nanoTime() < deadline; Thread.sleep(200)) {
+                    status = http.send(request, HttpResponse.BodyHandlers.ofString());
+                }
+                assertThat(status.statusCode()).isEqualTo(200);
+                assertThat(status.body()).contains("\"status\":\"running\"", "\"mqtt_connected\":true");
+            }
+        }
+    }
+
+    @Test
+    void refusesToRunWithoutAnExternalCluster(@TempDir Path dir) {
+        assertThatThrownBy(() -> Standalone.startApiRole(TestStandalone.config(dir, 0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kafka.bootstrap.servers and registry.url");
+    }
+}
