@@ -25,11 +25,6 @@ public final class Keys {
         return of(parts) + SEPARATOR;
     }
 
-    /** The last part of a composite key. */
-    public static String last(String key) {
-        return key.substring(key.lastIndexOf(SEPARATOR) + 1);
-    }
-
     private Keys() {
     }
 }

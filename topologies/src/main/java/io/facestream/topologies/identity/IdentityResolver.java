@@ -26,8 +26,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -61,7 +59,6 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     public static final String SIGHTINGS = "sightings";
     public static final String SIGHTINGS_BY_IDENTITY = "sightings-by-identity";
     public static final String TRACKS = "resolution-tracks";
-    private static final Logger log = LoggerFactory.getLogger(IdentityResolver.class);
 
     private final PipelineSettings settings;
     private final Gallery gallery;
@@ -451,9 +448,5 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     static String uuid(String seed) {
         return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
-    }
-
-    static Logger log() {
-        return log;
     }
 }
