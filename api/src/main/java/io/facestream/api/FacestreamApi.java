@@ -1,6 +1,10 @@
 package io.facestream.api;
 
 import io.facestream.api.backend.Backend;
+import io.facestream.api.faces.FacesModule;
+import io.facestream.api.live.LiveAlertsModule;
+import io.facestream.api.live.LiveModule;
+import io.facestream.api.live.RegisterModule;
 import io.facestream.api.poi.PoiModule;
 import io.facestream.api.system.SystemModule;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -13,13 +17,15 @@ import java.util.Map;
 public final class FacestreamApi {
 
     /** The endpoint modules, in the order their routes are documented. */
-    static List<ApiModule> modules(Backend backend) {
-        return List.of(new PoiModule(backend), new SystemModule(backend, ApiServer.version()));
+    static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts) {
+        return List.of(new PoiModule(backend), new RegisterModule(backend), new LiveModule(backend), liveAlerts,
+                new FacesModule(backend), new SystemModule(backend, ApiServer.version()));
     }
 
-    public static ApiServer start(ApiConfig config, Backend backend) {
+    /** @param liveAlerts the alerts WebSocket's feed, which the caller closes after the server */
+    public static ApiServer start(ApiConfig config, Backend backend, LiveAlertsModule liveAlerts) {
         ApiServer server = ApiServer.builder(config)
-                .modules(modules(backend))
+                .modules(modules(backend, liveAlerts))
                 .workers(() -> backend.catalog().cameras().stream()
                         .map(c -> Map.of("camera_id", c.cameraId(), "status", c.status().name().toLowerCase(Locale.ROOT),
                                 "fps", c.measuredFps())).toList())

@@ -6,6 +6,7 @@ import io.facestream.api.ApiServer;
 import io.facestream.api.FacestreamApi;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.Writes;
+import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.ingest.blob.BlobStore;
 import io.facestream.ingest.blob.FileBlobStore;
 import io.facestream.kafka.EmbeddedKafkaBroker;
@@ -171,7 +172,9 @@ public final class Standalone implements AutoCloseable {
         running.push(writes);
         backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, analyzer, blobs, writes,
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
-        ApiServer api = FacestreamApi.start(ApiSettings.from(config), backend);
+        LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
+        running.push(liveAlerts);
+        ApiServer api = FacestreamApi.start(ApiSettings.from(config), backend, liveAlerts);
         running.push(api);
         apiPort = api.port();
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"

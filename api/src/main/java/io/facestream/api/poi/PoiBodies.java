@@ -1,8 +1,13 @@
 package io.facestream.api.poi;
 
+import io.facestream.schemas.avro.PoiAlert;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.facestream.schemas.avro.PoiAlert;
+
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Seed 001's response bodies, field for field; {@code ApiJson} writes the components in snake_case. Where
@@ -83,9 +88,19 @@ public final class PoiBodies {
             double measuredFps, Instant lastFrameTime, Instant lastHeartbeat, String lastError) {
     }
 
-    /** An item of GET /alerts. */
+    /** An item of GET /alerts, and what the alerts WebSocket pushes: seed 001's alert. */
     public record Alert(String eventType, String alertId, String poiId, String severity, Instant timestamp,
             String status, AlertMatch match, PoiMetadata poiMetadata) {
+
+        public static Alert of(PoiAlert a) {
+            // The matching face's crop is the alert's thumbnail; the track id serves the track's own picture.
+            String thumbnail = PoiViews.thumbnailUrl(a.getThumbnailRef() != null ? a.getThumbnailRef() : a.getTrackId());
+            return new Alert("poi_match_alert", a.getAlertId(), a.getPoiId(), a.getSeverity().name().toLowerCase(Locale.ROOT),
+                    a.getTimestamp(), "New",
+                    new AlertMatch(a.getCameraId(), PoiSearch.round4(a.getConfidence()), PoiSearch.round4(a.getSimilarity()),
+                            PoiSearch.bbox(a.getBbox()), a.getFrameNumber(), thumbnail),
+                    new PoiMetadata(a.getNotes(), a.getEnrolledAt(), a.getPreviousMatchCount()));
+        }
     }
 
     public record AlertMatch(String cameraId, double confidence, double similarityScore, int[] bbox, long frameNumber,

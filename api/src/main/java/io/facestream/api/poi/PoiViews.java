@@ -4,11 +4,9 @@ import io.facestream.api.ApiException;
 import io.facestream.api.Routes;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.poi.PoiBodies.Alert;
-import io.facestream.api.poi.PoiBodies.AlertMatch;
 import io.facestream.api.poi.PoiBodies.AlertsCleared;
 import io.facestream.api.poi.PoiBodies.CameraItem;
 import io.facestream.api.poi.PoiBodies.Cameras;
-import io.facestream.api.poi.PoiBodies.PoiMetadata;
 import io.facestream.api.poi.PoiBodies.Status;
 import io.facestream.models.store.ModelSpec;
 import io.facestream.schemas.avro.Camera;
@@ -93,7 +91,7 @@ final class PoiViews {
         }).summary("Get one camera").tags("cameras").pathParam("camera_id", "The camera's id")
                 .responds(200, "The camera", CameraItem.class).responds(404, "No such camera");
         routes.get(prefix + "/alerts", ctx -> ctx.json(catalog(q -> q.recentAlerts(RECENT_ALERTS)).stream()
-                        .map(PoiViews::alert).toList()))
+                        .map(Alert::of).toList()))
                 .summary("The last " + RECENT_ALERTS + " POI match alerts, newest first").tags("alerts")
                 .description("status is always \"New\": seed 001 has no way to acknowledge an alert.")
                 .responds(200, "The alerts", Alert[].class);
@@ -259,15 +257,5 @@ final class PoiViews {
         if (text == null) return null;
         String masked = URL_USERINFO.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "***:***@"));
         return SECRET_PARAM.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "***"));
-    }
-
-    private static Alert alert(PoiAlert a) {
-        // The matching face's crop is the alert's thumbnail; the track id serves the track's own picture.
-        String thumbnail = thumbnailUrl(a.getThumbnailRef() != null ? a.getThumbnailRef() : a.getTrackId());
-        return new Alert("poi_match_alert", a.getAlertId(), a.getPoiId(), a.getSeverity().name().toLowerCase(Locale.ROOT),
-                a.getTimestamp(), "New",
-                new AlertMatch(a.getCameraId(), PoiSearch.round4(a.getConfidence()), PoiSearch.round4(a.getSimilarity()), PoiSearch.bbox(a.getBbox()),
-                        a.getFrameNumber(), thumbnail),
-                new PoiMetadata(a.getNotes(), a.getEnrolledAt(), a.getPreviousMatchCount()));
     }
 }

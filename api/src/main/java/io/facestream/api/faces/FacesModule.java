@@ -1,0 +1,230 @@
+package io.facestream.api.faces;
+
+import io.facestream.api.ApiException;
+import io.facestream.api.ApiModule;
+import io.facestream.api.Routes;
+import io.facestream.api.backend.Backend;
+import io.facestream.schemas.avro.Exemplar;
+import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.ReferenceFace;
+import io.facestream.schemas.avro.SourceKind;
+import io.facestream.topologies.gallery.Gallery;
+import io.facestream.topologies.gallery.GalleryUpdater;
+import io.facestream.topologies.identity.IdentityResolver;
+import io.facestream.topologies.views.FileView;
+import io.javalin.http.Context;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Seed 003's GET /api/faces/{face_id} over the pipeline's {@code faces} view, and the face's aligned crop as
+ * its thumbnail. Face ids are the pipeline's crop ids ({@code source:frame:index}), without seed 003's
+ * {@code face_} prefix. The faces view is read on this instance (one instance holds it all today: identity
+ * resolution runs as a single task).
+ */
+public final class FacesModule implements ApiModule {
+    static final String CLUSTER_ASSIGNMENT = "cluster_assignment";
+    /** How many candidates {@code include=cluster_assignment} lists. */
+    static final int CANDIDATES = 5;
+
+    public record BoundingBox(int x, int y, int w, int h) {}
+
+    public record AssetUrls(String thumbnail) {}
+
+    public record Candidate(String personId, double distance, String name) {}
+
+    public record ClusterAssignment(Double distanceToPerson, List<Candidate> candidates) {}
+
+    public record FaceResponse(String id, String assetId, BoundingBox boundingBox, Instant createdAt,
+            Instant updatedAt, String personId, Long timestampMs, AssetUrls assetUrls,
+            ClusterAssignment clusterAssignment) {}
+
+    private final Backend backend;
+
+    public FacesModule(Backend backend) {
+        this.backend = backend;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.get("/api/faces/{face_id}", this::face)
+                .summary("Get a face")
+                .description("One detected face from the faces view. `id` is the pipeline's face id "
+                        + "(source:frame:index). `asset_id` is the file id for a replayed file, else the camera id. "
+                        + "`person_id` is the known person the face's track matched, else the automatic identity "
+                        + "it was assigned to (an identity id; null when neither). `created_at` and `updated_at` "
+                        + "are the face's event time (when its frame was captured; faces are not edited in "
+                        + "place). `timestamp_ms` is the media time in the file (face time minus the replay's "
+                        + "base time), null for live cameras. `asset_urls.thumbnail` serves the aligned 112x112 "
+                        + "crop. include=cluster_assignment adds `distance_to_person` (1 - cosine similarity to the "
+                        + "person's closest reference face, or to the identity's centroid) and the nearest "
+                        + CANDIDATES + " people and identities as `candidates`, closest first.")
+                .tags("faces")
+                .pathParam("face_id", "The face id (source:frame:index)")
+                .queryParam("include", "string", false, "Comma-separated expansions: cluster_assignment")
+                .responds(200, "The face", FaceResponse.class)
+                .responds(404, "No such face")
+                .responds(422, "An unknown include value");
+        routes.get("/api/faces/{face_id}/thumbnail", this::thumbnail)
+                .summary("A face's thumbnail")
+                .description("The face's aligned crop (112x112 JPEG) as the pipeline kept it.")
+                .tags("faces")
+                .pathParam("face_id", "The face id (source:frame:index)")
+                .respondsBinary(200, "image/jpeg", "The crop")
+                .responds(404, "No such face, or no crop kept for it");
+    }
+
+    private void face(Context ctx) {
+        Set<String> include = include(ctx.queryParam("include"));
+        Face face = find(ctx.pathParam("face_id"));
+        var box = face.getBbox();
+        Instant time = face.getTimestamp();
+        ctx.json(new FaceResponse(face.getFaceId(),
+                face.getFileId() != null ? face.getFileId() : face.getSourceId(),
+                new BoundingBox(Math.round(box.getX()), Math.round(box.getY()), Math.round(box.getWidth()),
+                        Math.round(box.getHeight())),
+                time, time,
+                face.getPersonId() != null ? face.getPersonId() : face.getIdentityId(),
+                mediaTime(face),
+                new AssetUrls(face.getCropJpeg() == null ? null
+                        : "/api/faces/" + pathSegment(face.getFaceId()) + "/thumbnail"),
+                include.contains(CLUSTER_ASSIGNMENT) ? clusterAssignment(face) : null));
+    }
+
+    private void thumbnail(Context ctx) {
+        Face face = find(ctx.pathParam("face_id"));
+        if (face.getCropJpeg() == null) {
+            throw ApiException.notFound("No thumbnail was kept for face " + face.getFaceId() + ".");
+        }
+        var crop = face.getCropJpeg().duplicate();
+        byte[] jpeg = new byte[crop.remaining()];
+        crop.get(jpeg);
+        ctx.contentType("image/jpeg").header("Cache-Control", "private, max-age=3600").result(jpeg);
+    }
+
+    private Face find(String faceId) {
+        Face face = backend.<Face>view(IdentityResolver.FACES).get(faceId);
+        if (face == null) {
+            throw ApiException.notFound("Face not found: " + faceId);
+        }
+        return face;
+    }
+
+    static Set<String> include(String raw) {
+        Set<String> values = new LinkedHashSet<>();
+        if (raw == null) return values;
+        for (String value : raw.split(",")) {
+            String v = value.strip();
+            if (v.isEmpty()) continue;
+            if (!v.equals(CLUSTER_ASSIGNMENT)) {
+                throw ApiException.validation("include: unknown value '" + v + "'; supported: " + CLUSTER_ASSIGNMENT);
+            }
+            values.add(v);
+        }
+        return values;
+    }
+
+    /** Media time in the file; null for a camera, or while the file's record has not reached its view. */
+    private Long mediaTime(Face face) {
+        if (face.getSourceKind() != SourceKind.FILE || face.getFileId() == null) return null;
+        try {
+            Optional<FileView> file = backend.catalog().file(face.getFileId());
+            return file.map(f -> face.getTimestamp().toEpochMilli() - f.file().getBaseTime().toEpochMilli())
+                    .orElse(null);
+        } catch (RuntimeException e) {
+            return null; // the catalog view is restoring: the rest of the face is still worth answering
+        }
+    }
+
+    private ClusterAssignment clusterAssignment(Face face) {
+        float[] embedding = toArray(face.getEmbedding());
+        Double distance = null;
+        if (face.getPersonId() != null) {
+            distance = backend.gallery().person(face.getPersonId())
+                    .map(p -> 1 - closest(p, embedding)).orElse(null);
+        } else if (face.getIdentityId() != null) {
+            Identity identity = backend.<Identity>view(IdentityResolver.IDENTITIES).get(face.getIdentityId());
+            if (identity != null && !identity.getCentroid().isEmpty()) {
+                distance = 1 - Gallery.dot(toArray(identity.getCentroid()), embedding);
+            }
+        }
+        return new ClusterAssignment(distance == null ? null : round(distance), candidates(embedding));
+    }
+
+    /**
+     * The nearest people (closest reference face) and identities (closest of centroid and exemplars), one entry
+     * per person: an identity bound to a person counts as that person. Brute force over both views, as the
+     * pipeline's own identity search does.
+     */
+    private List<Candidate> candidates(float[] embedding) {
+        Map<String, Candidate> best = new HashMap<>();
+        ReadOnlyKeyValueStore<String, Person> people = backend.view(GalleryUpdater.PEOPLE);
+        try (KeyValueIterator<String, Person> it = people.all()) {
+            while (it.hasNext()) {
+                Person p = it.next().value;
+                offer(best, new Candidate(p.getPersonId(), 1 - closest(p, embedding), p.getName()));
+            }
+        }
+        ReadOnlyKeyValueStore<String, Identity> identities = backend.view(IdentityResolver.IDENTITIES);
+        try (KeyValueIterator<String, Identity> it = identities.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Identity> kv = it.next();
+                Identity identity = kv.value;
+                double similarity = identity.getCentroid().isEmpty() ? -1
+                        : Gallery.dot(toArray(identity.getCentroid()), embedding);
+                for (Exemplar e : identity.getExemplars()) {
+                    similarity = Math.max(similarity, Gallery.dot(toArray(e.getEmbedding()), embedding));
+                }
+                String id = identity.getPersonId() != null ? identity.getPersonId() : identity.getIdentityId();
+                String name = identity.getName();
+                if (identity.getPersonId() != null) {
+                    name = backend.gallery().person(identity.getPersonId()).map(Person::getName).orElse(name);
+                }
+                offer(best, new Candidate(id, 1 - similarity, name));
+            }
+        }
+        return best.values().stream()
+                .sorted(Comparator.comparingDouble(Candidate::distance))
+                .limit(CANDIDATES)
+                .map(c -> new Candidate(c.personId(), round(c.distance()), c.name()))
+                .toList();
+    }
+
+    private static void offer(Map<String, Candidate> best, Candidate candidate) {
+        best.merge(candidate.personId(), candidate, (a, b) -> a.distance() <= b.distance() ? a : b);
+    }
+
+    private static double closest(Person person, float[] embedding) {
+        double best = -1;
+        for (ReferenceFace f : person.getFaces()) {
+            best = Math.max(best, Gallery.dot(toArray(f.getEmbedding()), embedding));
+        }
+        return best;
+    }
+
+    private static float[] toArray(List<Float> values) {
+        return Gallery.toArray(values);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10_000d) / 10_000d;
+    }
+
+    /** A face id in a URL path: percent-encoded, spaces as %20 rather than a form's '+'. */
+    static String pathSegment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}
