@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -25,11 +26,13 @@ import java.util.Set;
 final class ApiSettings {
     private static final Logger log = LoggerFactory.getLogger(ApiSettings.class);
     private static final String GENERATED_KEY_FILE = "api-admin-key";
+    private static final String INTERNAL_KEY_FILE = "api-internal-key";
 
-    static ApiConfig from(Config config) {
-        List<ApiKey> keys = AuthConfig.parseKeys(config.get(ConfigKey.API_KEYS));
+    static ApiConfig from(Config config, int port) {
+        List<ApiKey> keys = new ArrayList<>(AuthConfig.parseKeys(config.get(ConfigKey.API_KEYS)));
         boolean required = config.getBoolean(ConfigKey.API_AUTH_REQUIRED);
-        if (keys.isEmpty() && required) keys = List.of(ApiKey.ofSecret("generated-admin", generatedKey(config), EnumSet.of(Scope.ADMIN)));
+        if (keys.isEmpty() && required) keys.add(ApiKey.ofSecret("generated-admin", generatedKey(config, GENERATED_KEY_FILE), EnumSet.of(Scope.ADMIN)));
+        keys.add(ApiKey.ofSecret("internal", internalKey(config), EnumSet.of(Scope.READ)));
         AuthConfig auth = new AuthConfig(required, keys, false, config.get(ConfigKey.API_SSO_EMAIL_HEADER),
                 AuthConfig.DEFAULT_SSO_USER_HEADER, Set.of(Scope.ADMIN));
         if (config.getBoolean(ConfigKey.API_SSO_ENABLED)) {
@@ -38,7 +41,23 @@ final class ApiSettings {
         long maxFile = Long.parseLong(config.get(ConfigKey.API_UPLOAD_MAX_BYTES));
         // a request may carry five images (a POI's enrolment) and its form fields
         UploadLimits uploads = new UploadLimits(maxFile, 5 * maxFile + (1 << 20), UploadLimits.DEFAULT_MAX_PIXELS);
-        return new ApiConfig(config.get(ConfigKey.API_HOST), config.getInt(ConfigKey.API_PORT), auth, uploads);
+        return new ApiConfig(config.get(ConfigKey.API_HOST), port, auth, uploads);
+    }
+
+    /** The configured port, or a free one for port 0: other instances must know it before the API starts. */
+    static int port(Config config) {
+        int port = config.getInt(ConfigKey.API_PORT);
+        if (port != 0) return port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port for the API", e);
+        }
+    }
+
+    /** The key instances of one cluster present to each other. */
+    static String internalKey(Config config) {
+        return config.isSet(ConfigKey.API_INTERNAL_KEY) ? config.get(ConfigKey.API_INTERNAL_KEY) : generatedKey(config, INTERNAL_KEY_FILE);
     }
 
     /** Where the generated key is, for the start-up message; empty when keys are configured. */
@@ -52,8 +71,8 @@ final class ApiSettings {
     }
 
     /** The same key across restarts: created once, readable by its owner only. */
-    private static String generatedKey(Config config) {
-        Path file = keyFile(config);
+    private static String generatedKey(Config config, String name) {
+        Path file = config.getPath(ConfigKey.DATA_DIR).resolve(name);
         try {
             if (Files.exists(file)) return Files.readString(file).strip();
             byte[] random = new byte[24];
@@ -62,7 +81,7 @@ final class ApiSettings {
             Files.createDirectories(file.getParent());
             Files.writeString(file, key + "\n");
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            log.info("generated an admin API key into {}", file);
+            log.info("generated an API key into {}", file);
             return key;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create the API key file " + file, e);

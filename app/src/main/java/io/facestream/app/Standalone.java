@@ -5,6 +5,7 @@ import io.facestream.app.config.ConfigKey;
 import io.facestream.api.ApiServer;
 import io.facestream.api.FacestreamApi;
 import io.facestream.api.backend.Backend;
+import io.facestream.api.backend.Views;
 import io.facestream.api.backend.Writes;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.ingest.blob.BlobStore;
@@ -23,6 +24,7 @@ import io.facestream.schemas.topics.TopicProvisioner;
 import io.facestream.schemas.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +65,7 @@ public final class Standalone implements AutoCloseable {
             s.provisionTopics(config);
             s.startRegistry(config);
             s.ingest = s.startIngest(config);
+            s.apiPort = ApiSettings.port(config);
             s.startPipeline(config, s.ingest.analyzer());
             s.startApi(config, s.ingest.analyzer(), s.ingest.blobs());
             return s;
@@ -89,6 +92,7 @@ public final class Standalone implements AutoCloseable {
             FaceAnalyzer analyzer = FaceAnalyzer.create();
             s.running.push(analyzer);
             FileBlobStore blobs = Ingest.blobStore(config);
+            s.apiPort = ApiSettings.port(config);
             s.startPipeline(config, analyzer);
             s.startApi(config, analyzer, blobs);
             return s;
@@ -159,7 +163,7 @@ public final class Standalone implements AutoCloseable {
         pipeline = Pipeline.start(new Pipeline.Settings(bootstrapServers, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
                         dataDir.resolve("streams"), config.getInt(ConfigKey.TOPOLOGIES_THREADS),
                         Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_COMMIT_INTERVAL_MS)),
-                        (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR), null),
+                        (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR), advertised(config)),
                 settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
         running.push(pipeline);
         endpoints.put("pipeline", "tracking, embeddings, identities and alerts; state in " + dataDir.resolve("streams")
@@ -170,15 +174,21 @@ public final class Standalone implements AutoCloseable {
     private void startApi(Config config, FaceAnalyzer analyzer, BlobStore blobs) {
         Writes writes = new Writes(bootstrapServers, serdes);
         running.push(writes);
-        backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, analyzer, blobs, writes,
+        Views views = new Views(pipeline.streams(), serdes, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
+                HostInfo.buildFromEndpoint(advertised(config)), ApiSettings.internalKey(config));
+        backend = new Backend(pipeline.streams(), views, pipeline.gallery(), vectors, analyzer, blobs, writes,
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
         LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
         running.push(liveAlerts);
-        ApiServer api = FacestreamApi.start(ApiSettings.from(config), backend, liveAlerts);
+        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts);
         running.push(api);
-        apiPort = api.port();
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
+    }
+
+    /** Where other instances of the application reach this one's API (Kafka Streams' {@code application.server}). */
+    private String advertised(Config config) {
+        return config.get(ConfigKey.API_ADVERTISED_HOST) + ":" + apiPort;
     }
 
     /** The ingest role (replays, models, blob store). */

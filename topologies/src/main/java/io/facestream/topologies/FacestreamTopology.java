@@ -128,8 +128,22 @@ public final class FacestreamTopology {
         serdes.of(Sighting.class).register(Topics.SIGHTINGS);
     }
 
+    /**
+     * The value serde of every view the API reads, for moving view entries between instances (a key owned by
+     * another instance); null for a store that is not a view.
+     */
+    public static Serde<?> viewSerde(String store, TopologySerdes serdes) {
+        return switch (store) {
+            case IdentityResolver.IDENTITIES -> serdes.of(Identity.class);
+            case IdentityResolver.FACES -> serdes.of(Face.class);
+            case IdentityResolver.SIGHTINGS -> serdes.of(Sighting.class);
+            case IdentityResolver.FACES_BY_IDENTITY, IdentityResolver.SIGHTINGS_BY_IDENTITY -> Serdes.String();
+            default -> CatalogViews.valueSerde(store, serdes);
+        };
+    }
+
     /** Kafka Streams' name for a store's changelog topic. */
-    private static String changelog(String applicationId, String store) {
+    public static String changelog(String applicationId, String store) {
         return applicationId + "-" + store + "-changelog";
     }
 

@@ -7,11 +7,10 @@ import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.views.CatalogQueries;
 import io.facestream.vectors.VectorStore;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
@@ -22,20 +21,20 @@ import java.util.function.BooleanSupplier;
  *
  * @param writeTimeout how long a create or update waits for its own view to show the change before a 503
  */
-public record Backend(KafkaStreams streams, Gallery gallery, VectorStore vectors, FaceAnalyzer analyzer, BlobStore blobs,
+public record Backend(KafkaStreams streams, Views views, Gallery gallery, VectorStore vectors, FaceAnalyzer analyzer, BlobStore blobs,
                       Writes writes, Duration writeTimeout) {
 
-    /** A view of this instance; while the pipeline rebalances or restores, a 503 that says so. */
+    /** A view, whichever instance holds it; while the pipeline rebalances or restores, a 503 that says so. */
     public <V> ReadOnlyKeyValueStore<String, V> view(String name) {
         try {
-            return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+            return views.store(name);
         } catch (InvalidStateStoreException e) {
             throw ApiException.unavailable("The pipeline is starting or rebalancing; try again in a moment.");
         }
     }
 
     public CatalogQueries catalog() {
-        return CatalogQueries.over(streams, CatalogQueries.DEFAULT_STALENESS);
+        return new CatalogQueries(this::view, CatalogQueries.DEFAULT_STALENESS, Clock.systemUTC());
     }
 
     /**

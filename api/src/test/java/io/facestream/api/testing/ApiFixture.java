@@ -5,6 +5,7 @@ import io.facestream.api.ApiServer;
 import io.facestream.api.ApiTestSupport;
 import io.facestream.api.AuthConfig;
 import io.facestream.api.backend.Backend;
+import io.facestream.api.backend.Views;
 import io.facestream.api.backend.Writes;
 import io.facestream.ingest.blob.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
@@ -66,12 +67,14 @@ public final class ApiFixture implements AutoCloseable {
         }
         TopologySerdes serdes = new TopologySerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
         vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
-        pipeline = Pipeline.start(new Pipeline.Settings(KafkaFixture.bootstrap(), "api-test-" + UUID.randomUUID(), dir.resolve("streams"),
+        String applicationId = "api-test-" + UUID.randomUUID();
+        pipeline = Pipeline.start(new Pipeline.Settings(KafkaFixture.bootstrap(), applicationId, dir.resolve("streams"),
                 1, Duration.ofMillis(50), (short) 1, null), settings, serdes, new AnalyzerEmbedder(analyzer()), vectors);
         pipeline.awaitRunning(Duration.ofSeconds(90));
         blobs = new FileBlobStore(dir.resolve("blobs"), new FileBlobStore.Policy(Map.of(), 0));
         writes = new Writes(KafkaFixture.bootstrap(), serdes);
-        backend = new Backend(pipeline.streams(), pipeline.gallery(), vectors, analyzer(), blobs, writes, Duration.ofSeconds(10));
+        Views views = new Views(pipeline.streams(), serdes, applicationId, null, null);
+        backend = new Backend(pipeline.streams(), views, pipeline.gallery(), vectors, analyzer(), blobs, writes, Duration.ofSeconds(10));
         server = ApiServer.builder(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys()))).modules(modules.apply(backend)).start();
     }
 

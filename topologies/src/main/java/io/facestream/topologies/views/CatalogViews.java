@@ -89,6 +89,17 @@ public final class CatalogViews {
         addAlerts(builder, serdes, alerts);
     }
 
+    /** The value serde of a catalog view (for moving its entries between instances); null for another store. */
+    public static Serde<?> valueSerde(String store, TopologySerdes serdes) {
+        return switch (store) {
+            case CAMERAS_STORE -> ViewSerdes.cameraStates(serdes);
+            case FILES_STORE -> ViewSerdes.fileViews(serdes);
+            case ALERTS_STORE -> serdes.of(PoiAlert.class);
+            case ALERT_COUNTS_STORE -> Serdes.Long();
+            default -> null;
+        };
+    }
+
     /** The marker that clears every alert up to {@code upTo} from the alerts views (serdes: String, Long). */
     public static ProducerRecord<String, Long> clearAlerts(Instant upTo) {
         return new ProducerRecord<>(Topics.ALERT_CLEARS, CLEAR_KEY, upTo.toEpochMilli());

@@ -1,0 +1,48 @@
+package io.facestream.api.backend;
+
+import io.facestream.api.ApiException;
+import io.facestream.api.ApiModule;
+import io.facestream.api.Routes;
+import io.facestream.api.Scope;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What instances ask each other for: this instance's part of a view, by key or whole, values in the
+ * views' own serialized form. Not for clients (hidden from the OpenAPI document); it needs a read key.
+ */
+public final class InternalViewsModule implements ApiModule {
+    private final Views views;
+
+    public InternalViewsModule(Views views) {
+        this.views = views;
+    }
+
+    @Override
+    public void register(Routes routes) {
+        routes.get("/internal/views/{store}/keys/{key}", ctx -> {
+            String store = view(ctx.pathParam("store"));
+            Object value = views.local(store).get(ctx.pathParam("key"));
+            if (value == null) throw ApiException.notFound("No entry " + ctx.pathParam("key") + " in " + store + " here.");
+            ctx.contentType("application/octet-stream").result(views.encode(store, value));
+        }).scope(Scope.READ).hidden();
+        routes.get("/internal/views/{store}/entries", ctx -> {
+            String store = view(ctx.pathParam("store"));
+            ReadOnlyKeyValueStore<String, Object> local = views.local(store);
+            Map<String, String> entries = new LinkedHashMap<>();
+            try (KeyValueIterator<String, Object> it = local.all()) {
+                it.forEachRemaining(kv -> entries.put(kv.key, Base64.getEncoder().encodeToString(views.encode(store, kv.value))));
+            }
+            ctx.json(entries);
+        }).scope(Scope.READ).hidden();
+    }
+
+    private String view(String store) {
+        if (!views.isView(store)) throw ApiException.notFound("No view " + store + ".");
+        return store;
+    }
+}

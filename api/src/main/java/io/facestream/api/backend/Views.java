@@ -1,0 +1,221 @@
+package io.facestream.api.backend;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.facestream.topologies.FacestreamTopology;
+import io.facestream.topologies.TopologySerdes;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The pipeline's views as one store each, whichever instance holds them. Kafka Streams spreads a view's
+ * partitions over the instances of the application; a key this instance does not own is fetched from
+ * the instance that does (Kafka Streams' metadata for the key, each instance's {@code application.server},
+ * then {@link InternalViewsModule}'s endpoint over HTTP), and a scan merges every instance's part.
+ * With no {@code application.server} (one instance) every read is local.
+ */
+public final class Views {
+    /** The header and key instances present to each other. */
+    public static final String KEY_HEADER = "X-API-Key";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger log = LoggerFactory.getLogger(Views.class);
+
+    private final KafkaStreams streams;
+    private final TopologySerdes serdes;
+    private final String applicationId;
+    private final HostInfo self;
+    private final String internalKey;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * @param self        this instance's {@code application.server}; null when it runs alone
+     * @param internalKey the API key instances use with each other (the same on every instance)
+     */
+    public Views(KafkaStreams streams, TopologySerdes serdes, String applicationId, HostInfo self, String internalKey) {
+        this.streams = streams;
+        this.serdes = serdes;
+        this.applicationId = applicationId;
+        this.self = self;
+        this.internalKey = internalKey;
+    }
+
+    /** A view, whichever instances hold it. */
+    public <V> ReadOnlyKeyValueStore<String, V> store(String name) {
+        return self == null ? local(name) : new Routed<>(name);
+    }
+
+    /** This instance's part of a view. */
+    public <V> ReadOnlyKeyValueStore<String, V> local(String name) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+    }
+
+    /** True for the stores other instances may ask this one for. */
+    boolean isView(String name) {
+        return FacestreamTopology.viewSerde(name, serdes) != null;
+    }
+
+    @SuppressWarnings("unchecked")
+    byte[] encode(String store, Object value) {
+        return ((Serde<Object>) FacestreamTopology.viewSerde(store, serdes)).serializer().serialize(FacestreamTopology.changelog(applicationId, store), value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <V> V decode(String store, byte[] bytes) {
+        return ((Serde<V>) FacestreamTopology.viewSerde(store, serdes)).deserializer().deserialize(FacestreamTopology.changelog(applicationId, store), bytes);
+    }
+
+    private final class Routed<V> implements ReadOnlyKeyValueStore<String, V> {
+        private final String name;
+        Routed(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public V get(String key) {
+            KeyQueryMetadata owner = streams.queryMetadataForKey(name, key, Serdes.String().serializer());
+            if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+                throw new InvalidStateStoreException("no instance holds " + name + " at the moment");
+            }
+            if (owner.activeHost().equals(self)) return Views.this.<V>local(name).get(key);
+            byte[] bytes = fetch(owner.activeHost(), "/internal/views/" + name + "/keys/" + URLEncoder.encode(key, StandardCharsets.UTF_8));
+            return bytes == null ? null : decode(name, bytes);
+        }
+
+        @Override
+        public KeyValueIterator<String, V> range(String from, String to) {
+            return entries(e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), false);
+        }
+
+        @Override
+        public KeyValueIterator<String, V> reverseRange(String from, String to) {
+            return entries(e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), true);
+        }
+
+        @Override
+        public KeyValueIterator<String, V> all() {
+            return entries(e -> true, false);
+        }
+
+        @Override
+        public KeyValueIterator<String, V> reverseAll() {
+            return entries(e -> true, true);
+        }
+
+        @Override
+        public <PS extends org.apache.kafka.common.serialization.Serializer<P>, P> KeyValueIterator<String, V> prefixScan(P prefix, PS serializer) {
+            String start = prefix.toString();
+            return entries(e -> e.startsWith(start), false);
+        }
+
+        @Override
+        public long approximateNumEntries() {
+            long n = 0;
+            for (KeyValueIterator<String, V> it = all(); it.hasNext(); it.next()) n++;
+            return n;
+        }
+
+        /** This instance's entries and every other holder's, in key order (the stores' own order). */
+        private KeyValueIterator<String, V> entries(java.util.function.Predicate<String> keys, boolean reverse) {
+            // Kafka Streams' metadata says who holds the view's partitions now: this instance's own part is
+            // read locally, the others' over HTTP
+            TreeMap<String, V> merged = new TreeMap<>();
+            for (StreamsMetadata holder : streams.streamsMetadataForStore(name)) {
+                if (holder.hostInfo().equals(self)) {
+                    try (KeyValueIterator<String, V> it = Views.this.<V>local(name).all()) {
+                        it.forEachRemaining(kv -> {
+                            if (keys.test(kv.key)) merged.put(kv.key, kv.value);
+                        });
+                    }
+                    continue;
+                }
+                byte[] body = fetch(holder.hostInfo(), "/internal/views/" + name + "/entries");
+                if (body == null) continue;
+                for (Map.Entry<String, String> e : parse(body).entrySet()) {
+                    if (keys.test(e.getKey())) merged.put(e.getKey(), decode(name, Base64.getDecoder().decode(e.getValue())));
+                }
+            }
+            List<KeyValue<String, V>> list = new ArrayList<>();
+            merged.forEach((k, v) -> list.add(KeyValue.pair(k, v)));
+            if (reverse) list.sort(Comparator.comparing((KeyValue<String, V> kv) -> kv.key).reversed());
+            return new ListIterator<>(list.iterator());
+        }
+    }
+
+    private static Map<String, String> parse(byte[] body) {
+        try {
+            return JSON.readValue(body, new TypeReference<Map<String, String>>() { });
+        } catch (IOException e) {
+            throw new InvalidStateStoreException("another instance answered a view request with something unreadable: " + e.getMessage());
+        }
+    }
+
+    /** The body of a 200, null for a 404; another failure reads as the view being unavailable (a 503 to the client). */
+    private byte[] fetch(HostInfo host, String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
+                .header(KEY_HEADER, internalKey).timeout(Duration.ofSeconds(5)).build();
+        try {
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() == 404) return null;
+            if (response.statusCode() != 200) {
+                log.warn("instance {} answered {} for {}: {}", host, response.statusCode(), path, new String(response.body(), StandardCharsets.UTF_8));
+                throw new InvalidStateStoreException("instance " + host + " answered " + response.statusCode() + " for " + path);
+            }
+            return response.body();
+        } catch (IOException e) {
+            log.warn("instance {} is unreachable for {}: {}", host, path, e.toString());
+            throw new InvalidStateStoreException("instance " + host + " is unreachable: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InvalidStateStoreException("interrupted while asking " + host);
+        }
+    }
+
+    private record ListIterator<V>(Iterator<KeyValue<String, V>> it) implements KeyValueIterator<String, V> {
+        @Override
+        public boolean hasNext() {
+            return it.hasNext();
+        }
+
+        @Override
+        public KeyValue<String, V> next() {
+            return it.next();
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public String peekNextKey() {
+            throw new UnsupportedOperationException("peekNextKey is not offered by merged views");
+        }
+    }
+}
