@@ -17,6 +17,9 @@ import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
 import io.facestream.topologies.TopologySerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
+import io.facestream.topologies.embedding.EmbeddingMetrics;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.facestream.vectors.EmbeddedVectorStore;
 import io.facestream.vectors.VectorStore;
 import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
@@ -182,8 +185,19 @@ public final class Standalone implements AutoCloseable {
         running.push(liveAlerts);
         ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts);
         running.push(api);
+        bindModelMetrics(api.meterRegistry(), pipeline.metrics());
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
+    }
+
+    /** The embedder's work at /metrics: crops, batches and seconds in the model (rate them for throughput and cost per crop). */
+    private static void bindModelMetrics(MeterRegistry registry, EmbeddingMetrics metrics) {
+        FunctionCounter.builder("facestream.embedding.crops", metrics, EmbeddingMetrics::crops)
+                .description("Face crops embedded by this instance's pipeline").register(registry);
+        FunctionCounter.builder("facestream.embedding.batches", metrics, EmbeddingMetrics::batches)
+                .description("Micro-batches run by the embedder").register(registry);
+        FunctionCounter.builder("facestream.embedding.model.seconds", metrics, EmbeddingMetrics::modelSeconds)
+                .description("Time spent in the embedding model").baseUnit("seconds").register(registry);
     }
 
     /** Where other instances of the application reach this one's API (Kafka Streams' {@code application.server}). */
