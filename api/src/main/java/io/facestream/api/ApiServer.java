@@ -119,6 +119,7 @@ public final class ApiServer implements AutoCloseable {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.jsonMapper(new JavalinJackson(ApiJson.mapper(), true));
+        cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
         // Jetty stops reading a multipart part past these limits; Uploads re-checks what it reads.
         UploadLimits limits = config.uploads();
         cfg.jetty.multipartConfig.maxFileSize(limits.maxFileBytes(), SizeUnit.BYTES);
@@ -128,11 +129,11 @@ public final class ApiServer implements AutoCloseable {
 
         for (RouteSpec route : routes) {
             if (route.ws() != null) {
-                cfg.routes.wsBeforeUpgrade(route.path(), ctx -> guard(route, ctx, authenticator));
+                cfg.routes.wsBeforeUpgrade(route.path(), ctx -> guard(route, ctx, authenticator, limits.maxRequestBytes()));
                 cfg.routes.ws(route.path(), route.ws());
             } else {
                 cfg.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), ctx -> {
-                    guard(route, ctx, authenticator);
+                    guard(route, ctx, authenticator, limits.maxRequestBytes());
                     route.handler().handle(ctx);
                 });
             }
@@ -180,12 +181,35 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
-    private static void guard(RouteSpec route, Context ctx, Authenticator authenticator) {
+    private static void guard(RouteSpec route, Context ctx, Authenticator authenticator, long drainLimit) {
         ctx.attribute(ROUTE_ATTRIBUTE, route);
         if (!route.open()) {
-            Principal principal = authenticator.authenticate(ctx);
-            Authenticator.authorize(principal, route.scope());
-            ctx.attribute(Principal.ATTRIBUTE, principal);
+            try {
+                Principal principal = authenticator.authenticate(ctx);
+                Authenticator.authorize(principal, route.scope());
+                ctx.attribute(Principal.ATTRIBUTE, principal);
+            } catch (ApiException e) {
+                drain(ctx, drainLimit);
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Reads and drops a refused request's body, when it is no larger than an accepted one could be. Closing a
+     * connection with request bytes still unread makes the peer's TCP stack reset it, and a client still
+     * sending (or about to read) then loses the 401/403 itself; larger or unsized bodies are answered with
+     * {@code Connection: close} instead (see {@link #renderError}).
+     */
+    private static void drain(Context ctx, long limit) {
+        long length = ctx.req().getContentLengthLong();
+        if (length <= 0 || length > limit) {
+            return;
+        }
+        try (InputStream in = ctx.req().getInputStream()) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException | IllegalStateException ignored) {
+            // the client went away, or the body was taken already: nothing left to drain
         }
     }
 
@@ -196,7 +220,23 @@ public final class ApiServer implements AutoCloseable {
         if (kind == ErrorKind.UNAUTHENTICATED || kind == ErrorKind.INVALID_CREDENTIALS) {
             ctx.header("WWW-Authenticate", "Bearer");
         }
+        if (hasUnreadBody(ctx)) {
+            // Refused before its body was read (auth, a size limit): Jetty may drop the connection after this
+            // answer, and a client that reuses it would see its next request fail. Say so in the answer.
+            ctx.header("Connection", "close");
+        }
         ctx.status(family.status(kind)).json(family.body(kind, message));
+    }
+
+    private static boolean hasUnreadBody(Context ctx) {
+        if (ctx.req().getContentLengthLong() <= 0 && ctx.header("Transfer-Encoding") == null) {
+            return false;
+        }
+        try {
+            return !ctx.req().getInputStream().isFinished();
+        } catch (IOException | IllegalStateException e) {
+            return true;
+        }
     }
 
     /** The route template for metrics; never the raw path, whose values would multiply the series. */

@@ -173,7 +173,7 @@ public final class Uploads {
 
     private UploadException tooLarge(String field, long size) {
         return new UploadException(Reason.TOO_LARGE, "File too large: the upload in field '" + field + "'"
-                + (size > 0 ? " is " + size + " bytes," : "") + " over the limit of " + mebibytes(limits.maxFileBytes())
+                + (size > 0 ? " is " + size + " bytes," : " is") + " over the limit of " + mebibytes(limits.maxFileBytes())
                 + " MiB.");
     }
 

@@ -84,10 +84,12 @@ public final class PoiModule implements ApiModule {
     }
 
     private void create(Context ctx, Routes routes) {
-        // Form fields first: a bad severity is refused before any model runs.
+        // The upload first: it parses the multipart form, and Uploads answers a form Jetty refused (a file over
+        // the size limit) with 413; a form field read first would meet Jetty's exception unexplained (a 500).
+        // A bad severity is still refused before any model runs.
+        List<UploadedImage> images = routes.uploads().images(ctx, "images", 1, 5);
         Severity severity = severity(ctx.formParam("severity"));
         String notes = blankToNull(ctx.formParam("notes"));
-        List<UploadedImage> images = routes.uploads().images(ctx, "images", 1, 5);
         List<DetectedFace> faces = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             UploadedImage image = images.get(i);

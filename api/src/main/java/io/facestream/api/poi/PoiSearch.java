@@ -78,13 +78,14 @@ final class PoiSearch {
     }
 
     private void search(Context ctx, Routes routes) {
+        // The upload first: it parses the multipart form and answers a file over the size limit with 413.
+        UploadedImage image = routes.uploads().image(ctx, "image");
         Instant start = time("start_time", ctx.formParam("start_time"));
         Instant end = time("end_time", ctx.formParam("end_time"));
         if (start != null && end != null && start.isAfter(end)) {
             throw ApiException.validation("start_time " + start + " is after end_time " + end + ".");
         }
         int topK = topK(ctx.formParam("top_k"));
-        UploadedImage image = routes.uploads().image(ctx, "image");
         Instant queried = Instant.now();
         DetectedFace face = PoiModule.largestFace(backend, image).orElseThrow(() -> new ApiException(
                 ErrorKind.NO_FACE_DETECTED, "No face detected in the query image; use a photo where the face is clearly visible."));
