@@ -4,12 +4,14 @@ import io.facestream.schemas.avro.Person;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Keeps the people view (a global store: every instance holds every person) and the in-memory gallery in
- * step with the compacted people topic. Kafka Streams replays the topic through this processor on restore
- * too, so the gallery is whole before any stream thread starts matching.
+ * step with the compacted people topic. On a restart the store comes back from local disk and only newer
+ * records pass through this processor, so {@link #init} first fills the gallery from the store; Kafka
+ * Streams initialises global processors after restoring, before any stream thread starts matching.
  */
 public final class GalleryUpdater implements Processor<String, Person, Void, Void> {
     public static final String PEOPLE = "people";
@@ -24,6 +26,9 @@ public final class GalleryUpdater implements Processor<String, Person, Void, Voi
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         store = context.getStateStore(PEOPLE);
+        try (KeyValueIterator<String, Person> people = store.all()) {
+            people.forEachRemaining(kv -> gallery.put(kv.value));
+        }
     }
 
     @Override
