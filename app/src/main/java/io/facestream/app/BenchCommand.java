@@ -1,5 +1,6 @@
 package io.facestream.app;
 
+import io.facestream.app.bench.ApiBenchmark;
 import io.facestream.app.bench.PipelineBenchmark;
 import io.facestream.ingest.bench.IngestBenchmark;
 import io.facestream.ingest.video.FaceSprites;
@@ -16,7 +17,8 @@ import java.util.List;
 /** {@code facestream bench ...}: benchmarks that print figures (never pass/fail). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
-        subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class})
+        subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class,
+                BenchCommand.Api.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,
@@ -76,6 +78,42 @@ final class BenchCommand {
                 PipelineBenchmark.run(System.out, seconds);
             } catch (Exception e) {
                 throw new IllegalStateException("pipeline benchmark failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Command(name = "api", mixinStandardHelpOptions = true,
+            description = "Requests/s and p50/p99 of GET /api/v1/alerts, GET /api/v1/poi, GET /api/faces/{id} and POST /api/v1/search "
+                    + "(both stages) against facestream standalone run as a child process and loaded with POIs and faces, "
+                    + "against GET /health as the baseline.")
+    static final class Api implements Runnable {
+        @Option(names = "--people", defaultValue = "1000", description = "POIs on the watch list (default: ${DEFAULT-VALUE}).")
+        int people;
+
+        @Option(names = "--faces", defaultValue = "100000", description = "Stored faces (default: ${DEFAULT-VALUE}).")
+        int faces;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per endpoint and client count (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Option(names = "--warmup", defaultValue = "3", description = "Unmeasured seconds before each of them (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--clients", defaultValue = "4,16", split = ",", description = "Concurrent client threads, one row each (default: ${DEFAULT-VALUE}).")
+        int[] clients;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "Keep the product's data here (default: a temporary dir, deleted "
+                + "afterwards); a dir that holds a finished load of the same sizes is reused without loading again.")
+        java.nio.file.Path dataDir;
+
+        @Override
+        public void run() {
+            if (people < 1 || faces < 1 || seconds < 1 || warmup < 0) throw new IllegalArgumentException("--people, --faces and --seconds must be positive");
+            try {
+                ApiBenchmark.run(System.out, new ApiBenchmark.Settings(people, faces, seconds, warmup, clients,
+                        dataDir == null ? null : dataDir.toAbsolutePath()));
+            } catch (Exception e) {
+                throw new IllegalStateException("api benchmark failed: " + e.getMessage(), e);
             }
         }
     }
