@@ -4,6 +4,7 @@ import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.ingest.blob.BlobKind;
 import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.ingest.publish.AnalysisMetrics;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.Replayer;
@@ -145,6 +146,11 @@ final class Ingest implements AutoCloseable {
 
     Replayer replayer() {
         return replayer;
+    }
+
+    /** Detection's frames, faces and model time, for /metrics. */
+    public AnalysisMetrics analysisMetrics() {
+        return processor.metrics();
     }
 
     /** The blob store this role writes frames to, for the API's media endpoints in the same process. */

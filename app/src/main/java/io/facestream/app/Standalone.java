@@ -9,6 +9,7 @@ import io.facestream.api.backend.Views;
 import io.facestream.api.backend.Writes;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.ingest.blob.BlobStore;
+import io.facestream.ingest.publish.AnalysisMetrics;
 import io.facestream.ingest.blob.FileBlobStore;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.FaceAnalyzer;
@@ -186,6 +187,8 @@ public final class Standalone implements AutoCloseable {
         ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts);
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());
+        if (ingest != null) bindDetectionMetrics(api.meterRegistry(), ingest.analysisMetrics());
+        running.push(CameraFpsGauge.start(api.meterRegistry(), backend));
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
     }
@@ -198,6 +201,16 @@ public final class Standalone implements AutoCloseable {
                 .description("Micro-batches run by the embedder").register(registry);
         FunctionCounter.builder("facestream.embedding.model.seconds", metrics, EmbeddingMetrics::modelSeconds)
                 .description("Time spent in the embedding model").baseUnit("seconds").register(registry);
+    }
+
+    /** Detection at /metrics: frames analysed, faces found, seconds in the models (camera workers and replays of this process). */
+    private static void bindDetectionMetrics(MeterRegistry registry, AnalysisMetrics metrics) {
+        FunctionCounter.builder("facestream.detection.frames", metrics, AnalysisMetrics::frames)
+                .description("Frames analysed (detection, landmarks, alignment)").register(registry);
+        FunctionCounter.builder("facestream.detection.faces", metrics, AnalysisMetrics::faces)
+                .description("Faces found").register(registry);
+        FunctionCounter.builder("facestream.detection.model.seconds", metrics, AnalysisMetrics::modelSeconds)
+                .description("Time spent analysing frames").baseUnit("seconds").register(registry);
     }
 
     /** Where other instances of the application reach this one's API (Kafka Streams' {@code application.server}). */

@@ -19,6 +19,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +68,16 @@ class StandaloneCameraTest {
                 assertThat(online).as("an ONLINE heartbeat of the camera").isTrue();
                 assertThat(faces).as("face crops of the camera").isPositive();
             }
+            // the camera's measured rate reaches /metrics through the cameras view
+            String key = Files.readString(dir.resolve("data").resolve("api-admin-key")).strip();
+            var request = HttpRequest.newBuilder(URI.create("http://localhost:" + standalone.apiPort() + "/metrics"))
+                    .header("X-API-Key", key).build();
+            String metrics = "";
+            for (long deadline = System.currentTimeMillis() + 60_000; !metrics.contains("facestream_camera_fps{camera=\"entrance\"")
+                    && System.currentTimeMillis() < deadline; Thread.sleep(500)) {
+                metrics = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
+            }
+            assertThat(metrics).contains("facestream_camera_fps{camera=\"entrance\"");
         }
     }
 }

@@ -35,6 +35,7 @@ class StandaloneTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body()).contains("facestream_embedding_crops_total", "facestream_embedding_model_seconds_total",
+                    "facestream_detection_frames_total", "facestream_detection_model_seconds_total",
                     "kafka_stream_", "jvm_memory_used_bytes");
             schemaId = new RestSchemaRegistryClient(standalone.registryUrl()).register("check-value", Heartbeat.getClassSchema());
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {

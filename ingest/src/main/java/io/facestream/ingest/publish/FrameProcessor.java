@@ -79,6 +79,7 @@ public final class FrameProcessor {
     private final IngestPublisher publisher;
     private final BlobStore blobs;
     private final int liveViewMaxWidth;
+    private final AnalysisMetrics metrics = new AnalysisMetrics();
 
     public FrameProcessor(FaceAnalyzer analyzer, Semaphore detectorSlots, IngestPublisher publisher, BlobStore blobs,
                           int liveViewMaxWidth) {
@@ -87,6 +88,11 @@ public final class FrameProcessor {
         this.publisher = publisher;
         this.blobs = blobs;
         this.liveViewMaxWidth = liveViewMaxWidth;
+    }
+
+    /** Detection's frames, faces and model time so far. */
+    public AnalysisMetrics metrics() {
+        return metrics;
     }
 
     /**
@@ -111,11 +117,13 @@ public final class FrameProcessor {
         RgbImage image = new RgbImage(frame.width(), frame.height(), frame.rgb());
         List<DetectedFace> faces;
         detectorSlots.acquire();
+        long started = System.nanoTime();
         try {
             faces = analyzer.analyze(image);
         } finally {
             detectorSlots.release();
         }
+        metrics.frame(faces.size(), System.nanoTime() - started);
         faces = faces.stream().filter(f -> f.score() >= stream.minScore
                 && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
         String frameRef = null;
