@@ -22,6 +22,7 @@ import io.facestream.topologies.embedding.EmbeddingMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.facestream.vectors.EmbeddedVectorStore;
+import io.facestream.vectors.QdrantVectorStore;
 import io.facestream.vectors.VectorStore;
 import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
 import io.facestream.schemas.topics.TopicProvisioner;
@@ -155,7 +156,9 @@ public final class Standalone implements AutoCloseable {
     /** The recognition pipeline, sharing the ingest role's models; stops before them. */
     private void startPipeline(Config config, FaceAnalyzer analyzer) {
         Path dataDir = config.getPath(ConfigKey.DATA_DIR);
-        vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors"))
+        vectors = config.isSet(ConfigKey.VECTORS_QDRANT_HOST)
+                ? new QdrantVectorStore(QdrantVectorStore.Config.of(config.get(ConfigKey.VECTORS_QDRANT_HOST), config.getInt(ConfigKey.VECTORS_QDRANT_PORT)))
+                : new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors"))
                 // an fsync per face would cap a stream thread at about 140 faces/s; a crash loses at most a second of
                 // search index, which the faces view still holds
                 .withCommitInterval(Duration.ofSeconds(1)));
@@ -171,7 +174,8 @@ public final class Standalone implements AutoCloseable {
                 settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
         running.push(pipeline);
         endpoints.put("pipeline", "tracking, embeddings, identities and alerts; state in " + dataDir.resolve("streams")
-                + ", vectors in " + dataDir.resolve("vectors"));
+                + ", vectors " + (config.isSet(ConfigKey.VECTORS_QDRANT_HOST) ? "in Qdrant at " + config.get(ConfigKey.VECTORS_QDRANT_HOST)
+                : "in " + dataDir.resolve("vectors")));
     }
 
     /** The API over this process's pipeline, models and blob store. */
