@@ -4,13 +4,16 @@
 # with `npm pack`; a Node.js Kafka client decodes our records), ffmpeg and
 # rtsp-server-perl (a live RTSP camera for the camera-worker tests: ffmpeg publishes a
 # video into the server, the worker reads it back).
+# With "run", only what building and running the product needs (Maven; npm for the models).
 set -euo pipefail
 missing=()
 command -v mvn    >/dev/null || missing+=(maven)
 command -v node   >/dev/null || missing+=(nodejs)
 command -v npm    >/dev/null || missing+=(npm)
-command -v ffmpeg >/dev/null || missing+=(ffmpeg)
-command -v rtsp-server-perl >/dev/null || missing+=(rtsp-server-perl)
+if [ "${1:-}" != run ]; then
+  command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  command -v rtsp-server-perl >/dev/null || missing+=(rtsp-server-perl)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then

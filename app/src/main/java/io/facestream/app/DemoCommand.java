@@ -1,31 +1,24 @@
 package io.facestream.app;
 
 import io.facestream.api.backend.Backend;
+import io.facestream.app.bench.SamplePoi;
 import io.facestream.ingest.replay.ReplaySpeed;
 import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
-import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
-import io.facestream.models.store.ModelSpec.Role;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
-import io.facestream.schemas.avro.ReferenceFace;
-import io.facestream.schemas.avro.Severity;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.schemas.avro.Watchlist;
-import io.facestream.schemas.avro.WatchlistStatus;
 import io.facestream.topologies.identity.IdentityResolver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +26,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -77,7 +69,7 @@ final class DemoCommand implements Runnable {
         Backend backend = standalone.backend();
         FaceAnalyzer analyzer = standalone.ingest().analyzer();
         List<BufferedImage> faces = FaceSprites.fromPhoto(analyzer, "sample1", 2);
-        Person poi = poi(analyzer, faces.get(0));
+        Person poi = SamplePoi.fromFace(analyzer, faces.get(0), "poi-demo", "Demo POI", "enrolled by facestream demo");
         backend.writes().putPerson(poi);
         backend.awaitVisible(() -> backend.gallery().person(poi.getPersonId()).isPresent(), "the POI");
         out.printf("%nenrolled POI %s (%s) from a face of the package photo sample1%n", poi.getName(), poi.getPersonId());
@@ -125,21 +117,5 @@ final class DemoCommand implements Runnable {
         }
         out.sort(Comparator.comparingLong(Sighting::getEntryFrame));
         return out;
-    }
-
-    private static Person poi(FaceAnalyzer analyzer, BufferedImage face) throws Exception {
-        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
-        ImageIO.write(face, "jpg", jpeg);
-        DetectedFace detected = analyzer.analyze(jpeg.toByteArray()).stream()
-                .max(Comparator.comparingDouble(f -> f.box().area())).orElseThrow();
-        List<Float> embedding = new ArrayList<>();
-        for (float v : analyzer.embed(detected.aligned())) embedding.add(v);
-        Instant now = Instant.now();
-        String id = "poi-demo";
-        return Person.newBuilder().setPersonId(id).setName("Demo POI").setMetadata(Map.of())
-                .setWatchlist(new Watchlist(Severity.HIGH, WatchlistStatus.ACTIVE, "enrolled by facestream demo", now))
-                .setFaces(List.of(new ReferenceFace(id + ":0", null, embedding, analyzer.config().catalog().model(Role.EMBEDDER).id(),
-                        (float) detected.quality().score(), now)))
-                .setCreatedAt(now).setUpdatedAt(now).build();
     }
 }

@@ -40,6 +40,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The product in one JVM. Parts start in dependency order (Kafka, topics, registry,
@@ -199,22 +200,20 @@ public final class Standalone implements AutoCloseable {
 
     /** The embedder's work at /metrics: crops, batches and seconds in the model (rate them for throughput and cost per crop). */
     private static void bindModelMetrics(MeterRegistry registry, EmbeddingMetrics metrics) {
-        FunctionCounter.builder("facestream.embedding.crops", metrics, EmbeddingMetrics::crops)
-                .description("Face crops embedded by this instance's pipeline").register(registry);
-        FunctionCounter.builder("facestream.embedding.batches", metrics, EmbeddingMetrics::batches)
-                .description("Micro-batches run by the embedder").register(registry);
-        FunctionCounter.builder("facestream.embedding.model.seconds", metrics, EmbeddingMetrics::modelSeconds)
-                .description("Time spent in the embedding model").baseUnit("seconds").register(registry);
+        counter(registry, "facestream.embedding.crops", "Face crops embedded by this instance's pipeline", metrics, EmbeddingMetrics::crops);
+        counter(registry, "facestream.embedding.batches", "Micro-batches run by the embedder", metrics, EmbeddingMetrics::batches);
+        counter(registry, "facestream.embedding.model.seconds", "Time spent in the embedding model", metrics, EmbeddingMetrics::modelSeconds);
     }
 
     /** Detection at /metrics: frames analysed, faces found, seconds in the models (camera workers and replays of this process). */
     private static void bindDetectionMetrics(MeterRegistry registry, AnalysisMetrics metrics) {
-        FunctionCounter.builder("facestream.detection.frames", metrics, AnalysisMetrics::frames)
-                .description("Frames analysed (detection, landmarks, alignment)").register(registry);
-        FunctionCounter.builder("facestream.detection.faces", metrics, AnalysisMetrics::faces)
-                .description("Faces found").register(registry);
-        FunctionCounter.builder("facestream.detection.model.seconds", metrics, AnalysisMetrics::modelSeconds)
-                .description("Time spent analysing frames").baseUnit("seconds").register(registry);
+        counter(registry, "facestream.detection.frames", "Frames analysed (detection, landmarks, alignment)", metrics, AnalysisMetrics::frames);
+        counter(registry, "facestream.detection.faces", "Faces found", metrics, AnalysisMetrics::faces);
+        counter(registry, "facestream.detection.model.seconds", "Time spent analysing frames", metrics, AnalysisMetrics::modelSeconds);
+    }
+
+    private static <T> void counter(MeterRegistry registry, String name, String description, T source, ToDoubleFunction<T> value) {
+        FunctionCounter.builder(name, source, value).description(description).register(registry);
     }
 
     /** Where other instances of the application reach this one's API (Kafka Streams' {@code application.server}). */

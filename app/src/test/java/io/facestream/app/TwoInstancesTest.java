@@ -1,21 +1,16 @@
 package io.facestream.app;
 
+import io.facestream.app.bench.SamplePoi;
 import io.facestream.app.config.Config;
 import io.facestream.ingest.replay.ReplaySpeed;
 import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
-import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
-import io.facestream.models.store.ModelSpec.Role;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Person;
-import io.facestream.schemas.avro.ReferenceFace;
-import io.facestream.schemas.avro.Severity;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.schemas.avro.Watchlist;
-import io.facestream.schemas.avro.WatchlistStatus;
 import io.facestream.topologies.identity.IdentityResolver;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -23,9 +18,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +62,7 @@ class TwoInstancesTest {
                      "kafka.bootstrap.servers", a.bootstrapServers(), "registry.url", a.registryUrl())))) {
             FaceAnalyzer analyzer = a.ingest().analyzer();
             List<BufferedImage> faces = FaceSprites.fromPhoto(analyzer, "sample1", 2);
-            Person poi = poi(analyzer, faces.get(0));
+            Person poi = SamplePoi.fromFace(analyzer, faces.get(0), "poi-two-" + System.nanoTime(), "Two Instances", null);
             a.backend().writes().putPerson(poi);
             a.backend().awaitVisible(() -> a.backend().gallery().person(poi.getPersonId()).isPresent()
                     && b.backend().gallery().person(poi.getPersonId()).isPresent(), "the POI on both instances", Duration.ofSeconds(60));
@@ -131,19 +123,5 @@ class TwoInstancesTest {
             }
         }
         throw new AssertionError("no face of " + fileId + " in the owner's view");
-    }
-
-    private static Person poi(FaceAnalyzer analyzer, BufferedImage face) throws Exception {
-        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
-        ImageIO.write(face, "jpg", jpeg);
-        DetectedFace detected = analyzer.analyze(jpeg.toByteArray()).stream().max(Comparator.comparingDouble(f -> f.box().area())).orElseThrow();
-        List<Float> embedding = new ArrayList<>();
-        for (float v : analyzer.embed(detected.aligned())) embedding.add(v);
-        Instant now = Instant.now();
-        String id = "poi-two-" + System.nanoTime();
-        return Person.newBuilder().setPersonId(id).setName("Two Instances").setMetadata(Map.of())
-                .setWatchlist(new Watchlist(Severity.HIGH, WatchlistStatus.ACTIVE, null, now))
-                .setFaces(List.of(new ReferenceFace(id + ":0", null, embedding, analyzer.config().catalog().model(Role.EMBEDDER).id(), 1f, now)))
-                .setCreatedAt(now).setUpdatedAt(now).build();
     }
 }

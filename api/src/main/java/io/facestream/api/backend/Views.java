@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -165,7 +164,7 @@ public final class Views {
             List<KeyValue<String, V>> list = new ArrayList<>();
             merged.forEach((k, v) -> list.add(KeyValue.pair(k, v)));
             if (reverse) list.sort(Comparator.comparing((KeyValue<String, V> kv) -> kv.key).reversed());
-            return new ListIterator<>(list.iterator());
+            return new ListIterator<>(list);
         }
     }
 
@@ -198,24 +197,34 @@ public final class Views {
         }
     }
 
-    private record ListIterator<V>(Iterator<KeyValue<String, V>> it) implements KeyValueIterator<String, V> {
+    /** A merged view's entries, already in order. */
+    private static final class ListIterator<V> implements KeyValueIterator<String, V> {
+        private final List<KeyValue<String, V>> entries;
+        private int next;
+
+        ListIterator(List<KeyValue<String, V>> entries) {
+            this.entries = entries;
+        }
+
         @Override
         public boolean hasNext() {
-            return it.hasNext();
+            return next < entries.size();
         }
 
         @Override
         public KeyValue<String, V> next() {
-            return it.next();
-        }
-
-        @Override
-        public void close() {
+            if (!hasNext()) throw new java.util.NoSuchElementException();
+            return entries.get(next++);
         }
 
         @Override
         public String peekNextKey() {
-            throw new UnsupportedOperationException("peekNextKey is not offered by merged views");
+            if (!hasNext()) throw new java.util.NoSuchElementException();
+            return entries.get(next).key;
+        }
+
+        @Override
+        public void close() {
         }
     }
 }

@@ -11,16 +11,11 @@ import io.facestream.ingest.video.SceneVideoWriter.Sprite;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
-import io.facestream.models.store.ModelSpec.Role;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
-import io.facestream.schemas.avro.ReferenceFace;
-import io.facestream.schemas.avro.Severity;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.TrackEvent;
 import io.facestream.schemas.avro.TrackEventType;
-import io.facestream.schemas.avro.Watchlist;
-import io.facestream.schemas.avro.WatchlistStatus;
 import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.topics.TopicProvisioner;
@@ -182,7 +177,7 @@ public final class PipelineBenchmark {
             registry = EmbeddedSchemaRegistry.start(broker.bootstrapServers(), Topics.SCHEMAS, "localhost", 0);
             serdes = new TopologySerdes(new RestSchemaRegistryClient(registry.url()));
             vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
-            poi = poi();
+            poi = SamplePoi.fromFace(analyzer, sprites.get(0), "bench-poi", "Bench POI", null);
             try (KafkaProducer<String, Person> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                     broker.bootstrapServers()), new StringSerializer(), serdes.of(Person.class).serializer())) {
                 producer.send(new ProducerRecord<>(Topics.PEOPLE, poi.getPersonId(), poi)).get();
@@ -223,19 +218,6 @@ public final class PipelineBenchmark {
             registry.close();
             broker.close();
         }
-    }
-
-    private Person poi() throws Exception {
-        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
-        ImageIO.write(sprites.get(0), "jpg", jpeg);
-        DetectedFace face = analyzer.analyze(jpeg.toByteArray()).stream().max(Comparator.comparingDouble(f -> f.box().area())).orElseThrow();
-        List<Float> embedding = new ArrayList<>();
-        for (float v : analyzer.embed(face.aligned())) embedding.add(v);
-        Instant now = Instant.now();
-        return Person.newBuilder().setPersonId("bench-poi").setName("Bench POI").setMetadata(Map.of())
-                .setWatchlist(new Watchlist(Severity.HIGH, WatchlistStatus.ACTIVE, null, now))
-                .setFaces(List.of(new ReferenceFace("bench-poi:0", null, embedding, analyzer.config().catalog().model(Role.EMBEDDER).id(), 1f, now)))
-                .setCreatedAt(now).setUpdatedAt(now).build();
     }
 
     /** Replays at maximum speed; done when every track has ended (tracking and embedding caught up). */
