@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field.Store;
 import org.apache.lucene.document.KeywordField;
@@ -29,6 +30,7 @@ import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.ControlledRealTimeReopenThread;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.MatchAllDocsQuery;
@@ -43,7 +45,7 @@ import org.apache.lucene.search.knn.KnnCollectorManager;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
-import org.apache.lucene.util.IOConsumer;
+
 import org.apache.lucene.util.IOFunction;
 import org.apache.lucene.util.IOSupplier;
 import org.apache.lucene.util.IOUtils;
@@ -60,12 +62,16 @@ final class LuceneCollection implements AutoCloseable {
     static final String ID = "_id";
     static final String VECTOR = "_vector";
     private static final String DIMENSION_KEY = "facestream.dimension";
+    private static final double MAX_STALE_SECONDS = 1.0;
 
     final String name;
     final int dimension;
     private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
+    private final ControlledRealTimeReopenThread<IndexSearcher> reopener;
+    /** Lucene's sequence number of the latest write; a read waits until its searcher includes it. */
+    private final AtomicLong lastWrite = new AtomicLong(-1);
     private final boolean commitEveryWrite;
 
     private LuceneCollection(String name, Directory directory, IndexWriter writer, int dimension, boolean commitEveryWrite)
@@ -76,6 +82,13 @@ final class LuceneCollection implements AutoCloseable {
         this.dimension = dimension;
         this.commitEveryWrite = commitEveryWrite;
         this.searchers = new SearcherManager(writer, null);
+        // Refreshing the reader after every write made a segment per face (and merges to match); writes now
+        // only record their sequence number, a read waits for a refresh that includes the latest one, and
+        // this thread refreshes at most every MAX_STALE_SECONDS meanwhile.
+        this.reopener = new ControlledRealTimeReopenThread<>(writer, searchers, MAX_STALE_SECONDS, 0);
+        reopener.setName("vector-refresh-" + name);
+        reopener.setDaemon(true);
+        reopener.start();
     }
 
     static boolean existsAt(Path path) {
@@ -204,7 +217,7 @@ final class LuceneCollection implements AutoCloseable {
     @Override
     public void close() {
         unchecked(() -> {
-            IOUtils.close(searchers, writer, directory);
+            IOUtils.close(reopener, searchers, writer, directory);
             return null;
         });
     }
@@ -236,18 +249,28 @@ final class LuceneCollection implements AutoCloseable {
         return all.build();
     }
 
-    private void write(IOConsumer<IndexWriter> change) {
+    /** {@code change} returns the write's sequence number, as IndexWriter's updates and deletes do. */
+    private void write(IOFunction<IndexWriter, Long> change) {
         unchecked(() -> {
-            change.accept(writer);
+            long sequence = change.apply(writer);
             if (commitEveryWrite) writer.commit();
-            // Blocking, so the writer's own next read sees the change (read-your-writes).
-            searchers.maybeRefreshBlocking();
+            lastWrite.accumulateAndGet(sequence, Math::max);
             return null;
         });
     }
 
+    /** Read-your-writes: every write that returned before this read is visible to it. */
     private <T> T read(IOFunction<IndexSearcher, T> query) {
         return unchecked(() -> {
+            long written = lastWrite.get();
+            if (written >= 0) {
+                try {
+                    reopener.waitForGeneration(written);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new VectorStoreException("vector collection '" + name + "': interrupted waiting for a refresh", e);
+                }
+            }
             IndexSearcher searcher = searchers.acquire();
             try {
                 return query.apply(searcher);
