@@ -11,6 +11,7 @@ import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
+import io.facestream.topologies.Keys;
 import io.facestream.topologies.identity.IdentityResolver;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -92,6 +93,13 @@ class TwoInstancesTest {
             assertThat(fromOther.body()).isEqualTo(fromOwner.body()).contains(faceId);
             assertThat(get(other, "/api/faces/" + fileId + ":999:0").statusCode()).isEqualTo(404);
 
+            // a prefix scan (the POI's sightings, as search stage 1 reads them): the holder scans its own store
+            // under the prefix, the other instance asks it for just those keys
+            String prefix = Keys.prefix(IdentityResolver.identityIdOf(poi));
+            List<String> viaOwner = keys(owner.backend().view(IdentityResolver.SIGHTINGS_BY_IDENTITY), prefix);
+            assertThat(viaOwner).isNotEmpty().allMatch(k -> k.startsWith(prefix));
+            assertThat(keys(other.backend().view(IdentityResolver.SIGHTINGS_BY_IDENTITY), prefix)).isEqualTo(viaOwner);
+
             HttpResponse<String> alertsA = get(a, "/api/v1/alerts");
             HttpResponse<String> alertsB = get(b, "/api/v1/alerts");
             assertThat(alertsA.statusCode()).as(alertsA.body()).isEqualTo(200);
@@ -113,6 +121,14 @@ class TwoInstancesTest {
             }
         }
         return n;
+    }
+
+    private static List<String> keys(ReadOnlyKeyValueStore<String, String> view, String prefix) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = view.prefixScan(prefix, Keys.PREFIX)) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        return keys;
     }
 
     private static String anyFace(ReadOnlyKeyValueStore<String, Face> faces, String fileId) {

@@ -4,9 +4,11 @@ import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
 import io.facestream.api.Routes;
 import io.facestream.api.Scope;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,6 +18,8 @@ import java.util.Map;
  * views' own serialized form. Not for clients (hidden from the OpenAPI document); it needs a read key.
  */
 public final class InternalViewsModule implements ApiModule {
+    /** Query parameter of the entries route: only keys starting with it (base64url). */
+    static final String PREFIX = "prefix";
     private final Views views;
 
     public InternalViewsModule(Views views) {
@@ -33,12 +37,23 @@ public final class InternalViewsModule implements ApiModule {
         routes.get("/internal/views/{store}/entries", ctx -> {
             String store = view(ctx.pathParam("store"));
             ReadOnlyKeyValueStore<String, Object> local = views.local(store);
+            String prefix = prefix(ctx.queryParam(PREFIX));
             Map<String, String> entries = new LinkedHashMap<>();
-            try (KeyValueIterator<String, Object> it = local.all()) {
+            try (KeyValueIterator<String, Object> it = prefix == null ? local.all() : local.prefixScan(prefix, Serdes.String().serializer())) {
                 it.forEachRemaining(kv -> entries.put(kv.key, Base64.getEncoder().encodeToString(views.encode(store, kv.value))));
             }
             ctx.json(entries);
         }).scope(Scope.READ).hidden();
+    }
+
+    /** Composite keys contain NUL, so the prefix travels base64url-encoded. */
+    private static String prefix(String encoded) {
+        if (encoded == null) return null;
+        try {
+            return new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("prefix is not base64url: " + e.getMessage());
+        }
     }
 
     private String view(String store) {

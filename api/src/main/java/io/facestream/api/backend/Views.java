@@ -110,28 +110,29 @@ public final class Views {
 
         @Override
         public KeyValueIterator<String, V> range(String from, String to) {
-            return entries(e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), false);
+            return entries(null, e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), false);
         }
 
         @Override
         public KeyValueIterator<String, V> reverseRange(String from, String to) {
-            return entries(e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), true);
+            return entries(null, e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), true);
         }
 
         @Override
         public KeyValueIterator<String, V> all() {
-            return entries(e -> true, false);
+            return entries(null, e -> true, false);
         }
 
         @Override
         public KeyValueIterator<String, V> reverseAll() {
-            return entries(e -> true, true);
+            return entries(null, e -> true, true);
         }
 
+        /** Each holder scans only the keys under the prefix (an identity's sightings, say), not its whole part. */
         @Override
         public <PS extends org.apache.kafka.common.serialization.Serializer<P>, P> KeyValueIterator<String, V> prefixScan(P prefix, PS serializer) {
             String start = prefix.toString();
-            return entries(e -> e.startsWith(start), false);
+            return entries(start, e -> e.startsWith(start), false);
         }
 
         @Override
@@ -141,21 +142,23 @@ public final class Views {
             return n;
         }
 
-        /** This instance's entries and every other holder's, in key order (the stores' own order). */
-        private KeyValueIterator<String, V> entries(java.util.function.Predicate<String> keys, boolean reverse) {
+        /** This instance's entries and every other holder's (under {@code prefix} where not null), in key order. */
+        private KeyValueIterator<String, V> entries(String prefix, java.util.function.Predicate<String> keys, boolean reverse) {
             // Kafka Streams' metadata says who holds the view's partitions now: this instance's own part is
             // read locally, the others' over HTTP
             TreeMap<String, V> merged = new TreeMap<>();
             for (StreamsMetadata holder : streams.streamsMetadataForStore(name)) {
                 if (holder.hostInfo().equals(self)) {
-                    try (KeyValueIterator<String, V> it = Views.this.<V>local(name).all()) {
+                    ReadOnlyKeyValueStore<String, V> local = Views.this.local(name);
+                    try (KeyValueIterator<String, V> it = prefix == null ? local.all() : local.prefixScan(prefix, Serdes.String().serializer())) {
                         it.forEachRemaining(kv -> {
                             if (keys.test(kv.key)) merged.put(kv.key, kv.value);
                         });
                     }
                     continue;
                 }
-                byte[] body = fetch(holder.hostInfo(), "/internal/views/" + name + "/entries");
+                byte[] body = fetch(holder.hostInfo(), "/internal/views/" + name + "/entries" + (prefix == null ? ""
+                        : "?" + InternalViewsModule.PREFIX + "=" + Base64.getUrlEncoder().encodeToString(prefix.getBytes(StandardCharsets.UTF_8))));
                 if (body == null) continue;
                 for (Map.Entry<String, String> e : parse(body).entrySet()) {
                     if (keys.test(e.getKey())) merged.put(e.getKey(), decode(name, Base64.getDecoder().decode(e.getValue())));

@@ -32,7 +32,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
@@ -121,14 +120,9 @@ public final class PoiModule implements ApiModule {
     }
 
     private void list(Context ctx) {
-        List<Person> pois = new ArrayList<>();
-        try (KeyValueIterator<String, Person> it = people().all()) {
-            it.forEachRemaining(kv -> {
-                if (kv.value != null && kv.value.getWatchlist() != null) pois.add(kv.value);
-            });
-        } catch (InvalidStateStoreException e) {
-            throw PoiViews.restoring();
-        }
+        // From the gallery (every enrolment is awaited there too): the people view would mean decoding every
+        // person with their reference embeddings on each request.
+        List<Person> pois = new ArrayList<>(backend.gallery().people().stream().filter(p -> p.getWatchlist() != null).toList());
         pois.sort(Comparator.comparing((Person p) -> p.getWatchlist().getEnrolledAt()).reversed()
                 .thenComparing(Person::getPersonId));
         ctx.json(pois.stream().map(p -> new PoiSummary(p.getPersonId(), severityName(p), p.getWatchlist().getNotes(),

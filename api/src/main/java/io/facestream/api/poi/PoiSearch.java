@@ -17,7 +17,9 @@ import io.facestream.models.DetectedFace;
 import io.facestream.models.DeviceUnavailableException;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
+import io.facestream.topologies.Keys;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.vectors.ScoredPoint;
@@ -101,7 +103,7 @@ final class PoiSearch {
             List<Gallery.Match> pois = backend.gallery().poisAtLeast(query, backend.analyzer().matchThreshold());
             if (!pois.isEmpty()) {
                 Gallery.Match match = pois.getFirst();
-                List<PoiAppearance> appearances = poiAppearances(match.person().getPersonId(), start, end);
+                List<PoiAppearance> appearances = poiAppearances(match.person(), start, end);
                 ctx.json(new SearchResult("offline_search_result", range, queried, match.person().getPersonId(),
                         appearances.size(), appearances, new PoiStats("poi_index", round4(match.similarity()), millisSince(began))));
                 return;
@@ -121,16 +123,17 @@ final class PoiSearch {
         }
     }
 
-    /** The POI's sightings whose presence [entry, exit] overlaps the range, in time order. */
-    private List<PoiAppearance> poiAppearances(String poiId, Instant start, Instant end) {
+    /** The POI's sightings (those of the identity their tracks resolve to) overlapping the range, in time order. */
+    private List<PoiAppearance> poiAppearances(Person poi, Instant start, Instant end) {
         ReadOnlyKeyValueStore<String, Sighting> sightings = backend.view(IdentityResolver.SIGHTINGS);
+        ReadOnlyKeyValueStore<String, String> byIdentity = backend.view(IdentityResolver.SIGHTINGS_BY_IDENTITY);
         ReadOnlyKeyValueStore<String, Face> faces = backend.view(IdentityResolver.FACES);
         List<Sighting> found = new ArrayList<>();
-        // The view is keyed by track; a POI's sightings carry its person id, so this is a scan of the view.
-        try (KeyValueIterator<String, Sighting> it = sightings.all()) {
+        String identityId = IdentityResolver.identityIdOf(poi);
+        try (KeyValueIterator<String, String> it = byIdentity.prefixScan(Keys.prefix(identityId), Keys.PREFIX)) {
             it.forEachRemaining(kv -> {
-                Sighting s = kv.value;
-                if (s != null && poiId.equals(s.getPersonId()) && overlaps(s, start, end)) found.add(s);
+                Sighting s = sightings.get(kv.value);
+                if (s != null && identityId.equals(s.getIdentityId()) && overlaps(s, start, end)) found.add(s);
             });
         }
         found.sort(Comparator.comparing(Sighting::getEntryTime).thenComparing(Sighting::getSightingId));

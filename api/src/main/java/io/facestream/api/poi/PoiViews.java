@@ -11,10 +11,8 @@ import io.facestream.api.poi.PoiBodies.Status;
 import io.facestream.models.store.ModelSpec;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Face;
-import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.topologies.gallery.GalleryUpdater;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.CameraStatus;
 import io.facestream.topologies.views.CatalogQueries;
@@ -209,14 +207,7 @@ final class PoiViews {
         KafkaStreams.State state = backend.streams().state();
         boolean running = state == KafkaStreams.State.RUNNING;
         Long vectors = optional(() -> backend.vectors().count(VectorStore.FACES));
-        Integer pois = optional(() -> {
-            int n = 0;
-            ReadOnlyKeyValueStore<String, Person> people = backend.view(GalleryUpdater.PEOPLE);
-            try (KeyValueIterator<String, Person> it = people.all()) {
-                while (it.hasNext()) if (it.next().value.getWatchlist() != null) n++;
-            }
-            return n;
-        });
+        int pois = (int) backend.gallery().people().stream().filter(p -> p.getWatchlist() != null).count();
         Long alerts = optional(() -> backend.catalog().alertCount());
         String model = optional(() -> backend.analyzer().config().catalog().model(ModelSpec.Role.EMBEDDER).id());
         String status = running && vectors != null ? "running" : "degraded";

@@ -59,6 +59,11 @@ public final class Gallery {
         return people.size();
     }
 
+    /** Everyone in the gallery now (a snapshot), already decoded: cheaper than scanning the people view. */
+    public List<Person> people() {
+        return people.values().stream().map(Entry::person).toList();
+    }
+
     /** The person (only POIs when {@code poisOnly}) whose closest reference face is closest to {@code embedding}. */
     public Optional<Match> best(float[] embedding, boolean poisOnly) {
         Match best = null;

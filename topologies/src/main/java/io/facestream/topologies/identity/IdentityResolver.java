@@ -214,9 +214,13 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     // ---- identities ----
 
     /** The identity standing for a known person: the one bound to them, else one created for them. */
+    /** The identity a person's tracks resolve to: the one bound to them, else one derived from their id. */
+    public static String identityIdOf(Person person) {
+        return person.getIdentityId() != null ? person.getIdentityId() : uuid("person:" + person.getPersonId());
+    }
+
     private Identity identityOfPerson(Person person, TrackEvent event) {
-        String id = person.getIdentityId() != null ? person.getIdentityId()
-                : uuid("person:" + person.getPersonId());
+        String id = identityIdOf(person);
         Identity existing = identities.get(id);
         if (existing != null) return existing;
         long t = event.getFirstSeen().toEpochMilli();
