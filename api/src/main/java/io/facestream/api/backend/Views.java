@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -110,29 +111,31 @@ public final class Views {
 
         @Override
         public KeyValueIterator<String, V> range(String from, String to) {
-            return entries(null, e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), false);
+            return entries(local -> local.range(from, to), null,
+                    e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), false);
         }
 
         @Override
         public KeyValueIterator<String, V> reverseRange(String from, String to) {
-            return entries(null, e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), true);
+            return entries(local -> local.reverseRange(from, to), null,
+                    e -> (from == null || e.compareTo(from) >= 0) && (to == null || e.compareTo(to) <= 0), true);
         }
 
         @Override
         public KeyValueIterator<String, V> all() {
-            return entries(null, e -> true, false);
+            return entries(ReadOnlyKeyValueStore::all, null, e -> true, false);
         }
 
         @Override
         public KeyValueIterator<String, V> reverseAll() {
-            return entries(null, e -> true, true);
+            return entries(ReadOnlyKeyValueStore::reverseAll, null, e -> true, true);
         }
 
         /** Each holder scans only the keys under the prefix (an identity's sightings, say), not its whole part. */
         @Override
         public <PS extends org.apache.kafka.common.serialization.Serializer<P>, P> KeyValueIterator<String, V> prefixScan(P prefix, PS serializer) {
             String start = prefix.toString();
-            return entries(start, e -> e.startsWith(start), false);
+            return entries(local -> local.prefixScan(start, Serdes.String().serializer()), start, e -> e.startsWith(start), false);
         }
 
         @Override
@@ -142,18 +145,21 @@ public final class Views {
             return n;
         }
 
-        /** This instance's entries and every other holder's (under {@code prefix} where not null), in key order. */
-        private KeyValueIterator<String, V> entries(String prefix, java.util.function.Predicate<String> keys, boolean reverse) {
-            // Kafka Streams' metadata says who holds the view's partitions now: this instance's own part is
-            // read locally, the others' over HTTP
+        /**
+         * This instance's entries and every other holder's, in key order: {@code scan} reads this instance's part
+         * (lazily, so a caller that stops after 50 reads 50), the others answer over HTTP with their part (under
+         * {@code prefix} where not null), filtered by {@code keys} and merged here.
+         */
+        private KeyValueIterator<String, V> entries(java.util.function.Function<ReadOnlyKeyValueStore<String, V>, KeyValueIterator<String, V>> scan,
+                                                    String prefix, java.util.function.Predicate<String> keys, boolean reverse) {
+            // Kafka Streams' metadata says who holds the view's partitions now
+            Collection<StreamsMetadata> holders = streams.streamsMetadataForStore(name);
+            if (holders.stream().allMatch(h -> h.hostInfo().equals(self))) return scan.apply(Views.this.local(name));
             TreeMap<String, V> merged = new TreeMap<>();
-            for (StreamsMetadata holder : streams.streamsMetadataForStore(name)) {
+            for (StreamsMetadata holder : holders) {
                 if (holder.hostInfo().equals(self)) {
-                    ReadOnlyKeyValueStore<String, V> local = Views.this.local(name);
-                    try (KeyValueIterator<String, V> it = prefix == null ? local.all() : local.prefixScan(prefix, Serdes.String().serializer())) {
-                        it.forEachRemaining(kv -> {
-                            if (keys.test(kv.key)) merged.put(kv.key, kv.value);
-                        });
+                    try (KeyValueIterator<String, V> it = scan.apply(Views.this.local(name))) {
+                        it.forEachRemaining(kv -> merged.put(kv.key, kv.value));
                     }
                     continue;
                 }

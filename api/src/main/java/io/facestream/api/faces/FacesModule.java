@@ -11,7 +11,6 @@ import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.ReferenceFace;
 import io.facestream.schemas.avro.SourceKind;
 import io.facestream.topologies.gallery.Gallery;
-import io.facestream.topologies.gallery.GalleryUpdater;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.FileView;
 import io.javalin.http.Context;
@@ -166,18 +165,14 @@ public final class FacesModule implements ApiModule {
 
     /**
      * The nearest people (closest reference face) and identities (closest of centroid and exemplars), one entry
-     * per person: an identity bound to a person counts as that person. Brute force over both views, as the
-     * pipeline's own identity search does.
+     * per person: an identity bound to a person counts as that person. People come from the in-memory gallery
+     * (only its closest few can make the list); identities are brute force over their view, as the pipeline's
+     * own identity search is.
      */
     private List<Candidate> candidates(float[] embedding) {
         Map<String, Candidate> best = new HashMap<>();
-        ReadOnlyKeyValueStore<String, Person> people = backend.view(GalleryUpdater.PEOPLE);
-        try (KeyValueIterator<String, Person> it = people.all()) {
-            while (it.hasNext()) {
-                Person p = it.next().value;
-                offer(best, new Candidate(p.getPersonId(), 1 - closest(p, embedding), p.getName()));
-            }
-        }
+        backend.gallery().ranked(embedding).stream().limit(CANDIDATES).forEach(m ->
+                offer(best, new Candidate(m.person().getPersonId(), 1 - m.similarity(), m.person().getName())));
         ReadOnlyKeyValueStore<String, Identity> identities = backend.view(IdentityResolver.IDENTITIES);
         try (KeyValueIterator<String, Identity> it = identities.all()) {
             while (it.hasNext()) {

@@ -75,11 +75,20 @@ public final class Gallery {
         return Optional.ofNullable(best);
     }
 
+    /** Every person with the similarity of their closest reference face to {@code embedding}, most similar first. */
+    public List<Match> ranked(float[] embedding) {
+        return matching(embedding, p -> true, Double.NEGATIVE_INFINITY);
+    }
+
     /** Every POI whose closest reference face is at least {@code threshold} similar, most similar first. */
     public List<Match> poisAtLeast(float[] embedding, double threshold) {
+        return matching(embedding, Gallery::isPoi, threshold);
+    }
+
+    private List<Match> matching(float[] embedding, java.util.function.Predicate<Person> who, double threshold) {
         List<Match> out = new java.util.ArrayList<>();
         for (Entry e : people.values()) {
-            if (!isPoi(e.person())) continue;
+            if (!who.test(e.person())) continue;
             double s = closest(e, embedding);
             if (s >= threshold) out.add(new Match(e.person(), s));
         }
