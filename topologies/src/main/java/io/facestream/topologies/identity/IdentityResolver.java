@@ -213,12 +213,12 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     // ---- identities ----
 
-    /** The identity standing for a known person: the one bound to them, else one created for them. */
     /** The identity a person's tracks resolve to: the one bound to them, else one derived from their id. */
     public static String identityIdOf(Person person) {
         return person.getIdentityId() != null ? person.getIdentityId() : uuid("person:" + person.getPersonId());
     }
 
+    /** The identity standing for a known person: the one bound to them, else one created for them. */
     private Identity identityOfPerson(Person person, TrackEvent event) {
         String id = identityIdOf(person);
         Identity existing = identities.get(id);
