@@ -6,6 +6,7 @@ import io.facestream.topologies.gallery.Gallery;
 import io.facestream.vectors.VectorStore;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -99,8 +100,13 @@ public final class Pipeline implements AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Leaves the group on the way out: otherwise the group keeps this member's tasks for the session timeout
+     * (45 s), so a restarted standalone, or the instances that take over, processed nothing for that long.
+     */
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
     }
 }

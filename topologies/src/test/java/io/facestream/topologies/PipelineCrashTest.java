@@ -39,6 +39,7 @@ class PipelineCrashTest {
             Person poi = PipelineFixture.poi(PipelineEndToEndTest.analyzer, "Crash POI", poiEmbedding);
             PipelineFixture.produce(Topics.PEOPLE, poi.getPersonId(), poi, Person.class);
             String appId = "crash-" + UUID.randomUUID();
+            KafkaFixture.startAtTheEnd(appId);
             String fileId = "file-" + UUID.randomUUID();
             Path video = PipelineEndToEndTest.video(dir);
 

@@ -3,19 +3,15 @@ package io.facestream.topologies;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
-import io.facestream.models.image.ImageCodec;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.ReferenceFace;
 import io.facestream.schemas.avro.Severity;
 import io.facestream.schemas.avro.Watchlist;
 import io.facestream.schemas.avro.WatchlistStatus;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
-import io.facestream.schemas.topics.TopicProvisioner;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.models.store.ModelSpec.Role;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -47,13 +43,14 @@ final class PipelineFixture {
     }
 
     static void ensureTopics() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrap()))) {
-            TopicProvisioner.ensure(admin, Topics.catalog(2, (short) 1));
-        }
+        KafkaFixture.ensureCatalogue();
     }
 
-    static Pipeline.Settings settings(Path stateDir) {
-        return new Pipeline.Settings(KafkaFixture.bootstrap(), "test-" + UUID.randomUUID(), stateDir, 1, Duration.ofMillis(50), (short) 1, null);
+    /** A new application, starting at the end of the shared topics (see {@link KafkaFixture#startAtTheEnd}). */
+    static Pipeline.Settings settings(Path stateDir) throws Exception {
+        String applicationId = "test-" + UUID.randomUUID();
+        KafkaFixture.startAtTheEnd(applicationId);
+        return new Pipeline.Settings(KafkaFixture.bootstrap(), applicationId, stateDir, 1, Duration.ofMillis(50), (short) 1, null);
     }
 
     static float[] embeddingOf(FaceAnalyzer analyzer, BufferedImage image) throws Exception {

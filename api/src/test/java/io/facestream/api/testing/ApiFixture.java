@@ -15,24 +15,16 @@ import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
-import io.facestream.schemas.topics.TopicProvisioner;
-import io.facestream.schemas.topics.TopicSpec;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
 import io.facestream.topologies.TopologySerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.vectors.EmbeddedVectorStore;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -68,10 +60,7 @@ public final class ApiFixture implements AutoCloseable {
 
     private ApiFixture(Path dir, PipelineSettings settings, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
         String applicationId = "api-test-" + UUID.randomUUID();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrap()))) {
-            TopicProvisioner.ensure(admin, Topics.catalog(2, (short) 1));
-            startAtTheEnd(admin, applicationId);
-        }
+        KafkaFixture.startAtTheEnd(applicationId);
         TopologySerdes serdes = new TopologySerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
         vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
         pipeline = Pipeline.start(new Pipeline.Settings(KafkaFixture.bootstrap(), applicationId, dir.resolve("streams"),
@@ -82,22 +71,6 @@ public final class ApiFixture implements AutoCloseable {
         Views views = new Views(pipeline.streams(), serdes, applicationId, null, null);
         backend = new Backend(pipeline.streams(), views, pipeline.gallery(), vectors, analyzer(), blobs, writes, Duration.ofSeconds(10));
         server = ApiServer.builder(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys()))).modules(modules.apply(backend)).start();
-    }
-
-    /**
-     * Commits the application's offsets at the current end of every catalogue topic. The topics are shared by
-     * the whole test JVM, and a fresh application would otherwise work through every earlier test's crops,
-     * alerting on them for this test's POIs while this test counts its alerts. Global stores (people) ignore
-     * group offsets and still read from the start.
-     */
-    private static void startAtTheEnd(Admin admin, String applicationId) throws Exception {
-        List<String> topics = Topics.catalog(2, (short) 1).stream().map(TopicSpec::name).toList();
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        admin.describeTopics(topics).allTopicNames().get().values().forEach(topic -> topic.partitions()
-                .forEach(p -> latest.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest())));
-        Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
-        admin.listOffsets(latest).all().get().forEach((tp, end) -> ends.put(tp, new OffsetAndMetadata(end.offset())));
-        admin.alterConsumerGroupOffsets(applicationId, ends).all().get();
     }
 
     /** Replays a video through the real ingest into the pipeline (as fast as it goes), as camera {@code cameraId}. */
