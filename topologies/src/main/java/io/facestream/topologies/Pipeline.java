@@ -13,9 +13,13 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -67,6 +71,9 @@ public final class Pipeline implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         if (settings.applicationServer() != null) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServer());
+        // Static membership: a process restarted on the same state dir (after a crash too) takes its old place in
+        // the group at once, where a new member would wait for the dead one's session (45 s) to expire first.
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId(settings.stateDir()));
         KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p);
         Pipeline started = new Pipeline(streams, gallery, metrics);
         streams.setStateListener((now, before) -> {
@@ -79,6 +86,20 @@ public final class Pipeline implements AutoCloseable {
         });
         streams.start();
         return started;
+    }
+
+    /** This instance's member id in the group, kept in its state dir so a restart on the same disk reuses it. */
+    private static String instanceId(Path stateDir) {
+        Path file = stateDir.resolve("facestream-instance-id");
+        try {
+            if (Files.exists(file)) return Files.readString(file).strip();
+            Files.createDirectories(stateDir);
+            String id = "facestream-" + UUID.randomUUID();
+            Files.writeString(file, id);
+            return id;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the instance id in " + file, e);
+        }
     }
 
     /** Waits until every task is assigned and restored. */
