@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.facestream.api.ApiTestSupport.Part;
 import io.facestream.api.live.FaceImages;
+import io.facestream.api.live.FaceImages.Client;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.api.testing.ApiFixture;
 import io.facestream.ingest.testing.KafkaFixture;
@@ -24,7 +25,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -178,9 +174,9 @@ class BadInputMatrixTest {
                 envelope("NO_FACE_DETECTED", "No face detected in the provided image"));
         expect("POST /api/v1/search, no face", search(faceless), 422,
                 detail("No face detected in the query image; use a photo where the face is clearly visible."));
-        try (Ws ws = Ws.connect(READ_KEY)) {
+        try (Client ws = ws("Authorization", "Bearer " + READ_KEY)) {
             ws.sendBinary(faceless);
-            JsonNode answer = ws.next();
+            JsonNode answer = ws.next(Duration.ofSeconds(30));
             row("WS /api/v1/ws, no face", "frame answer", answer.toString());
             assertThat(answer.get("frame").asLong()).isEqualTo(1);
             assertThat(answer.get("faces")).isEmpty();
@@ -225,7 +221,7 @@ class BadInputMatrixTest {
         expect("POST /api/v1/register, 9 MiB", register(big), 413, envelope("PAYLOAD_TOO_LARGE", message.formatted("image")));
         expect("POST /api/v1/search, 9 MiB", search(big), 413, detail(message.formatted("image")));
         // Over the socket's message limit (the upload limit), Jetty closes the connection with 1009 (too big).
-        try (Ws ws = Ws.connect(READ_KEY)) {
+        try (Client ws = ws("Authorization", "Bearer " + READ_KEY)) {
             try {
                 ws.sendBinary(big);
             } catch (ExecutionException e) {
@@ -352,7 +348,7 @@ class BadInputMatrixTest {
                 new String[] {"X-API-Key", "wrong-key-0000"}, new String[] {"X-Email", "mallory@example.com"})) {
             String what = "WS /api/v1/ws upgrade, " + (headers.length == 0 ? "no key" : headers[0] + ": " + headers[1]);
             try {
-                Ws.connect(headers).close();
+                ws(headers).close();
                 throw new AssertionError(what + " was accepted");
             } catch (ExecutionException e) {
                 assertThat(e.getCause()).as(what).isInstanceOf(WebSocketHandshakeException.class);
@@ -478,15 +474,15 @@ class BadInputMatrixTest {
 
     /** A WebSocket frame answered with seed 004's error envelope, numbered, and the socket left open. */
     private static void expectFrame(String what, byte[] frame, String code, String message) throws Exception {
-        try (Ws ws = Ws.connect(READ_KEY)) {
+        try (Client ws = ws("Authorization", "Bearer " + READ_KEY)) {
             ws.sendBinary(frame);
-            JsonNode answer = ws.next();
+            JsonNode answer = ws.next(Duration.ofSeconds(30));
             row(what, "frame answer", answer.toString());
             assertNoStackTrace(answer.toString());
             assertThat(answer).as(what).isEqualTo(ApiJson.mapper().readTree(
                     "{\"frame\": 1, \"success\": false, \"data\": null, \"error\": " + error(code, message) + "}"));
             ws.sendBinary(FaceImages.frame());
-            assertThat(ws.next().get("frame").asLong()).as(what + ": the socket stays open").isEqualTo(2);
+            assertThat(ws.next(Duration.ofSeconds(30)).get("frame").asLong()).as(what + ": the socket stays open").isEqualTo(2);
         }
     }
 
@@ -564,63 +560,8 @@ class BadInputMatrixTest {
         }
     }
 
-    /** A WebSocket client on /api/v1/ws that queues text messages and records how the server closed. */
-    static final class Ws implements WebSocket.Listener, AutoCloseable {
-        final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
-        private final StringBuilder partial = new StringBuilder();
-        private WebSocket socket;
-
-        static Ws connect(String key) throws Exception {
-            return connect("Authorization", "Bearer " + key);
-        }
-
-        static Ws connect(String... headers) throws Exception {
-            Ws ws = new Ws();
-            WebSocket.Builder builder = ApiTestSupport.CLIENT.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-            for (int i = 0; i < headers.length; i += 2) builder.header(headers[i], headers[i + 1]);
-            ws.socket = builder.buildAsync(URI.create("ws://127.0.0.1:" + fixture.server.port() + "/api/v1/ws"), ws)
-                    .get(15, TimeUnit.SECONDS);
-            return ws;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                messages.add(partial.toString());
-                partial.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closeCode.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            closeCode.completeExceptionally(error);
-        }
-
-        void sendBinary(byte[] bytes) throws Exception {
-            socket.sendBinary(ByteBuffer.wrap(bytes), true).get(30, TimeUnit.SECONDS);
-        }
-
-        JsonNode next() throws Exception {
-            String message = messages.poll(30, TimeUnit.SECONDS);
-            if (message == null) throw new AssertionError("no message within 30 s");
-            return ApiJson.mapper().readTree(message);
-        }
-
-        @Override
-        public void close() {
-            if (!socket.isOutputClosed()) {
-                socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
-            }
-        }
+    /** A client of /api/v1/ws with these headers (name, value, ...). */
+    static Client ws(String... headers) throws Exception {
+        return Client.connect(ApiTestSupport.CLIENT, "ws://127.0.0.1:" + fixture.server.port() + "/api/v1/ws", headers);
     }
 }

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -129,9 +130,10 @@ public final class FaceImages {
         }
     }
 
-    /** A WebSocket client that queues each whole text message the server sends. */
+    /** A WebSocket client that queues each whole text message the server sends and records how it closed. */
     public static final class Client implements WebSocket.Listener, AutoCloseable {
         public final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        public final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
         private final StringBuilder partial = new StringBuilder();
         private WebSocket socket;
 
@@ -154,8 +156,19 @@ public final class FaceImages {
             return null;
         }
 
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeCode.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closeCode.completeExceptionally(error);
+        }
+
         public void sendBinary(byte[] bytes) throws Exception {
-            socket.sendBinary(ByteBuffer.wrap(bytes), true).get(10, TimeUnit.SECONDS);
+            socket.sendBinary(ByteBuffer.wrap(bytes), true).get(30, TimeUnit.SECONDS);
         }
 
         public void sendText(String text) throws Exception {
@@ -171,7 +184,9 @@ public final class FaceImages {
 
         @Override
         public void close() {
-            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            if (!socket.isOutputClosed()) {
+                socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> null).join();
+            }
         }
     }
 }

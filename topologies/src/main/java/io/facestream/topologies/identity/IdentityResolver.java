@@ -354,19 +354,19 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     }
 
     List<Face> facesOf(String identityId) {
-        List<Face> out = new ArrayList<>();
-        for (KeyValue<String, String> kv : scan(facesByIdentity, identityId)) {
-            Face f = faces.get(kv.value);
-            if (f != null) out.add(f);
-        }
-        return out;
+        return indexed(facesByIdentity, faces, identityId);
     }
 
     List<Sighting> sightingsOf(String identityId) {
-        List<Sighting> out = new ArrayList<>();
-        for (KeyValue<String, String> kv : scan(sightingsByIdentity, identityId)) {
-            Sighting s = sightings.get(kv.value);
-            if (s != null) out.add(s);
+        return indexed(sightingsByIdentity, sightings, identityId);
+    }
+
+    /** The values an identity's index entries point to, in the index's (time) order. */
+    private static <V> List<V> indexed(KeyValueStore<String, String> index, KeyValueStore<String, V> values, String identityId) {
+        List<V> out = new ArrayList<>();
+        for (KeyValue<String, String> kv : scan(index, identityId)) {
+            V value = values.get(kv.value);
+            if (value != null) out.add(value);
         }
         return out;
     }

@@ -172,15 +172,19 @@ public final class CatalogViews {
                 .process(AlertClearer::new, Named.as("catalog-alert-clearer"), ALERTS_STORE, ALERT_COUNTS_STORE);
     }
 
-    private static final class AlertWriter implements Processor<String, PoiAlert, Void, Void> {
-        private KeyValueStore<String, PoiAlert> alerts;
-        private KeyValueStore<String, Long> counts;
+    /** The recent-alerts view and its per-POI counts, which the writer and the clearer keep together. */
+    private abstract static class AlertViewProcessor<V> implements Processor<String, V, Void, Void> {
+        KeyValueStore<String, PoiAlert> alerts;
+        KeyValueStore<String, Long> counts;
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
             alerts = context.getStateStore(ALERTS_STORE);
             counts = context.getStateStore(ALERT_COUNTS_STORE);
         }
+    }
+
+    private static final class AlertWriter extends AlertViewProcessor<PoiAlert> {
 
         @Override
         public void process(Record<String, PoiAlert> record) {
@@ -194,15 +198,7 @@ public final class CatalogViews {
         }
     }
 
-    private static final class AlertClearer implements Processor<String, Long, Void, Void> {
-        private KeyValueStore<String, PoiAlert> alerts;
-        private KeyValueStore<String, Long> counts;
-
-        @Override
-        public void init(ProcessorContext<Void, Void> context) {
-            alerts = context.getStateStore(ALERTS_STORE);
-            counts = context.getStateStore(ALERT_COUNTS_STORE);
-        }
+    private static final class AlertClearer extends AlertViewProcessor<Long> {
 
         @Override
         public void process(Record<String, Long> record) {
