@@ -20,14 +20,14 @@ public final class FacestreamApi {
     /** The endpoint modules, in the order their routes are documented. */
     static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts) {
         return List.of(new PoiModule(backend), new RegisterModule(backend), new LiveModule(backend), liveAlerts,
-                new FacesModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.views()));
+                new FacesModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()));
     }
 
     /** @param liveAlerts the alerts WebSocket's feed, which the caller closes after the server */
     public static ApiServer start(ApiConfig config, Backend backend, LiveAlertsModule liveAlerts) {
         ApiServer server = ApiServer.builder(config)
                 .modules(modules(backend, liveAlerts))
-                .workers(() -> backend.catalog().cameras().stream()
+                .workers(() -> backend.queries().cameras().stream()
                         .map(c -> Map.of("camera_id", c.cameraId(), "status", c.status().name().toLowerCase(Locale.ROOT),
                                 "fps", c.measuredFps())).toList())
                 .healthCheck("pipeline", () -> switch (backend.streams().state()) {

@@ -5,6 +5,7 @@ import static io.facestream.api.ApiTestSupport.READ_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.facestream.topologies.views.Views;
 import io.facestream.api.ApiTestSupport.Part;
 import io.facestream.api.live.FaceImages;
 import io.facestream.api.live.FaceImages.Client;
@@ -384,7 +385,7 @@ class BadInputMatrixTest {
         assertThat(after).isEqualTo(before);
         // what the refused requests would have made is not there
         List<String> names = new ArrayList<>();
-        try (var people = fixture.backend.<Person>view(io.facestream.topologies.gallery.GalleryUpdater.PEOPLE).all()) {
+        try (var people = fixture.backend.router().<Person>store(Views.PEOPLE.name()).all()) {
             people.forEachRemaining(kv -> names.add(kv.value.getName()));
         }
         assertThat(names).doesNotContain("Intruder");
@@ -433,7 +434,7 @@ class BadInputMatrixTest {
 
     static List<Sighting> finalSightings() {
         List<Sighting> out = new ArrayList<>();
-        try (var it = fixture.backend.<Sighting>view(IdentityResolver.SIGHTINGS).all()) {
+        try (var it = fixture.backend.router().<Sighting>store(Views.SIGHTINGS.name()).all()) {
             it.forEachRemaining(kv -> {
                 if (fileId.equals(kv.value.getFileId()) && kv.value.getFinal$()) out.add(kv.value);
             });
@@ -443,7 +444,7 @@ class BadInputMatrixTest {
 
     static List<Face> facesOfFile() {
         List<Face> out = new ArrayList<>();
-        try (var it = fixture.backend.<Face>view(IdentityResolver.FACES).all()) {
+        try (var it = fixture.backend.router().<Face>store(Views.FACES.name()).all()) {
             it.forEachRemaining(kv -> {
                 if (fileId.equals(kv.value.getFileId())) out.add(kv.value);
             });

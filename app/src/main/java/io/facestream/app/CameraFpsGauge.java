@@ -27,7 +27,7 @@ final class CameraFpsGauge implements AutoCloseable {
                 Thread.ofPlatform().name("camera-fps-gauge").daemon().factory());
         refresher.scheduleWithFixedDelay(() -> {
             try {
-                fps.register(backend.catalog().cameras().stream()
+                fps.register(backend.queries().cameras().stream()
                         .map(c -> MultiGauge.Row.of(Tags.of("camera", c.cameraId()), c.measuredFps())).toList(), true);
             } catch (RuntimeException e) {
                 // the views are not queryable while the pipeline starts or rebalances: the next refresh catches up

@@ -1,5 +1,6 @@
 package io.facestream.app;
 
+import io.facestream.topologies.views.Views;
 import io.facestream.api.backend.Backend;
 import io.facestream.app.bench.SamplePoi;
 import io.facestream.ingest.replay.ReplaySpeed;
@@ -85,20 +86,19 @@ final class DemoCommand implements Runnable {
                     ReplaySpeed.MAX, FPS, null, Instant.now(), 1), (frames, expected, found) -> { });
             out.printf("replayed an 8 s video as file %s (camera demo-cam): %d frames, %d faces; the POI walks in twice, a stranger once%n",
                     fileId, result.frames(), result.faces());
-            backend.awaitVisible(() -> finals(backend.view(IdentityResolver.SIGHTINGS), fileId).size() >= 3, "the sightings of the demo video",
+            backend.awaitVisible(() -> finals(backend.router().store(Views.SIGHTINGS.name()), fileId).size() >= 3, "the sightings of the demo video",
                     java.time.Duration.ofMinutes(2));
-            ReadOnlyKeyValueStore<String, Sighting> sightings = backend.view(IdentityResolver.SIGHTINGS);
+            ReadOnlyKeyValueStore<String, Sighting> sightings = backend.router().store(Views.SIGHTINGS.name());
 
             out.println("\nPOI alerts (one per track; at one camera, a POI's later tracks within topologies.alert.cooldown.seconds stay quiet):");
-            for (PoiAlert a : backend.catalog().recentAlerts(50)) {
+            for (PoiAlert a : backend.queries().recentAlerts(50)) {
                 if (!a.getSourceId().equals(fileId)) continue;
                 out.printf("  %s  %s (%s)  camera %s  frame %d  similarity %.2f  track %s%n", a.getTimestamp(), a.getPoiName(),
                         a.getSeverity(), a.getCameraId(), a.getFrameNumber(), a.getSimilarity(), a.getTrackId());
             }
-            ReadOnlyKeyValueStore<String, Identity> identities = backend.view(IdentityResolver.IDENTITIES);
             out.println("\nsightings and identities:");
             for (Sighting s : finals(sightings, fileId)) {
-                Identity identity = identities.get(s.getIdentityId());
+                Identity identity = backend.queries().identity(s.getIdentityId()).orElse(null);
                 out.printf("  frames %d-%d  %-8s identity %s (%s, %d faces)%s%n", s.getEntryFrame(), s.getExitFrame(), s.getMatchKind(),
                         s.getIdentityId(), identity == null ? "?" : identity.getStatus().name().toLowerCase(),
                         identity == null ? 0 : identity.getFaceCount(), s.getPersonId() == null ? "" : "  = " + poi.getName());

@@ -2,8 +2,8 @@ package io.facestream.app;
 
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
-import io.facestream.ingest.blob.BlobKind;
-import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.blobs.BlobKind;
+import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.AnalysisMetrics;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;

@@ -5,18 +5,18 @@ import io.facestream.app.config.ConfigKey;
 import io.facestream.api.ApiServer;
 import io.facestream.api.FacestreamApi;
 import io.facestream.api.backend.Backend;
-import io.facestream.api.backend.Views;
+import io.facestream.api.backend.ViewRouter;
 import io.facestream.api.backend.Writes;
 import io.facestream.api.live.LiveAlertsModule;
-import io.facestream.ingest.blob.BlobStore;
+import io.facestream.blobs.BlobStore;
 import io.facestream.ingest.publish.AnalysisMetrics;
-import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.blobs.FileBlobStore;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.topologies.embedding.EmbeddingMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -54,7 +54,7 @@ public final class Standalone implements AutoCloseable {
     private final Map<String, String> endpoints = new LinkedHashMap<>();
     private String bootstrapServers;
     private String registryUrl;
-    private TopologySerdes serdes;
+    private AvroSerdes serdes;
     private VectorStore vectors;
     private Pipeline pipeline;
     private Ingest ingest;
@@ -167,7 +167,7 @@ public final class Standalone implements AutoCloseable {
         PipelineSettings settings = PipelineSettings.defaults(analyzer.matchThreshold())
                 .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))
                 .withAlertCooldown(Duration.ofSeconds(config.getInt(ConfigKey.TOPOLOGIES_ALERT_COOLDOWN_SECONDS)));
-        serdes = new TopologySerdes(new RestSchemaRegistryClient(registryUrl));
+        serdes = new AvroSerdes(new RestSchemaRegistryClient(registryUrl));
         pipeline = Pipeline.start(new Pipeline.Settings(bootstrapServers, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
                         dataDir.resolve("streams"), config.getInt(ConfigKey.TOPOLOGIES_THREADS),
                         Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_COMMIT_INTERVAL_MS)),
@@ -183,9 +183,9 @@ public final class Standalone implements AutoCloseable {
     private void startApi(Config config, FaceAnalyzer analyzer, BlobStore blobs) {
         Writes writes = new Writes(bootstrapServers, serdes);
         running.push(writes);
-        Views views = new Views(pipeline.streams(), serdes, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
+        ViewRouter views = new ViewRouter(pipeline.streams(), serdes, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
                 HostInfo.buildFromEndpoint(advertised(config)), ApiSettings.internalKey(config));
-        backend = new Backend(pipeline.streams(), views, pipeline.gallery(), vectors, analyzer, blobs, writes,
+        backend = new Backend(pipeline.streams(), views, pipeline.gallery(), pipeline.thresholds(), vectors, analyzer, blobs, writes,
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
         LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
         running.push(liveAlerts);

@@ -1,5 +1,6 @@
 package io.facestream.app;
 
+import io.facestream.topologies.views.Views;
 import io.facestream.app.bench.SamplePoi;
 import io.facestream.app.config.Config;
 import io.facestream.ingest.replay.ReplaySpeed;
@@ -11,8 +12,8 @@ import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.topologies.Keys;
 import io.facestream.topologies.identity.IdentityResolver;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -76,15 +77,15 @@ class TwoInstancesTest {
             Replayer.Result replayed = a.ingest().replayer().replay(new Replayer.Request(video, fileId, "two-cam", ReplaySpeed.MAX, 10,
                     null, Instant.now().minusSeconds(60), 1), (x, y, z) -> { });
             assertThat(replayed.faces()).isPositive();
-            a.backend().awaitVisible(() -> finals(a.backend().view(IdentityResolver.SIGHTINGS), fileId) >= 2, "the sightings",
+            a.backend().awaitVisible(() -> finals(a.backend().router().store(Views.SIGHTINGS.name()), fileId) >= 2, "the sightings",
                     Duration.ofSeconds(90));
 
             // who holds the faces view (one partition, so one instance), and who does not
-            List<StreamsMetadata> holders = new ArrayList<>(a.backend().streams().streamsMetadataForStore(IdentityResolver.FACES));
+            List<StreamsMetadata> holders = new ArrayList<>(a.backend().streams().streamsMetadataForStore(Views.FACES.name()));
             assertThat(holders).hasSize(1);
             Standalone owner = holders.get(0).hostInfo().port() == a.apiPort() ? a : b;
             Standalone other = owner == a ? b : a;
-            String faceId = anyFace(owner.backend().views().local(IdentityResolver.FACES), fileId);
+            String faceId = anyFace(owner.backend().router().local(Views.FACES.name()), fileId);
 
             HttpResponse<String> fromOwner = get(owner, "/api/faces/" + faceId);
             HttpResponse<String> fromOther = get(other, "/api/faces/" + faceId);
@@ -95,10 +96,10 @@ class TwoInstancesTest {
 
             // a prefix scan (the POI's sightings, as search stage 1 reads them): the holder scans its own store
             // under the prefix, the other instance asks it for just those keys
-            String prefix = Keys.prefix(IdentityResolver.identityIdOf(poi));
-            List<String> viaOwner = keys(owner.backend().view(IdentityResolver.SIGHTINGS_BY_IDENTITY), prefix);
+            String prefix = Views.ofIdentity(Views.identityOf(poi));
+            List<String> viaOwner = keys(owner.backend().router().store(Views.SIGHTINGS_BY_IDENTITY.name()), prefix);
             assertThat(viaOwner).isNotEmpty().allMatch(k -> k.startsWith(prefix));
-            assertThat(keys(other.backend().view(IdentityResolver.SIGHTINGS_BY_IDENTITY), prefix)).isEqualTo(viaOwner);
+            assertThat(keys(other.backend().router().store(Views.SIGHTINGS_BY_IDENTITY.name()), prefix)).isEqualTo(viaOwner);
 
             HttpResponse<String> alertsA = get(a, "/api/v1/alerts");
             HttpResponse<String> alertsB = get(b, "/api/v1/alerts");
@@ -125,7 +126,7 @@ class TwoInstancesTest {
 
     private static List<String> keys(ReadOnlyKeyValueStore<String, String> view, String prefix) {
         List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = view.prefixScan(prefix, Keys.PREFIX)) {
+        try (KeyValueIterator<String, String> it = view.prefixScan(prefix, new StringSerializer())) {
             it.forEachRemaining(kv -> keys.add(kv.key));
         }
         return keys;

@@ -232,20 +232,6 @@ public final class FaceAnalyzer implements AutoCloseable {
         }
     }
 
-    /** Cosine similarity of two embeddings, -1..1. */
-    public static double cosine(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("embeddings differ in length: " + a.length + " and " + b.length);
-        }
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
-    }
-
     /** The five alignment points from iBUG-68: eye centres (36-41, 42-47), nose tip (30), mouth corners (48, 54). */
     public static List<Point> fivePoints(List<Point> points68) {
         return List.of(mean(points68, 36, 42), mean(points68, 42, 48), points68.get(30), points68.get(48), points68.get(54));

@@ -65,9 +65,9 @@ class EngineAndDeviceTest {
 
     @Test
     void cosineOfEmbeddings() {
-        assertThat(FaceAnalyzer.cosine(new float[] {1, 0}, new float[] {0, 2})).isZero();
-        assertThat(FaceAnalyzer.cosine(new float[] {1, 1}, new float[] {2, 2})).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
-        assertThat(FaceAnalyzer.cosine(new float[] {1, 0}, new float[] {-3, 0})).isEqualTo(-1.0);
-        assertThatThrownBy(() -> FaceAnalyzer.cosine(new float[2], new float[3])).hasMessageContaining("differ in length");
+        assertThat(Embeddings.cosine(new float[] {1, 0}, new float[] {0, 2})).isZero();
+        assertThat(Embeddings.cosine(new float[] {1, 1}, new float[] {2, 2})).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(Embeddings.cosine(new float[] {1, 0}, new float[] {-3, 0})).isEqualTo(-1.0);
+        assertThatThrownBy(() -> Embeddings.cosine(new float[2], new float[3])).hasMessageContaining("differ in length");
     }
 }

@@ -114,14 +114,14 @@ class FaceDetectionTest {
                 for (int i = 0; i < faces.size(); i++) {
                     assertThat(faces.get(i).box()).isEqualTo(expected.get(i).box());
                 }
-                assertThat(FaceAnalyzer.cosine(analyzer.embed(faces.get(0).aligned()), expectedEmbedding)).isGreaterThan(0.9999);
+                assertThat(Embeddings.cosine(analyzer.embed(faces.get(0).aligned()), expectedEmbedding)).isGreaterThan(0.9999);
             }
         } finally {
             pool.shutdownNow();
         }
         List<float[]> all = analyzer.embedAll(expected.stream().map(DetectedFace::aligned).toList());
         assertThat(all).hasSize(expected.size());
-        assertThat(FaceAnalyzer.cosine(all.get(0), expectedEmbedding)).isGreaterThan(0.9999);
+        assertThat(Embeddings.cosine(all.get(0), expectedEmbedding)).isGreaterThan(0.9999);
         for (float[] e : all) {
             double norm = 0;
             for (float v : e) {

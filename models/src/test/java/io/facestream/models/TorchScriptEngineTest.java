@@ -73,9 +73,9 @@ class TorchScriptEngineTest {
             RgbImage crop = new RgbImage(112, 112, rgb);
             float[] embedding = analyzer.embed(crop);
             assertThat(embedding).hasSize(512);
-            assertThat(FaceAnalyzer.cosine(embedding, expected)).isGreaterThan(0.99999);
+            assertThat(Embeddings.cosine(embedding, expected)).isGreaterThan(0.99999);
             assertThat(analyzer.embedAll(java.util.Collections.nCopies(6, crop)))
-                    .hasSize(6).allSatisfy(e -> assertThat(FaceAnalyzer.cosine(e, expected)).isGreaterThan(0.99999));
+                    .hasSize(6).allSatisfy(e -> assertThat(Embeddings.cosine(e, expected)).isGreaterThan(0.99999));
             assertThat(analyzer.analyze(TestPhotos.bytes("sample5"))).as("ONNX detector beside the PyTorch embedder").hasSize(5);
         }
     }

@@ -88,7 +88,7 @@ class VerificationTest {
                 List<float[]> embeddings = analyzer.embedAll(faces.stream().map(DetectedFace::aligned).toList());
                 for (int i = 0; i < faces.size(); i++) {
                     for (int j = i + 1; j < faces.size(); j++) {
-                        impostor.add(FaceAnalyzer.cosine(embeddings.get(i), embeddings.get(j)));
+                        impostor.add(Embeddings.cosine(embeddings.get(i), embeddings.get(j)));
                     }
                 }
                 for (Change change : changes(original.cols(), original.rows())) {
@@ -105,7 +105,7 @@ class VerificationTest {
                                 continue;
                             }
                             float[] other = analyzer.embed(match.aligned());
-                            double same = FaceAnalyzer.cosine(embeddings.get(i), other);
+                            double same = Embeddings.cosine(embeddings.get(i), other);
                             genuine.add(same);
                             if (same < worstGenuineScore) {
                                 worstGenuineScore = same;
@@ -113,7 +113,7 @@ class VerificationTest {
                             }
                             for (int j = 0; j < faces.size(); j++) {
                                 if (j != i) {
-                                    impostor.add(FaceAnalyzer.cosine(embeddings.get(j), other));
+                                    impostor.add(Embeddings.cosine(embeddings.get(j), other));
                                 }
                             }
                         }

@@ -1,10 +1,9 @@
 package io.facestream.topologies;
 
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.FaceEmbedding;
-import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Frame;
-import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.IdentityCommand;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
@@ -12,7 +11,6 @@ import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.TrackEvent;
 import io.facestream.schemas.avro.state.EmbedWork;
 import io.facestream.schemas.avro.state.ResolutionInput;
-import io.facestream.schemas.avro.state.TrackResolution;
 import io.facestream.schemas.avro.state.TrackerState;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.alerts.AlertCounter;
@@ -24,7 +22,9 @@ import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.gallery.GalleryUpdater;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.tracking.TrackingProcessor;
-import io.facestream.topologies.views.CatalogViews;
+import io.facestream.topologies.catalog.CatalogViews;
+import io.facestream.topologies.views.View;
+import io.facestream.topologies.views.Views;
 import io.facestream.vectors.VectorStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
@@ -49,62 +49,47 @@ import org.apache.kafka.streams.state.Stores;
  *       commands → identity resolution → {@code sightings}, with the identity, face and sighting views.</li>
  * </ol>
  * Two global stores give every instance the people (the gallery) and the alert counts; {@link CatalogViews}
- * adds the cameras, files and recent-alerts views.
+ * adds the cameras, files and recent-alerts views. Every view is named in the views contract ({@link Views}); each
+ * processor declares its own stores ({@link ProcessorStores}).
  */
 public final class FacestreamTopology {
     /** Name of the one-partition hop into identity resolution (Kafka Streams prefixes the application id). */
     public static final String RESOLUTION_TOPIC = "resolution";
 
-    public static Topology build(PipelineSettings settings, TopologySerdes serdes, Embedder embedder, Gallery gallery,
+    public static Topology build(PipelineSettings settings, AvroSerdes serdes, Embedder embedder, Gallery gallery,
                                  VectorStore vectors, EmbeddingMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<String> keys = Serdes.String();
 
-        builder.addGlobalStore(store(GalleryUpdater.PEOPLE, serdes.of(Person.class)).withLoggingDisabled(), Topics.PEOPLE,
+        // Global stores are filled from their topic directly, so they carry no changelog of their own.
+        builder.addGlobalStore(globalStore(Views.PEOPLE, serdes), Topics.PEOPLE,
                 Consumed.with(keys, serdes.of(Person.class)), () -> new GalleryUpdater(gallery));
-        builder.addGlobalStore(store(AlertCounter.COUNTS, Serdes.Long()).withLoggingDisabled(), Topics.POI_ALERTS,
+        builder.addGlobalStore(globalStore(Views.ALERT_COUNTS, serdes), Topics.POI_ALERTS,
                 Consumed.with(keys, serdes.of(PoiAlert.class)), AlertCounter::new);
-
-        builder.addStateStore(transientStore(TrackingProcessor.PENDING_CROPS, serdes.of(FaceCrop.class)));
-        builder.addStateStore(transientStore(TrackingProcessor.PENDING_FRAMES, serdes.of(Frame.class)));
-        builder.addStateStore(transientStore(TrackingProcessor.STATE, serdes.of(TrackerState.class)));
-        builder.addStateStore(transientStore(EmbeddingProcessor.QUEUE, serdes.of(EmbedWork.class)));
-        builder.addStateStore(store(AlertProcessor.SENT, Serdes.Long()));
-        builder.addStateStore(store(AlertProcessor.COOLDOWN, Serdes.Long()));
 
         KStream<String, SpecificRecord> crops = builder.stream(Topics.FACE_CROPS, Consumed.with(keys, serdes.of(FaceCrop.class)))
                 .mapValues(v -> (SpecificRecord) v);
         KStream<String, SpecificRecord> frames = builder.stream(Topics.FRAMES, Consumed.with(keys, serdes.of(Frame.class)))
                 .mapValues(v -> (SpecificRecord) v);
         KStream<String, ResolutionInput> tracked = crops.merge(frames)
-                .process(() -> new TrackingProcessor(settings.tracker(), settings.maxPendingFrames(), settings.silentCamera()),
-                        TrackingProcessor.PENDING_CROPS, TrackingProcessor.PENDING_FRAMES, TrackingProcessor.STATE)
-                .process(() -> new EmbeddingProcessor(embedder, settings.embedBatchSize(), settings.embedMaxWait(), metrics),
-                        EmbeddingProcessor.QUEUE);
+                .process(TrackingProcessor.supplier(settings.tracker(), settings.maxPendingFrames(), settings.silentCamera(), serdes))
+                .process(EmbeddingProcessor.supplier(embedder, settings.embedBatchSize(), settings.embedMaxWait(), metrics, serdes));
 
         tracked.filter((k, v) -> v.getEvent() != null).mapValues(ResolutionInput::getEvent)
                 .to(Topics.TRACKS, Produced.with(keys, serdes.of(TrackEvent.class)));
         KStream<String, FaceEmbedding> embeddings = tracked.filter((k, v) -> v.getEmbedding() != null).mapValues(ResolutionInput::getEmbedding);
         embeddings.to(Topics.FACE_EMBEDDINGS, Produced.with(keys, serdes.of(FaceEmbedding.class)));
         KStream<String, PoiAlert> alerts = embeddings.process(
-                () -> new AlertProcessor(gallery, settings.poiThreshold(), settings.alertCooldown()), AlertProcessor.SENT, AlertProcessor.COOLDOWN);
+                AlertProcessor.supplier(gallery, settings.poiThreshold(), settings.alertCooldown()));
         alerts.to(Topics.POI_ALERTS, Produced.with(keys, serdes.of(PoiAlert.class)));
 
-        builder.addStateStore(store(IdentityResolver.IDENTITIES, serdes.of(Identity.class)));
-        builder.addStateStore(store(IdentityResolver.FACES, serdes.of(Face.class)));
-        builder.addStateStore(store(IdentityResolver.FACES_BY_IDENTITY, Serdes.String()));
-        builder.addStateStore(store(IdentityResolver.SIGHTINGS, serdes.of(Sighting.class)));
-        builder.addStateStore(store(IdentityResolver.SIGHTINGS_BY_IDENTITY, Serdes.String()));
-        builder.addStateStore(store(IdentityResolver.TRACKS, serdes.of(TrackResolution.class)));
         KStream<String, SpecificRecord> toResolve = tracked
                 .repartition(Repartitioned.with(keys, serdes.of(ResolutionInput.class)).withName(RESOLUTION_TOPIC).withNumberOfPartitions(1))
                 .mapValues(v -> (SpecificRecord) v);
         KStream<String, SpecificRecord> commands = builder.stream(Topics.IDENTITY_COMMANDS, Consumed.with(keys, serdes.of(IdentityCommand.class)))
                 .mapValues(v -> (SpecificRecord) v);
         toResolve.merge(commands)
-                .process(() -> new IdentityResolver(settings, gallery, vectors), IdentityResolver.IDENTITIES, IdentityResolver.FACES,
-                        IdentityResolver.FACES_BY_IDENTITY, IdentityResolver.SIGHTINGS, IdentityResolver.SIGHTINGS_BY_IDENTITY,
-                        IdentityResolver.TRACKS)
+                .process(IdentityResolver.supplier(settings, gallery, vectors, serdes))
                 .to(Topics.SIGHTINGS, Produced.with(keys, serdes.of(Sighting.class)));
 
         CatalogViews.addTo(builder, serdes, alerts);
@@ -116,11 +101,11 @@ public final class FacestreamTopology {
      * identity resolution, the output topics), so the first alert after a deployment does not wait for a
      * dozen registrations.
      */
-    public static void registerAlertPathSchemas(TopologySerdes serdes, String applicationId) {
-        serdes.of(FaceCrop.class).register(changelog(applicationId, TrackingProcessor.PENDING_CROPS));
-        serdes.of(Frame.class).register(changelog(applicationId, TrackingProcessor.PENDING_FRAMES));
-        serdes.of(TrackerState.class).register(changelog(applicationId, TrackingProcessor.STATE));
-        serdes.of(EmbedWork.class).register(changelog(applicationId, EmbeddingProcessor.QUEUE));
+    public static void registerAlertPathSchemas(AvroSerdes serdes, String applicationId) {
+        serdes.of(FaceCrop.class).register(Views.changelog(applicationId, TrackingProcessor.PENDING_CROPS));
+        serdes.of(Frame.class).register(Views.changelog(applicationId, TrackingProcessor.PENDING_FRAMES));
+        serdes.of(TrackerState.class).register(Views.changelog(applicationId, TrackingProcessor.STATE));
+        serdes.of(EmbedWork.class).register(Views.changelog(applicationId, EmbeddingProcessor.QUEUE));
         serdes.of(ResolutionInput.class).register(applicationId + "-" + RESOLUTION_TOPIC + "-repartition");
         serdes.of(TrackEvent.class).register(Topics.TRACKS);
         serdes.of(FaceEmbedding.class).register(Topics.FACE_EMBEDDINGS);
@@ -128,37 +113,9 @@ public final class FacestreamTopology {
         serdes.of(Sighting.class).register(Topics.SIGHTINGS);
     }
 
-    /**
-     * The value serde of every view the API reads, for moving view entries between instances (a key owned by
-     * another instance); null for a store that is not a view.
-     */
-    public static Serde<?> viewSerde(String store, TopologySerdes serdes) {
-        return switch (store) {
-            case IdentityResolver.IDENTITIES -> serdes.of(Identity.class);
-            case IdentityResolver.FACES -> serdes.of(Face.class);
-            case IdentityResolver.SIGHTINGS -> serdes.of(Sighting.class);
-            case IdentityResolver.FACES_BY_IDENTITY, IdentityResolver.SIGHTINGS_BY_IDENTITY -> Serdes.String();
-            default -> CatalogViews.valueSerde(store, serdes);
-        };
-    }
-
-    /** Kafka Streams' name for a store's changelog topic. */
-    public static String changelog(String applicationId, String store) {
-        return applicationId + "-" + store + "-changelog";
-    }
-
-    /**
-     * A store whose entries live for a frame or a batch (waiting crops, the queue, live tracks): held in memory,
-     * still backed by its changelog, so exactly-once restores it, without RocksDB's cost on every record.
-     */
-    private static <V> StoreBuilder<KeyValueStore<String, V>> transientStore(String name, Serde<V> values) {
-        // Cached: a crop put and deleted within one commit interval reaches the changelog once (as its tombstone),
-        // and a source's tracker state once per commit instead of once per frame.
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), values).withCachingEnabled();
-    }
-
-    private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values).withCachingEnabled();
+    private static <V> StoreBuilder<KeyValueStore<String, V>> globalStore(View<V> view, AvroSerdes serdes) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(view.name()), Serdes.String(), view.serde(serdes))
+                .withCachingEnabled().withLoggingDisabled();
     }
 
     private FacestreamTopology() {

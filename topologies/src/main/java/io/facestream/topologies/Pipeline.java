@@ -1,8 +1,10 @@
 package io.facestream.topologies;
 
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.Embedder;
 import io.facestream.topologies.embedding.EmbeddingMetrics;
 import io.facestream.topologies.gallery.Gallery;
+import io.facestream.topologies.gallery.MatchThresholds;
 import io.facestream.vectors.VectorStore;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -40,16 +42,18 @@ public final class Pipeline implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final Gallery gallery;
+    private final MatchThresholds thresholds;
     private final EmbeddingMetrics metrics;
     private final CountDownLatch running = new CountDownLatch(1);
 
-    private Pipeline(KafkaStreams streams, Gallery gallery, EmbeddingMetrics metrics) {
+    private Pipeline(KafkaStreams streams, Gallery gallery, MatchThresholds thresholds, EmbeddingMetrics metrics) {
         this.streams = streams;
         this.gallery = gallery;
+        this.thresholds = thresholds;
         this.metrics = metrics;
     }
 
-    public static Pipeline start(Settings settings, PipelineSettings pipeline, TopologySerdes serdes, Embedder embedder, VectorStore vectors) {
+    public static Pipeline start(Settings settings, PipelineSettings pipeline, AvroSerdes serdes, Embedder embedder, VectorStore vectors) {
         vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
         FacestreamTopology.registerAlertPathSchemas(serdes, settings.applicationId());
         Gallery gallery = new Gallery();
@@ -75,7 +79,7 @@ public final class Pipeline implements AutoCloseable {
         // the group at once, where a new member would wait for the dead one's session (45 s) to expire first.
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId(settings.stateDir()));
         KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p);
-        Pipeline started = new Pipeline(streams, gallery, metrics);
+        Pipeline started = new Pipeline(streams, gallery, pipeline.thresholds(), metrics);
         streams.setStateListener((now, before) -> {
             log.info("pipeline {} -> {}", before, now);
             if (now == KafkaStreams.State.RUNNING) started.running.countDown();
@@ -115,6 +119,11 @@ public final class Pipeline implements AutoCloseable {
 
     public Gallery gallery() {
         return gallery;
+    }
+
+    /** The thresholds this pipeline's matches are judged by, for the API's own matches to apply too. */
+    public MatchThresholds thresholds() {
+        return thresholds;
     }
 
     public EmbeddingMetrics metrics() {

@@ -1,5 +1,6 @@
 package io.facestream.topologies;
 
+import io.facestream.topologies.gallery.MatchThresholds;
 import io.facestream.topologies.tracking.TrackerSettings;
 
 import java.time.Duration;
@@ -28,6 +29,11 @@ public record PipelineSettings(TrackerSettings tracker, int embedBatchSize, Dura
     public static PipelineSettings defaults(double matchThreshold) {
         return new PipelineSettings(TrackerSettings.defaults(), 8, Duration.ofMillis(10), matchThreshold, matchThreshold,
                 matchThreshold, 3, 8, 10, Duration.ofSeconds(60), Duration.ofSeconds(5), 50);
+    }
+
+    /** The thresholds as the API applies them too; search uses the known-person threshold. */
+    public MatchThresholds thresholds() {
+        return new MatchThresholds(poiThreshold, personThreshold, identityThreshold, personThreshold);
     }
 
     public PipelineSettings withAlertCooldown(Duration cooldown) {

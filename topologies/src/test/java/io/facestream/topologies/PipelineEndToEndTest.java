@@ -1,6 +1,8 @@
 package io.facestream.topologies;
 
-import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.topologies.views.Views;
+import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.ReplaySpeed;
@@ -109,7 +111,7 @@ class PipelineEndToEndTest {
 
     @Test
     void alertsSightingsIdentitiesAndSearchFromAReplayedIncident(@TempDir Path dir) throws Exception {
-        TopologySerdes serdes = PipelineFixture.serdes();
+        AvroSerdes serdes = PipelineFixture.serdes();
         float[] poiEmbedding = PipelineFixture.embeddingOf(analyzer, poiFace);
         Person poi = PipelineFixture.poi(analyzer, "Test POI", poiEmbedding);
         PipelineFixture.produce(Topics.PEOPLE, poi.getPersonId(), poi, Person.class);
@@ -140,7 +142,7 @@ class PipelineEndToEndTest {
             }
             assertThat(alerts).extracting(PoiAlert::getFrameNumber).anyMatch(f -> f <= POI_A_LAST).anyMatch(f -> f >= POI_B_FIRST);
 
-            ReadOnlyKeyValueStore<String, Sighting> sightings = store(pipeline, IdentityResolver.SIGHTINGS);
+            ReadOnlyKeyValueStore<String, Sighting> sightings = store(pipeline, Views.SIGHTINGS.name());
             awaitTrue(() -> finalSightings(sightings, fileId).size() >= 3, "three final sightings");
             List<Sighting> all = finalSightings(sightings, fileId);
             assertThat(all).hasSize(3);
@@ -153,7 +155,7 @@ class PipelineEndToEndTest {
             assertThat(stranger.getEntryFrame()).isEqualTo(STRANGER_FIRST);
             assertThat(stranger.getExitFrame()).isEqualTo(STRANGER_LAST);
 
-            ReadOnlyKeyValueStore<String, Identity> identities = store(pipeline, IdentityResolver.IDENTITIES);
+            ReadOnlyKeyValueStore<String, Identity> identities = store(pipeline, Views.IDENTITIES.name());
             List<Identity> automatic = new ArrayList<>();
             identities.all().forEachRemaining(kv -> {
                 if (kv.value.getSource().equals("auto") && kv.value.getFiles().contains(fileId)) automatic.add(kv.value);

@@ -1,5 +1,6 @@
 package io.facestream.topologies;
 
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
@@ -38,8 +39,8 @@ import java.util.function.Predicate;
 /** The shared broker and registry, the topic catalogue, and helpers to enrol people and read topics. */
 final class PipelineFixture {
 
-    static TopologySerdes serdes() throws Exception {
-        return new TopologySerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
+    static AvroSerdes serdes() throws Exception {
+        return new AvroSerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
     }
 
     static void ensureTopics() throws Exception {

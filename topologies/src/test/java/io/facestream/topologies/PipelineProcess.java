@@ -1,5 +1,6 @@
 package io.facestream.topologies;
 
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
@@ -16,7 +17,7 @@ public final class PipelineProcess {
         Pipeline pipeline = Pipeline.start(
                 new Pipeline.Settings(args[0], args[2], Path.of(args[3]), 1, Duration.ofMillis(50), (short) 1, null),
                 PipelineSettings.defaults(analyzer.matchThreshold()).withAlertCooldown(Duration.ZERO),
-                new TopologySerdes(new RestSchemaRegistryClient(args[1])), new AnalyzerEmbedder(analyzer), vectors);
+                new AvroSerdes(new RestSchemaRegistryClient(args[1])), new AnalyzerEmbedder(analyzer), vectors);
         pipeline.awaitRunning(Duration.ofSeconds(120));
         System.out.println("PIPELINE RUNNING");
         System.out.flush();

@@ -1,5 +1,7 @@
 package io.facestream.topologies;
 
+import io.facestream.topologies.views.Views;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.models.store.ModelCatalog;
@@ -109,7 +111,7 @@ class PipelineTopologyTest {
     }
 
     void startDriver(PipelineSettings pipelineSettings) throws Exception {
-        TopologySerdes serdes = PipelineFixture.serdes();
+        AvroSerdes serdes = PipelineFixture.serdes();
         vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")));
         vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
         Properties props = new Properties();
@@ -178,7 +180,7 @@ class PipelineTopologyTest {
 
     List<Identity> identities() {
         List<Identity> out = new ArrayList<>();
-        KeyValueStore<String, Identity> store = store(IdentityResolver.IDENTITIES);
+        KeyValueStore<String, Identity> store = store(Views.IDENTITIES.name());
         store.all().forEachRemaining(kv -> out.add(kv.value));
         return out;
     }
@@ -260,7 +262,7 @@ class PipelineTopologyTest {
         assertThat(finals.stream().filter(s -> s.getMatchKind() == MatchKind.IDENTITY).map(Sighting::getIdentityId).distinct()).hasSize(2);
         Sighting known = finals.stream().filter(s -> s.getMatchKind() == MatchKind.POI).findFirst().orElseThrow();
         assertThat(known.getPersonId()).isEqualTo(poi.getPersonId());
-        assertThat(store(IdentityResolver.IDENTITIES).get(known.getIdentityId())).extracting(i -> ((Identity) i).getName()).isEqualTo("Known");
+        assertThat(store(Views.IDENTITIES.name()).get(known.getIdentityId())).extracting(i -> ((Identity) i).getName()).isEqualTo("Known");
     }
 
     @Test
@@ -298,16 +300,16 @@ class PipelineTopologyTest {
     @Test
     void mergeMovesFacesAndSightingsAndTheOtherIdentityIsGone() {
         List<String> ids = twoIdentities();
-        Identity a = (Identity) store(IdentityResolver.IDENTITIES).get(ids.get(0));
-        Identity b = (Identity) store(IdentityResolver.IDENTITIES).get(ids.get(1));
+        Identity a = (Identity) store(Views.IDENTITIES.name()).get(ids.get(0));
+        Identity b = (Identity) store(Views.IDENTITIES.name()).get(ids.get(1));
         commands.pipeInput(ids.get(0), command(IdentityCommandType.MERGE, ids.get(0)).setOtherIdentityIds(List.of(ids.get(1))).build());
-        assertThat(store(IdentityResolver.IDENTITIES).get(ids.get(1))).isNull();
-        Identity merged = (Identity) store(IdentityResolver.IDENTITIES).get(ids.get(0));
+        assertThat(store(Views.IDENTITIES.name()).get(ids.get(1))).isNull();
+        Identity merged = (Identity) store(Views.IDENTITIES.name()).get(ids.get(0));
         assertThat(merged.getFaceCount()).isEqualTo(a.getFaceCount() + b.getFaceCount());
         assertThat(merged.getSightingCount()).isEqualTo(2);
         assertThat(merged.getCameras()).containsExactlyInAnyOrder("cam-a", "cam-b");
         assertThat(merged.getSource()).isEqualTo("merged");
-        KeyValueStore<String, Face> faces = store(IdentityResolver.FACES);
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
         faces.all().forEachRemaining(kv -> assertThat(kv.value.getIdentityId()).isEqualTo(ids.get(0)));
         assertThat(sightings.readValuesToList()).as("the moved sighting is published again").extracting(Sighting::getIdentityId)
                 .containsOnly(ids.get(0));
@@ -318,13 +320,13 @@ class PipelineTopologyTest {
     void deleteRemovesTheIdentityItsFacesAndSightingsEverywhere() {
         List<String> ids = twoIdentities();
         long facesBefore = vectors.count(VectorStore.FACES);
-        Identity gone = (Identity) store(IdentityResolver.IDENTITIES).get(ids.get(1));
+        Identity gone = (Identity) store(Views.IDENTITIES.name()).get(ids.get(1));
         commands.pipeInput(ids.get(1), command(IdentityCommandType.DELETE, ids.get(1)).build());
-        assertThat(store(IdentityResolver.IDENTITIES).get(ids.get(1))).isNull();
-        assertThat(store(IdentityResolver.IDENTITIES).get(ids.get(0))).as("the other identity is untouched").isNotNull();
-        KeyValueStore<String, Sighting> sightingStore = store(IdentityResolver.SIGHTINGS);
+        assertThat(store(Views.IDENTITIES.name()).get(ids.get(1))).isNull();
+        assertThat(store(Views.IDENTITIES.name()).get(ids.get(0))).as("the other identity is untouched").isNotNull();
+        KeyValueStore<String, Sighting> sightingStore = store(Views.SIGHTINGS.name());
         sightingStore.all().forEachRemaining(kv -> assertThat(kv.value.getIdentityId()).isEqualTo(ids.get(0)));
-        KeyValueStore<String, Face> faces = store(IdentityResolver.FACES);
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
         faces.all().forEachRemaining(kv -> assertThat(kv.value.getIdentityId()).isEqualTo(ids.get(0)));
         assertThat(vectors.count(VectorStore.FACES)).isEqualTo(facesBefore - gone.getFaceCount());
     }
@@ -335,12 +337,12 @@ class PipelineTopologyTest {
         String a = ids.get(0);
         commands.pipeInput(a, command(IdentityCommandType.RENAME, a).setName("Visitor 7").build());
         commands.pipeInput(a, command(IdentityCommandType.CONFIRM, a).build());
-        Identity renamed = (Identity) store(IdentityResolver.IDENTITIES).get(a);
+        Identity renamed = (Identity) store(Views.IDENTITIES.name()).get(a);
         assertThat(renamed.getName()).isEqualTo("Visitor 7");
         assertThat(renamed.getStatus()).isEqualTo(IdentityStatus.CONFIRMED);
 
         List<String> facesOfA = new ArrayList<>();
-        KeyValueStore<String, Face> faces = store(IdentityResolver.FACES);
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
         faces.all().forEachRemaining(kv -> {
             if (a.equals(kv.value.getIdentityId())) facesOfA.add(kv.key);
         });
@@ -349,17 +351,17 @@ class PipelineTopologyTest {
         commands.pipeInput(a, command(IdentityCommandType.SPLIT, a).setFaceIds(List.of(moved)).setNewIdentityId("split-1").build());
         assertThat(faces.get(moved).getIdentityId()).isEqualTo("split-1");
         assertThat(faces.get(moved).getBound()).isTrue();
-        assertThat(((Identity) store(IdentityResolver.IDENTITIES).get("split-1")).getFaceCount()).isEqualTo(1);
-        assertThat(((Identity) store(IdentityResolver.IDENTITIES).get(a)).getFaceCount()).isEqualTo(renamed.getFaceCount() - 1);
+        assertThat(((Identity) store(Views.IDENTITIES.name()).get("split-1")).getFaceCount()).isEqualTo(1);
+        assertThat(((Identity) store(Views.IDENTITIES.name()).get(a)).getFaceCount()).isEqualTo(renamed.getFaceCount() - 1);
 
         commands.pipeInput(ids.get(1), command(IdentityCommandType.BIND_FACE, ids.get(1)).setFaceIds(List.of(moved)).build());
         assertThat(faces.get(moved).getIdentityId()).isEqualTo(ids.get(1));
-        assertThat(((Identity) store(IdentityResolver.IDENTITIES).get("split-1")).getFaceCount()).isZero();
+        assertThat(((Identity) store(Views.IDENTITIES.name()).get("split-1")).getFaceCount()).isZero();
         commands.pipeInput(ids.get(1), command(IdentityCommandType.UNBIND_FACE, ids.get(1)).setFaceIds(List.of(moved)).build());
         assertThat(faces.get(moved).getIdentityId()).isNull();
         assertThat(vectors.get(VectorStore.FACES, moved).orElseThrow().payload()).doesNotContainKey("identity_id");
 
         commands.pipeInput("nobody", command(IdentityCommandType.RENAME, "nobody").setName("x").build());
-        assertThat(store(IdentityResolver.IDENTITIES).get("nobody")).as("a command for an unknown identity changes nothing").isNull();
+        assertThat(store(Views.IDENTITIES.name()).get("nobody")).as("a command for an unknown identity changes nothing").isNull();
     }
 }

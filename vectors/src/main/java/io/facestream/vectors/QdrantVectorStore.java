@@ -68,7 +68,8 @@ public final class QdrantVectorStore implements VectorStore {
       */
     public record Config(String host, int grpcPort, String apiKey, boolean tls, Duration timeout, Set<String> keywordIndexes) {
         public static final int DEFAULT_GRPC_PORT = 6334;
-        public static final Set<String> DEFAULT_KEYWORD_INDEXES = Set.of(VectorFilter.SOURCE_ID, "identity_id", "person_id", "track_id");
+        public static final Set<String> DEFAULT_KEYWORD_INDEXES = Set.of(FacePayload.SOURCE_ID, FacePayload.IDENTITY_ID,
+                FacePayload.PERSON_ID, FacePayload.TRACK_ID);
 
         public Config {
             Objects.requireNonNull(host, "host");

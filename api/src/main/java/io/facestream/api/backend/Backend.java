@@ -1,10 +1,12 @@
 package io.facestream.api.backend;
 
 import io.facestream.api.ApiException;
-import io.facestream.ingest.blob.BlobStore;
+import io.facestream.blobs.BlobStore;
 import io.facestream.models.FaceAnalyzer;
+import io.facestream.topologies.gallery.Enrolment;
 import io.facestream.topologies.gallery.Gallery;
-import io.facestream.topologies.views.CatalogQueries;
+import io.facestream.topologies.gallery.MatchThresholds;
+import io.facestream.topologies.views.ViewQueries;
 import io.facestream.vectors.VectorStore;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -15,26 +17,33 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /**
- * What the endpoints read and write, in one place: the pipeline's views (interactive queries on this
- * instance's Kafka Streams), the gallery, the vector store, the face models, the blob store, and
- * {@link Writes} for commands. Endpoints never reach into a topology's processors, only its named views.
+ * What the endpoints read and write, in one place: the pipeline's views through the views contract
+ * ({@link ViewQueries}, routed by {@link ViewRouter} to the instance holding a key), the read-only gallery and
+ * the thresholds its matches are judged by, the vector store, the face models and enrolment, the blob store,
+ * and {@link Writes} for commands. Endpoints reach the pipeline only through these: never a processor, a store
+ * name or a key layout.
  *
+ * @param thresholds   the pipeline's match thresholds, which the API's own matches (search, live) apply too
  * @param writeTimeout how long a create or update waits for its own view to show the change before a 503
  */
-public record Backend(KafkaStreams streams, Views views, Gallery gallery, VectorStore vectors, FaceAnalyzer analyzer, BlobStore blobs,
-                      Writes writes, Duration writeTimeout) {
+public record Backend(KafkaStreams streams, ViewRouter router, Gallery gallery, MatchThresholds thresholds, VectorStore vectors,
+                      FaceAnalyzer analyzer, BlobStore blobs, Writes writes, Duration writeTimeout) {
 
-    /** A view, whichever instance holds it; while the pipeline rebalances or restores, a 503 that says so. */
-    public <V> ReadOnlyKeyValueStore<String, V> view(String name) {
+    /** Queries over the views, whichever instance holds them; while the pipeline rebalances or restores, a 503 that says so. */
+    public ViewQueries queries() {
+        return new ViewQueries(this::store, ViewQueries.DEFAULT_STALENESS, Clock.systemUTC());
+    }
+
+    public Enrolment enrolment() {
+        return new Enrolment(analyzer);
+    }
+
+    private ReadOnlyKeyValueStore<String, ?> store(String name) {
         try {
-            return views.store(name);
+            return router.store(name);
         } catch (InvalidStateStoreException e) {
             throw ApiException.unavailable("The pipeline is starting or rebalancing; try again in a moment.");
         }
-    }
-
-    public CatalogQueries catalog() {
-        return new CatalogQueries(this::view, CatalogQueries.DEFAULT_STALENESS, Clock.systemUTC());
     }
 
     /**

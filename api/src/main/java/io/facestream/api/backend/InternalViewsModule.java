@@ -20,9 +20,9 @@ import java.util.Map;
 public final class InternalViewsModule implements ApiModule {
     /** Query parameter of the entries route: only keys starting with it (base64url). */
     static final String PREFIX = "prefix";
-    private final Views views;
+    private final ViewRouter views;
 
-    public InternalViewsModule(Views views) {
+    public InternalViewsModule(ViewRouter views) {
         this.views = views;
     }
 

@@ -5,8 +5,8 @@ import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.IdentityCommand;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.topics.Topics;
-import io.facestream.topologies.TopologySerdes;
-import io.facestream.topologies.views.CatalogViews;
+import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.topologies.views.Views;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,9 +26,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Writes implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
-    private final TopologySerdes serdes;
+    private final AvroSerdes serdes;
 
-    public Writes(String bootstrapServers, TopologySerdes serdes) {
+    public Writes(String bootstrapServers, AvroSerdes serdes) {
         this.serdes = serdes;
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -62,7 +62,7 @@ public final class Writes implements AutoCloseable {
 
     /** Clears the recent-alerts view up to {@code upTo}; the alerts topic keeps every alert. */
     public void clearAlerts(Instant upTo) {
-        var marker = CatalogViews.clearAlerts(upTo);
+        var marker = Views.clearAlerts(upTo);
         send(marker.topic(), marker.key(), new LongSerializer().serialize(marker.topic(), marker.value()));
     }
 

@@ -4,14 +4,12 @@ import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
 import io.facestream.api.Routes;
 import io.facestream.api.backend.Backend;
-import io.facestream.schemas.avro.Exemplar;
+import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
-import io.facestream.schemas.avro.ReferenceFace;
 import io.facestream.schemas.avro.SourceKind;
-import io.facestream.topologies.gallery.Gallery;
-import io.facestream.topologies.identity.IdentityResolver;
+import io.facestream.topologies.gallery.Matching;
 import io.facestream.topologies.views.FileView;
 import io.javalin.http.Context;
 import java.net.URLEncoder;
@@ -23,16 +21,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Seed 003's GET /api/faces/{face_id} over the pipeline's {@code faces} view, and the face's aligned crop as
  * its thumbnail. Face ids are the pipeline's crop ids ({@code source:frame:index}), without seed 003's
- * {@code face_} prefix. The faces view is read on this instance (one instance holds it all today: identity
- * resolution runs as a single task).
+ * {@code face_} prefix. The faces view is read wherever it is held (identity resolution runs as a single task,
+ * so one instance holds it all; reads on another instance are routed there).
  */
 public final class FacesModule implements ApiModule {
     static final String CLUSTER_ASSIGNMENT = "cluster_assignment";
@@ -115,11 +111,7 @@ public final class FacesModule implements ApiModule {
     }
 
     private Face find(String faceId) {
-        Face face = backend.<Face>view(IdentityResolver.FACES).get(faceId);
-        if (face == null) {
-            throw ApiException.notFound("Face not found: " + faceId);
-        }
-        return face;
+        return backend.queries().face(faceId).orElseThrow(() -> ApiException.notFound("Face not found: " + faceId));
     }
 
     static Set<String> include(String raw) {
@@ -140,7 +132,7 @@ public final class FacesModule implements ApiModule {
     private Long mediaTime(Face face) {
         if (face.getSourceKind() != SourceKind.FILE || face.getFileId() == null) return null;
         try {
-            Optional<FileView> file = backend.catalog().file(face.getFileId());
+            Optional<FileView> file = backend.queries().file(face.getFileId());
             return file.map(f -> face.getTimestamp().toEpochMilli() - f.file().getBaseTime().toEpochMilli())
                     .orElse(null);
         } catch (RuntimeException e) {
@@ -149,15 +141,15 @@ public final class FacesModule implements ApiModule {
     }
 
     private ClusterAssignment clusterAssignment(Face face) {
-        float[] embedding = toArray(face.getEmbedding());
+        float[] embedding = Embeddings.toArray(face.getEmbedding());
         Double distance = null;
         if (face.getPersonId() != null) {
-            distance = backend.gallery().person(face.getPersonId())
-                    .map(p -> 1 - closest(p, embedding)).orElse(null);
+            OptionalDouble similarity = backend.gallery().similarityTo(face.getPersonId(), embedding);
+            distance = similarity.isPresent() ? 1 - similarity.getAsDouble() : null;
         } else if (face.getIdentityId() != null) {
-            Identity identity = backend.<Identity>view(IdentityResolver.IDENTITIES).get(face.getIdentityId());
+            Identity identity = backend.queries().identity(face.getIdentityId()).orElse(null);
             if (identity != null && !identity.getCentroid().isEmpty()) {
-                distance = 1 - Gallery.dot(toArray(identity.getCentroid()), embedding);
+                distance = 1 - Embeddings.similarity(Embeddings.toArray(identity.getCentroid()), embedding);
             }
         }
         return new ClusterAssignment(distance == null ? null : round(distance), candidates(embedding));
@@ -173,24 +165,15 @@ public final class FacesModule implements ApiModule {
         Map<String, Candidate> best = new HashMap<>();
         backend.gallery().ranked(embedding).stream().limit(CANDIDATES).forEach(m ->
                 offer(best, new Candidate(m.person().getPersonId(), 1 - m.similarity(), m.person().getName())));
-        ReadOnlyKeyValueStore<String, Identity> identities = backend.view(IdentityResolver.IDENTITIES);
-        try (KeyValueIterator<String, Identity> it = identities.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, Identity> kv = it.next();
-                Identity identity = kv.value;
-                double similarity = identity.getCentroid().isEmpty() ? -1
-                        : Gallery.dot(toArray(identity.getCentroid()), embedding);
-                for (Exemplar e : identity.getExemplars()) {
-                    similarity = Math.max(similarity, Gallery.dot(toArray(e.getEmbedding()), embedding));
-                }
-                String id = identity.getPersonId() != null ? identity.getPersonId() : identity.getIdentityId();
-                String name = identity.getName();
-                if (identity.getPersonId() != null) {
-                    name = backend.gallery().person(identity.getPersonId()).map(Person::getName).orElse(name);
-                }
-                offer(best, new Candidate(id, 1 - similarity, name));
+        backend.queries().forEachIdentity(identity -> {
+            double similarity = Matching.toIdentity(identity, embedding);
+            String id = identity.getPersonId() != null ? identity.getPersonId() : identity.getIdentityId();
+            String name = identity.getName();
+            if (identity.getPersonId() != null) {
+                name = backend.gallery().person(identity.getPersonId()).map(Person::getName).orElse(name);
             }
-        }
+            offer(best, new Candidate(id, 1 - similarity, name));
+        });
         return best.values().stream()
                 .sorted(Comparator.comparingDouble(Candidate::distance))
                 .limit(CANDIDATES)
@@ -200,18 +183,6 @@ public final class FacesModule implements ApiModule {
 
     private static void offer(Map<String, Candidate> best, Candidate candidate) {
         best.merge(candidate.personId(), candidate, (a, b) -> a.distance() <= b.distance() ? a : b);
-    }
-
-    private static double closest(Person person, float[] embedding) {
-        double best = -1;
-        for (ReferenceFace f : person.getFaces()) {
-            best = Math.max(best, Gallery.dot(toArray(f.getEmbedding()), embedding));
-        }
-        return best;
-    }
-
-    private static float[] toArray(List<Float> values) {
-        return Gallery.toArray(values);
     }
 
     private static double round(double value) {

@@ -4,7 +4,7 @@ import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.topics.Topics;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +52,7 @@ public final class AlertFeed implements AutoCloseable {
 
     /** Connects and starts the consumer thread at the topic's current end. */
     public AlertFeed(String bootstrapServers, String registryUrl) {
-        this.serde = new TopologySerdes(new RestSchemaRegistryClient(registryUrl)).of(PoiAlert.class);
+        this.serde = new AvroSerdes(new RestSchemaRegistryClient(registryUrl)).of(PoiAlert.class);
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.CLIENT_ID_CONFIG, "facestream-api-alerts-admin"));
         // No group: every API instance pushes every alert to its own clients, and nothing is committed.

@@ -123,7 +123,7 @@ public final class LiveModule implements ApiModule {
             return List.of();
         }
         List<float[]> embeddings = backend.analyzer().embedAll(detected.stream().map(DetectedFace::aligned).toList());
-        double threshold = backend.analyzer().matchThreshold();
+        double threshold = backend.thresholds().person();
         List<FaceResult> faces = new ArrayList<>(detected.size());
         for (int i = 0; i < detected.size(); i++) {
             DetectedFace face = detected.get(i);

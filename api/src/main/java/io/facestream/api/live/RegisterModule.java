@@ -11,17 +11,14 @@ import io.facestream.api.Routes;
 import io.facestream.api.RouteSpec.FormField;
 import io.facestream.api.UploadedImage;
 import io.facestream.api.backend.Backend;
-import io.facestream.ingest.blob.BlobKind;
+import io.facestream.blobs.BlobKind;
 import io.facestream.models.DetectedFace;
-import io.facestream.models.store.ModelSpec;
 import io.facestream.schemas.avro.Person;
-import io.facestream.schemas.avro.ReferenceFace;
+import io.facestream.topologies.gallery.Enrolment;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,26 +74,21 @@ public final class RegisterModule implements ApiModule {
         String relationship = trimmed(ctx.formParam("relationship"));
         Map<String, String> metadata = metadata(ctx.formParam("metadata"));
 
-        DetectedFace face = backend.analyzer().analyze(image.decode()).stream()
-                .max(Comparator.comparingDouble(f -> f.box().area()))
+        Enrolment enrolment = backend.enrolment();
+        DetectedFace face = enrolment.subject(image.decode())
                 .orElseThrow(() -> new ApiException(ErrorKind.NO_FACE_DETECTED, NO_FACE_MESSAGE));
-        float[] embedding = backend.analyzer().embed(face.aligned());
 
         String personId = UUID.randomUUID().toString();
         // Avro keeps milliseconds; answering with the same precision keeps the response equal to what is stored.
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         String imageRef = storeImage(personId, image.bytes());
-        List<Float> values = new ArrayList<>(embedding.length);
-        for (float v : embedding) values.add(v);
-        String modelId = backend.analyzer().config().catalog().model(ModelSpec.Role.EMBEDDER).id();
         Person person = Person.newBuilder()
                 .setPersonId(personId)
                 .setName(name)
                 .setRelationship(relationship)
                 .setMetadata(metadata)
                 .setProfileImageRef(imageRef)
-                .setFaces(List.of(new ReferenceFace(personId + ":0", imageRef, values, modelId,
-                        (float) face.quality().score(), now)))
+                .setFaces(List.of(enrolment.reference(face, personId + ":0", imageRef, now)))
                 .setCreatedAt(now)
                 .setUpdatedAt(now)
                 .build();

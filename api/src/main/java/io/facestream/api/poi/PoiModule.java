@@ -12,14 +12,12 @@ import io.facestream.api.poi.PoiBodies.Poi;
 import io.facestream.api.poi.PoiBodies.PoiSummary;
 import io.facestream.api.poi.PoiBodies.ReferenceImage;
 import io.facestream.models.DetectedFace;
-import io.facestream.models.DeviceUnavailableException;
-import io.facestream.models.store.ModelSpec;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.ReferenceFace;
 import io.facestream.schemas.avro.Severity;
 import io.facestream.schemas.avro.Watchlist;
 import io.facestream.schemas.avro.WatchlistStatus;
-import io.facestream.topologies.gallery.GalleryUpdater;
+import io.facestream.topologies.gallery.Enrolment;
 import io.javalin.http.Context;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -30,9 +28,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Seed 001 at /api/v1: the POI watch list, two-stage search by image, frames, cameras, alerts, status and
@@ -89,32 +85,26 @@ public final class PoiModule implements ApiModule {
         List<UploadedImage> images = routes.uploads().images(ctx, "images", 1, 5);
         Severity severity = severity(ctx.formParam("severity"));
         String notes = blankToNull(ctx.formParam("notes"));
+        Enrolment enrolment = backend.enrolment();
         List<DetectedFace> faces = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             UploadedImage image = images.get(i);
             String which = "image " + (i + 1) + describe(image);
             // Every image is checked before anything is written: one faceless image refuses the whole enrolment.
-            faces.add(largestFace(backend, image).orElseThrow(() -> new ApiException(ErrorKind.NO_FACE_DETECTED,
+            faces.add(enrolment.subject(image.decode()).orElseThrow(() -> new ApiException(ErrorKind.NO_FACE_DETECTED,
                     "No face detected in " + which + "; use a photo where the face is clearly visible.")));
         }
-        String modelId = backend.analyzer().config().catalog().model(ModelSpec.Role.EMBEDDER).id();
         String poiId = newPoiId();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS); // what Avro's timestamp-millis keeps
         List<ReferenceFace> references = new ArrayList<>();
         for (int i = 0; i < faces.size(); i++) {
-            float[] embedding = embed(faces.get(i));
-            List<Float> values = new ArrayList<>(embedding.length);
-            for (float v : embedding) values.add(v);
-            references.add(ReferenceFace.newBuilder()
-                    .setFaceId("emb-" + poiId.substring("poi-".length()) + "-" + (i + 1))
-                    .setEmbedding(values).setModelId(modelId)
-                    .setQuality((float) faces.get(i).quality().score()).setAddedAt(now).build());
+            references.add(enrolment.reference(faces.get(i), "emb-" + poiId.substring("poi-".length()) + "-" + (i + 1), null, now));
         }
         Person person = Person.newBuilder().setPersonId(poiId).setName(notes != null ? notes : poiId).setNotes(notes)
                 .setMetadata(Map.of()).setWatchlist(new Watchlist(severity, WatchlistStatus.ACTIVE, notes, now))
                 .setFaces(references).setCreatedAt(now).setUpdatedAt(now).build();
         backend.writes().putPerson(person);
-        backend.awaitVisible(() -> backend.gallery().person(poiId).isPresent() && people().get(poiId) != null,
+        backend.awaitVisible(() -> backend.gallery().person(poiId).isPresent() && backend.queries().person(poiId).isPresent(),
                 "The POI " + poiId);
         ctx.status(201).json(toPoi(person));
     }
@@ -132,7 +122,7 @@ public final class PoiModule implements ApiModule {
     private void delete(Context ctx) {
         String poiId = poi(ctx.pathParam("poi_id")).getPersonId();
         backend.writes().deletePerson(poiId);
-        backend.awaitVisible(() -> backend.gallery().person(poiId).isEmpty() && people().get(poiId) == null,
+        backend.awaitVisible(() -> backend.gallery().person(poiId).isEmpty() && backend.queries().person(poiId).isEmpty(),
                 "Deleting the POI " + poiId);
         ctx.json(new Deleted("deleted", poiId));
     }
@@ -141,7 +131,7 @@ public final class PoiModule implements ApiModule {
     private Person poi(String poiId) {
         Person person;
         try {
-            person = people().get(poiId);
+            person = backend.queries().person(poiId).orElse(null);
         } catch (InvalidStateStoreException e) {
             throw PoiViews.restoring();
         }
@@ -151,16 +141,12 @@ public final class PoiModule implements ApiModule {
         return person;
     }
 
-    private ReadOnlyKeyValueStore<String, Person> people() {
-        return backend.view(GalleryUpdater.PEOPLE);
-    }
-
     private String newPoiId() {
         for (int attempt = 0; attempt < 8; attempt++) {
             byte[] bytes = new byte[4];
             RANDOM.nextBytes(bytes);
             String id = "poi-" + HexFormat.of().formatHex(bytes);
-            if (people().get(id) == null) return id;
+            if (backend.queries().person(id).isEmpty()) return id;
         }
         throw ApiException.unavailable("Could not choose a free POI id; try again.");
     }
@@ -195,23 +181,5 @@ public final class PoiModule implements ApiModule {
 
     private static String describe(UploadedImage image) {
         return image.filename() == null || image.filename().isBlank() ? "" : " (" + image.filename() + ")";
-    }
-
-    /** The largest face of an uploaded image: the subject of an enrolment or query photo. */
-    static Optional<DetectedFace> largestFace(Backend backend, UploadedImage image) {
-        try {
-            return backend.analyzer().analyze(image.decode()).stream()
-                    .max(Comparator.comparingDouble(f -> f.box().area()));
-        } catch (DeviceUnavailableException e) {
-            throw ApiException.unavailable("The face models are unavailable: " + e.getMessage());
-        }
-    }
-
-    private float[] embed(DetectedFace face) {
-        try {
-            return backend.analyzer().embed(face.aligned());
-        } catch (DeviceUnavailableException e) {
-            throw ApiException.unavailable("The face models are unavailable: " + e.getMessage());
-        }
     }
 }

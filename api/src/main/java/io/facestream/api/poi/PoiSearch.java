@@ -13,15 +13,16 @@ import io.facestream.api.poi.PoiBodies.PoiStats;
 import io.facestream.api.poi.PoiBodies.QueryRange;
 import io.facestream.api.poi.PoiBodies.SearchResult;
 import io.facestream.api.poi.PoiBodies.ZoneAppearance;
+import io.facestream.blobs.BlobKeys;
 import io.facestream.models.DetectedFace;
-import io.facestream.models.DeviceUnavailableException;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.topologies.Keys;
+import io.facestream.topologies.gallery.Enrolment;
 import io.facestream.topologies.gallery.Gallery;
-import io.facestream.topologies.identity.IdentityResolver;
+import io.facestream.topologies.views.ViewQueries;
+import io.facestream.vectors.FacePayload;
 import io.facestream.vectors.ScoredPoint;
 import io.facestream.vectors.Search;
 import io.facestream.vectors.VectorFilter;
@@ -41,8 +42,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * POST /api/v1/search: the query photo's largest face is embedded once, then stage 1 asks the POI gallery
@@ -89,18 +88,14 @@ final class PoiSearch {
         }
         int topK = topK(ctx.formParam("top_k"));
         Instant queried = Instant.now();
-        DetectedFace face = PoiModule.largestFace(backend, image).orElseThrow(() -> new ApiException(
+        Enrolment enrolment = backend.enrolment();
+        DetectedFace face = enrolment.subject(image.decode()).orElseThrow(() -> new ApiException(
                 ErrorKind.NO_FACE_DETECTED, "No face detected in the query image; use a photo where the face is clearly visible."));
-        float[] query;
-        try {
-            query = backend.analyzer().embed(face.aligned());
-        } catch (DeviceUnavailableException e) {
-            throw ApiException.unavailable("The face models are unavailable: " + e.getMessage());
-        }
+        float[] query = enrolment.embed(face);
         long began = System.nanoTime();
         QueryRange range = new QueryRange(start, end);
         try {
-            List<Gallery.Match> pois = backend.gallery().poisAtLeast(query, backend.analyzer().matchThreshold());
+            List<Gallery.Match> pois = backend.gallery().poisAtLeast(query, backend.thresholds().poi());
             if (!pois.isEmpty()) {
                 Gallery.Match match = pois.getFirst();
                 List<PoiAppearance> appearances = poiAppearances(match.person(), start, end);
@@ -112,7 +107,7 @@ final class PoiSearch {
             VectorFilter filter = VectorFilter.all().timeRange(start == null ? null : start.toEpochMilli(),
                     end == null ? null : end.toEpochMilli());
             List<ScoredPoint> hits = backend.vectors().search(VectorStore.FACES,
-                    new Search(query, topK).filter(filter).minScore(backend.analyzer().matchThreshold()));
+                    new Search(query, topK).filter(filter).minScore(backend.thresholds().search()));
             List<DetectionAppearance> appearances = detectionAppearances(hits);
             ctx.json(new SearchResult("offline_search_result", range, queried, null, appearances.size(), appearances,
                     new DetectionStats("detection_index", searched, hits.size(), appearances.size(), millisSince(began))));
@@ -125,26 +120,18 @@ final class PoiSearch {
 
     /** The POI's sightings (those of the identity their tracks resolve to) overlapping the range, in time order. */
     private List<PoiAppearance> poiAppearances(Person poi, Instant start, Instant end) {
-        ReadOnlyKeyValueStore<String, Sighting> sightings = backend.view(IdentityResolver.SIGHTINGS);
-        ReadOnlyKeyValueStore<String, String> byIdentity = backend.view(IdentityResolver.SIGHTINGS_BY_IDENTITY);
-        ReadOnlyKeyValueStore<String, Face> faces = backend.view(IdentityResolver.FACES);
-        List<Sighting> found = new ArrayList<>();
-        String identityId = IdentityResolver.identityIdOf(poi);
-        try (KeyValueIterator<String, String> it = byIdentity.prefixScan(Keys.prefix(identityId), Keys.PREFIX)) {
-            it.forEachRemaining(kv -> {
-                Sighting s = sightings.get(kv.value);
-                if (s != null && identityId.equals(s.getIdentityId()) && overlaps(s, start, end)) found.add(s);
-            });
-        }
+        ViewQueries views = backend.queries();
+        List<Sighting> found = new ArrayList<>(views.sightingsOf(poi));
+        found.removeIf(s -> !overlaps(s, start, end));
         found.sort(Comparator.comparing(Sighting::getEntryTime).thenComparing(Sighting::getSightingId));
         List<PoiAppearance> out = new ArrayList<>(found.size());
         for (Sighting s : found) {
             String matchingFace = s.getThumbnailRef() != null ? s.getThumbnailRef() : s.getBestFaceId();
-            Face best = matchingFace == null ? null : faces.get(matchingFace);
+            Face best = matchingFace == null ? null : views.face(matchingFace).orElse(null);
             Instant bestTime = best != null ? best.getTimestamp() : s.getEntryTime();
             String camera = s.getCameraId() != null ? s.getCameraId() : s.getSourceId();
-            String entryUrl = PoiViews.frameUrl(PoiViews.frameKey(s.getSourceId(), s.getEntryFrame()));
-            String exitUrl = PoiViews.frameUrl(PoiViews.frameKey(s.getSourceId(), s.getExitFrame()));
+            String entryUrl = PoiViews.frameUrl(BlobKeys.frame(s.getSourceId(), s.getEntryFrame()));
+            String exitUrl = PoiViews.frameUrl(BlobKeys.frame(s.getSourceId(), s.getExitFrame()));
             ZoneAppearance zone = new ZoneAppearance(camera, s.getSourceId(), s.getEntryTime(), s.getExitTime(),
                     seconds(s.getEntryTime(), s.getExitTime()), entryUrl, exitUrl);
             out.add(new PoiAppearance(s.getTrackId(), camera, round4(s.getSimilarity()), bestTime, entryUrl, exitUrl,
@@ -157,27 +144,26 @@ final class PoiSearch {
     private List<DetectionAppearance> detectionAppearances(List<ScoredPoint> hits) {
         Map<String, List<ScoredPoint>> byTrack = new LinkedHashMap<>();
         for (ScoredPoint hit : hits) { // best first, so each group's first hit is its best
-            Object track = hit.payload().get("track_id");
+            Object track = hit.payload().get(FacePayload.TRACK_ID);
             byTrack.computeIfAbsent(track != null ? track.toString() : hit.id(), k -> new ArrayList<>()).add(hit);
         }
-        ReadOnlyKeyValueStore<String, Sighting> sightings = backend.view(IdentityResolver.SIGHTINGS);
-        ReadOnlyKeyValueStore<String, Face> faces = backend.view(IdentityResolver.FACES);
+        ViewQueries views = backend.queries();
         List<DetectionAppearance> out = new ArrayList<>(byTrack.size());
         byTrack.forEach((trackId, group) -> {
             ScoredPoint best = group.getFirst();
             ScoredPoint first = group.stream().min(Comparator.comparingLong(PoiSearch::timestamp)).orElseThrow();
             ScoredPoint last = group.stream().max(Comparator.comparingLong(PoiSearch::timestamp)).orElseThrow();
-            String source = string(best, "source_id");
-            String camera = string(best, "camera_id") != null ? string(best, "camera_id") : source;
-            Sighting sighting = sightings.get(trackId);
+            String source = string(best, FacePayload.SOURCE_ID);
+            String camera = string(best, FacePayload.CAMERA_ID) != null ? string(best, FacePayload.CAMERA_ID) : source;
+            Sighting sighting = views.sighting(trackId).orElse(null);
             Instant entry = sighting != null ? sighting.getEntryTime() : Instant.ofEpochMilli(timestamp(first));
             Instant exit = sighting != null ? sighting.getExitTime() : Instant.ofEpochMilli(timestamp(last));
-            long entryFrame = sighting != null ? sighting.getEntryFrame() : number(first, "frame_number");
-            long exitFrame = sighting != null ? sighting.getExitFrame() : number(last, "frame_number");
-            Face bestFace = faces.get(best.id());
+            long entryFrame = sighting != null ? sighting.getEntryFrame() : number(first, FacePayload.FRAME_NUMBER);
+            long exitFrame = sighting != null ? sighting.getExitFrame() : number(last, FacePayload.FRAME_NUMBER);
+            Face bestFace = views.face(best.id()).orElse(null);
             out.add(new DetectionAppearance(best.id(), trackId, camera, round4(best.score()), round4(first.score()),
-                    round4(last.score()), entry, exit, PoiViews.frameUrl(PoiViews.frameKey(source, entryFrame)),
-                    PoiViews.frameUrl(PoiViews.frameKey(source, exitFrame)),
+                    round4(last.score()), entry, exit, PoiViews.frameUrl(BlobKeys.frame(source, entryFrame)),
+                    PoiViews.frameUrl(BlobKeys.frame(source, exitFrame)),
                     bestFace != null ? bbox(bestFace.getBbox()) : null, List.of(), PoiViews.thumbnailUrl(trackId)));
         });
         return out;
@@ -193,7 +179,7 @@ final class PoiSearch {
     }
 
     private static long timestamp(ScoredPoint hit) {
-        return number(hit, "timestamp");
+        return number(hit, FacePayload.TIMESTAMP);
     }
 
     private static long number(ScoredPoint hit, String field) {

@@ -8,15 +8,13 @@ import io.facestream.api.poi.PoiBodies.AlertsCleared;
 import io.facestream.api.poi.PoiBodies.CameraItem;
 import io.facestream.api.poi.PoiBodies.Cameras;
 import io.facestream.api.poi.PoiBodies.Status;
+import io.facestream.blobs.BlobKeys;
+import io.facestream.blobs.BlobKind;
 import io.facestream.models.store.ModelSpec;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Face;
-import io.facestream.schemas.avro.PoiAlert;
-import io.facestream.schemas.avro.Sighting;
-import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.CameraStatus;
-import io.facestream.topologies.views.CatalogQueries;
-import io.facestream.topologies.views.CatalogViews;
+import io.facestream.topologies.views.ViewQueries;
 import io.facestream.vectors.VectorStore;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -34,21 +32,13 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /** Seed 001's read side beyond POIs: frames, thumbnails, cameras, alerts and status. */
 final class PoiViews {
     static final int RECENT_ALERTS = 50;
-    /**
-     * The only blob keys /frames serves: a frame blob, {@code frame/<source>:<frame>} as ingest writes them.
-     * One segment after the kind and no "..", so a key from a URL names one frame and nothing else.
-     */
-    private static final Pattern FRAME_KEY = Pattern.compile("frame/[A-Za-z0-9_][A-Za-z0-9._:-]{0,199}");
-    /** Longest encoded key accepted: base64 of the longest valid key, with padding. */
-    private static final int MAX_ENCODED = 4 * ((6 + 200 + 2) / 3) + 4;
+    /** Longest encoded key accepted: base64 of the longest valid frame key ("frame/" and an id), with padding. */
+    private static final int MAX_ENCODED = 4 * ((6 + BlobKeys.MAX_ID_LENGTH + 2) / 3) + 4;
     /**
      * userinfo of a URL ({@code scheme://user:pass@}), up to the last '@' before the path, since a password
      * may hold an '@' of its own; and secret-looking query parameters.
@@ -133,15 +123,11 @@ final class PoiViews {
         } catch (IllegalArgumentException | CharacterCodingException e) {
             throw ApiException.badRequest("Invalid frame key: not base64url.");
         }
-        if (!FRAME_KEY.matcher(key).matches() || key.contains("..")) {
+        // Only frame blobs, and only a valid key: one that names one frame and nothing else.
+        if (!BlobKeys.isKey(BlobKind.FRAME, key)) {
             throw ApiException.badRequest("Invalid frame key: only frame keys (frame/<source>:<frame>) are served.");
         }
         return key;
-    }
-
-    /** The blob key ingest stores a frame with faces under (FrameProcessor: kind frame, id source:frame). */
-    static String frameKey(String sourceId, long frameNumber) {
-        return "frame/" + sourceId + ":" + frameNumber;
     }
 
     static String frameUrl(String key) {
@@ -155,51 +141,26 @@ final class PoiViews {
 
     private void thumbnail(Context ctx) {
         String id = ctx.pathParam("object_id");
+        Face face;
         try {
-            ReadOnlyKeyValueStore<String, Face> faces = backend.view(IdentityResolver.FACES);
-            Face face = faces.get(id);
-            if (face == null) {
-                ReadOnlyKeyValueStore<String, Sighting> sightings = backend.view(IdentityResolver.SIGHTINGS);
-                Sighting sighting = sightings.get(id);
-                if (sighting != null) {
-                    // thumbnail_ref is the face that matched (or the best one): the track's picture
-                    String faceId = sighting.getThumbnailRef() != null ? sighting.getThumbnailRef() : sighting.getBestFaceId();
-                    face = faceId == null ? null : faces.get(faceId);
-                }
-            }
-            if (face == null || face.getCropJpeg() == null) {
-                throw ApiException.notFound("No thumbnail for " + id + ".");
-            }
-            ByteBuffer crop = face.getCropJpeg().duplicate();
-            byte[] bytes = new byte[crop.remaining()];
-            crop.get(bytes);
-            ctx.contentType("image/jpeg").result(bytes);
+            face = backend.queries().thumbnailFace(id).orElse(null);
         } catch (InvalidStateStoreException e) {
             throw restoring();
         }
+        if (face == null || face.getCropJpeg() == null) {
+            throw ApiException.notFound("No thumbnail for " + id + ".");
+        }
+        ByteBuffer crop = face.getCropJpeg().duplicate();
+        byte[] bytes = new byte[crop.remaining()];
+        crop.get(bytes);
+        ctx.contentType("image/jpeg").result(bytes);
     }
 
     private void clearAlerts(Context ctx) {
-        ReadOnlyKeyValueStore<String, PoiAlert> alerts = backend.view(CatalogViews.ALERTS_STORE);
         Instant upTo = Instant.now();
-        long deleted = 0;
-        // The view is keyed by zero-padded event time first: ascending order stops at the first later alert.
-        try (KeyValueIterator<String, PoiAlert> it = alerts.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, PoiAlert> kv = it.next();
-                if (kv.value.getTimestamp().isAfter(upTo)) break;
-                deleted++;
-            }
-        } catch (InvalidStateStoreException e) {
-            throw restoring();
-        }
+        long deleted = catalog(q -> q.recentAlertsUpTo(upTo));
         backend.writes().clearAlerts(upTo);
-        backend.awaitVisible(() -> {
-            ReadOnlyKeyValueStore<String, PoiAlert> view = backend.view(CatalogViews.ALERTS_STORE);
-            try (KeyValueIterator<String, PoiAlert> it = view.all()) {
-                return !it.hasNext() || it.next().value.getTimestamp().isAfter(upTo);
-            }
-        }, "Clearing the alerts");
+        backend.awaitVisible(() -> backend.queries().recentAlertsClearedUpTo(upTo), "Clearing the alerts");
         ctx.json(new AlertsCleared(deleted));
     }
 
@@ -208,7 +169,7 @@ final class PoiViews {
         boolean running = state == KafkaStreams.State.RUNNING;
         Long vectors = optional(() -> backend.vectors().count(VectorStore.FACES));
         int pois = (int) backend.gallery().people().stream().filter(p -> p.getWatchlist() != null).count();
-        Long alerts = optional(() -> backend.catalog().alertCount());
+        Long alerts = optional(() -> backend.queries().alertCount());
         String model = optional(() -> backend.analyzer().config().catalog().model(ModelSpec.Role.EMBEDDER).id());
         String status = running && vectors != null ? "running" : "degraded";
         ctx.json(new Status(status, vectors, running, state.name().toLowerCase(Locale.ROOT), backend.gallery().size(),
@@ -224,9 +185,9 @@ final class PoiViews {
         }
     }
 
-    private <T> T catalog(Function<CatalogQueries, T> query) {
+    private <T> T catalog(Function<ViewQueries, T> query) {
         try {
-            return query.apply(backend.catalog());
+            return query.apply(backend.queries());
         } catch (InvalidStateStoreException e) {
             throw restoring();
         }

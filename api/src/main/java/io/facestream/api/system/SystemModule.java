@@ -73,7 +73,7 @@ public final class SystemModule implements ApiModule {
         String state = backend.streams().state().name().toLowerCase(Locale.ROOT);
         long faces = backend.vectors().count(VectorStore.FACES);
         List<Worker> workers = new ArrayList<>();
-        for (CameraStatus c : backend.catalog().cameras()) {
+        for (CameraStatus c : backend.queries().cameras()) {
             WorkerState status = c.status();
             workers.add(new Worker(c.camera().getCameraId(), c.camera().getName(), status.name().toLowerCase(Locale.ROOT), c.measuredFps(),
                     c.lastFrameTime(), c.lastError()));

@@ -6,6 +6,8 @@ import static io.facestream.api.ApiTestSupport.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.facestream.models.Embeddings;
+import io.facestream.topologies.views.Views;
 import io.facestream.api.ApiJson;
 import io.facestream.api.ApiTestSupport;
 import io.facestream.api.live.FaceImages;
@@ -15,7 +17,6 @@ import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.identity.IdentityResolver;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -79,7 +80,7 @@ class FacesApiTest {
 
     private static long finalSightings() {
         long n = 0;
-        try (var it = fixture.backend.<Sighting>view(IdentityResolver.SIGHTINGS).all()) {
+        try (var it = fixture.backend.router().<Sighting>store(Views.SIGHTINGS.name()).all()) {
             while (it.hasNext()) {
                 Sighting s = it.next().value;
                 if (fileId.equals(s.getFileId()) && s.getFinal$()) n++;
@@ -90,7 +91,7 @@ class FacesApiTest {
 
     private static List<Face> faces() {
         List<Face> out = new ArrayList<>();
-        try (var it = fixture.backend.<Face>view(IdentityResolver.FACES).all()) {
+        try (var it = fixture.backend.router().<Face>store(Views.FACES.name()).all()) {
             it.forEachRemaining(kv -> {
                 if (fileId.equals(kv.value.getFileId())) out.add(kv.value);
             });
@@ -144,8 +145,8 @@ class FacesApiTest {
     void clusterAssignmentOfAKnownPersonsFace() throws Exception {
         JsonNode body = json(getFace(path(knownFace) + "?include=cluster_assignment"));
         JsonNode assignment = body.get("cluster_assignment");
-        float[] embedding = Gallery.toArray(knownFace.getEmbedding());
-        double similarity = Gallery.dot(Gallery.toArray(known.getFaces().get(0).getEmbedding()), embedding);
+        float[] embedding = Embeddings.toArray(knownFace.getEmbedding());
+        double similarity = Embeddings.similarity(Embeddings.toArray(known.getFaces().get(0).getEmbedding()), embedding);
         assertThat(assignment.get("distance_to_person").asDouble()).isEqualTo(Math.round((1 - similarity) * 10_000d) / 10_000d);
         assertThat(1 - assignment.get("distance_to_person").asDouble())
                 .isGreaterThanOrEqualTo(fixture.backend.analyzer().matchThreshold() - 1e-4);
@@ -170,9 +171,9 @@ class FacesApiTest {
         JsonNode body = json(getFace(path(strangerFace) + "?include=cluster_assignment"));
         assertThat(body.get("person_id").asText()).isEqualTo(strangerFace.getIdentityId());
         assertThat(body.get("bounding_box").get("x").asInt()).as("the stranger walks on the right").isGreaterThan(320);
-        Identity identity = fixture.backend.<Identity>view(IdentityResolver.IDENTITIES).get(strangerFace.getIdentityId());
+        Identity identity = fixture.backend.router().<Identity>store(Views.IDENTITIES.name()).get(strangerFace.getIdentityId());
         assertThat(identity.getSource()).isEqualTo("auto");
-        double similarity = Gallery.dot(Gallery.toArray(identity.getCentroid()), Gallery.toArray(strangerFace.getEmbedding()));
+        double similarity = Embeddings.similarity(Embeddings.toArray(identity.getCentroid()), Embeddings.toArray(strangerFace.getEmbedding()));
         JsonNode assignment = body.get("cluster_assignment");
         assertThat(assignment.get("distance_to_person").asDouble()).isEqualTo(Math.round((1 - similarity) * 10_000d) / 10_000d);
         JsonNode nearest = assignment.get("candidates").get(0);

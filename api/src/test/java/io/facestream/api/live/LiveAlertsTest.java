@@ -17,7 +17,7 @@ import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Severity;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.topics.Topics;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
@@ -90,7 +90,7 @@ class LiveAlertsTest {
 
     @Test
     void pushesEachAlertOfAReplayAsItHappensAndNothingFromBefore() throws Exception {
-        TopologySerdes serdes = new TopologySerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
+        AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
         // an alert already on the topic when the client connects: it must not be pushed
         PoiAlert earlier = PoiAlert.newBuilder().setAlertId(poi.getPersonId() + ":earlier-track").setPoiId(poi.getPersonId())
                 .setPoiName(poi.getName()).setSeverity(Severity.HIGH).setNotes("earlier").setEnrolledAt(BASE)
@@ -169,7 +169,7 @@ class LiveAlertsTest {
     }
 
     /** The committed alerts of this replay, read from the topic's start. */
-    private static List<PoiAlert> committedAlerts(TopologySerdes serdes, String fileId) {
+    private static List<PoiAlert> committedAlerts(AvroSerdes serdes, String fileId) {
         List<PoiAlert> out = new ArrayList<>();
         var serde = serdes.of(PoiAlert.class);
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(

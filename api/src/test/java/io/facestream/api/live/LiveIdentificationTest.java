@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.facestream.models.Embeddings;
+import io.facestream.topologies.views.Views;
 import io.facestream.api.ApiJson;
 import io.facestream.api.ApiTestSupport;
 import io.facestream.api.ApiTestSupport.Part;
@@ -15,8 +17,6 @@ import io.facestream.api.live.FaceImages.Client;
 import io.facestream.api.live.FaceImages.Placed;
 import io.facestream.api.testing.ApiFixture;
 import io.facestream.schemas.avro.Person;
-import io.facestream.topologies.gallery.Gallery;
-import io.facestream.topologies.gallery.GalleryUpdater;
 import java.awt.image.BufferedImage;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
@@ -124,9 +124,9 @@ class LiveIdentificationTest {
         assertThat(stored.getWatchlist()).as("registered people are not on the watch list").isNull();
         assertThat(stored.getCreatedAt()).isEqualTo(created);
         assertThat(stored.getFaces()).hasSize(1);
-        float[] reference = Gallery.toArray(stored.getFaces().get(0).getEmbedding());
+        float[] reference = Embeddings.toArray(stored.getFaces().get(0).getEmbedding());
         assertThat(reference).hasSize(512);
-        assertThat(Gallery.dot(reference, FaceImages.embedding(person))).isGreaterThan(0.99);
+        assertThat(Embeddings.similarity(reference, FaceImages.embedding(person))).isGreaterThan(0.99);
         assertThat(fixture.blobs.get(stored.getProfileImageRef())).hasValue(FaceImages.jpeg(person));
     }
 
@@ -155,7 +155,7 @@ class LiveIdentificationTest {
         assertEnvelope(register(List.of(Part.text("name", "Nobody"), Part.file("image", "p.jpg", "image/jpeg", FaceImages.jpeg(person)))),
                 401, "UNAUTHORIZED", "Authentication required.");
         List<String> names = new ArrayList<>();
-        try (var people = fixture.backend.<Person>view(GalleryUpdater.PEOPLE).all()) {
+        try (var people = fixture.backend.router().<Person>store(Views.PEOPLE.name()).all()) {
             people.forEachRemaining(kv -> names.add(kv.value.getName()));
         }
         assertThat(names).as("a refused request enrols nobody").doesNotContain("Nobody");

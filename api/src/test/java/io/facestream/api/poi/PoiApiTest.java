@@ -6,6 +6,7 @@ import static io.facestream.api.ApiTestSupport.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.facestream.topologies.views.Views;
 import io.facestream.api.ApiTestSupport;
 import io.facestream.api.ApiTestSupport.Part;
 import io.facestream.api.testing.ApiFixture;
@@ -422,7 +423,7 @@ class PoiApiTest {
 
     static List<Sighting> finalSightings() {
         List<Sighting> out = new ArrayList<>();
-        ReadOnlyKeyValueStore<String, Sighting> view = fixture.backend.view(IdentityResolver.SIGHTINGS);
+        ReadOnlyKeyValueStore<String, Sighting> view = fixture.backend.router().store(Views.SIGHTINGS.name());
         try (KeyValueIterator<String, Sighting> it = view.all()) {
             it.forEachRemaining(kv -> {
                 if (fileId.equals(kv.value.getFileId()) && kv.value.getFinal$()) out.add(kv.value);

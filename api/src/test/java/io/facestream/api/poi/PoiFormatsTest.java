@@ -1,5 +1,6 @@
 package io.facestream.api.poi;
 
+import io.facestream.blobs.BlobKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -59,7 +60,7 @@ class PoiFormatsTest {
         assertThat(PoiViews.frameKeyOf(encoded)).isEqualTo(key);
         assertThat(PoiViews.frameKeyOf(Base64.getUrlEncoder().encodeToString(key.getBytes(StandardCharsets.UTF_8))))
                 .as("padding accepted").isEqualTo(key);
-        assertThat(PoiViews.frameKey("cam-1", 7)).isEqualTo("frame/cam-1:7");
+        assertThat(BlobKeys.frame("cam-1", 7)).isEqualTo("frame/cam-1:7");
         byte[] notUtf8 = {'f', 'r', 'a', 'm', 'e', '/', (byte) 0xC3, (byte) 0x28};
         assertThatThrownBy(() -> PoiViews.frameKeyOf(Base64.getUrlEncoder().encodeToString(notUtf8)))
                 .isInstanceOf(ApiException.class).extracting(e -> ((ApiException) e).kind()).isEqualTo(ErrorKind.BAD_REQUEST);

@@ -5,9 +5,9 @@ import io.facestream.api.ApiServer;
 import io.facestream.api.ApiTestSupport;
 import io.facestream.api.AuthConfig;
 import io.facestream.api.backend.Backend;
-import io.facestream.api.backend.Views;
+import io.facestream.api.backend.ViewRouter;
 import io.facestream.api.backend.Writes;
-import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.ReplaySpeed;
@@ -18,7 +18,7 @@ import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.vectors.EmbeddedVectorStore;
 
@@ -61,15 +61,15 @@ public final class ApiFixture implements AutoCloseable {
     private ApiFixture(Path dir, PipelineSettings settings, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
         String applicationId = "api-test-" + UUID.randomUUID();
         KafkaFixture.startAtTheEnd(applicationId);
-        TopologySerdes serdes = new TopologySerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
+        AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
         vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
         pipeline = Pipeline.start(new Pipeline.Settings(KafkaFixture.bootstrap(), applicationId, dir.resolve("streams"),
                 1, Duration.ofMillis(50), (short) 1, null), settings, serdes, new AnalyzerEmbedder(analyzer()), vectors);
         pipeline.awaitRunning(Duration.ofSeconds(90));
         blobs = new FileBlobStore(dir.resolve("blobs"), new FileBlobStore.Policy(Map.of(), 0));
         writes = new Writes(KafkaFixture.bootstrap(), serdes);
-        Views views = new Views(pipeline.streams(), serdes, applicationId, null, null);
-        backend = new Backend(pipeline.streams(), views, pipeline.gallery(), vectors, analyzer(), blobs, writes, Duration.ofSeconds(10));
+        ViewRouter views = new ViewRouter(pipeline.streams(), serdes, applicationId, null, null);
+        backend = new Backend(pipeline.streams(), views, pipeline.gallery(), pipeline.thresholds(), vectors, analyzer(), blobs, writes, Duration.ofSeconds(10));
         server = ApiServer.builder(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys()))).modules(modules.apply(backend)).start();
     }
 

@@ -1,5 +1,6 @@
 package io.facestream.app.bench;
 
+import io.facestream.models.Embeddings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.facestream.models.DetectedFace;
@@ -22,7 +23,7 @@ import io.facestream.schemas.avro.state.ResolutionInput;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.FacestreamTopology;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -221,7 +222,7 @@ public final class ApiBenchmark {
                     if (f.box().width() < 40 || f.quality().score() < 0.3) continue;
                     float[] e = analyzer.embed(f.aligned());
                     // keep one face per person: a face close to one kept is the same person (or a near twin)
-                    if (real.stream().anyMatch(r -> FaceAnalyzer.cosine(r.embedding(), e) > 0.35)) continue;
+                    if (real.stream().anyMatch(r -> Embeddings.cosine(r.embedding(), e) > 0.35)) continue;
                     real.add(new RealFace(photoId, e, f.alignedJpeg(95), sprite(image, f), f.box().area()));
                 }
             }
@@ -334,7 +335,7 @@ public final class ApiBenchmark {
                 lastAlert.put(cooldownKey, first.time());
                 int previous = alertsPerPoi.merge(person.getPersonId(), 1, Integer::sum) - 1;
                 double similarity = -1;
-                for (ReferenceFace r : person.getFaces()) similarity = Math.max(similarity, FaceAnalyzer.cosine(array(r.getEmbedding()), first.embedding()));
+                for (ReferenceFace r : person.getFaces()) similarity = Math.max(similarity, Embeddings.cosine(array(r.getEmbedding()), first.embedding()));
                 alerts.add(PoiAlert.newBuilder().setAlertId(person.getPersonId() + ":" + trackId).setPoiId(person.getPersonId())
                         .setPoiName(person.getName()).setSeverity(person.getWatchlist().getSeverity()).setNotes(person.getWatchlist().getNotes())
                         .setEnrolledAt(person.getWatchlist().getEnrolledAt()).setPreviousMatchCount(previous).setCameraId(camera)
@@ -499,7 +500,7 @@ public final class ApiBenchmark {
                 return false;
             }
         });
-        TopologySerdes serdes = new TopologySerdes(new RestSchemaRegistryClient(server.registryUrl()));
+        AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(server.registryUrl()));
         Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap(),
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.ACKS_CONFIG, "all");
 
@@ -558,7 +559,7 @@ public final class ApiBenchmark {
         out.printf("restart: the gallery holds %d of %d people 5 s after the pipeline is running (people view: %d POIs);"
                         + " a restored global store is not replayed through GalleryUpdater, so the people are written again%n",
                 gallery, data.people().size(), status == null ? -1 : status.path("pois").asInt());
-        TopologySerdes serdes = new TopologySerdes(new RestSchemaRegistryClient(server.registryUrl()));
+        AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(server.registryUrl()));
         try (KafkaProducer<String, Person> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), serdes.of(Person.class).serializer())) {
             for (Person p : data.people()) producer.send(new ProducerRecord<>(Topics.PEOPLE, p.getPersonId(), p));

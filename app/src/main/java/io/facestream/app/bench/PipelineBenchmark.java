@@ -1,6 +1,6 @@
 package io.facestream.app.bench;
 
-import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.ReplaySpeed;
@@ -22,7 +22,7 @@ import io.facestream.schemas.topics.TopicProvisioner;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.topologies.tracking.TrackerSettings;
 import io.facestream.vectors.EmbeddedVectorStore;
@@ -167,7 +167,7 @@ public final class PipelineBenchmark {
         final EmbeddedSchemaRegistry registry;
         final EmbeddedVectorStore vectors;
         final Pipeline pipeline;
-        final TopologySerdes serdes;
+        final AvroSerdes serdes;
         final Person poi;
 
         Cluster(String name, PipelineSettings settings) throws Exception {
@@ -177,7 +177,7 @@ public final class PipelineBenchmark {
                 TopicProvisioner.ensure(admin, Topics.catalog(6, (short) 1));
             }
             registry = EmbeddedSchemaRegistry.start(broker.bootstrapServers(), Topics.SCHEMAS, "localhost", 0);
-            serdes = new TopologySerdes(new RestSchemaRegistryClient(registry.url()));
+            serdes = new AvroSerdes(new RestSchemaRegistryClient(registry.url()));
             vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
             poi = SamplePoi.fromFace(analyzer, sprites.get(0), "bench-poi", "Bench POI", null);
             try (KafkaProducer<String, Person> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,

@@ -1,7 +1,8 @@
 package io.facestream.ingest.publish;
 
-import io.facestream.ingest.blob.BlobKind;
-import io.facestream.ingest.blob.BlobStore;
+import io.facestream.blobs.BlobKeys;
+import io.facestream.blobs.BlobKind;
+import io.facestream.blobs.BlobStore;
 import io.facestream.ingest.source.FrameSampler;
 import io.facestream.ingest.source.SampledFrame;
 import io.facestream.models.DetectedFace;
@@ -128,7 +129,7 @@ public final class FrameProcessor {
                 && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
         String frameRef = null;
         if (!faces.isEmpty()) {
-            frameRef = blobs.put(BlobKind.FRAME, stream.source.sourceId() + ":" + frame.frameNumber(), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
+            frameRef = blobs.put(BlobKind.FRAME, BlobKeys.frameId(stream.source.sourceId(), frame.frameNumber()), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
         }
         return new Analysis(faces, frameRef);
     }

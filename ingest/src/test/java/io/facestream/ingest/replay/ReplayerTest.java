@@ -1,6 +1,6 @@
 package io.facestream.ingest.replay;
 
-import io.facestream.ingest.blob.FileBlobStore;
+import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.source.VideoSourceException;

@@ -3,6 +3,7 @@ package io.facestream.models.inference;
 import ai.djl.ndarray.NDList;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
+import io.facestream.models.Embeddings;
 import io.facestream.models.store.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,20 +36,8 @@ public final class EmbedderTranslator implements NoBatchifyTranslator<List<Mat>,
         for (int i = 0; i < n; i++) {
             float[] e = new float[dim];
             System.arraycopy(all, i * dim, e, 0, dim);
-            embeddings.add(l2Normalise(e));
+            embeddings.add(Embeddings.normalise(e));
         }
         return embeddings;
-    }
-
-    static float[] l2Normalise(float[] v) {
-        double sum = 0;
-        for (float x : v) {
-            sum += (double) x * x;
-        }
-        float inv = sum > 0 ? (float) (1 / Math.sqrt(sum)) : 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] *= inv;
-        }
-        return v;
     }
 }

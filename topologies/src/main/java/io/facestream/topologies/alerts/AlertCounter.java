@@ -1,6 +1,7 @@
 package io.facestream.topologies.alerts;
 
 import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.topologies.views.Views;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -12,12 +13,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * different partitions, may carry the same count.
  */
 public final class AlertCounter implements Processor<String, PoiAlert, Void, Void> {
-    public static final String COUNTS = "alert-counts";
     private KeyValueStore<String, Long> counts;
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
-        counts = context.getStateStore(COUNTS);
+        counts = context.getStateStore(Views.ALERT_COUNTS.name());
     }
 
     @Override

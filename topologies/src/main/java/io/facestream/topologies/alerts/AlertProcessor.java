@@ -1,17 +1,23 @@
 package io.facestream.topologies.alerts;
 
+import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Watchlist;
 import io.facestream.topologies.Keys;
 import io.facestream.topologies.gallery.Gallery;
+import io.facestream.topologies.ProcessorStores;
+import io.facestream.topologies.views.Views;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * POI alerts, straight from the embeddings of live tracks: the first face of a track that matches an active
@@ -38,12 +44,18 @@ public final class AlertProcessor implements Processor<String, FaceEmbedding, St
         this.cooldown = cooldown;
     }
 
+    /** Alerting processors with their stores: alerts sent per POI and track, last alert per POI and camera. */
+    public static ProcessorSupplier<String, FaceEmbedding, String, PoiAlert> supplier(Gallery gallery, double threshold, Duration cooldown) {
+        return ProcessorStores.supplier(() -> new AlertProcessor(gallery, threshold, cooldown), Set.of(
+                ProcessorStores.persistent(SENT, Serdes.Long()), ProcessorStores.persistent(COOLDOWN, Serdes.Long())));
+    }
+
     @Override
     public void init(ProcessorContext<String, PoiAlert> context) {
         this.context = context;
         this.sent = context.getStateStore(SENT);
         this.lastAlertAt = context.getStateStore(COOLDOWN);
-        this.counts = context.getStateStore(AlertCounter.COUNTS);
+        this.counts = context.getStateStore(Views.ALERT_COUNTS.name());
     }
 
     @Override
@@ -51,7 +63,7 @@ public final class AlertProcessor implements Processor<String, FaceEmbedding, St
         FaceEmbedding face = record.value();
         if (face.getTrackId() == null) return;
         // every matching watch-list entry alerts: two entries for one face are the operator's to see, not ours to hide
-        for (Gallery.Match match : gallery.poisAtLeast(Gallery.toArray(face.getEmbedding()), threshold)) alert(face, match);
+        for (Gallery.Match match : gallery.poisAtLeast(Embeddings.toArray(face.getEmbedding()), threshold)) alert(face, match);
     }
 
     private void alert(FaceEmbedding face, Gallery.Match match) {

@@ -7,7 +7,11 @@ import io.facestream.schemas.avro.state.ResolutionInput;
 import io.facestream.topologies.Keys;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
+import io.facestream.models.Embeddings;
+import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.topologies.ProcessorStores;
 import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -16,6 +20,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Micro-batched embedding. Chosen crops queue up until {@code batchSize} of them wait (then they run at
@@ -42,6 +47,13 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         this.batchSize = batchSize;
         this.maxWait = maxWait;
         this.metrics = metrics;
+    }
+
+    /** Micro-batching embedders with their queue (a store, so a crop chosen before a commit survives a crash). */
+    public static ProcessorSupplier<String, EmbedWork, String, ResolutionInput> supplier(Embedder embedder, int batchSize, Duration maxWait,
+                                                                                       EmbeddingMetrics metrics, AvroSerdes serdes) {
+        return ProcessorStores.supplier(() -> new EmbeddingProcessor(embedder, batchSize, maxWait, metrics),
+                Set.of(ProcessorStores.inMemory(QUEUE, serdes.of(EmbedWork.class))));
     }
 
     @Override
@@ -115,10 +127,8 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     }
 
     private FaceEmbedding embedding(FaceCrop crop, String trackId, float[] embedding) {
-        List<Float> values = new ArrayList<>(embedding.length);
-        for (float v : embedding) values.add(v);
         return FaceEmbedding.newBuilder().setCropId(crop.getCropId()).setSourceId(crop.getSourceId()).setTrackId(trackId)
-                .setTimestamp(crop.getTimestamp()).setModelId(embedder.modelId()).setEmbedding(values).setQuality(crop.getQuality())
+                .setTimestamp(crop.getTimestamp()).setModelId(embedder.modelId()).setEmbedding(Embeddings.toList(embedding)).setQuality(crop.getQuality())
                 .setSourceKind(crop.getSourceKind()).setCameraId(crop.getCameraId()).setFileId(crop.getFileId())
                 .setFrameNumber(crop.getFrameNumber()).setBbox(crop.getBbox()).setDetectionScore(crop.getDetectionScore())
                 .setFrameRef(crop.getFrameRef()).setCropJpeg(crop.getCropJpeg()).build();

@@ -1,5 +1,6 @@
 package io.facestream.topologies.gallery;
 
+import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.ReferenceFace;
 import io.facestream.schemas.avro.WatchlistStatus;
@@ -8,11 +9,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * The known people and POIs with their reference embeddings, in memory for matching at the speed alerts
- * need. Fed from the people topic by {@link GalleryUpdater} on the global thread and read by every stream
- * thread, so it swaps an immutable map on each change (enrolments are rare, matches constant).
+ * need, and the top-k matching against them that alerts, identity resolution, search and live identification
+ * share. Fed from the people topic by {@link GalleryUpdater} on the global thread and read by every stream
+ * thread, so it swaps an immutable map on each change (enrolments are rare, matches constant). Read-only
+ * outside this package: only the people topic changes it.
  */
 public final class Gallery {
 
@@ -40,7 +44,7 @@ public final class Gallery {
         Map<String, Entry> next = new HashMap<>(people);
         List<ReferenceFace> faces = person.getFaces();
         float[][] embeddings = new float[faces.size()][];
-        for (int i = 0; i < faces.size(); i++) embeddings[i] = toArray(faces.get(i).getEmbedding());
+        for (int i = 0; i < faces.size(); i++) embeddings[i] = Embeddings.toArray(faces.get(i).getEmbedding());
         next.put(person.getPersonId(), new Entry(person, embeddings));
         people = Map.copyOf(next);
     }
@@ -118,21 +122,13 @@ public final class Gallery {
 
     private static double closest(Entry e, float[] embedding) {
         double best = -1;
-        for (float[] ref : e.embeddings()) best = Math.max(best, dot(ref, embedding));
+        for (float[] ref : e.embeddings()) best = Math.max(best, Embeddings.similarity(ref, embedding));
         return best;
     }
 
-    /** Cosine similarity of two L2-normalised embeddings. */
-    public static double dot(float[] a, float[] b) {
-        if (a.length != b.length) return -1; // another model's embedding never matches
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-        return s;
-    }
-
-    public static float[] toArray(List<Float> values) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) out[i] = values.get(i);
-        return out;
+    /** The similarity of {@code embedding} to a person's closest reference face; empty for someone not in the gallery. */
+    public OptionalDouble similarityTo(String personId, float[] embedding) {
+        Entry e = people.get(personId);
+        return e == null ? OptionalDouble.empty() : OptionalDouble.of(closest(e, embedding));
     }
 }

@@ -1,6 +1,7 @@
 package io.facestream.topologies.gallery;
 
 import io.facestream.schemas.avro.Person;
+import io.facestream.topologies.views.Views;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -14,8 +15,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Streams initialises global processors after restoring, before any stream thread starts matching.
  */
 public final class GalleryUpdater implements Processor<String, Person, Void, Void> {
-    public static final String PEOPLE = "people";
-
     private final Gallery gallery;
     private KeyValueStore<String, Person> store;
 
@@ -25,7 +24,7 @@ public final class GalleryUpdater implements Processor<String, Person, Void, Voi
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
-        store = context.getStateStore(PEOPLE);
+        store = context.getStateStore(Views.PEOPLE.name());
         try (KeyValueIterator<String, Person> people = store.all()) {
             people.forEachRemaining(kv -> gallery.put(kv.value));
         }

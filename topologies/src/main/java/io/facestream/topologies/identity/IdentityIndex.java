@@ -1,8 +1,8 @@
 package io.facestream.topologies.identity;
 
+import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Identity;
-import io.facestream.topologies.gallery.Gallery;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -25,8 +25,8 @@ final class IdentityIndex {
         int n = identity.getExemplars().size() + (identity.getCentroid().isEmpty() ? 0 : 1);
         float[][] v = new float[n][];
         int i = 0;
-        if (!identity.getCentroid().isEmpty()) v[i++] = Gallery.toArray(identity.getCentroid());
-        for (Exemplar e : identity.getExemplars()) v[i++] = Gallery.toArray(e.getEmbedding());
+        if (!identity.getCentroid().isEmpty()) v[i++] = Embeddings.toArray(identity.getCentroid());
+        for (Exemplar e : identity.getExemplars()) v[i++] = Embeddings.toArray(e.getEmbedding());
         vectors.put(identity.getIdentityId(), v);
     }
 
@@ -38,7 +38,7 @@ final class IdentityIndex {
         Nearest best = null;
         for (var e : vectors.entrySet()) {
             for (float[] v : e.getValue()) {
-                double s = Gallery.dot(v, query);
+                double s = Embeddings.similarity(v, query);
                 if (best == null || s > best.similarity()) best = new Nearest(e.getKey(), s);
             }
         }

@@ -1,5 +1,6 @@
 package io.facestream.topologies.identity;
 
+import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.FaceEmbedding;
@@ -17,11 +18,16 @@ import io.facestream.schemas.avro.state.TrackResolution;
 import io.facestream.topologies.Keys;
 import io.facestream.topologies.PipelineSettings;
 import io.facestream.topologies.gallery.Gallery;
+import io.facestream.topologies.views.Views;
+import io.facestream.vectors.FacePayload;
 import io.facestream.vectors.VectorPoint;
 import io.facestream.vectors.VectorStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
+import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.topologies.ProcessorStores;
 import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -53,12 +59,8 @@ import java.util.UUID;
  * same ids and the vector store's upserts stay idempotent.
  */
 public final class IdentityResolver implements Processor<String, SpecificRecord, String, Sighting> {
-    public static final String IDENTITIES = "identities";
-    public static final String FACES = "faces";
-    public static final String FACES_BY_IDENTITY = "faces-by-identity";
-    public static final String SIGHTINGS = "sightings";
-    public static final String SIGHTINGS_BY_IDENTITY = "sightings-by-identity";
-    public static final String TRACKS = "resolution-tracks";
+    /** Live tracks' resolution state (internal, not a view). */
+    static final String TRACKS = "resolution-tracks";
 
     private final PipelineSettings settings;
     private final Gallery gallery;
@@ -78,14 +80,24 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         this.vectors = vectors;
     }
 
+    /** Resolvers with the stores they keep: the identity, face and sighting views and the live tracks' state. */
+    public static ProcessorSupplier<String, SpecificRecord, String, Sighting> supplier(PipelineSettings settings, Gallery gallery,
+                                                                                     VectorStore vectors, AvroSerdes serdes) {
+        return ProcessorStores.supplier(() -> new IdentityResolver(settings, gallery, vectors), Set.of(
+                Views.IDENTITIES.persistentStore(serdes), Views.FACES.persistentStore(serdes),
+                Views.FACES_BY_IDENTITY.persistentStore(serdes), Views.SIGHTINGS.persistentStore(serdes),
+                Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes),
+                ProcessorStores.persistent(TRACKS, serdes.of(TrackResolution.class))));
+    }
+
     @Override
     public void init(ProcessorContext<String, Sighting> context) {
         this.context = context;
-        identities = context.getStateStore(IDENTITIES);
-        faces = context.getStateStore(FACES);
-        facesByIdentity = context.getStateStore(FACES_BY_IDENTITY);
-        sightings = context.getStateStore(SIGHTINGS);
-        sightingsByIdentity = context.getStateStore(SIGHTINGS_BY_IDENTITY);
+        identities = context.getStateStore(Views.IDENTITIES.name());
+        faces = context.getStateStore(Views.FACES.name());
+        facesByIdentity = context.getStateStore(Views.FACES_BY_IDENTITY.name());
+        sightings = context.getStateStore(Views.SIGHTINGS.name());
+        sightingsByIdentity = context.getStateStore(Views.SIGHTINGS_BY_IDENTITY.name());
         tracks = context.getStateStore(TRACKS);
         try (KeyValueIterator<String, Identity> it = identities.all()) {
             it.forEachRemaining(kv -> index.put(kv.value));
@@ -146,7 +158,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         }
         TrackResolution.Builder track = TrackResolution.newBuilder(current);
         List<Gallery.WeightedFace> weighted = current.getFaces().stream()
-                .map(f -> new Gallery.WeightedFace(Gallery.toArray(f.getEmbedding()), f.getQuality())).toList();
+                .map(f -> new Gallery.WeightedFace(Embeddings.toArray(f.getEmbedding()), f.getQuality())).toList();
         Optional<Gallery.Match> person = gallery.bestForTrack(weighted).filter(m -> m.similarity() >= settings.personThreshold());
         String identityId;
         double similarity;
@@ -156,7 +168,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             track.setPersonId(person.get().person().getPersonId());
         } else if (current.getIdentityId() != null && current.getPersonId() == null && identities.get(current.getIdentityId()) != null) {
             identityId = current.getIdentityId();
-            similarity = Gallery.dot(centroid(current.getFaces()), Gallery.toArray(identities.get(identityId).getCentroid()));
+            similarity = Embeddings.similarity(centroid(current.getFaces()), Embeddings.toArray(identities.get(identityId).getCentroid()));
         } else {
             float[] centroid = centroid(current.getFaces());
             Optional<IdentityIndex.Nearest> nearest = index.nearest(centroid).filter(n -> n.similarity() >= settings.identityThreshold());
@@ -183,7 +195,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (from != null) detachFaces(from, trackFaces);
         Sighting old = sightings.get(track.getTrackId()); // also one from an earlier replay of the same file
         if (old != null) {
-            sightingsByIdentity.delete(Keys.of(old.getIdentityId(), old.getEntryTime().toEpochMilli(), old.getSightingId()));
+            sightingsByIdentity.delete(Views.sightingOfIdentity(old.getIdentityId(), old.getEntryTime(), old.getSightingId()));
             adjustSightings(old.getIdentityId(), -1);
         }
         attachFaces(to, trackFaces, track.getSimilarity(), track.getPersonId());
@@ -204,7 +216,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 .setThumbnailRef(best.getFaceId()).setFaceCount(event.getFaceCount())
                 .setFinal$(event.getType() == TrackEventType.ENDED).build();
         sightings.put(s.getSightingId(), s);
-        sightingsByIdentity.put(Keys.of(s.getIdentityId(), s.getEntryTime().toEpochMilli(), s.getSightingId()), s.getSightingId());
+        sightingsByIdentity.put(Views.sightingOfIdentity(s.getIdentityId(), s.getEntryTime(), s.getSightingId()), s.getSightingId());
         Identity.Builder updated = Identity.newBuilder(identity);
         seenAt(updated, event.getFirstSeen().toEpochMilli(), event.getLastSeen().toEpochMilli(), event.getCameraId(), event.getFileId());
         putIdentity(updated.build());
@@ -213,14 +225,9 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     // ---- identities ----
 
-    /** The identity a person's tracks resolve to: the one bound to them, else one derived from their id. */
-    public static String identityIdOf(Person person) {
-        return person.getIdentityId() != null ? person.getIdentityId() : uuid("person:" + person.getPersonId());
-    }
-
     /** The identity standing for a known person: the one bound to them, else one created for them. */
     private Identity identityOfPerson(Person person, TrackEvent event) {
-        String id = identityIdOf(person);
+        String id = Views.identityOf(person);
         Identity existing = identities.get(id);
         if (existing != null) return existing;
         long t = event.getFirstSeen().toEpochMilli();
@@ -274,7 +281,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     /** Takes faces off an identity; its best remaining faces replace exemplars that left. */
     void detachFaces(String identityId, List<Face> detached) {
         Identity identity = identities.get(identityId);
-        for (Face f : detached) facesByIdentity.delete(Keys.of(identityId, f.getTimestamp().toEpochMilli(), f.getFaceId()));
+        for (Face f : detached) facesByIdentity.delete(Views.faceOfIdentity(identityId, f.getTimestamp(), f.getFaceId()));
         if (identity == null || detached.isEmpty()) return;
         Set<String> ids = new java.util.HashSet<>();
         detached.forEach(f -> ids.add(f.getFaceId()));
@@ -299,10 +306,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         exemplars.sort(Comparator.comparingDouble(Exemplar::getQuality).reversed());
         List<Exemplar> kept = List.copyOf(exemplars.subList(0, Math.min(exemplars.size(), settings.maxExemplars())));
         b.setExemplars(kept);
-        float[] c = centroid(kept);
-        List<Float> centroid = new ArrayList<>(c.length);
-        for (float v : c) centroid.add(v);
-        b.setCentroid(kept.isEmpty() ? List.of() : centroid);
+        b.setCentroid(kept.isEmpty() ? List.of() : Embeddings.toList(centroid(kept)));
     }
 
     void adjustSightings(String identityId, int delta) {
@@ -335,7 +339,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         List<Face> owned = facesOf(identityId);
         for (Face f : owned) {
             faces.delete(f.getFaceId());
-            facesByIdentity.delete(Keys.of(identityId, f.getTimestamp().toEpochMilli(), f.getFaceId()));
+            facesByIdentity.delete(Views.faceOfIdentity(identityId, f.getTimestamp(), f.getFaceId()));
         }
         if (!owned.isEmpty()) vectors.delete(VectorStore.FACES, owned.stream().map(Face::getFaceId).toList());
         for (KeyValue<String, String> kv : scan(sightingsByIdentity, identityId)) {
@@ -373,10 +377,10 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     /** Re-files a sighting under another identity and publishes it again, so consumers see the move. */
     void moveSighting(Sighting s, String to) {
-        sightingsByIdentity.delete(Keys.of(s.getIdentityId(), s.getEntryTime().toEpochMilli(), s.getSightingId()));
+        sightingsByIdentity.delete(Views.sightingOfIdentity(s.getIdentityId(), s.getEntryTime(), s.getSightingId()));
         Sighting moved = Sighting.newBuilder(s).setIdentityId(to).build();
         sightings.put(moved.getSightingId(), moved);
-        sightingsByIdentity.put(Keys.of(to, moved.getEntryTime().toEpochMilli(), moved.getSightingId()), moved.getSightingId());
+        sightingsByIdentity.put(Views.sightingOfIdentity(to, moved.getEntryTime(), moved.getSightingId()), moved.getSightingId());
         context.forward(new Record<>(to, moved, context.currentSystemTimeMs()));
         TrackResolution live = tracks.get(s.getTrackId());
         if (live != null) tracks.put(live.getTrackId(), TrackResolution.newBuilder(live).setIdentityId(to).build());
@@ -385,28 +389,28 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     void storeFace(Face face) {
         Face previous = faces.get(face.getFaceId());
         if (previous != null && previous.getIdentityId() != null && !previous.getIdentityId().equals(face.getIdentityId())) {
-            facesByIdentity.delete(Keys.of(previous.getIdentityId(), previous.getTimestamp().toEpochMilli(), face.getFaceId()));
+            facesByIdentity.delete(Views.faceOfIdentity(previous.getIdentityId(), previous.getTimestamp(), face.getFaceId()));
         }
         faces.put(face.getFaceId(), face);
         if (face.getIdentityId() != null) {
-            facesByIdentity.put(Keys.of(face.getIdentityId(), face.getTimestamp().toEpochMilli(), face.getFaceId()), face.getFaceId());
+            facesByIdentity.put(Views.faceOfIdentity(face.getIdentityId(), face.getTimestamp(), face.getFaceId()), face.getFaceId());
         }
-        vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), Gallery.toArray(face.getEmbedding()), payload(face)));
+        vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), Embeddings.toArray(face.getEmbedding()), payload(face)));
     }
 
     private static Map<String, Object> payload(Face f) {
         Map<String, Object> p = new HashMap<>();
-        p.put("face_id", f.getFaceId());
-        p.put("source_id", f.getSourceId());
-        p.put("source_kind", f.getSourceKind().name());
-        p.put("frame_number", f.getFrameNumber());
-        p.put("timestamp", f.getTimestamp().toEpochMilli());
-        p.put("quality", (double) f.getQuality());
-        if (f.getCameraId() != null) p.put("camera_id", f.getCameraId());
-        if (f.getFileId() != null) p.put("file_id", f.getFileId());
-        if (f.getTrackId() != null) p.put("track_id", f.getTrackId());
-        if (f.getIdentityId() != null) p.put("identity_id", f.getIdentityId());
-        if (f.getPersonId() != null) p.put("person_id", f.getPersonId());
+        p.put(FacePayload.FACE_ID, f.getFaceId());
+        p.put(FacePayload.SOURCE_ID, f.getSourceId());
+        p.put(FacePayload.SOURCE_KIND, f.getSourceKind().name());
+        p.put(FacePayload.FRAME_NUMBER, f.getFrameNumber());
+        p.put(FacePayload.TIMESTAMP, f.getTimestamp().toEpochMilli());
+        p.put(FacePayload.QUALITY, (double) f.getQuality());
+        if (f.getCameraId() != null) p.put(FacePayload.CAMERA_ID, f.getCameraId());
+        if (f.getFileId() != null) p.put(FacePayload.FILE_ID, f.getFileId());
+        if (f.getTrackId() != null) p.put(FacePayload.TRACK_ID, f.getTrackId());
+        if (f.getIdentityId() != null) p.put(FacePayload.IDENTITY_ID, f.getIdentityId());
+        if (f.getPersonId() != null) p.put(FacePayload.PERSON_ID, f.getPersonId());
         return p;
     }
 
@@ -428,7 +432,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     static List<KeyValue<String, String>> scan(KeyValueStore<String, String> store, String identityId) {
         List<KeyValue<String, String>> out = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = store.prefixScan(Keys.prefix(identityId), Keys.PREFIX)) {
+        try (KeyValueIterator<String, String> it = store.prefixScan(Views.ofIdentity(identityId), Keys.PREFIX)) {
             it.forEachRemaining(out::add);
         }
         return out;
@@ -443,11 +447,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             List<Float> e = f.getEmbedding();
             for (int i = 0; i < sum.length && i < e.size(); i++) sum[i] += (float) (w * e.get(i));
         }
-        double norm = 0;
-        for (float v : sum) norm += v * v;
-        norm = Math.sqrt(norm);
-        if (norm > 0) for (int i = 0; i < sum.length; i++) sum[i] /= (float) norm;
-        return sum;
+        return Embeddings.normalise(sum);
     }
 
     static String uuid(String seed) {

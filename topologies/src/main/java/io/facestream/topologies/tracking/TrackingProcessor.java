@@ -12,7 +12,10 @@ import io.facestream.topologies.Keys;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
+import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.topologies.ProcessorStores;
 import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -26,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Tracking, per source, in event time. Input: the face crops and the frame records of the sources of this
@@ -57,6 +61,15 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         this.settings = settings;
         this.maxPendingFrames = maxPendingFrames;
         this.silentCamera = silentCamera;
+    }
+
+    /** Trackers with their frame-scoped stores: waiting crops and frames, and each source's tracker state. */
+    public static ProcessorSupplier<String, SpecificRecord, String, EmbedWork> supplier(TrackerSettings settings, int maxPendingFrames,
+                                                                                      Duration silentCamera, AvroSerdes serdes) {
+        return ProcessorStores.supplier(() -> new TrackingProcessor(settings, maxPendingFrames, silentCamera), Set.of(
+                ProcessorStores.inMemory(PENDING_CROPS, serdes.of(FaceCrop.class)),
+                ProcessorStores.inMemory(PENDING_FRAMES, serdes.of(Frame.class)),
+                ProcessorStores.inMemory(STATE, serdes.of(TrackerState.class))));
     }
 
     @Override

@@ -8,5 +8,5 @@ import io.facestream.schemas.avro.Heartbeat;
  * first). Status is derived from it at query time, because staleness is a matter of the
  * clock when asked, not of when the last record arrived.
  */
-record CameraState(Camera camera, Heartbeat heartbeat) {
+public record CameraState(Camera camera, Heartbeat heartbeat) {
 }

@@ -30,7 +30,7 @@ public record FileSummary(long sightings, long faces, Map<String, Integer> sight
     }
 
     /** The aggregation's adder: one more sighting version. */
-    FileSummary plus(Sighting s) {
+    public FileSummary plus(Sighting s) {
         Map<String, Integer> ids = new TreeMap<>(sightingsByIdentity);
         ids.merge(s.getIdentityId(), 1, Integer::sum);
         Instant entry = s.getEntryTime(), exit = s.getExitTime();
@@ -45,7 +45,7 @@ public record FileSummary(long sightings, long faces, Map<String, Integer> sight
      * keeps its entry time and only moves its exit time later, which the adder that
      * follows takes in. (Sightings are never deleted, so nothing else subtracts.)
      */
-    FileSummary minus(Sighting s) {
+    public FileSummary minus(Sighting s) {
         Map<String, Integer> ids = new TreeMap<>(sightingsByIdentity);
         ids.computeIfPresent(s.getIdentityId(), (k, n) -> n > 1 ? n - 1 : null);
         return new FileSummary(sightings - 1, faces - s.getFaceCount(), ids, firstSeen, lastSeen);

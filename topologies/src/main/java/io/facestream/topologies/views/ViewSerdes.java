@@ -5,7 +5,7 @@ import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.topics.Topics;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -28,13 +28,13 @@ import java.util.TreeMap;
  * first part, then the second part (absent when null). {@link FileSummary} is a few
  * numbers and a map, written with a leading format version.
  */
-final class ViewSerdes {
+public final class ViewSerdes {
     private static final byte SUMMARY_V1 = 1;
 
     private ViewSerdes() {
     }
 
-    static Serde<CameraState> cameraStates(TopologySerdes serdes) {
+    static Serde<CameraState> cameraStates(AvroSerdes serdes) {
         AvroSerde<Camera> cameras = serdes.of(Camera.class);
         AvroSerde<Heartbeat> heartbeats = serdes.of(Heartbeat.class);
         return Serdes.serdeFrom(
@@ -49,7 +49,7 @@ final class ViewSerdes {
                 });
     }
 
-    static Serde<FileView> fileViews(TopologySerdes serdes) {
+    static Serde<FileView> fileViews(AvroSerdes serdes) {
         AvroSerde<VideoFile> files = serdes.of(VideoFile.class);
         return Serdes.serdeFrom(
                 (topic, view) -> view == null ? null : pair(files.serialize(Topics.FILES, view.file()), summaryBytes(view.summary())),
@@ -60,7 +60,8 @@ final class ViewSerdes {
                 });
     }
 
-    static Serde<FileSummary> fileSummaries() {
+    /** The file summaries' own store (the aggregate behind {@link Views#FILES}). */
+    public static Serde<FileSummary> fileSummaries() {
         return Serdes.serdeFrom((topic, s) -> s == null ? null : summaryBytes(s), (topic, bytes) -> bytes == null ? null : summary(bytes));
     }
 

@@ -1,5 +1,6 @@
 package io.facestream.topologies.views;
 
+import io.facestream.topologies.catalog.CatalogViews;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.FileStatus;
@@ -15,7 +16,7 @@ import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.topics.TopicProvisioner;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.testkit.SharedKafka;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,7 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The views in a real Kafka Streams instance (exactly-once) on the shared broker, with the
  * catalogue's topics at three partitions per stream: Streams must accept the joins'
- * partitioning, and {@link CatalogQueries#over} must answer from the running instance.
+ * partitioning, and {@link ViewQueries#over} must answer from the running instance.
  */
 class CatalogViewsKafkaTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -61,7 +62,7 @@ class CatalogViewsKafkaTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             TopicProvisioner.ensure(admin, Topics.catalog(3, (short) 1));
         }
-        TopologySerdes serdes = new TopologySerdes(new RestSchemaRegistryClient(ViewsKafka.registryUrl()));
+        AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(ViewsKafka.registryUrl()));
         StreamsBuilder builder = new StreamsBuilder();
         CatalogViews.addTo(builder, serdes, builder.stream(Topics.POI_ALERTS,
                 org.apache.kafka.streams.kstream.Consumed.with(org.apache.kafka.common.serialization.Serdes.String(), serdes.of(PoiAlert.class))));
@@ -102,7 +103,7 @@ class CatalogViewsKafkaTest {
             }
             producer.flush();
 
-            CatalogQueries queries = CatalogQueries.over(streams, CatalogQueries.DEFAULT_STALENESS);
+            ViewQueries queries = ViewQueries.over(streams, ViewQueries.DEFAULT_STALENESS);
             await(() -> queries.alertCount() == 3 && queries.file("f1").map(f -> f.summary().faces() == 3).orElse(false)
                     && queries.camera("cam-a").isPresent());
             assertThat(queries.camera("cam-a").orElseThrow().status()).isEqualTo(WorkerState.ONLINE);
@@ -120,7 +121,7 @@ class CatalogViewsKafkaTest {
                         "catalog-sightings-by-file-repartition", 1, "catalog-alerts-single-repartition", 1));
             }
 
-            ProducerRecord<String, Long> clear = CatalogViews.clearAlerts(now);
+            ProducerRecord<String, Long> clear = Views.clearAlerts(now);
             try (KafkaProducer<String, Long> clears = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
                     new StringSerializer(), new LongSerializer())) {
                 clears.send(clear).get();

@@ -1,5 +1,6 @@
 package io.facestream.topologies.views;
 
+import io.facestream.topologies.catalog.CatalogViews;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.FileStatus;
@@ -14,7 +15,7 @@ import io.facestream.schemas.avro.WorkerState;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.topics.TopicSpec;
 import io.facestream.schemas.topics.Topics;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.LongSerializer;
@@ -43,12 +44,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The catalog views on Kafka Streams' TopologyTestDriver (the real topology and RocksDB
  * stores, without a Streams instance), with Avro serdes on a real embedded schema
- * registry over the shared test broker, read through {@link CatalogQueries}.
+ * registry over the shared test broker, read through {@link ViewQueries}.
  */
 class CatalogViewsTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
     private static final Duration STALENESS = Duration.ofSeconds(10);
-    private static TopologySerdes serdes;
+    private static AvroSerdes serdes;
 
     @TempDir
     Path stateDir;
@@ -56,7 +57,7 @@ class CatalogViewsTest {
 
     @BeforeAll
     static void registry() throws Exception {
-        serdes = new TopologySerdes(new RestSchemaRegistryClient(ViewsKafka.registryUrl()));
+        serdes = new AvroSerdes(new RestSchemaRegistryClient(ViewsKafka.registryUrl()));
     }
 
     @BeforeEach
@@ -131,7 +132,7 @@ class CatalogViewsTest {
         pipe(Topics.CAMERAS, "cam-a", null);
         pipe(Topics.HEARTBEATS, "cam-a", heartbeat("cam-a", WorkerState.STOPPED, 0, T0.plusSeconds(1), null));
 
-        CatalogQueries queries = queriesAt(T0.plusSeconds(2));
+        ViewQueries queries = queriesAt(T0.plusSeconds(2));
         assertThat(queries.camera("cam-a")).isEmpty();
         assertThat(queries.cameras()).extracting(CameraStatus::cameraId).containsExactly("cam-b");
     }
@@ -195,7 +196,7 @@ class CatalogViewsTest {
         // Redelivered: stored and counted once.
         pipe(Topics.POI_ALERTS, "poi-1", alert("poi-1", "trk-4", T0.plusSeconds(50)));
 
-        CatalogQueries queries = queriesAt(T0);
+        ViewQueries queries = queriesAt(T0);
         assertThat(queries.recentAlerts(3)).extracting(PoiAlert::getAlertId).containsExactly("poi-1:trk-4", "poi-2:trk-5", "poi-2:trk-2");
         assertThat(queries.recentAlerts(50)).extracting(PoiAlert::getAlertId)
                 .containsExactly("poi-1:trk-4", "poi-2:trk-5", "poi-2:trk-2", "poi-1:trk-3", "poi-1:trk-1");
@@ -213,11 +214,11 @@ class CatalogViewsTest {
         pipe(Topics.POI_ALERTS, "poi-2", alert("poi-2", "trk-2", T0.plusSeconds(20)));
         pipe(Topics.POI_ALERTS, "poi-1", alert("poi-1", "trk-3", T0.plusSeconds(30)));
 
-        ProducerRecord<String, Long> marker = CatalogViews.clearAlerts(T0.plusSeconds(20));
+        ProducerRecord<String, Long> marker = Views.clearAlerts(T0.plusSeconds(20));
         assertThat(marker.topic()).isEqualTo(Topics.ALERT_CLEARS);
         driver.createInputTopic(marker.topic(), new StringSerializer(), new LongSerializer()).pipeInput(marker.key(), marker.value());
 
-        CatalogQueries queries = queriesAt(T0);
+        ViewQueries queries = queriesAt(T0);
         assertThat(queries.recentAlerts(50)).extracting(PoiAlert::getAlertId).containsExactly("poi-1:trk-3");
         assertThat(queries.alertCount("poi-1")).isEqualTo(1);
         assertThat(queries.alertCount("poi-2")).isZero();
@@ -229,7 +230,7 @@ class CatalogViewsTest {
         assertThat(queries.recentAlerts(50)).extracting(PoiAlert::getAlertId).containsExactly("poi-1:trk-3", "poi-2:trk-4");
 
         driver.createInputTopic(Topics.ALERT_CLEARS, new StringSerializer(), new LongSerializer())
-                .pipeInput(CatalogViews.CLEAR_KEY, T0.plus(Duration.ofDays(1)).toEpochMilli());
+                .pipeInput(Views.CLEAR_KEY, T0.plus(Duration.ofDays(1)).toEpochMilli());
         assertThat(queries.recentAlerts(50)).isEmpty();
         assertThat(queries.alertCount()).isZero();
     }
@@ -243,8 +244,8 @@ class CatalogViewsTest {
 
     // ---- helpers ----
 
-    private CatalogQueries queriesAt(Instant now) {
-        return new CatalogQueries(driver::getKeyValueStore, STALENESS, Clock.fixed(now, ZoneOffset.UTC));
+    private ViewQueries queriesAt(Instant now) {
+        return new ViewQueries(driver::getKeyValueStore, STALENESS, Clock.fixed(now, ZoneOffset.UTC));
     }
 
     @SuppressWarnings("unchecked")

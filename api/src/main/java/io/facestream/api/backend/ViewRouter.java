@@ -2,8 +2,8 @@ package io.facestream.api.backend;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.facestream.topologies.FacestreamTopology;
-import io.facestream.topologies.TopologySerdes;
+import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.topologies.views.Views;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -36,20 +36,21 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The pipeline's views as one store each, whichever instance holds them. Kafka Streams spreads a view's
+ * Where a view of the pipeline's views contract ({@link Views}) is read: each view as one store, whichever
+ * instance holds it. Kafka Streams spreads a view's
  * partitions over the instances of the application; a key this instance does not own is fetched from
  * the instance that does (Kafka Streams' metadata for the key, each instance's {@code application.server},
  * then {@link InternalViewsModule}'s endpoint over HTTP), and a scan merges every instance's part.
  * With no {@code application.server} (one instance) every read is local.
  */
-public final class Views {
+public final class ViewRouter {
     /** The header and key instances present to each other. */
     public static final String KEY_HEADER = "X-API-Key";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Logger log = LoggerFactory.getLogger(Views.class);
+    private static final Logger log = LoggerFactory.getLogger(ViewRouter.class);
 
     private final KafkaStreams streams;
-    private final TopologySerdes serdes;
+    private final AvroSerdes serdes;
     private final String applicationId;
     private final HostInfo self;
     private final String internalKey;
@@ -59,7 +60,7 @@ public final class Views {
      * @param self        this instance's {@code application.server}; null when it runs alone
      * @param internalKey the API key instances use with each other (the same on every instance)
      */
-    public Views(KafkaStreams streams, TopologySerdes serdes, String applicationId, HostInfo self, String internalKey) {
+    public ViewRouter(KafkaStreams streams, AvroSerdes serdes, String applicationId, HostInfo self, String internalKey) {
         this.streams = streams;
         this.serdes = serdes;
         this.applicationId = applicationId;
@@ -79,17 +80,21 @@ public final class Views {
 
     /** True for the stores other instances may ask this one for. */
     boolean isView(String name) {
-        return FacestreamTopology.viewSerde(name, serdes) != null;
+        return Views.routable(name).isPresent();
     }
 
     @SuppressWarnings("unchecked")
     byte[] encode(String store, Object value) {
-        return ((Serde<Object>) FacestreamTopology.viewSerde(store, serdes)).serializer().serialize(FacestreamTopology.changelog(applicationId, store), value);
+        return ((Serde<Object>) serde(store)).serializer().serialize(Views.changelog(applicationId, store), value);
     }
 
     @SuppressWarnings("unchecked")
     private <V> V decode(String store, byte[] bytes) {
-        return ((Serde<V>) FacestreamTopology.viewSerde(store, serdes)).deserializer().deserialize(FacestreamTopology.changelog(applicationId, store), bytes);
+        return ((Serde<V>) serde(store)).deserializer().deserialize(Views.changelog(applicationId, store), bytes);
+    }
+
+    private Serde<?> serde(String store) {
+        return Views.routable(store).orElseThrow(() -> new IllegalArgumentException("not a view: " + store)).serde(serdes);
     }
 
     private final class Routed<V> implements ReadOnlyKeyValueStore<String, V> {
@@ -104,7 +109,7 @@ public final class Views {
             if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
                 throw new InvalidStateStoreException("no instance holds " + name + " at the moment");
             }
-            if (owner.activeHost().equals(self)) return Views.this.<V>local(name).get(key);
+            if (owner.activeHost().equals(self)) return ViewRouter.this.<V>local(name).get(key);
             byte[] bytes = fetch(owner.activeHost(), "/internal/views/" + name + "/keys/" + URLEncoder.encode(key, StandardCharsets.UTF_8));
             return bytes == null ? null : decode(name, bytes);
         }
@@ -154,11 +159,11 @@ public final class Views {
                                                     String prefix, java.util.function.Predicate<String> keys, boolean reverse) {
             // Kafka Streams' metadata says who holds the view's partitions now
             Collection<StreamsMetadata> holders = streams.streamsMetadataForStore(name);
-            if (holders.stream().allMatch(h -> h.hostInfo().equals(self))) return scan.apply(Views.this.local(name));
+            if (holders.stream().allMatch(h -> h.hostInfo().equals(self))) return scan.apply(ViewRouter.this.local(name));
             TreeMap<String, V> merged = new TreeMap<>();
             for (StreamsMetadata holder : holders) {
                 if (holder.hostInfo().equals(self)) {
-                    try (KeyValueIterator<String, V> it = scan.apply(Views.this.local(name))) {
+                    try (KeyValueIterator<String, V> it = scan.apply(ViewRouter.this.local(name))) {
                         it.forEachRemaining(kv -> merged.put(kv.key, kv.value));
                     }
                     continue;

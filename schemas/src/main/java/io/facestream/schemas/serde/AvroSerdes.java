@@ -1,18 +1,17 @@
-package io.facestream.topologies;
+package io.facestream.schemas.serde;
 
 import io.facestream.schemas.registry.SchemaRegistryClient;
-import io.facestream.schemas.serde.AvroSerde;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** One Avro serde per record type for every topology, topic and store, all on one schema registry. */
-public final class TopologySerdes {
+/** One Avro serde per record type, all on one schema registry: for every topology, topic, store and command writer. */
+public final class AvroSerdes {
     private final SchemaRegistryClient registry;
     private final Map<Class<?>, AvroSerde<?>> serdes = new ConcurrentHashMap<>();
 
-    public TopologySerdes(SchemaRegistryClient registry) {
+    public AvroSerdes(SchemaRegistryClient registry) {
         this.registry = registry;
     }
 

@@ -1,4 +1,4 @@
-package io.facestream.ingest.blob;
+package io.facestream.blobs;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -15,17 +15,14 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Blobs as files under {@code root/<kind>/<id>}. Ids are record ids (letters, digits,
- * {@code . _ : -}), so a key names exactly one file and can be validated without
- * touching the disk. Retention per kind, then a total size cap that removes the oldest
- * first.
+ * Blobs as files under {@code root/<kind>/<id>}: a valid key ({@link BlobKeys}) names exactly one file.
+ * Retention per kind, then a total size cap that removes the oldest first. Every process of a deployment
+ * that points at the same directory reads what the others wrote.
  */
 public final class FileBlobStore implements BlobStore {
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._:-]{0,199}");
 
     /**
      * @param retention how long each kind is kept (absent: kept until the size cap needs room)
@@ -51,21 +48,8 @@ public final class FileBlobStore implements BlobStore {
         this(root, policy, Clock.systemUTC());
     }
 
-    /** Parses and validates a key; the message says what is wrong with it. */
-    public static void validateKey(String key) {
-        int slash = key == null ? -1 : key.indexOf('/');
-        if (slash < 0) throw new IllegalArgumentException("a blob key is kind/id");
-        BlobKind.fromDir(key.substring(0, slash));
-        validateId(key.substring(slash + 1));
-    }
-
-    private static void validateId(String id) {
-        if (!ID.matcher(id).matches() || id.contains(".."))
-            throw new IllegalArgumentException("a blob id is 1-200 of letters, digits and . _ : - (no '..'), got '" + id + "'");
-    }
-
     private Path path(String key) {
-        validateKey(key);
+        BlobKeys.validate(key);
         Path p = root.resolve(key).normalize();
         if (!p.startsWith(root)) throw new IllegalArgumentException("blob key escapes the store: " + key);
         return p;
@@ -73,8 +57,7 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public String put(BlobKind kind, String id, byte[] bytes) throws IOException {
-        validateId(id);
-        String key = kind.dir() + "/" + id;
+        String key = BlobKeys.of(kind, id);
         Path target = path(key);
         Files.createDirectories(target.getParent());
         Path temp = Files.createTempFile(target.getParent(), ".put-", ".tmp");

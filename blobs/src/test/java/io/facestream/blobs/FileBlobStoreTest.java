@@ -1,4 +1,4 @@
-package io.facestream.ingest.blob;
+package io.facestream.blobs;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

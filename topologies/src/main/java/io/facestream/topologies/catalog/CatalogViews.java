@@ -1,4 +1,4 @@
-package io.facestream.topologies.views;
+package io.facestream.topologies.catalog;
 
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Heartbeat;
@@ -7,8 +7,12 @@ import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.topics.Topics;
-import io.facestream.topologies.TopologySerdes;
-import org.apache.kafka.clients.producer.ProducerRecord;
+import io.facestream.topologies.views.CameraState;
+import io.facestream.topologies.views.FileSummary;
+import io.facestream.topologies.views.FileView;
+import io.facestream.topologies.views.ViewSerdes;
+import io.facestream.topologies.views.Views;
+import io.facestream.schemas.serde.AvroSerdes;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -33,17 +37,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The catalog views: queryable, persistent (RocksDB, changelogged) stores the API reads
- * through interactive queries, via {@link CatalogQueries}. Every key is a string.
+ * Builds the catalog views of the views contract ({@link Views}): queryable, persistent (RocksDB,
+ * changelogged) stores the API reads through {@link io.facestream.topologies.views.ViewQueries}. Every key is a string.
  *
  * <ul>
- *   <li>{@link #CAMERAS_STORE}, key camera_id: the latest {@link Camera} left-joined with the
+ *   <li>{@link Views#CAMERAS}, key camera_id: the latest {@link Camera} left-joined with the
  *       camera's latest {@link Heartbeat}. Answers "which cameras exist and how is each doing";
  *       status and staleness are derived at query time. A camera tombstone removes the entry;
  *       heartbeats of an unknown camera add nothing. The topics are joined directly, so
  *       {@link Topics#CAMERAS} and {@link Topics#HEARTBEATS} must keep the same partition
  *       count (both have one).</li>
- *   <li>{@link #FILES_STORE}, key file_id: the latest {@link VideoFile} left-joined with a
+ *   <li>{@link Views#FILES}, key file_id: the latest {@link VideoFile} left-joined with a
  *       {@link FileSummary} of the file's sightings. Answers "which files were replayed, how far,
  *       and what was seen in each". Sightings arrive keyed by identity and are re-keyed twice:
  *       to file_id/sighting_id, to keep only the latest version of each sighting (a final
@@ -52,29 +56,27 @@ import java.util.List;
  *       many times counts once. Sightings without a file_id (live cameras) are ignored. The
  *       join makes Streams give the by-file repartition topic the files topic's one
  *       partition; per-file aggregation is light enough for that.</li>
- *   <li>{@link #ALERTS_STORE}, key {@code <timestamp ms, 19 digits>:<alert_id>}, value the
+ *   <li>{@link Views#RECENT_ALERTS}, key {@code <timestamp ms, 19 digits>:<alert_id>}, value the
  *       {@link PoiAlert}: every alert in event-time order, so a reverse scan reads the newest
  *       first. The alert id in the key makes a re-delivered or replayed alert overwrite itself
  *       instead of counting twice. Alerts are repartitioned to one partition, so the recent
  *       list is one ordered store on one instance rather than a merge over all of them.</li>
- *   <li>{@link #ALERT_COUNTS_STORE}, key poi_id, value long: how many alerts the alerts view
+ *   <li>{@link Views#RECENT_ALERT_COUNTS}, key poi_id, value long: how many alerts the alerts view
  *       holds for that POI.</li>
  * </ul>
  *
- * <p>Clearing alerts: the API produces {@link #clearAlerts(Instant)} to {@link Topics#ALERT_CLEARS}
- * (key {@value #CLEAR_KEY}, value the clear time T in epoch ms). When the view processes it,
+ * <p>Clearing alerts: the API produces {@link Views#clearAlerts(Instant)} to {@link Topics#ALERT_CLEARS}
+ * (key {@value Views#CLEAR_KEY}, value the clear time T in epoch ms). When the view processes it,
  * every alert with an event time up to T leaves both alert stores; later alerts stay. The
  * marker goes through Kafka like any other write, so every replica and every rebuild of the
  * view from the topics applies it at the same point; the poi-alerts topic itself, a public
  * contract, is never rewritten. Clear markers and alerts share one single-partition task.
  */
 public final class CatalogViews {
-    public static final String CAMERAS_STORE = "catalog-cameras";
-    public static final String FILES_STORE = "catalog-files";
-    public static final String ALERTS_STORE = "catalog-recent-alerts";
-    public static final String ALERT_COUNTS_STORE = "catalog-alert-counts";
-    /** The key of every clear marker: the latest marker subsumes the earlier ones, so the topic is compacted on it. */
-    public static final String CLEAR_KEY = "all";
+    private static final String CAMERAS_STORE = Views.CAMERAS.name();
+    private static final String FILES_STORE = Views.FILES.name();
+    private static final String ALERTS_STORE = Views.RECENT_ALERTS.name();
+    private static final String ALERT_COUNTS_STORE = Views.RECENT_ALERT_COUNTS.name();
 
     private CatalogViews() {
     }
@@ -83,38 +85,13 @@ public final class CatalogViews {
      * @param alerts the POI alerts as raised; the pipeline passes its alert stream, since the alerts topic
      *               is already a source of its alert-count global store and a topic feeds one source only
      */
-    public static void addTo(StreamsBuilder builder, TopologySerdes serdes, KStream<String, PoiAlert> alerts) {
+    public static void addTo(StreamsBuilder builder, AvroSerdes serdes, KStream<String, PoiAlert> alerts) {
         addCameras(builder, serdes);
         addFiles(builder, serdes);
         addAlerts(builder, serdes, alerts);
     }
 
-    /** The value serde of a catalog view (for moving its entries between instances); null for another store. */
-    public static Serde<?> valueSerde(String store, TopologySerdes serdes) {
-        return switch (store) {
-            case CAMERAS_STORE -> ViewSerdes.cameraStates(serdes);
-            case FILES_STORE -> ViewSerdes.fileViews(serdes);
-            case ALERTS_STORE -> serdes.of(PoiAlert.class);
-            case ALERT_COUNTS_STORE -> Serdes.Long();
-            default -> null;
-        };
-    }
-
-    /** The marker that clears every alert up to {@code upTo} from the alerts views (serdes: String, Long). */
-    public static ProducerRecord<String, Long> clearAlerts(Instant upTo) {
-        return new ProducerRecord<>(Topics.ALERT_CLEARS, CLEAR_KEY, upTo.toEpochMilli());
-    }
-
-    /** The alerts view's key: event time first, zero-padded so byte order is time order. */
-    static String alertKey(PoiAlert alert) {
-        return String.format("%019d:%s", Math.max(0, alert.getTimestamp().toEpochMilli()), alert.getAlertId());
-    }
-
-    static long alertKeyTime(String key) {
-        return Long.parseLong(key, 0, 19, 10);
-    }
-
-    private static void addCameras(StreamsBuilder builder, TopologySerdes serdes) {
+    private static void addCameras(StreamsBuilder builder, AvroSerdes serdes) {
         Serde<String> keys = Serdes.String();
         KTable<String, Camera> cameras = builder.table(Topics.CAMERAS,
                 Consumed.with(keys, serdes.of(Camera.class)).withName("catalog-cameras-source"),
@@ -126,10 +103,10 @@ public final class CatalogViews {
                         .withKeySerde(keys).withValueSerde(serdes.of(Heartbeat.class)));
         cameras.leftJoin(heartbeats, CameraState::new, Named.as("catalog-camera-status"),
                 Materialized.<String, CameraState, KeyValueStore<Bytes, byte[]>>as(CAMERAS_STORE)
-                        .withKeySerde(keys).withValueSerde(ViewSerdes.cameraStates(serdes)));
+                        .withKeySerde(keys).withValueSerde(Views.CAMERAS.serde(serdes)));
     }
 
-    private static void addFiles(StreamsBuilder builder, TopologySerdes serdes) {
+    private static void addFiles(StreamsBuilder builder, AvroSerdes serdes) {
         Serde<String> keys = Serdes.String();
         AvroSerde<Sighting> sightingSerde = serdes.of(Sighting.class);
         KTable<String, VideoFile> files = builder.table(Topics.FILES,
@@ -152,7 +129,7 @@ public final class CatalogViews {
         files.leftJoin(summaries, (file, summary) -> new FileView(file, summary == null ? FileSummary.EMPTY : summary),
                 Named.as("catalog-file-view"),
                 Materialized.<String, FileView, KeyValueStore<Bytes, byte[]>>as(FILES_STORE)
-                        .withKeySerde(keys).withValueSerde(ViewSerdes.fileViews(serdes)));
+                        .withKeySerde(keys).withValueSerde(Views.FILES.serde(serdes)));
     }
 
     /** Later versions replace earlier ones, except that a final version is never replaced by a late non-final one. */
@@ -160,11 +137,11 @@ public final class CatalogViews {
         return current.getFinal$() && !next.getFinal$() ? current : next;
     }
 
-    private static void addAlerts(StreamsBuilder builder, TopologySerdes serdes, KStream<String, PoiAlert> raised) {
+    private static void addAlerts(StreamsBuilder builder, AvroSerdes serdes, KStream<String, PoiAlert> raised) {
         Serde<String> keys = Serdes.String();
         AvroSerde<PoiAlert> alertSerde = serdes.of(PoiAlert.class);
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERTS_STORE), keys, alertSerde));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_COUNTS_STORE), keys, Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERTS_STORE), keys, Views.RECENT_ALERTS.serde(serdes)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_COUNTS_STORE), keys, Views.RECENT_ALERT_COUNTS.serde(serdes)));
         raised.repartition(Repartitioned.<String, PoiAlert>as("catalog-alerts-single")
                         .withKeySerde(keys).withValueSerde(alertSerde).withNumberOfPartitions(1))
                 .process(AlertWriter::new, Named.as("catalog-alert-writer"), ALERTS_STORE, ALERT_COUNTS_STORE);
@@ -191,7 +168,7 @@ public final class CatalogViews {
             PoiAlert alert = record.value();
             if (alert == null) return;
             // putIfAbsent: a redelivered alert (same id, same time) is stored once and counted once.
-            if (alerts.putIfAbsent(alertKey(alert), alert) == null) {
+            if (alerts.putIfAbsent(Views.recentAlert(alert), alert) == null) {
                 Long n = counts.get(alert.getPoiId());
                 counts.put(alert.getPoiId(), n == null ? 1 : n + 1);
             }
@@ -209,7 +186,7 @@ public final class CatalogViews {
             try (KeyValueIterator<String, PoiAlert> it = alerts.all()) {
                 while (it.hasNext()) {
                     KeyValue<String, PoiAlert> next = it.next();
-                    if (alertKeyTime(next.key) > upTo) break;
+                    if (Views.recentAlertTime(next.key) > upTo) break;
                     cleared.add(next);
                 }
             }

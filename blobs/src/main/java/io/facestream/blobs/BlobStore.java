@@ -1,4 +1,4 @@
-package io.facestream.ingest.blob;
+package io.facestream.blobs;
 
 import java.io.IOException;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.facestream.ingest.blob;
+package io.facestream.blobs;
 
 import java.util.Locale;
 
@@ -10,7 +10,8 @@ public enum BlobKind {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    static BlobKind fromDir(String dir) {
+    /** The kind whose directory (key prefix) this is. */
+    public static BlobKind fromDir(String dir) {
         for (BlobKind k : values()) if (k.dir().equals(dir)) return k;
         throw new IllegalArgumentException("unknown blob kind '" + dir + "'");
     }

@@ -1,0 +1,224 @@
+package io.facestream.topologies.views;
+
+import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.Heartbeat;
+import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.avro.WorkerState;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Typed, read-only queries over the pipeline's {@link Views}: what the API asks, without knowing a store
+ * name or a key layout. Stores are looked up on every call through a {@link StoreLookup}, because a rebalance
+ * can move or reopen them; the lookup decides where a view is read (this instance, or routed to the instance
+ * holding the key). While a view is not queryable (starting, rebalancing) Kafka Streams'
+ * {@code InvalidStateStoreException} comes through, which callers answer as "try again".
+ */
+public final class ViewQueries {
+    /** How long a camera may stay silent before it reads as OFFLINE; workers send about one heartbeat a second. */
+    public static final Duration DEFAULT_STALENESS = Duration.ofSeconds(10);
+
+    /** Opens a view store by name; {@code TopologyTestDriver::getKeyValueStore} fits, as does {@link #over}'s. */
+    @FunctionalInterface
+    public interface StoreLookup extends Function<String, ReadOnlyKeyValueStore<String, ?>> {
+    }
+
+    private final StoreLookup stores;
+    private final Duration staleness;
+    private final Clock clock;
+
+    public ViewQueries(StoreLookup stores, Duration staleness, Clock clock) {
+        if (staleness.isNegative() || staleness.isZero()) throw new IllegalArgumentException("staleness must be positive: " + staleness);
+        this.stores = stores;
+        this.staleness = staleness;
+        this.clock = clock;
+    }
+
+    /** Queries over a running instance's local stores, judging staleness by the system clock. */
+    public static ViewQueries over(KafkaStreams streams, Duration staleness) {
+        return new ViewQueries(
+                name -> streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, Object>keyValueStore())),
+                staleness, Clock.systemUTC());
+    }
+
+    // ---- people, identities, faces, sightings ----
+
+    public Optional<Person> person(String personId) {
+        return Optional.ofNullable(store(Views.PEOPLE).get(personId));
+    }
+
+    public Optional<Identity> identity(String identityId) {
+        return Optional.ofNullable(store(Views.IDENTITIES).get(identityId));
+    }
+
+    /** Calls {@code each} with every identity, in id order (a scan: for the rare reads that need them all). */
+    public void forEachIdentity(Consumer<Identity> each) {
+        try (KeyValueIterator<String, Identity> it = store(Views.IDENTITIES).all()) {
+            it.forEachRemaining(kv -> each.accept(kv.value));
+        }
+    }
+
+    public Optional<Face> face(String faceId) {
+        return Optional.ofNullable(store(Views.FACES).get(faceId));
+    }
+
+    public Optional<Sighting> sighting(String sightingId) {
+        return Optional.ofNullable(store(Views.SIGHTINGS).get(sightingId));
+    }
+
+    /** An identity's faces, oldest first. */
+    public List<Face> facesOf(String identityId) {
+        return indexed(Views.FACES_BY_IDENTITY, Views.FACES, identityId);
+    }
+
+    /** An identity's sightings, by entry time; only those still filed under it. */
+    public List<Sighting> sightingsOf(String identityId) {
+        List<Sighting> out = indexed(Views.SIGHTINGS_BY_IDENTITY, Views.SIGHTINGS, identityId);
+        out.removeIf(s -> !identityId.equals(s.getIdentityId()));
+        return out;
+    }
+
+    /** A person's sightings: those of the identity their tracks resolve to, by entry time. */
+    public List<Sighting> sightingsOf(Person person) {
+        return sightingsOf(Views.identityOf(person));
+    }
+
+    /**
+     * The face that pictures an object: the face itself for a face id; for a sighting (track) id, the face that
+     * matched, else its best one.
+     */
+    public Optional<Face> thumbnailFace(String objectId) {
+        Optional<Face> face = face(objectId);
+        if (face.isPresent()) return face;
+        return sighting(objectId)
+                .map(s -> s.getThumbnailRef() != null ? s.getThumbnailRef() : s.getBestFaceId())
+                .flatMap(this::face);
+    }
+
+    /** The values an identity's index entries point to, in the index's (time) order. */
+    private <V> List<V> indexed(View<String> index, View<V> values, String identityId) {
+        ReadOnlyKeyValueStore<String, V> valueStore = store(values);
+        List<V> out = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = store(index).prefixScan(Views.ofIdentity(identityId), Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                V value = valueStore.get(it.next().value);
+                if (value != null) out.add(value);
+            }
+        }
+        return out;
+    }
+
+    // ---- cameras and files ----
+
+    /** Every camera, by camera id. */
+    public List<CameraStatus> cameras() {
+        Instant now = clock.instant();
+        List<CameraStatus> out = new ArrayList<>();
+        try (KeyValueIterator<String, CameraState> it = store(Views.CAMERAS).all()) {
+            it.forEachRemaining(kv -> out.add(status(kv.value, now)));
+        }
+        return out;
+    }
+
+    public Optional<CameraStatus> camera(String cameraId) {
+        return Optional.ofNullable(store(Views.CAMERAS).get(cameraId)).map(state -> status(state, clock.instant()));
+    }
+
+    /** Every file, by file id. */
+    public List<FileView> files() {
+        List<FileView> out = new ArrayList<>();
+        try (KeyValueIterator<String, FileView> it = store(Views.FILES).all()) {
+            it.forEachRemaining(kv -> out.add(kv.value));
+        }
+        return out;
+    }
+
+    public Optional<FileView> file(String fileId) {
+        return Optional.ofNullable(store(Views.FILES).get(fileId));
+    }
+
+    // ---- alerts ----
+
+    /** The newest {@code limit} alerts by event time, newest first. */
+    public List<PoiAlert> recentAlerts(int limit) {
+        if (limit < 0) throw new IllegalArgumentException("limit must not be negative: " + limit);
+        List<PoiAlert> out = new ArrayList<>(Math.min(limit, 1024));
+        try (KeyValueIterator<String, PoiAlert> it = store(Views.RECENT_ALERTS).reverseAll()) {
+            while (out.size() < limit && it.hasNext()) out.add(it.next().value);
+        }
+        return out;
+    }
+
+    /** Recent alerts with an event time up to {@code upTo}: what a clear up to then removes. */
+    public long recentAlertsUpTo(Instant upTo) {
+        long n = 0;
+        // Keys start with the zero-padded event time: ascending order stops at the first later alert.
+        try (KeyValueIterator<String, PoiAlert> it = store(Views.RECENT_ALERTS).all()) {
+            while (it.hasNext() && Views.recentAlertTime(it.next().key) <= upTo.toEpochMilli()) n++;
+        }
+        return n;
+    }
+
+    /** True once no recent alert up to {@code upTo} is left: a clear up to then has been applied. */
+    public boolean recentAlertsClearedUpTo(Instant upTo) {
+        try (KeyValueIterator<String, PoiAlert> it = store(Views.RECENT_ALERTS).all()) {
+            return !it.hasNext() || Views.recentAlertTime(it.peekNextKey()) > upTo.toEpochMilli();
+        }
+    }
+
+    /** Alerts the view holds for one POI (0 for an unknown POI, or after a clear). */
+    public long alertCount(String poiId) {
+        Long n = store(Views.RECENT_ALERT_COUNTS).get(poiId);
+        return n == null ? 0 : n;
+    }
+
+    /** Alerts the view holds over all POIs: what a clear issued now would delete (up to alerts still in flight). */
+    public long alertCount() {
+        long total = 0;
+        try (KeyValueIterator<String, Long> it = store(Views.RECENT_ALERT_COUNTS).all()) {
+            while (it.hasNext()) {
+                KeyValue<String, Long> kv = it.next();
+                total += kv.value;
+            }
+        }
+        return total;
+    }
+
+    /**
+     * No heartbeat, or a stale one, reads OFFLINE: a worker that died cannot say so. A
+     * STOPPED worker is the exception: it ended on purpose and sends nothing more, so its
+     * last word stays true however old it is.
+     */
+    private CameraStatus status(CameraState state, Instant now) {
+        Heartbeat hb = state.heartbeat();
+        if (hb == null) return new CameraStatus(state.camera(), WorkerState.OFFLINE, 0, null, null, null, null);
+        boolean stale = hb.getTimestamp().plus(staleness).isBefore(now);
+        WorkerState status = hb.getStatus() != WorkerState.STOPPED && stale ? WorkerState.OFFLINE : hb.getStatus();
+        return new CameraStatus(state.camera(), status, hb.getMeasuredFps(), hb.getLastFrameTime(), hb.getLastError(),
+                hb.getTimestamp(), hb.getWorker());
+    }
+
+    @SuppressWarnings("unchecked")
+    private <V> ReadOnlyKeyValueStore<String, V> store(View<V> view) {
+        ReadOnlyKeyValueStore<String, ?> store = stores.apply(view.name());
+        if (store == null) throw new IllegalStateException("no store " + view + ": is it part of this topology?");
+        return (ReadOnlyKeyValueStore<String, V>) store;
+    }
+}

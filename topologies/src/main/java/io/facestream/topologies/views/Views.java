@@ -1,0 +1,107 @@
+package io.facestream.topologies.views;
+
+import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.topics.Topics;
+import io.facestream.topologies.Keys;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The views contract: every view the pipeline keeps for queries, by name, with its key layout and value serde,
+ * defined once here. The topology builds its stores from these descriptors, the API reads them through
+ * {@link ViewQueries}; nothing else names a view's store or builds one of its keys.
+ */
+public final class Views {
+    /** Global (every instance holds every person): people and POIs with their reference embeddings; key: person id. */
+    public static final View<Person> PEOPLE = new View<>("people", s -> s.of(Person.class));
+    /** Automatic and named identities; key: identity id. */
+    public static final View<Identity> IDENTITIES = new View<>("identities", s -> s.of(Identity.class));
+    /** Every kept (embedded) face, with its crop and embedding; key: face id ({@code source:frame:index}). */
+    public static final View<Face> FACES = new View<>("faces", s -> s.of(Face.class));
+    /** An identity's faces in time order; key: {@link #faceOfIdentity}, value: the face id. */
+    public static final View<String> FACES_BY_IDENTITY = new View<>("faces-by-identity", s -> Serdes.String());
+    /** One sighting per track; key: sighting id (= track id). */
+    public static final View<Sighting> SIGHTINGS = new View<>("sightings", s -> s.of(Sighting.class));
+    /** An identity's sightings in entry-time order; key: {@link #sightingOfIdentity}, value: the sighting id. */
+    public static final View<String> SIGHTINGS_BY_IDENTITY = new View<>("sightings-by-identity", s -> Serdes.String());
+    /** Cameras with their workers' latest heartbeats; key: camera id. */
+    public static final View<CameraState> CAMERAS = new View<>("catalog-cameras", ViewSerdes::cameraStates);
+    /** Replayed files with their per-file summaries; key: file id. */
+    public static final View<FileView> FILES = new View<>("catalog-files", ViewSerdes::fileViews);
+    /** Recent POI alerts; key: {@link #recentAlert} (event time first), cleared by {@link #clearAlerts}. */
+    public static final View<PoiAlert> RECENT_ALERTS = new View<>("catalog-recent-alerts", s -> s.of(PoiAlert.class));
+    /** Alerts per POI in {@link #RECENT_ALERTS}; key: POI id. */
+    public static final View<Long> RECENT_ALERT_COUNTS = new View<>("catalog-alert-counts", s -> Serdes.Long());
+    /** Global: every alert ever raised per POI (an alert's {@code previous_match_count}); key: POI id. */
+    public static final View<Long> ALERT_COUNTS = new View<>("alert-counts", s -> Serdes.Long());
+
+    /** The views one instance may ask another for (the partitioned ones and the catalog). */
+    private static final List<View<?>> ROUTABLE = List.of(PEOPLE, IDENTITIES, FACES, FACES_BY_IDENTITY, SIGHTINGS,
+            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS);
+
+    /** The key of every clear marker on {@link Topics#ALERT_CLEARS}: the latest subsumes the earlier ones (compacted). */
+    public static final String CLEAR_KEY = "all";
+
+    /** A view instances may ask each other for, by its store name. */
+    public static Optional<View<?>> routable(String name) {
+        return ROUTABLE.stream().filter(v -> v.name().equals(name)).findFirst();
+    }
+
+    /** Kafka Streams' name for a store's changelog topic. */
+    public static String changelog(String applicationId, String store) {
+        return applicationId + "-" + store + "-changelog";
+    }
+
+    // ---- key layouts ----
+
+    /** {@link #FACES_BY_IDENTITY}'s key: identity, face time, face id. */
+    public static String faceOfIdentity(String identityId, Instant time, String faceId) {
+        return Keys.of(identityId, time.toEpochMilli(), faceId);
+    }
+
+    /** {@link #SIGHTINGS_BY_IDENTITY}'s key: identity, entry time, sighting id. */
+    public static String sightingOfIdentity(String identityId, Instant entry, String sightingId) {
+        return Keys.of(identityId, entry.toEpochMilli(), sightingId);
+    }
+
+    /** The prefix under which an identity's entries sit in {@link #FACES_BY_IDENTITY} and {@link #SIGHTINGS_BY_IDENTITY}. */
+    public static String ofIdentity(String identityId) {
+        return Keys.prefix(identityId);
+    }
+
+    /** {@link #RECENT_ALERTS}' key: event time first, zero-padded so byte order is time order, then the alert id. */
+    public static String recentAlert(PoiAlert alert) {
+        return String.format("%019d:%s", Math.max(0, alert.getTimestamp().toEpochMilli()), alert.getAlertId());
+    }
+
+    /** The event time (epoch ms) a {@link #recentAlert} key starts with. */
+    public static long recentAlertTime(String key) {
+        return Long.parseLong(key, 0, 19, 10);
+    }
+
+    /** The identity a person's tracks resolve to, and under which their sightings are indexed: the one bound to them, else one derived from their id. */
+    public static String identityOf(Person person) {
+        return person.getIdentityId() != null ? person.getIdentityId()
+                : UUID.nameUUIDFromBytes(("person:" + person.getPersonId()).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    // ---- commands on views ----
+
+    /** The marker that clears every alert up to {@code upTo} from the recent-alerts views (serdes: String, Long). */
+    public static ProducerRecord<String, Long> clearAlerts(Instant upTo) {
+        return new ProducerRecord<>(Topics.ALERT_CLEARS, CLEAR_KEY, upTo.toEpochMilli());
+    }
+
+    private Views() {
+    }
+}
