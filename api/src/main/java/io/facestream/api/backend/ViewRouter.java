@@ -49,7 +49,21 @@ public final class ViewRouter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger log = LoggerFactory.getLogger(ViewRouter.class);
 
-    private final KafkaStreams streams;
+    /**
+     * Where a view's partitions live: Kafka Streams' metadata and this instance's own stores (an interface so the
+     * routing can be tested without a cluster).
+     */
+    interface Placement {
+        /** The instance that holds {@code key} of {@code store} now; null when none does (rebalancing). */
+        HostInfo owner(String store, String key);
+
+        /** Every instance holding a part of {@code store}. */
+        Collection<HostInfo> holders(String store);
+
+        <V> ReadOnlyKeyValueStore<String, V> local(String store);
+    }
+
+    private final Placement placement;
     private final AvroSerdes serdes;
     private final String applicationId;
     private final HostInfo self;
@@ -61,7 +75,27 @@ public final class ViewRouter {
      * @param internalKey the API key instances use with each other (the same on every instance)
      */
     public ViewRouter(KafkaStreams streams, AvroSerdes serdes, String applicationId, HostInfo self, String internalKey) {
-        this.streams = streams;
+        this(new Placement() {
+            @Override
+            public HostInfo owner(String store, String key) {
+                KeyQueryMetadata owner = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+                return owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) ? null : owner.activeHost();
+            }
+
+            @Override
+            public Collection<HostInfo> holders(String store) {
+                return streams.streamsMetadataForStore(store).stream().map(StreamsMetadata::hostInfo).toList();
+            }
+
+            @Override
+            public <V> ReadOnlyKeyValueStore<String, V> local(String store) {
+                return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, V>keyValueStore()));
+            }
+        }, serdes, applicationId, self, internalKey);
+    }
+
+    ViewRouter(Placement placement, AvroSerdes serdes, String applicationId, HostInfo self, String internalKey) {
+        this.placement = placement;
         this.serdes = serdes;
         this.applicationId = applicationId;
         this.self = self;
@@ -75,7 +109,7 @@ public final class ViewRouter {
 
     /** This instance's part of a view. */
     public <V> ReadOnlyKeyValueStore<String, V> local(String name) {
-        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+        return placement.local(name);
     }
 
     /** True for the stores other instances may ask this one for. */
@@ -105,12 +139,10 @@ public final class ViewRouter {
 
         @Override
         public V get(String key) {
-            KeyQueryMetadata owner = streams.queryMetadataForKey(name, key, Serdes.String().serializer());
-            if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-                throw new InvalidStateStoreException("no instance holds " + name + " at the moment");
-            }
-            if (owner.activeHost().equals(self)) return ViewRouter.this.<V>local(name).get(key);
-            byte[] bytes = fetch(owner.activeHost(), "/internal/views/" + name + "/keys/" + URLEncoder.encode(key, StandardCharsets.UTF_8));
+            HostInfo owner = placement.owner(name, key);
+            if (owner == null) throw new InvalidStateStoreException("no instance holds " + name + " at the moment");
+            if (owner.equals(self)) return ViewRouter.this.<V>local(name).get(key);
+            byte[] bytes = fetch(owner, "/internal/views/" + name + "/keys/" + URLEncoder.encode(key, StandardCharsets.UTF_8));
             return bytes == null ? null : decode(name, bytes);
         }
 
@@ -158,17 +190,17 @@ public final class ViewRouter {
         private KeyValueIterator<String, V> entries(java.util.function.Function<ReadOnlyKeyValueStore<String, V>, KeyValueIterator<String, V>> scan,
                                                     String prefix, java.util.function.Predicate<String> keys, boolean reverse) {
             // Kafka Streams' metadata says who holds the view's partitions now
-            Collection<StreamsMetadata> holders = streams.streamsMetadataForStore(name);
-            if (holders.stream().allMatch(h -> h.hostInfo().equals(self))) return scan.apply(ViewRouter.this.local(name));
+            Collection<HostInfo> holders = placement.holders(name);
+            if (holders.stream().allMatch(h -> h.equals(self))) return scan.apply(ViewRouter.this.local(name));
             TreeMap<String, V> merged = new TreeMap<>();
-            for (StreamsMetadata holder : holders) {
-                if (holder.hostInfo().equals(self)) {
+            for (HostInfo holder : holders) {
+                if (holder.equals(self)) {
                     try (KeyValueIterator<String, V> it = scan.apply(ViewRouter.this.local(name))) {
                         it.forEachRemaining(kv -> merged.put(kv.key, kv.value));
                     }
                     continue;
                 }
-                byte[] body = fetch(holder.hostInfo(), "/internal/views/" + name + "/entries" + (prefix == null ? ""
+                byte[] body = fetch(holder, "/internal/views/" + name + "/entries" + (prefix == null ? ""
                         : "?" + InternalViewsModule.PREFIX + "=" + Base64.getUrlEncoder().encodeToString(prefix.getBytes(StandardCharsets.UTF_8))));
                 if (body == null) continue;
                 for (Map.Entry<String, String> e : parse(body).entrySet()) {
