@@ -4,7 +4,7 @@ import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.BlobKind;
 import io.facestream.blobs.FileBlobStore;
-import io.facestream.ingest.publish.AnalysisMetrics;
+import io.facestream.models.InferenceMetrics;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.Replayer;
@@ -149,7 +149,7 @@ final class Ingest implements AutoCloseable {
     }
 
     /** Detection's frames, faces and model time, for /metrics. */
-    public AnalysisMetrics analysisMetrics() {
+    public InferenceMetrics analysisMetrics() {
         return processor.metrics();
     }
 

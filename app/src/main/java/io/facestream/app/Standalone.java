@@ -9,7 +9,7 @@ import io.facestream.api.backend.ViewRouter;
 import io.facestream.api.backend.Writes;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.blobs.BlobStore;
-import io.facestream.ingest.publish.AnalysisMetrics;
+import io.facestream.models.InferenceMetrics;
 import io.facestream.blobs.FileBlobStore;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.FaceAnalyzer;
@@ -18,7 +18,6 @@ import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
-import io.facestream.topologies.embedding.EmbeddingMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.facestream.vectors.EmbeddedVectorStore;
@@ -199,17 +198,17 @@ public final class Standalone implements AutoCloseable {
     }
 
     /** The embedder's work at /metrics: crops, batches and seconds in the model (rate them for throughput and cost per crop). */
-    private static void bindModelMetrics(MeterRegistry registry, EmbeddingMetrics metrics) {
-        counter(registry, "facestream.embedding.crops", "Face crops embedded by this instance's pipeline", metrics, EmbeddingMetrics::crops);
-        counter(registry, "facestream.embedding.batches", "Micro-batches run by the embedder", metrics, EmbeddingMetrics::batches);
-        counter(registry, "facestream.embedding.model.seconds", "Time spent in the embedding model", metrics, EmbeddingMetrics::modelSeconds);
+    private static void bindModelMetrics(MeterRegistry registry, InferenceMetrics metrics) {
+        counter(registry, "facestream.embedding.crops", "Face crops embedded by this instance's pipeline", metrics, InferenceMetrics::items);
+        counter(registry, "facestream.embedding.batches", "Micro-batches run by the embedder", metrics, InferenceMetrics::calls);
+        counter(registry, "facestream.embedding.model.seconds", "Time spent in the embedding model", metrics, InferenceMetrics::modelSeconds);
     }
 
     /** Detection at /metrics: frames analysed, faces found, seconds in the models (camera workers and replays of this process). */
-    private static void bindDetectionMetrics(MeterRegistry registry, AnalysisMetrics metrics) {
-        counter(registry, "facestream.detection.frames", "Frames analysed (detection, landmarks, alignment)", metrics, AnalysisMetrics::frames);
-        counter(registry, "facestream.detection.faces", "Faces found", metrics, AnalysisMetrics::faces);
-        counter(registry, "facestream.detection.model.seconds", "Time spent analysing frames", metrics, AnalysisMetrics::modelSeconds);
+    private static void bindDetectionMetrics(MeterRegistry registry, InferenceMetrics metrics) {
+        counter(registry, "facestream.detection.frames", "Frames analysed (detection, landmarks, alignment)", metrics, InferenceMetrics::calls);
+        counter(registry, "facestream.detection.faces", "Faces found", metrics, InferenceMetrics::items);
+        counter(registry, "facestream.detection.model.seconds", "Time spent analysing frames", metrics, InferenceMetrics::modelSeconds);
     }
 
     private static <T> void counter(MeterRegistry registry, String name, String description, T source, ToDoubleFunction<T> value) {

@@ -16,7 +16,7 @@ import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.alerts.AlertCounter;
 import io.facestream.topologies.alerts.AlertProcessor;
 import io.facestream.topologies.embedding.Embedder;
-import io.facestream.topologies.embedding.EmbeddingMetrics;
+import io.facestream.models.InferenceMetrics;
 import io.facestream.topologies.embedding.EmbeddingProcessor;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.gallery.GalleryUpdater;
@@ -57,7 +57,7 @@ public final class FacestreamTopology {
     public static final String RESOLUTION_TOPIC = "resolution";
 
     public static Topology build(PipelineSettings settings, AvroSerdes serdes, Embedder embedder, Gallery gallery,
-                                 VectorStore vectors, EmbeddingMetrics metrics) {
+                                 VectorStore vectors, InferenceMetrics metrics) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<String> keys = Serdes.String();
 

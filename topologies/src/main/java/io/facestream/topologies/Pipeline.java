@@ -2,7 +2,7 @@ package io.facestream.topologies;
 
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.Embedder;
-import io.facestream.topologies.embedding.EmbeddingMetrics;
+import io.facestream.models.InferenceMetrics;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.gallery.MatchThresholds;
 import io.facestream.vectors.VectorStore;
@@ -43,10 +43,10 @@ public final class Pipeline implements AutoCloseable {
     private final KafkaStreams streams;
     private final Gallery gallery;
     private final MatchThresholds thresholds;
-    private final EmbeddingMetrics metrics;
+    private final InferenceMetrics metrics;
     private final CountDownLatch running = new CountDownLatch(1);
 
-    private Pipeline(KafkaStreams streams, Gallery gallery, MatchThresholds thresholds, EmbeddingMetrics metrics) {
+    private Pipeline(KafkaStreams streams, Gallery gallery, MatchThresholds thresholds, InferenceMetrics metrics) {
         this.streams = streams;
         this.gallery = gallery;
         this.thresholds = thresholds;
@@ -57,7 +57,7 @@ public final class Pipeline implements AutoCloseable {
         vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
         FacestreamTopology.registerAlertPathSchemas(serdes, settings.applicationId());
         Gallery gallery = new Gallery();
-        EmbeddingMetrics metrics = new EmbeddingMetrics();
+        InferenceMetrics metrics = new InferenceMetrics();
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
@@ -126,7 +126,7 @@ public final class Pipeline implements AutoCloseable {
         return thresholds;
     }
 
-    public EmbeddingMetrics metrics() {
+    public InferenceMetrics metrics() {
         return metrics;
     }
 

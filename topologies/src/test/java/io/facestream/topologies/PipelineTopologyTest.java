@@ -26,7 +26,7 @@ import io.facestream.schemas.avro.TrackEvent;
 import io.facestream.schemas.avro.TrackEventType;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
-import io.facestream.topologies.embedding.EmbeddingMetrics;
+import io.facestream.models.InferenceMetrics;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.vectors.EmbeddedVectorStore;
@@ -119,7 +119,7 @@ class PipelineTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         driver = new TopologyTestDriver(FacestreamTopology.build(pipelineSettings, serdes, new AnalyzerEmbedder(analyzer), new Gallery(),
-                vectors, new EmbeddingMetrics()), props, T0);
+                vectors, new InferenceMetrics()), props, T0);
         var keys = Serdes.String();
         crops = driver.createInputTopic(Topics.FACE_CROPS, keys.serializer(), serdes.of(FaceCrop.class).serializer());
         frames = driver.createInputTopic(Topics.FRAMES, keys.serializer(), serdes.of(Frame.class).serializer());

@@ -254,7 +254,7 @@ public final class PipelineBenchmark {
     }
 
     private Measured replayUntilCaughtUp(Cluster cluster, Path video, String fileId, KafkaConsumer<String, TrackEvent> tracks) throws Exception {
-        long embeddedBefore = cluster.pipeline == null ? 0 : cluster.pipeline.metrics().crops();
+        long embeddedBefore = cluster.pipeline == null ? 0 : cluster.pipeline.metrics().items();
         long t0 = System.nanoTime();
         Replayer.Result result = cluster.replay(video, fileId, ReplaySpeed.MAX, Instant.now().minus(Duration.ofDays(1)));
         double replayed = (System.nanoTime() - t0) / 1e9;
@@ -268,7 +268,7 @@ public final class PipelineBenchmark {
             }
             if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) throw new IllegalStateException("the pipeline did not catch up");
         }
-        return new Measured(result, t0, replayed, (System.nanoTime() - t0) / 1e9, started, cluster.pipeline.metrics().crops() - embeddedBefore);
+        return new Measured(result, t0, replayed, (System.nanoTime() - t0) / 1e9, started, cluster.pipeline.metrics().items() - embeddedBefore);
     }
 
     /** Live camera at real time: event time is capture time, so alert arrival minus event time is frame-to-alert latency. */

@@ -1,5 +1,6 @@
 package io.facestream.ingest.publish;
 
+import io.facestream.models.InferenceMetrics;
 import io.facestream.blobs.BlobKeys;
 import io.facestream.blobs.BlobKind;
 import io.facestream.blobs.BlobStore;
@@ -80,7 +81,7 @@ public final class FrameProcessor {
     private final IngestPublisher publisher;
     private final BlobStore blobs;
     private final int liveViewMaxWidth;
-    private final AnalysisMetrics metrics = new AnalysisMetrics();
+    private final InferenceMetrics metrics = new InferenceMetrics();
 
     public FrameProcessor(FaceAnalyzer analyzer, Semaphore detectorSlots, IngestPublisher publisher, BlobStore blobs,
                           int liveViewMaxWidth) {
@@ -92,7 +93,7 @@ public final class FrameProcessor {
     }
 
     /** Detection's frames, faces and model time so far. */
-    public AnalysisMetrics metrics() {
+    public InferenceMetrics metrics() {
         return metrics;
     }
 
@@ -124,7 +125,7 @@ public final class FrameProcessor {
         } finally {
             detectorSlots.release();
         }
-        metrics.frame(faces.size(), System.nanoTime() - started);
+        metrics.record(faces.size(), System.nanoTime() - started);
         faces = faces.stream().filter(f -> f.score() >= stream.minScore
                 && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
         String frameRef = null;

@@ -1,5 +1,6 @@
 package io.facestream.topologies.embedding;
 
+import io.facestream.models.InferenceMetrics;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.state.EmbedWork;
@@ -35,14 +36,14 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     private final Embedder embedder;
     private final int batchSize;
     private final Duration maxWait;
-    private final EmbeddingMetrics metrics;
+    private final InferenceMetrics metrics;
     private ProcessorContext<String, ResolutionInput> context;
     private KeyValueStore<String, EmbedWork> queue;
     private long nextSequence;
     private int queuedCrops;
     private long oldestCropQueuedAt = Long.MAX_VALUE;
 
-    public EmbeddingProcessor(Embedder embedder, int batchSize, Duration maxWait, EmbeddingMetrics metrics) {
+    public EmbeddingProcessor(Embedder embedder, int batchSize, Duration maxWait, InferenceMetrics metrics) {
         this.embedder = embedder;
         this.batchSize = batchSize;
         this.maxWait = maxWait;
@@ -51,7 +52,7 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
 
     /** Micro-batching embedders with their queue (a store, so a crop chosen before a commit survives a crash). */
     public static ProcessorSupplier<String, EmbedWork, String, ResolutionInput> supplier(Embedder embedder, int batchSize, Duration maxWait,
-                                                                                       EmbeddingMetrics metrics, AvroSerdes serdes) {
+                                                                                       InferenceMetrics metrics, AvroSerdes serdes) {
         return ProcessorStores.supplier(() -> new EmbeddingProcessor(embedder, batchSize, maxWait, metrics),
                 Set.of(ProcessorStores.inMemory(QUEUE, serdes.of(EmbedWork.class))));
     }
@@ -97,7 +98,7 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         for (var kv : items) if (kv.value.getCrop() != null) jpegs.add(bytes(kv.value.getCrop().getCropJpeg()));
         long started = System.nanoTime();
         List<float[]> embeddings = embedder.embed(jpegs);
-        metrics.batch(jpegs.size(), System.nanoTime() - started);
+        metrics.record(jpegs.size(), System.nanoTime() - started);
         int next = 0;
         for (var kv : items) {
             EmbedWork work = kv.value;

@@ -172,16 +172,23 @@ class ViewsContractTest {
                 .setFrameNumber(7).build();
     }
 
-    /** A registry in memory: ids in registration order, one version per subject and schema. */
+    /** A registry in memory: global ids in registration order; a subject's latest is what was last registered under it. */
     private static final class InMemoryRegistry implements SchemaRegistryClient {
         private final List<Schema> schemas = new ArrayList<>();
+        private final Map<String, Registered> latest = new HashMap<>();
 
         @Override
         public synchronized int register(String subject, Schema schema) {
-            int id = schemas.indexOf(schema);
-            if (id >= 0) return id + 1;
-            schemas.add(schema);
-            return schemas.size();
+            int id = schemas.indexOf(schema) + 1;
+            if (id == 0) {
+                schemas.add(schema);
+                id = schemas.size();
+            }
+            Registered previous = latest.get(subject);
+            if (previous == null || previous.id() != id) {
+                latest.put(subject, new Registered(subject, previous == null ? 1 : previous.version() + 1, id, schema));
+            }
+            return id;
         }
 
         @Override
@@ -190,8 +197,8 @@ class ViewsContractTest {
         }
 
         @Override
-        public Registered latest(String subject) {
-            throw new UnsupportedOperationException("not needed by the serdes under test");
+        public synchronized Registered latest(String subject) {
+            return latest.get(subject);
         }
 
         @Override
