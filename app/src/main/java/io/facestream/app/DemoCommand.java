@@ -1,19 +1,19 @@
 package io.facestream.app;
 
-import io.facestream.topologies.views.Views;
 import io.facestream.api.backend.Backend;
 import io.facestream.app.bench.SamplePoi;
 import io.facestream.ingest.replay.ReplaySpeed;
 import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.video.FaceSprites;
-import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
+import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.topologies.identity.IdentityResolver;
+import io.facestream.topologies.views.Views;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import picocli.CommandLine.Command;

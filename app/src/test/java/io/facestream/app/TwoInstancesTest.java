@@ -1,18 +1,18 @@
 package io.facestream.app;
 
-import io.facestream.topologies.views.Views;
 import io.facestream.app.bench.SamplePoi;
 import io.facestream.app.config.Config;
 import io.facestream.ingest.replay.ReplaySpeed;
 import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.video.FaceSprites;
-import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
+import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.topologies.identity.IdentityResolver;
+import io.facestream.topologies.views.Views;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;

@@ -1,6 +1,6 @@
 package io.facestream.topologies;
 
-import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.models.InferenceMetrics;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Frame;
@@ -12,17 +12,17 @@ import io.facestream.schemas.avro.TrackEvent;
 import io.facestream.schemas.avro.state.EmbedWork;
 import io.facestream.schemas.avro.state.ResolutionInput;
 import io.facestream.schemas.avro.state.TrackerState;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.alerts.AlertCounter;
 import io.facestream.topologies.alerts.AlertProcessor;
+import io.facestream.topologies.catalog.CatalogViews;
 import io.facestream.topologies.embedding.Embedder;
-import io.facestream.models.InferenceMetrics;
 import io.facestream.topologies.embedding.EmbeddingProcessor;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.gallery.GalleryUpdater;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.tracking.TrackingProcessor;
-import io.facestream.topologies.catalog.CatalogViews;
 import io.facestream.topologies.views.View;
 import io.facestream.topologies.views.Views;
 import io.facestream.vectors.VectorStore;

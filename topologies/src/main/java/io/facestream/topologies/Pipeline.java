@@ -1,8 +1,8 @@
 package io.facestream.topologies;
 
+import io.facestream.models.InferenceMetrics;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.Embedder;
-import io.facestream.models.InferenceMetrics;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.gallery.MatchThresholds;
 import io.facestream.vectors.VectorStore;

@@ -1,17 +1,17 @@
 package io.facestream.topologies;
 
-import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
+import io.facestream.models.store.ModelSpec.Role;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.ReferenceFace;
 import io.facestream.schemas.avro.Severity;
 import io.facestream.schemas.avro.Watchlist;
 import io.facestream.schemas.avro.WatchlistStatus;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.Topics;
-import io.facestream.models.store.ModelSpec.Role;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,7 +23,6 @@ import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -35,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
+import javax.imageio.ImageIO;
 
 /** The shared broker and registry, the topic catalogue, and helpers to enrol people and read topics. */
 final class PipelineFixture {

@@ -1,8 +1,8 @@
 package io.facestream.topologies;
 
-import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.vectors.EmbeddedVectorStore;
 

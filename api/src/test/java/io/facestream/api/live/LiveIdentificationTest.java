@@ -8,15 +8,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.facestream.models.Embeddings;
-import io.facestream.topologies.views.Views;
 import io.facestream.api.ApiJson;
-import io.facestream.api.ApiTestSupport;
 import io.facestream.api.ApiTestSupport.Part;
+import io.facestream.api.ApiTestSupport;
 import io.facestream.api.live.FaceImages.Client;
 import io.facestream.api.live.FaceImages.Placed;
 import io.facestream.api.testing.ApiFixture;
+import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Person;
+import io.facestream.topologies.views.Views;
 import java.awt.image.BufferedImage;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;

@@ -15,10 +15,10 @@ import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
-import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.vectors.EmbeddedVectorStore;
 

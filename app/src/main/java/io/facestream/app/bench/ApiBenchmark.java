@@ -1,9 +1,9 @@
 package io.facestream.app.bench;
 
-import io.facestream.models.Embeddings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.facestream.models.DetectedFace;
+import io.facestream.models.Embeddings;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.models.store.ModelCatalog;
 import io.facestream.models.store.ModelSpec.Role;
@@ -21,9 +21,9 @@ import io.facestream.schemas.avro.Watchlist;
 import io.facestream.schemas.avro.WatchlistStatus;
 import io.facestream.schemas.avro.state.ResolutionInput;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.FacestreamTopology;
-import io.facestream.schemas.serde.AvroSerdes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,7 +31,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -65,6 +64,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 /**
  * {@code facestream bench api}: requests/s and p50/p99 latency of the read endpoints (and the search) of the

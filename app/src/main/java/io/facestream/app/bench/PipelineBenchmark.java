@@ -6,8 +6,8 @@ import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.ReplaySpeed;
 import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.video.FaceSprites;
-import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
+import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
@@ -18,11 +18,11 @@ import io.facestream.schemas.avro.TrackEvent;
 import io.facestream.schemas.avro.TrackEventType;
 import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.TopicProvisioner;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
-import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.topologies.tracking.TrackerSettings;
 import io.facestream.vectors.EmbeddedVectorStore;
@@ -36,7 +36,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -51,6 +50,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 /**
  * {@code facestream bench pipeline}: a generated 640x360 video (one POI coming and going, one stranger

@@ -1,6 +1,5 @@
 package io.facestream.ingest.publish;
 
-import io.facestream.models.InferenceMetrics;
 import io.facestream.blobs.BlobKeys;
 import io.facestream.blobs.BlobKind;
 import io.facestream.blobs.BlobStore;
@@ -9,6 +8,7 @@ import io.facestream.ingest.source.SampledFrame;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.models.FaceQuality;
+import io.facestream.models.InferenceMetrics;
 import io.facestream.models.image.ImageCodec;
 import io.facestream.models.image.RgbImage;
 import io.facestream.schemas.avro.BoundingBox;

@@ -6,8 +6,8 @@ import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.source.VideoSourceException;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.ingest.video.FaceSprites;
-import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
+import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.ChunkOrigin;
@@ -32,7 +32,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +44,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -6,13 +6,13 @@ import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Watchlist;
 import io.facestream.topologies.Keys;
-import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.ProcessorStores;
+import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.views.Views;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 

@@ -1,19 +1,19 @@
 package io.facestream.topologies.embedding;
 
+import io.facestream.models.Embeddings;
 import io.facestream.models.InferenceMetrics;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.state.EmbedWork;
 import io.facestream.schemas.avro.state.ResolutionInput;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.Keys;
+import io.facestream.topologies.ProcessorStores;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
-import io.facestream.models.Embeddings;
-import io.facestream.schemas.serde.AvroSerdes;
-import io.facestream.topologies.ProcessorStores;
 import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;

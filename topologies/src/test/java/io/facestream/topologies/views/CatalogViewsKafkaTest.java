@@ -1,6 +1,5 @@
 package io.facestream.topologies.views;
 
-import io.facestream.topologies.catalog.CatalogViews;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.FileStatus;
@@ -13,10 +12,11 @@ import io.facestream.schemas.avro.SourceKind;
 import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.avro.WorkerState;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.TopicProvisioner;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.testkit.SharedKafka;
-import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.topologies.catalog.CatalogViews;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
