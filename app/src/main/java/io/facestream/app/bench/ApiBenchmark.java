@@ -267,7 +267,7 @@ public final class ApiBenchmark {
             List<ReferenceFace> references = new ArrayList<>();
             for (int r = 0; r < refs.size(); r++) {
                 references.add(ReferenceFace.newBuilder().setFaceId(String.format("emb-%08x-%d", p, r + 1))
-                        .setEmbedding(list(refs.get(r))).setModelId(modelId).setQuality(0.9f).setAddedAt(enrolled).build());
+                        .setEmbedding(Embeddings.toList(refs.get(r))).setModelId(modelId).setQuality(0.9f).setAddedAt(enrolled).build());
             }
             Severity severity = severities[p % severities.length];
             people.add(Person.newBuilder().setPersonId(id).setName("Bench POI " + p).setNotes("bench POI " + p).setMetadata(Map.of())
@@ -335,7 +335,7 @@ public final class ApiBenchmark {
                 lastAlert.put(cooldownKey, first.time());
                 int previous = alertsPerPoi.merge(person.getPersonId(), 1, Integer::sum) - 1;
                 double similarity = -1;
-                for (ReferenceFace r : person.getFaces()) similarity = Math.max(similarity, Embeddings.cosine(array(r.getEmbedding()), first.embedding()));
+                for (ReferenceFace r : person.getFaces()) similarity = Math.max(similarity, Embeddings.cosine(Embeddings.toArray(r.getEmbedding()), first.embedding()));
                 alerts.add(PoiAlert.newBuilder().setAlertId(person.getPersonId() + ":" + trackId).setPoiId(person.getPersonId())
                         .setPoiName(person.getName()).setSeverity(person.getWatchlist().getSeverity()).setNotes(person.getWatchlist().getNotes())
                         .setEnrolledAt(person.getWatchlist().getEnrolledAt()).setPreviousMatchCount(previous).setCameraId(camera)
@@ -378,27 +378,10 @@ public final class ApiBenchmark {
         }
         norm = Math.sqrt(norm);
         float[] out = new float[DIM];
-        double n2 = 0;
-        for (int i = 0; i < DIM; i++) {
-            out[i] = (float) (v[i] + scale * g[i] / norm);
-            n2 += out[i] * out[i];
-        }
-        float inv = (float) (1 / Math.sqrt(n2));
-        for (int i = 0; i < DIM; i++) out[i] *= inv;
-        return out;
+        for (int i = 0; i < DIM; i++) out[i] = (float) (v[i] + scale * g[i] / norm);
+        return Embeddings.normalise(out);
     }
 
-    private static List<Float> list(float[] v) {
-        List<Float> out = new ArrayList<>(v.length);
-        for (float x : v) out.add(x);
-        return out;
-    }
-
-    private static float[] array(List<Float> v) {
-        float[] out = new float[v.size()];
-        for (int i = 0; i < out.length; i++) out[i] = v.get(i);
-        return out;
-    }
 
     // ---- the product as a child process ----
 
@@ -602,7 +585,7 @@ public final class ApiBenchmark {
         for (int k = 0; k < faces.size(); k++) {
             SyntheticFace f = faces.get(k);
             out.add(ResolutionInput.newBuilder().setEmbedding(FaceEmbedding.newBuilder().setCropId(f.faceId()).setSourceId(track.camera())
-                    .setTrackId(track.trackId()).setTimestamp(f.time()).setModelId(modelId).setEmbedding(list(f.embedding()))
+                    .setTrackId(track.trackId()).setTimestamp(f.time()).setModelId(modelId).setEmbedding(Embeddings.toList(f.embedding()))
                     .setQuality(f.quality()).setSourceKind(SourceKind.CAMERA).setCameraId(track.camera()).setFrameNumber(f.frame())
                     .setBbox(f.box()).setDetectionScore(f.score()).setFrameRef("frame/" + track.camera() + ":" + f.frame())
                     .setCropJpeg(java.nio.ByteBuffer.wrap(f.cropJpeg())).build()).build());
