@@ -28,7 +28,9 @@ public enum ErrorKind {
     INVALID_IMAGE(400, "INVALID_IMAGE"),
     /** An image without a face (seed 002: 422; seed 004: 400 NO_FACE_DETECTED). */
     NO_FACE_DETECTED(422, "NO_FACE_DETECTED"),
-    /** A dependency is down (recognizer, Kafka). */
+    /** Over a client's request rate (with Retry-After). */
+    TOO_MANY_REQUESTS(429, "RATE_LIMITED"),
+    /** A dependency is down (recognizer, Kafka), or the server is too busy for now (with Retry-After). */
     SERVICE_UNAVAILABLE(503, "SERVICE_UNAVAILABLE"),
     INTERNAL(500, "INTERNAL_ERROR");
 
@@ -59,6 +61,7 @@ public enum ErrorKind {
             case 413 -> PAYLOAD_TOO_LARGE;
             case 415 -> UNSUPPORTED_MEDIA_TYPE;
             case 422 -> VALIDATION;
+            case 429 -> TOO_MANY_REQUESTS;
             case 503 -> SERVICE_UNAVAILABLE;
             default -> status >= 500 ? INTERNAL : BAD_REQUEST;
         };

@@ -73,8 +73,8 @@ public final class ApiTestSupport {
                 .map(ImageInfo::of).toList())).scope(Scope.READ);
         routes.post("/api/test/raw", ctx -> ctx.json(ImageInfo.of(routes.uploads().body(ctx)))).scope(Scope.READ);
         routes.post("/api/test/decode", ctx -> {
-            var pixels = routes.uploads().image(ctx, "file").decode();
-            ctx.json(Map.of("width", pixels.width(), "height", pixels.height()));
+            ctx.json(routes.uploads().image(ctx, "file")
+                    .withPixels(pixels -> Map.of("width", pixels.width(), "height", pixels.height())));
         }).scope(Scope.READ);
         // Seed 004's family (envelope) and seed 000's (success flag), by path.
         routes.post("/api/v1/register", ctx -> ctx.json(Envelope.ok(ImageInfo.of(routes.uploads().image(ctx, "image")))))
@@ -136,6 +136,15 @@ public final class ApiTestSupport {
     }
 
     public static HttpResponse<String> postMultipart(ApiServer server, String path, List<Part> parts, String... headers) {
+        return postMultipart(server, path, false, parts, headers);
+    }
+
+    /**
+     * With {@code expectContinue}, the body waits for the server's 100 Continue: a request refused on its headers
+     * (a missing key, a declared size over the limit) is answered without its body ever being sent.
+     */
+    public static HttpResponse<String> postMultipart(ApiServer server, String path, boolean expectContinue,
+            List<Part> parts, String... headers) {
         String boundary = "facestream-test-boundary-7d1f";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (Part part : parts) {
@@ -154,7 +163,7 @@ public final class ApiTestSupport {
             body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return send(request(server, path, headers)
+        return send(request(server, path, headers).expectContinue(expectContinue)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
                 .build());

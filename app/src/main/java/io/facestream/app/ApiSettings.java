@@ -32,7 +32,7 @@ final class ApiSettings {
         List<ApiKey> keys = new ArrayList<>(AuthConfig.parseKeys(config.get(ConfigKey.API_KEYS)));
         boolean required = config.getBoolean(ConfigKey.API_AUTH_REQUIRED);
         if (keys.isEmpty() && required) keys.add(ApiKey.ofSecret("generated-admin", generatedKey(config, GENERATED_KEY_FILE), EnumSet.of(Scope.ADMIN)));
-        keys.add(ApiKey.ofSecret("internal", internalKey(config), EnumSet.of(Scope.READ)));
+        keys.add(ApiKey.ofSecret("internal", internalKey(config), EnumSet.of(Scope.INTERNAL)));
         AuthConfig auth = new AuthConfig(required, keys, false, config.get(ConfigKey.API_SSO_EMAIL_HEADER),
                 AuthConfig.DEFAULT_SSO_USER_HEADER, Set.of(Scope.ADMIN));
         if (config.getBoolean(ConfigKey.API_SSO_ENABLED)) {
