@@ -27,6 +27,7 @@ import org.eclipse.jetty.ee10.servlet.SessionHandler;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.session.NullSessionCache;
 import org.eclipse.jetty.session.NullSessionDataStore;
@@ -139,9 +140,12 @@ public final class ApiServer implements AutoCloseable {
         cfg.jetty.modifyServer(jetty -> {
             jetty.setErrorHandler(new JsonErrorHandler());
             // Javalin nests its context inside the innermost wrapper set here: per-client request rate first
-            // (429), then the body-size cap for bodies without a Content-Length (413 as the bytes pass it).
-            jetty.setHandler(RequestRateLimit.around(server.requestsPerSecond(),
-                    new SizeLimitHandler(limits.maxRequestBytes(), -1)));
+            // (429), then the minimum rate a body must arrive at (a slower read fails with a timeout), then
+            // the body-size cap for bodies without a Content-Length (413 as the bytes pass it).
+            org.eclipse.jetty.server.Handler.Wrapper sizeLimit = new SizeLimitHandler(limits.maxRequestBytes(), -1);
+            org.eclipse.jetty.server.Handler.Wrapper chain = server.minRequestDataRate() > 0
+                    ? new MinimumDataRateHandler(sizeLimit, server.minRequestDataRate(), 0) : sizeLimit;
+            jetty.setHandler(RequestRateLimit.around(server.requestsPerSecond(), chain));
             jetty.addBean(new NetworkConnectionLimit(server.maxConnections(), jetty));
             ClientConnectionLimit perClient = new ClientConnectionLimit(server.maxConnectionsPerClient());
             jetty.addEventListener(new LifeCycle.Listener() {
@@ -158,7 +162,6 @@ public final class ApiServer implements AutoCloseable {
         });
         cfg.jetty.modifyHttpConfiguration(http -> {
             http.setIdleTimeout(server.idleTimeout().toMillis());
-            http.setMinRequestDataRate(server.minRequestDataRate());
         });
         // No HTTP sessions: every request carries its credential. Javalin always installs a session handler,
         // and its WebSocket upgrade asks for a session on every attempt (refused ones included) to copy its

@@ -17,7 +17,11 @@ public enum ErrorKind {
     BAD_REQUEST(400, "BAD_REQUEST"),
     /** A missing or invalid field; 422 as FastAPI answers at seeds 001-003, 400 where a seed says so. */
     VALIDATION(422, "VALIDATION_ERROR"),
+    /** A request body that arrived under the minimum data rate ({@link ServerLimits#minRequestDataRate}). */
+    REQUEST_TIMEOUT(408, "REQUEST_TIMEOUT"),
     CONFLICT(409, "CONFLICT"),
+    /** A text field over its documented length ({@link FieldLimits}): 422 in every seed's shape. */
+    FIELD_TOO_LONG(422, "VALIDATION_ERROR"),
     /** Bytes over the upload limit. */
     PAYLOAD_TOO_LARGE(413, "PAYLOAD_TOO_LARGE"),
     /** An image whose header announces more pixels than the limit (seed 002: 413). */
@@ -57,6 +61,7 @@ public enum ErrorKind {
             case 403 -> FORBIDDEN;
             case 404 -> NOT_FOUND;
             case 405 -> METHOD_NOT_ALLOWED;
+            case 408 -> REQUEST_TIMEOUT;
             case 409 -> CONFLICT;
             case 413 -> PAYLOAD_TOO_LARGE;
             case 415 -> UNSUPPORTED_MEDIA_TYPE;

@@ -79,6 +79,9 @@ public final class Uploads {
         try (InputStream in = ctx.req().getInputStream()) {
             return check(BODY_FIELD, null, readAtMost(in, BODY_FIELD));
         } catch (IOException e) {
+            if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
+                throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
+            }
             throw new UploadException(Reason.TRUNCATED, "The request body was cut off.");
         }
     }
@@ -156,8 +159,21 @@ public final class Uploads {
             if (mentionsSizeLimit(e)) {
                 throw tooLarge(field, -1);
             }
+            if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
+                // Jetty's MinimumDataRateHandler: the body trickled in under the configured minimum rate
+                throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
+            }
             throw new UploadException(Reason.CORRUPT, "The multipart form could not be read.");
         }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean mentionsSizeLimit(Throwable e) {
