@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +24,7 @@ final class AnalysisPool implements AutoCloseable {
     AnalysisPool(int workers, int queue) {
         AtomicInteger count = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(queue), runnable -> {
+                queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue), runnable -> {
                     Thread thread = new Thread(runnable, "facestream-analysis-" + count.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;

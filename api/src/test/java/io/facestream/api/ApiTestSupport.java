@@ -24,6 +24,8 @@ public final class ApiTestSupport {
     public static final String ADMIN_KEY = "admin-key-0123456789";
     public static final String READ_KEY = "read-key-0123456789";
     public static final String IDENTITY_KEY = "identity-key-0123456789";
+    /** The key instances present to each other (/internal/views). */
+    public static final String INTERNAL_KEY = "internal-key-0123456789";
 
     public static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -34,7 +36,8 @@ public final class ApiTestSupport {
                 ApiKey.ofSecret("ops", ADMIN_KEY, EnumSet.of(Scope.ADMIN)),
                 ApiKey.ofSha256Hex("dashboard", java.util.HexFormat.of().formatHex(ApiKey.sha256(READ_KEY)),
                         EnumSet.of(Scope.READ)),
-                ApiKey.parse("indexer:identity-level:" + IDENTITY_KEY));
+                ApiKey.parse("indexer:identity-level:" + IDENTITY_KEY),
+                ApiKey.ofSecret("internal", INTERNAL_KEY, EnumSet.of(Scope.INTERNAL)));
     }
 
     public static ApiConfig config(AuthConfig auth) {
