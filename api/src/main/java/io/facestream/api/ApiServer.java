@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -22,6 +23,15 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
+import org.eclipse.jetty.server.handler.SizeLimitHandler;
+import org.eclipse.jetty.session.NullSessionCache;
+import org.eclipse.jetty.session.NullSessionDataStore;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
     static final String ROUTE_ATTRIBUTE = "facestream.route";
     static final String ERROR_ID_HEADER = "X-Error-Id";
+    /** Set when {@link #guard} refused a request: whether it declared a body, left unread. */
+    private static final String REFUSED_UNREAD_ATTRIBUTE = "facestream.refused-unread";
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
 
     private final Javalin app;
@@ -45,6 +57,7 @@ public final class ApiServer implements AutoCloseable {
     private final boolean ownsMetrics;
     private final HealthModule health;
     private final List<RouteSpec> routes;
+    private final AnalysisPool analysis;
 
     private ApiServer(Builder builder) {
         ApiConfig config = builder.config;
@@ -53,7 +66,8 @@ public final class ApiServer implements AutoCloseable {
         this.ownsMetrics = builder.metrics == null;
         this.health = new HealthModule(version, builder.healthChecks, builder.gpu, builder.workers);
         Authenticator authenticator = new Authenticator(config.auth());
-        Routes registry = new Routes(new Uploads(config.uploads()), metrics.registry());
+        this.analysis = new AnalysisPool(config.limits().analysisWorkers(), config.limits().analysisQueue());
+        Routes registry = new Routes(new Uploads(config.uploads(), analysis), metrics.registry());
         DocsModule docs = new DocsModule();
         List<ApiModule> modules = new ArrayList<>(List.of(health, this::registerMetrics, docs));
         modules.addAll(builder.modules);
@@ -67,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
             app.start(config.host(), config.port());
         } catch (RuntimeException e) {
             health.close();
+            analysis.close();
             if (ownsMetrics) {
                 metrics.close();
             }
@@ -103,6 +118,7 @@ public final class ApiServer implements AutoCloseable {
     public void close() {
         app.stop();
         health.close();
+        analysis.close();
         if (ownsMetrics) {
             metrics.close();
         }
@@ -119,9 +135,46 @@ public final class ApiServer implements AutoCloseable {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.jsonMapper(new JavalinJackson(ApiJson.mapper(), true));
-        cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
-        // Jetty stops reading a multipart part past these limits; Uploads re-checks what it reads.
         UploadLimits limits = config.uploads();
+        ServerLimits server = config.limits();
+        cfg.jetty.modifyServer(jetty -> {
+            jetty.setErrorHandler(new JsonErrorHandler());
+            // Javalin nests its context inside the innermost wrapper set here: per-client request rate first
+            // (429), then the minimum rate a body must arrive at (a slower read fails with a timeout), then
+            // the body-size cap for bodies without a Content-Length (413 as the bytes pass it).
+            org.eclipse.jetty.server.Handler.Wrapper sizeLimit = new SizeLimitHandler(limits.maxRequestBytes(), -1);
+            org.eclipse.jetty.server.Handler.Wrapper chain = server.minRequestDataRate() > 0
+                    ? new MinimumDataRateHandler(sizeLimit, server.minRequestDataRate(), 0) : sizeLimit;
+            jetty.setHandler(RequestRateLimit.around(server.requestsPerSecond(), chain));
+            jetty.addBean(new NetworkConnectionLimit(server.maxConnections(), jetty));
+            ClientConnectionLimit perClient = new ClientConnectionLimit(server.maxConnectionsPerClient());
+            jetty.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(LifeCycle event) {
+                    for (Connector connector : jetty.getConnectors()) {
+                        connector.addEventListener(perClient);
+                        if (connector instanceof AbstractConnector abstractConnector) {
+                            abstractConnector.setIdleTimeout(server.idleTimeout().toMillis());
+                        }
+                    }
+                }
+            });
+        });
+        cfg.jetty.modifyHttpConfiguration(http -> {
+            http.setIdleTimeout(server.idleTimeout().toMillis());
+        });
+        // No HTTP sessions: every request carries its credential. Javalin always installs a session handler,
+        // and its WebSocket upgrade asks for a session on every attempt (refused ones included) to copy its
+        // attributes; Jetty's null cache and null store keep none of them past the request, and without
+        // cookies no JSESSIONID is ever sent.
+        cfg.jetty.modifyServletContextHandler(context -> {
+            SessionHandler sessions = context.getSessionHandler();
+            sessions.setUsingCookies(false);
+            NullSessionCache cache = new NullSessionCache(sessions);
+            cache.setSessionDataStore(new NullSessionDataStore());
+            sessions.setSessionCache(cache);
+        });
+        // Jetty stops reading a multipart part past these limits; Uploads re-checks what it reads.
         cfg.jetty.multipartConfig.maxFileSize(limits.maxFileBytes(), SizeUnit.BYTES);
         cfg.jetty.multipartConfig.maxTotalRequestSize(limits.maxRequestBytes(), SizeUnit.BYTES);
         cfg.requestLogger.http((ctx, millis) -> metrics.recordRequest(ctx.method().name(), routeTemplate(ctx),
@@ -129,13 +182,28 @@ public final class ApiServer implements AutoCloseable {
 
         for (RouteSpec route : routes) {
             if (route.ws() != null) {
-                cfg.routes.wsBeforeUpgrade(route.path(), ctx -> guard(route, ctx, authenticator, limits.maxRequestBytes()));
+                cfg.routes.wsBeforeUpgrade(route.path(), ctx -> {
+                    try {
+                        guard(route, ctx, authenticator, limits.maxRequestBytes());
+                    } catch (ApiException e) {
+                        // Javalin's upgrade path drops a result set by the exception mapper (an empty 401 went
+                        // out): write the refusal here, then let the exception stop the upgrade.
+                        renderError(ctx, e.kind(), e.getMessage());
+                        writeNow(ctx, e.kind(), e.getMessage());
+                        throw e;
+                    }
+                });
                 cfg.routes.ws(route.path(), route.ws());
             } else {
-                cfg.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), ctx -> {
+                Handler guarded = ctx -> {
                     guard(route, ctx, authenticator, limits.maxRequestBytes());
                     route.handler().handle(ctx);
-                });
+                };
+                cfg.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), guarded);
+                if (route.method().equals("GET")) {
+                    // HEAD is a GET without its body: the same credential and scope, never answered by default.
+                    cfg.routes.addHttpHandler(HandlerType.HEAD, route.path(), guarded);
+                }
             }
         }
 
@@ -181,35 +249,30 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
-    private static void guard(RouteSpec route, Context ctx, Authenticator authenticator, long drainLimit) {
+    /**
+     * Refuses a request on its headers alone, before a byte of its body is read: the credential and scope,
+     * then the declared size. A refused body is never drained; the answer says {@code Connection: close}
+     * and the connection is closed after it (see {@link #renderError}), so a slow or endless body holds
+     * nothing once refused.
+     */
+    private static void guard(RouteSpec route, Context ctx, Authenticator authenticator, long maxBody) {
         ctx.attribute(ROUTE_ATTRIBUTE, route);
-        if (!route.open()) {
-            try {
+        try {
+            if (!route.open()) {
                 Principal principal = authenticator.authenticate(ctx);
                 Authenticator.authorize(principal, route.scope());
                 ctx.attribute(Principal.ATTRIBUTE, principal);
-            } catch (ApiException e) {
-                drain(ctx, drainLimit);
-                throw e;
             }
-        }
-    }
-
-    /**
-     * Reads and drops a refused request's body, when it is no larger than an accepted one could be. Closing a
-     * connection with request bytes still unread makes the peer's TCP stack reset it, and a client still
-     * sending (or about to read) then loses the 401/403 itself; larger or unsized bodies are answered with
-     * {@code Connection: close} instead (see {@link #renderError}).
-     */
-    private static void drain(Context ctx, long limit) {
-        long length = ctx.req().getContentLengthLong();
-        if (length <= 0 || length > limit) {
-            return;
-        }
-        try (InputStream in = ctx.req().getInputStream()) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException | IllegalStateException ignored) {
-            // the client went away, or the body was taken already: nothing left to drain
+            long length = ctx.req().getContentLengthLong();
+            if (length > maxBody) {
+                throw new ApiException(ErrorKind.PAYLOAD_TOO_LARGE, "Request too large: " + length
+                        + " bytes, over the limit of " + maxBody + " bytes.");
+            }
+        } catch (ApiException e) {
+            // Not even touched: asking the input stream about the body would send a waiting client its
+            // 100 Continue, and the body would come after all.
+            ctx.attribute(REFUSED_UNREAD_ATTRIBUTE, declaresBody(ctx));
+            throw e;
         }
     }
 
@@ -221,15 +284,36 @@ public final class ApiServer implements AutoCloseable {
             ctx.header("WWW-Authenticate", "Bearer");
         }
         if (hasUnreadBody(ctx)) {
-            // Refused before its body was read (auth, a size limit): Jetty may drop the connection after this
-            // answer, and a client that reuses it would see its next request fail. Say so in the answer.
+            // Refused before its body was read (auth, a size limit): the body is not drained, so the connection
+            // is closed after this answer, and a client that reused it would see its next request fail.
             ctx.header("Connection", "close");
+        }
+        if (kind == ErrorKind.SERVICE_UNAVAILABLE) {
+            ctx.header("Retry-After", "1");
         }
         ctx.status(family.status(kind)).json(family.body(kind, message));
     }
 
+    /** Sends an error body at once, for the WebSocket upgrade path, which writes no result of its own. */
+    private static void writeNow(Context ctx, ErrorKind kind, String message) throws IOException {
+        RouteSpec route = ctx.attribute(ROUTE_ATTRIBUTE);
+        ErrorFamily family = route != null ? route.family() : ErrorFamily.forPath(ctx.path());
+        byte[] body = ApiJson.mapper().writeValueAsBytes(family.body(kind, message));
+        ctx.res().setContentLength(body.length);
+        ctx.res().getOutputStream().write(body);
+        ctx.res().flushBuffer();
+    }
+
+    private static boolean declaresBody(Context ctx) {
+        return ctx.req().getContentLengthLong() > 0 || ctx.header("Transfer-Encoding") != null;
+    }
+
     private static boolean hasUnreadBody(Context ctx) {
-        if (ctx.req().getContentLengthLong() <= 0 && ctx.header("Transfer-Encoding") == null) {
+        Boolean refusedUnread = ctx.attribute(REFUSED_UNREAD_ATTRIBUTE);
+        if (refusedUnread != null) {
+            return refusedUnread;
+        }
+        if (!declaresBody(ctx)) {
             return false;
         }
         try {

@@ -44,7 +44,8 @@ final class DocsModule implements ApiModule {
                 .summary("Browsable API documentation (Swagger UI)")
                 .tags("system")
                 .respondsBinary(200, "text/html", "An HTML page");
-        routes.get("/docs/assets/{file}", this::asset).hidden();
+        routes.get("/docs/assets/{file}", this::asset)
+                .hidden("Swagger UI's own scripts and styles, which /docs loads: files, not an API");
     }
 
     /** Set once, after every module has registered. */

@@ -17,7 +17,11 @@ public enum ErrorKind {
     BAD_REQUEST(400, "BAD_REQUEST"),
     /** A missing or invalid field; 422 as FastAPI answers at seeds 001-003, 400 where a seed says so. */
     VALIDATION(422, "VALIDATION_ERROR"),
+    /** A request body that arrived under the minimum data rate ({@link ServerLimits#minRequestDataRate}). */
+    REQUEST_TIMEOUT(408, "REQUEST_TIMEOUT"),
     CONFLICT(409, "CONFLICT"),
+    /** A text field over its documented length ({@link FieldLimits}): 422 in every seed's shape. */
+    FIELD_TOO_LONG(422, "VALIDATION_ERROR"),
     /** Bytes over the upload limit. */
     PAYLOAD_TOO_LARGE(413, "PAYLOAD_TOO_LARGE"),
     /** An image whose header announces more pixels than the limit (seed 002: 413). */
@@ -28,7 +32,9 @@ public enum ErrorKind {
     INVALID_IMAGE(400, "INVALID_IMAGE"),
     /** An image without a face (seed 002: 422; seed 004: 400 NO_FACE_DETECTED). */
     NO_FACE_DETECTED(422, "NO_FACE_DETECTED"),
-    /** A dependency is down (recognizer, Kafka). */
+    /** Over a client's request rate (with Retry-After). */
+    TOO_MANY_REQUESTS(429, "RATE_LIMITED"),
+    /** A dependency is down (recognizer, Kafka), or the server is too busy for now (with Retry-After). */
     SERVICE_UNAVAILABLE(503, "SERVICE_UNAVAILABLE"),
     INTERNAL(500, "INTERNAL_ERROR");
 
@@ -55,10 +61,12 @@ public enum ErrorKind {
             case 403 -> FORBIDDEN;
             case 404 -> NOT_FOUND;
             case 405 -> METHOD_NOT_ALLOWED;
+            case 408 -> REQUEST_TIMEOUT;
             case 409 -> CONFLICT;
             case 413 -> PAYLOAD_TOO_LARGE;
             case 415 -> UNSUPPORTED_MEDIA_TYPE;
             case 422 -> VALIDATION;
+            case 429 -> TOO_MANY_REQUESTS;
             case 503 -> SERVICE_UNAVAILABLE;
             default -> status >= 500 ? INTERNAL : BAD_REQUEST;
         };

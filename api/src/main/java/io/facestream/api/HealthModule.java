@@ -31,6 +31,11 @@ final class HealthModule implements ApiModule, AutoCloseable {
     private final Supplier<GpuUsage> gpu;
     private final Supplier<List<?>> workers;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * What each failing check last logged: a probe polls every few seconds, and during start-up a check fails
+     * the same way on every poll, so a failure is logged once when it starts or changes, not per poll.
+     */
+    private final Map<String, String> failing = new java.util.concurrent.ConcurrentHashMap<>();
 
     HealthModule(String version, Map<String, HealthCheck> checks, Supplier<GpuUsage> gpu, Supplier<List<?>> workers) {
         this.version = version;
@@ -66,6 +71,9 @@ final class HealthModule implements ApiModule, AutoCloseable {
         HealthCheck.Status worst = HealthCheck.Status.UP;
         for (var entry : running.entrySet()) {
             HealthCheck.Result result = await(entry.getKey(), entry.getValue());
+            if (result.status() != HealthCheck.Status.DOWN && failing.remove(entry.getKey()) != null) {
+                LOG.info("Health check {} is {} again", entry.getKey(), result.status());
+            }
             reports.put(entry.getKey(), new CheckReport(result.status().name().toLowerCase(java.util.Locale.ROOT),
                     result.details()));
             if (result.status().compareTo(worst) > 0) {
@@ -77,35 +85,56 @@ final class HealthModule implements ApiModule, AutoCloseable {
             case DEGRADED -> "degraded";
             case DOWN -> "down";
         };
-        return new HealthReport(status, version, safely(gpu), workers == null ? List.of() : safely(workers), reports);
+        List<?> workerStates = workers == null ? List.of() : safely("detail workers", workers);
+        return new HealthReport(status, version, safely("detail gpu", gpu), workerStates, reports);
     }
 
-    private static HealthCheck.Result await(String name, CompletableFuture<HealthCheck.Result> future) {
+    private HealthCheck.Result await(String name, CompletableFuture<HealthCheck.Result> future) {
         try {
             HealthCheck.Result result = future.get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return result == null ? HealthCheck.Result.down("the check returned nothing") : result;
         } catch (TimeoutException e) {
             future.cancel(true);
-            LOG.warn("Health check {} took over {}", name, CHECK_TIMEOUT);
+            logOnce(name, "took over " + CHECK_TIMEOUT, null);
             return HealthCheck.Result.down("no answer within " + CHECK_TIMEOUT.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return HealthCheck.Result.down("interrupted");
         } catch (Exception e) {
             // The probe is open to anyone: the cause goes to the log, not into the response.
-            LOG.warn("Health check {} failed", name, e);
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                    ? e.getCause() : e;
+            while (cause instanceof IllegalStateException && cause.getCause() != null) {
+                cause = cause.getCause(); // the wrapper report() adds around a checked exception
+            }
+            logOnce(name, "failed: " + cause, cause);
             return HealthCheck.Result.down("the check failed; see the server log");
         }
     }
 
-    private static <T> T safely(Supplier<T> supplier) {
+    /** Logs a check's failure when it starts or changes; the stack trace only at DEBUG. */
+    private void logOnce(String name, String problem, Throwable cause) {
+        if (!problem.equals(failing.put(name, problem))) {
+            LOG.warn("Health {} {} (logged again only when this changes)", name, problem);
+            if (cause != null) {
+                LOG.debug("Health {} failure", name, cause);
+            }
+        }
+    }
+
+    /** A detail of the report, null when its supplier fails (a view not ready while the pipeline starts). */
+    private <T> T safely(String name, Supplier<T> supplier) {
         if (supplier == null) {
             return null;
         }
         try {
-            return supplier.get();
+            T value = supplier.get();
+            if (failing.remove(name) != null) {
+                LOG.info("Health detail {} is available again", name);
+            }
+            return value;
         } catch (RuntimeException e) {
-            LOG.warn("Health detail supplier failed", e);
+            logOnce(name, "failed: " + e, e);
             return null;
         }
     }

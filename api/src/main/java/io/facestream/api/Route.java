@@ -117,8 +117,14 @@ public final class Route {
         return this;
     }
 
-    /** Left out of the OpenAPI document (e.g. static assets). */
-    public Route hidden() {
+    /**
+     * Left out of the OpenAPI document, for the reason given (e.g. static assets). The reason is required so
+     * that every hidden route says beside it why clients are not told about it.
+     */
+    public Route hidden(String reason) {
+        if (reason == null || reason.isBlank()) {
+            throw new IllegalArgumentException(method + " " + path + ": a hidden route says why it is hidden");
+        }
         this.hidden = true;
         return this;
     }

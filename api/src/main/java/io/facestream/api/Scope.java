@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * What an API key may do. A route needs one scope; {@link #ADMIN} satisfies every route, any other scope
- * only itself, so a {@code read} key can neither write nor reach seed 000's identity routes.
+ * What an API key may do. A route needs one scope; {@link #ADMIN} satisfies every route but the instances'
+ * own ({@link #INTERNAL}), any other scope only itself, so a {@code read} key can neither write nor reach
+ * seed 000's identity routes nor export whole views.
  */
 public enum Scope {
     /** Writes and everything else. */
@@ -13,7 +14,12 @@ public enum Scope {
     /** GET routes of seeds 001 to 004 and the service's own pages (/metrics, /openapi.json, /docs). */
     READ("read"),
     /** Seed 000's scope: every /api/v1/identities and /api/v1/identity/... route, reads and writes. */
-    IDENTITY_LEVEL("identity-level");
+    IDENTITY_LEVEL("identity-level"),
+    /**
+     * What instances of one cluster ask each other for (/internal/views/...: whole views, face crops and
+     * embeddings included). Only the internal key has it; not even an admin key, which a person holds.
+     */
+    INTERNAL("internal");
 
     private final String wireName;
 
@@ -27,7 +33,7 @@ public enum Scope {
     }
 
     public boolean satisfies(Scope required) {
-        return this == ADMIN || this == required;
+        return this == required || (this == ADMIN && required != INTERNAL);
     }
 
     public static Scope parse(String name) {

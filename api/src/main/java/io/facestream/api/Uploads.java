@@ -2,6 +2,7 @@ package io.facestream.api;
 
 import io.facestream.api.UploadException.Reason;
 import io.facestream.models.image.ImageCodec;
+import io.facestream.models.image.ImageFormat;
 import io.facestream.models.image.InvalidImageException;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
@@ -17,15 +18,18 @@ import java.util.Optional;
  * multipart limits stop a large part while it streams; this re-checks the bytes read), an empty file, the
  * format from the magic number (the file name and Content-Type are the client's word and are ignored), the
  * pixel count from the header alone (a decompression bomb is refused before any pixel is allocated), and
- * the file's structure (a truncated upload is refused rather than decoded grey-padded).
+ * the file's structure ({@link ImageCodec#checkStructure}, the models' one check: a truncated upload is refused
+ * rather than decoded grey-padded). Decoding happens later, in the shared pool ({@link UploadedImage#withPixels}).
  */
 public final class Uploads {
     static final String BODY_FIELD = "body";
 
     private final UploadLimits limits;
+    private final AnalysisPool pool;
 
-    Uploads(UploadLimits limits) {
+    Uploads(UploadLimits limits, AnalysisPool pool) {
         this.limits = limits;
+        this.pool = pool;
     }
 
     public UploadLimits limits() {
@@ -75,6 +79,9 @@ public final class Uploads {
         try (InputStream in = ctx.req().getInputStream()) {
             return check(BODY_FIELD, null, readAtMost(in, BODY_FIELD));
         } catch (IOException e) {
+            if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
+                throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
+            }
             throw new UploadException(Reason.TRUNCATED, "The request body was cut off.");
         }
     }
@@ -87,9 +94,9 @@ public final class Uploads {
         if (bytes.length == 0) {
             throw new UploadException(Reason.EMPTY, "The upload in field '" + field + "' is empty.");
         }
-        ImageFormat format = ImageStructure.sniff(bytes);
+        ImageFormat format = ImageFormat.sniff(bytes);
         if (format == null) {
-            String other = ImageStructure.otherImageFormat(bytes);
+            String other = ImageFormat.otherImageFormat(bytes);
             throw new UploadException(Reason.UNSUPPORTED_TYPE, other == null
                     ? "Invalid image format. Supported: JPEG, PNG"
                     : "Unsupported image type " + other + " (use JPEG or PNG).");
@@ -107,14 +114,17 @@ public final class Uploads {
             throw new UploadException(Reason.TOO_MANY_PIXELS, "Image resolution too large: " + size.width() + "x"
                     + size.height() + " is over the limit of " + megapixels(limits.maxPixels()) + " megapixels.");
         }
-        switch (ImageStructure.check(format, bytes)) {
-            case TRUNCATED -> throw new UploadException(Reason.TRUNCATED,
-                    "The " + format + " image in field '" + field + "' is truncated (it ends before its end marker).");
-            case CORRUPT -> throw new UploadException(Reason.CORRUPT,
-                    "The " + format + " image in field '" + field + "' is corrupt.");
-            case NONE -> { }
+        try {
+            ImageCodec.checkStructure(bytes);
+        } catch (InvalidImageException e) {
+            throw switch (e.reason()) {
+                case TRUNCATED -> new UploadException(Reason.TRUNCATED, "The " + format + " image in field '" + field
+                        + "' is truncated (it ends before its end marker).");
+                default -> new UploadException(Reason.CORRUPT,
+                        "The " + format + " image in field '" + field + "' is corrupt.");
+            };
         }
-        return new UploadedImage(field, filename, format, size.width(), size.height(), bytes);
+        return new UploadedImage(field, filename, format, size.width(), size.height(), bytes, pool);
     }
 
     /** The upload failure for a decoder's complaint. */
@@ -149,8 +159,21 @@ public final class Uploads {
             if (mentionsSizeLimit(e)) {
                 throw tooLarge(field, -1);
             }
+            if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
+                // Jetty's MinimumDataRateHandler: the body trickled in under the configured minimum rate
+                throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
+            }
             throw new UploadException(Reason.CORRUPT, "The multipart form could not be read.");
         }
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean mentionsSizeLimit(Throwable e) {

@@ -24,6 +24,8 @@ public final class ApiTestSupport {
     public static final String ADMIN_KEY = "admin-key-0123456789";
     public static final String READ_KEY = "read-key-0123456789";
     public static final String IDENTITY_KEY = "identity-key-0123456789";
+    /** The key instances present to each other (/internal/views). */
+    public static final String INTERNAL_KEY = "internal-key-0123456789";
 
     public static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -34,7 +36,8 @@ public final class ApiTestSupport {
                 ApiKey.ofSecret("ops", ADMIN_KEY, EnumSet.of(Scope.ADMIN)),
                 ApiKey.ofSha256Hex("dashboard", java.util.HexFormat.of().formatHex(ApiKey.sha256(READ_KEY)),
                         EnumSet.of(Scope.READ)),
-                ApiKey.parse("indexer:identity-level:" + IDENTITY_KEY));
+                ApiKey.parse("indexer:identity-level:" + IDENTITY_KEY),
+                ApiKey.ofSecret("internal", INTERNAL_KEY, EnumSet.of(Scope.INTERNAL)));
     }
 
     public static ApiConfig config(AuthConfig auth) {
@@ -73,8 +76,8 @@ public final class ApiTestSupport {
                 .map(ImageInfo::of).toList())).scope(Scope.READ);
         routes.post("/api/test/raw", ctx -> ctx.json(ImageInfo.of(routes.uploads().body(ctx)))).scope(Scope.READ);
         routes.post("/api/test/decode", ctx -> {
-            var pixels = routes.uploads().image(ctx, "file").decode();
-            ctx.json(Map.of("width", pixels.width(), "height", pixels.height()));
+            ctx.json(routes.uploads().image(ctx, "file")
+                    .withPixels(pixels -> Map.of("width", pixels.width(), "height", pixels.height())));
         }).scope(Scope.READ);
         // Seed 004's family (envelope) and seed 000's (success flag), by path.
         routes.post("/api/v1/register", ctx -> ctx.json(Envelope.ok(ImageInfo.of(routes.uploads().image(ctx, "image")))))
@@ -136,6 +139,15 @@ public final class ApiTestSupport {
     }
 
     public static HttpResponse<String> postMultipart(ApiServer server, String path, List<Part> parts, String... headers) {
+        return postMultipart(server, path, false, parts, headers);
+    }
+
+    /**
+     * With {@code expectContinue}, the body waits for the server's 100 Continue: a request refused on its headers
+     * (a missing key, a declared size over the limit) is answered without its body ever being sent.
+     */
+    public static HttpResponse<String> postMultipart(ApiServer server, String path, boolean expectContinue,
+            List<Part> parts, String... headers) {
         String boundary = "facestream-test-boundary-7d1f";
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (Part part : parts) {
@@ -154,7 +166,7 @@ public final class ApiTestSupport {
             body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return send(request(server, path, headers)
+        return send(request(server, path, headers).expectContinue(expectContinue)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
                 .build());
@@ -195,7 +207,8 @@ public final class ApiTestSupport {
         return out.toByteArray();
     }
 
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
+    /** Appends one PNG chunk (length, type, data, CRC). */
+    public static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
         byte[] typeBytes = type.getBytes(StandardCharsets.US_ASCII);
         CRC32 crc = new CRC32();
         crc.update(typeBytes);

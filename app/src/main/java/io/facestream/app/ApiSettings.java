@@ -4,6 +4,7 @@ import io.facestream.api.ApiConfig;
 import io.facestream.api.ApiKey;
 import io.facestream.api.AuthConfig;
 import io.facestream.api.Scope;
+import io.facestream.api.ServerLimits;
 import io.facestream.api.UploadLimits;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.ArrayList;
@@ -32,7 +34,7 @@ final class ApiSettings {
         List<ApiKey> keys = new ArrayList<>(AuthConfig.parseKeys(config.get(ConfigKey.API_KEYS)));
         boolean required = config.getBoolean(ConfigKey.API_AUTH_REQUIRED);
         if (keys.isEmpty() && required) keys.add(ApiKey.ofSecret("generated-admin", generatedKey(config, GENERATED_KEY_FILE), EnumSet.of(Scope.ADMIN)));
-        keys.add(ApiKey.ofSecret("internal", internalKey(config), EnumSet.of(Scope.READ)));
+        keys.add(ApiKey.ofSecret("internal", internalKey(config), EnumSet.of(Scope.INTERNAL)));
         AuthConfig auth = new AuthConfig(required, keys, false, config.get(ConfigKey.API_SSO_EMAIL_HEADER),
                 AuthConfig.DEFAULT_SSO_USER_HEADER, Set.of(Scope.ADMIN));
         if (config.getBoolean(ConfigKey.API_SSO_ENABLED)) {
@@ -41,7 +43,13 @@ final class ApiSettings {
         long maxFile = Long.parseLong(config.get(ConfigKey.API_UPLOAD_MAX_BYTES));
         // a request may carry five images (a POI's enrolment) and its form fields
         UploadLimits uploads = new UploadLimits(maxFile, 5 * maxFile + (1 << 20), UploadLimits.DEFAULT_MAX_PIXELS);
-        return new ApiConfig(config.get(ConfigKey.API_HOST), port, auth, uploads);
+        int workers = config.getInt(ConfigKey.API_ANALYSIS_WORKERS);
+        ServerLimits limits = new ServerLimits(config.getInt(ConfigKey.API_LIMITS_CONNECTIONS_PER_CLIENT),
+                config.getInt(ConfigKey.API_LIMITS_CONNECTIONS), config.getInt(ConfigKey.API_LIMITS_REQUESTS_PER_SECOND),
+                Duration.ofMillis(config.getInt(ConfigKey.API_LIMITS_IDLE_TIMEOUT_MS)),
+                config.getInt(ConfigKey.API_LIMITS_MIN_BODY_RATE),
+                workers > 0 ? workers : ServerLimits.defaultAnalysisWorkers(), config.getInt(ConfigKey.API_ANALYSIS_QUEUE));
+        return new ApiConfig(config.get(ConfigKey.API_HOST), port, auth, uploads, limits);
     }
 
     /** The configured port, or a free one for port 0: other instances must know it before the API starts. */

@@ -15,11 +15,15 @@ import java.util.Map;
 
 /**
  * What instances ask each other for: this instance's part of a view, by key or whole, values in the
- * views' own serialized form. Not for clients (hidden from the OpenAPI document); it needs a read key.
+ * views' own serialized form. Only for the internal key ({@link Scope#INTERNAL}): a whole view holds every
+ * face crop and embedding, a bulk export no client credential, read or admin, should give.
  */
 public final class InternalViewsModule implements ApiModule {
     /** Query parameter of the entries route: only keys starting with it (base64url). */
     static final String PREFIX = "prefix";
+    /** Why these routes are not in the OpenAPI document. */
+    private static final String INTERNAL_ONLY = "instance-to-instance reads with the cluster's internal key,"
+            + " in the views' serialized form: not a client API and no client key may call them";
     private final ViewRouter views;
 
     public InternalViewsModule(ViewRouter views) {
@@ -33,7 +37,7 @@ public final class InternalViewsModule implements ApiModule {
             Object value = views.local(store).get(ctx.pathParam("key"));
             if (value == null) throw ApiException.notFound("No entry " + ctx.pathParam("key") + " in " + store + " here.");
             ctx.contentType("application/octet-stream").result(views.encode(store, value));
-        }).scope(Scope.READ).hidden();
+        }).scope(Scope.INTERNAL).hidden(INTERNAL_ONLY);
         routes.get("/internal/views/{store}/entries", ctx -> {
             String store = view(ctx.pathParam("store"));
             ReadOnlyKeyValueStore<String, Object> local = views.local(store);
@@ -43,7 +47,7 @@ public final class InternalViewsModule implements ApiModule {
                 it.forEachRemaining(kv -> entries.put(kv.key, Base64.getEncoder().encodeToString(views.encode(store, kv.value))));
             }
             ctx.json(entries);
-        }).scope(Scope.READ).hidden();
+        }).scope(Scope.INTERNAL).hidden(INTERNAL_ONLY);
     }
 
     /** Composite keys contain NUL, so the prefix travels base64url-encoded. */

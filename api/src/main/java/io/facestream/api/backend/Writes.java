@@ -1,6 +1,7 @@
 package io.facestream.api.backend;
 
 import io.facestream.api.ApiException;
+import io.facestream.api.ErrorKind;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.IdentityCommand;
 import io.facestream.schemas.avro.Person;
@@ -10,6 +11,7 @@ import io.facestream.topologies.views.Views;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.LongSerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -19,12 +21,15 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The API's writes: commands produced to Kafka (acks=all, idempotent), each acknowledged before the call
  * returns. The pipeline applies them; the caller then waits for its view ({@link Backend#awaitVisible}).
  */
 public final class Writes implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Writes.class);
     private final KafkaProducer<String, byte[]> producer;
     private final AvroSerdes serdes;
 
@@ -69,8 +74,15 @@ public final class Writes implements AutoCloseable {
     private void send(String topic, String key, byte[] value) {
         try {
             producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw ApiException.unavailable("Kafka did not accept the change: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RecordTooLargeException) {
+                // FieldLimits keeps every record under the broker's limit; a retry could not help, so no 503
+                throw new ApiException(ErrorKind.PAYLOAD_TOO_LARGE, "The change is too large to store.");
+            }
+            LOG.warn("Kafka did not accept a change to {}", topic, e.getCause());
+            throw ApiException.unavailable("Kafka did not accept the change; try again in a moment.");
+        } catch (TimeoutException e) {
+            throw ApiException.unavailable("Kafka did not accept the change in time; try again in a moment.");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted while writing to Kafka");

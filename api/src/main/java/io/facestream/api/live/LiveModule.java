@@ -107,7 +107,7 @@ public final class LiveModule implements ApiModule {
         long start = System.nanoTime();
         try {
             UploadedImage image = uploads.check(FRAME_FIELD, null, bytes);
-            List<FaceResult> faces = identify(backend.analyzer().analyze(image.decode()));
+            List<FaceResult> faces = identify(image.withPixels(backend.analyzer()::analyze));
             return new FrameResult(frame, faces, (System.nanoTime() - start) / 1e6);
         } catch (ApiException e) {
             return FrameError.of(frame, ErrorFamily.ENVELOPE.code(e.kind()), e.getMessage());

@@ -7,6 +7,7 @@ import io.facestream.api.ApiJson;
 import io.facestream.api.ApiModule;
 import io.facestream.api.Envelope;
 import io.facestream.api.ErrorKind;
+import io.facestream.api.FieldLimits;
 import io.facestream.api.RouteSpec.FormField;
 import io.facestream.api.Routes;
 import io.facestream.api.UploadedImage;
@@ -55,27 +56,33 @@ public final class RegisterModule implements ApiModule {
                         + "object; its values are kept as strings (a non-string value as its JSON text).")
                 .tags("register")
                 .multipart("The person and their face",
-                        FormField.text("name", true, "Person's name"),
-                        FormField.text("relationship", false, "Relationship to the user"),
+                        FormField.text("name", true, "Person's name, " + FieldLimits.describe(FieldLimits.NAME)),
+                        FormField.text("relationship", false, "Relationship to the user, "
+                                + FieldLimits.describe(FieldLimits.RELATIONSHIP)),
                         FormField.file("image", true, "Face image (JPEG/PNG); the largest face is enrolled"),
-                        FormField.text("metadata", false, "Additional metadata: a JSON object"))
+                        FormField.text("metadata", false, "Additional metadata: a JSON object of at most "
+                                + FieldLimits.METADATA_ENTRIES + " entries, keys " + FieldLimits.describe(FieldLimits.METADATA_KEY)
+                                + ", values " + FieldLimits.describe(FieldLimits.METADATA_VALUE)))
                 .responds(200, "Registered", Registered.class)
                 .responds(400, "NO_FACE_DETECTED, INVALID_IMAGE, or VALIDATION_ERROR for a missing name or "
                         + "metadata that is not a JSON object")
+                .responds(422, "VALIDATION_ERROR: a field over its length limit")
                 .responds(503, "The pipeline did not take the person in within the write timeout");
     }
 
     private void register(Routes routes, Context ctx) {
         UploadedImage image = routes.uploads().image(ctx, "image");
-        String name = trimmed(ctx.formParam("name"));
+        String name = FieldLimits.check("name", trimmed(ctx.formParam("name")), FieldLimits.NAME);
         if (name == null) {
             throw ApiException.validation("Field 'name' is required.");
         }
-        String relationship = trimmed(ctx.formParam("relationship"));
-        Map<String, String> metadata = metadata(ctx.formParam("metadata"));
+        String relationship = FieldLimits.check("relationship", trimmed(ctx.formParam("relationship")),
+                FieldLimits.RELATIONSHIP);
+        Map<String, String> metadata = FieldLimits.checkMetadata("metadata",
+                metadata(FieldLimits.check("metadata", ctx.formParam("metadata"), FieldLimits.METADATA_JSON)));
 
         Enrolment enrolment = backend.enrolment();
-        DetectedFace face = enrolment.subject(image.decode())
+        DetectedFace face = image.withPixels(enrolment::subject)
                 .orElseThrow(() -> new ApiException(ErrorKind.NO_FACE_DETECTED, NO_FACE_MESSAGE));
 
         String personId = UUID.randomUUID().toString();

@@ -3,6 +3,7 @@ package io.facestream.api.poi;
 import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
 import io.facestream.api.ErrorKind;
+import io.facestream.api.FieldLimits;
 import io.facestream.api.RouteSpec.FormField;
 import io.facestream.api.Routes;
 import io.facestream.api.UploadedImage;
@@ -57,11 +58,12 @@ public final class PoiModule implements ApiModule {
                 .multipart("The POI's face images and watch-list fields",
                         FormField.files("images", true, "1-5 face images (JPEG/PNG); the largest face of each is enrolled"),
                         FormField.text("severity", false, "low, medium, high or critical (default medium)"),
-                        FormField.text("notes", false, "Free-text notes about the suspect"))
+                        FormField.text("notes", false, "Free-text notes about the suspect, "
+                                + FieldLimits.describe(FieldLimits.NOTES)))
                 .responds(201, "The enrolled POI", Poi.class)
                 .responds(413, "An image over the upload limit")
                 .responds(415, "A file that is not JPEG or PNG")
-                .responds(422, "No images, more than 5, a bad severity, or an image without a face")
+                .responds(422, "No images, more than 5, a bad severity, notes over their limit, or an image without a face")
                 .responds(503, "The pipeline did not apply the enrolment in time");
         routes.get(PREFIX + "/poi", this::list)
                 .summary("List POIs, newest first").tags("poi")
@@ -84,14 +86,14 @@ public final class PoiModule implements ApiModule {
         // A bad severity is still refused before any model runs.
         List<UploadedImage> images = routes.uploads().images(ctx, "images", 1, 5);
         Severity severity = severity(ctx.formParam("severity"));
-        String notes = blankToNull(ctx.formParam("notes"));
+        String notes = FieldLimits.check("notes", blankToNull(ctx.formParam("notes")), FieldLimits.NOTES);
         Enrolment enrolment = backend.enrolment();
         List<DetectedFace> faces = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             UploadedImage image = images.get(i);
             String which = "image " + (i + 1) + describe(image);
             // Every image is checked before anything is written: one faceless image refuses the whole enrolment.
-            faces.add(enrolment.subject(image.decode()).orElseThrow(() -> new ApiException(ErrorKind.NO_FACE_DETECTED,
+            faces.add(image.withPixels(enrolment::subject).orElseThrow(() -> new ApiException(ErrorKind.NO_FACE_DETECTED,
                     "No face detected in " + which + "; use a photo where the face is clearly visible.")));
         }
         String poiId = newPoiId();

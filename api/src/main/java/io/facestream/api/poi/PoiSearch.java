@@ -89,7 +89,7 @@ final class PoiSearch {
         int topK = topK(ctx.formParam("top_k"));
         Instant queried = Instant.now();
         Enrolment enrolment = backend.enrolment();
-        DetectedFace face = enrolment.subject(image.decode()).orElseThrow(() -> new ApiException(
+        DetectedFace face = image.withPixels(enrolment::subject).orElseThrow(() -> new ApiException(
                 ErrorKind.NO_FACE_DETECTED, "No face detected in the query image; use a photo where the face is clearly visible."));
         float[] query = enrolment.embed(face);
         long began = System.nanoTime();

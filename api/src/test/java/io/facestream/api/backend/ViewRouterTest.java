@@ -62,7 +62,7 @@ class ViewRouterTest {
 
     @Test
     void aKeyIsReadFromTheInstanceThatHoldsIt() {
-        ReadOnlyKeyValueStore<String, String> view = router(ApiTestSupport.READ_KEY).store(VIEW);
+        ReadOnlyKeyValueStore<String, String> view = router(ApiTestSupport.INTERNAL_KEY).store(VIEW);
         assertThat(view.get("a-plain")).isEqualTo("x");
         assertThat(view.get("b-plain")).as("fetched from the other instance").isEqualTo("y");
         assertThat(view.get("b-missing")).isNull();
@@ -70,7 +70,7 @@ class ViewRouterTest {
 
     @Test
     void scansMergeEveryHoldersPartInKeyOrder() {
-        ReadOnlyKeyValueStore<String, String> view = router(ApiTestSupport.READ_KEY).store(VIEW);
+        ReadOnlyKeyValueStore<String, String> view = router(ApiTestSupport.INTERNAL_KEY).store(VIEW);
         List<String> all = keys(view.all());
         assertThat(all).hasSize(8).isSorted().containsAll(mine.entries().keySet()).containsAll(theirs.entries().keySet());
         assertThat(keys(view.reverseAll())).containsExactlyElementsOf(all.reversed());
@@ -81,7 +81,7 @@ class ViewRouterTest {
 
     @Test
     void aPrefixScanReadsOnlyThatIdentitysEntriesOnEveryHolder() {
-        ReadOnlyKeyValueStore<String, String> view = router(ApiTestSupport.READ_KEY).store(VIEW);
+        ReadOnlyKeyValueStore<String, String> view = router(ApiTestSupport.INTERNAL_KEY).store(VIEW);
         assertThat(values(view.prefixScan(Views.ofIdentity("b1"), new StringSerializer()))).containsExactly("f-b1");
         assertThat(values(view.prefixScan(Views.ofIdentity("a1"), new StringSerializer()))).containsExactly("f-a1", "g-a1");
         assertThat(values(view.prefixScan(Views.ofIdentity("zz"), new StringSerializer()))).isEmpty();
@@ -89,7 +89,7 @@ class ViewRouterTest {
 
     @Test
     void anUnreachableOrRefusingHolderReadsAsAViewNotQueryableYet() {
-        ReadOnlyKeyValueStore<String, String> refused = router("not-a-key").store(VIEW);
+        ReadOnlyKeyValueStore<String, String> refused = router(ApiTestSupport.READ_KEY).store(VIEW); // a client's key, not the cluster's
         assertThatThrownBy(() -> refused.get("b-plain")).isInstanceOf(InvalidStateStoreException.class);
         assertThatThrownBy(refused::all).isInstanceOf(InvalidStateStoreException.class);
 
@@ -109,7 +109,7 @@ class ViewRouterTest {
             public <V> ReadOnlyKeyValueStore<String, V> local(String store) {
                 return (ReadOnlyKeyValueStore<String, V>) mine;
             }
-        }, new AvroSerdes(null), "app", SELF, ApiTestSupport.READ_KEY);
+        }, new AvroSerdes(null), "app", SELF, ApiTestSupport.INTERNAL_KEY);
         assertThatThrownBy(() -> rebalancing.store(VIEW).get("a-plain")).isInstanceOf(InvalidStateStoreException.class);
     }
 

@@ -4,6 +4,7 @@ import io.facestream.api.ApiModule;
 import io.facestream.api.ApiServer;
 import io.facestream.api.ApiTestSupport;
 import io.facestream.api.AuthConfig;
+import io.facestream.api.ServerLimits;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.ViewRouter;
 import io.facestream.api.backend.Writes;
@@ -55,10 +56,15 @@ public final class ApiFixture implements AutoCloseable {
 
     /** Starts everything; {@code modules} are the endpoint modules under test (built from the backend). */
     public static ApiFixture start(Path dir, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
-        return new ApiFixture(dir, PipelineSettings.defaults(analyzer().matchThreshold()).withAlertCooldown(Duration.ZERO), modules);
+        return start(dir, ServerLimits.defaults(), modules);
     }
 
-    private ApiFixture(Path dir, PipelineSettings settings, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
+    /** With the server's connection, rate and analysis limits set ({@code ServerLimits}). */
+    public static ApiFixture start(Path dir, ServerLimits limits, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
+        return new ApiFixture(dir, PipelineSettings.defaults(analyzer().matchThreshold()).withAlertCooldown(Duration.ZERO), limits, modules);
+    }
+
+    private ApiFixture(Path dir, PipelineSettings settings, ServerLimits limits, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
         String applicationId = "api-test-" + UUID.randomUUID();
         KafkaFixture.startAtTheEnd(applicationId);
         AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(KafkaFixture.registryUrl()));
@@ -70,7 +76,8 @@ public final class ApiFixture implements AutoCloseable {
         writes = new Writes(KafkaFixture.bootstrap(), serdes);
         ViewRouter views = new ViewRouter(pipeline.streams(), serdes, applicationId, null, null);
         backend = new Backend(pipeline.streams(), views, pipeline.gallery(), pipeline.thresholds(), vectors, analyzer(), blobs, writes, Duration.ofSeconds(10));
-        server = ApiServer.builder(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys()))).modules(modules.apply(backend)).start();
+        server = ApiServer.builder(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys())).withLimits(limits))
+                .modules(modules.apply(backend)).start();
     }
 
     /** Replays a video through the real ingest into the pipeline (as fast as it goes), as camera {@code cameraId}. */

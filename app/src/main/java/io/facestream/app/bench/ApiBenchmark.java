@@ -405,7 +405,9 @@ public final class ApiBenchmark {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.facestream.app.Facestream", "standalone",
                 "--set", "data.dir=" + dataDir, "--set", "kafka.embedded.port=" + kafka,
                 "--set", "kafka.embedded.controller.port=" + controller, "--set", "registry.embedded.port=" + registry,
-                "--set", "api.host=127.0.0.1", "--set", "api.port=" + api));
+                "--set", "api.host=127.0.0.1", "--set", "api.port=" + api,
+                // every client thread shares one address: the per-client rate limit would measure itself
+                "--set", "api.limits.requests.per.second=0"));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         for (String key : List.of("FACESTREAM_KAFKA_BOOTSTRAP_SERVERS", "FACESTREAM_REGISTRY_URL", "FACESTREAM_API_KEYS",
                 "FACESTREAM_API_AUTH_REQUIRED", "FACESTREAM_TOPOLOGIES_APPLICATION_ID")) {

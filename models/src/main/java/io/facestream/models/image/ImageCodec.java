@@ -13,7 +13,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 import io.facestream.models.image.InvalidImageException.Reason;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -24,7 +26,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * Decoding and encoding through OpenCV (libjpeg-turbo, libpng): measured about 9x faster than ImageIO at
  * decoding a 1920x1280 JPEG (see BENCHMARKS-models.md). Image dimensions are read from the header with
- * ImageIO's readers before any pixel is decoded, so an oversized image is refused without allocating it.
+ * ImageIO's readers before any pixel is decoded, so an oversized image is refused without allocating it,
+ * and a JPEG's or PNG's structure is checked whole ({@link #checkStructure}) before it is decoded.
  */
 public final class ImageCodec {
     /** Default decompression-bomb limit: 50 megapixels. */
@@ -53,10 +56,7 @@ public final class ImageCodec {
                     + " = " + size.pixels() + " pixels, over the limit of " + maxPixels
                     + " (facestream.models.max-pixels)");
         }
-        if ((isJpeg(bytes) && jpegEndsEarly(bytes)) || (isPng(bytes) && !pngHasEnd(bytes))) {
-            throw new InvalidImageException(Reason.TRUNCATED,
-                    "image data ends before its end marker (" + bytes.length + " bytes)");
-        }
+        checkStructure(bytes);
         try (BytePointer data = new BytePointer(bytes); Mat buffer = new Mat(1, bytes.length, CV_8U, data)) {
             Mat bgr = imdecode(buffer, IMREAD_COLOR);
             if (bgr == null || bgr.empty()) {
@@ -88,7 +88,8 @@ public final class ImageCodec {
                 reader.dispose();
             }
         } catch (IOException | RuntimeException e) {
-            Reason reason = isJpeg(bytes) && jpegEndsEarly(bytes) ? Reason.TRUNCATED : Reason.CORRUPT;
+            Reason reason = ImageFormat.sniff(bytes) == ImageFormat.JPEG && jpegDefect(bytes) == Reason.TRUNCATED
+                    ? Reason.TRUNCATED : Reason.CORRUPT;
             throw new InvalidImageException(reason, "unreadable image header: " + e.getMessage());
         }
     }
@@ -136,60 +137,99 @@ public final class ImageCodec {
         return new RgbImage(rgb.cols(), rgb.rows(), bytes);
     }
 
-    private static boolean isJpeg(byte[] b) {
-        return b.length > 2 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8;
-    }
-
-    private static boolean isPng(byte[] b) {
-        return b.length > 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G';
-    }
-
-    /** libpng, like libjpeg, can hand back a partial picture; a complete PNG has an IEND chunk. */
-    private static boolean pngHasEnd(byte[] b) {
-        for (int i = b.length - 8; i >= 8; i--) {
-            if (b[i] == 'I' && b[i + 1] == 'E' && b[i + 2] == 'N' && b[i + 3] == 'D') {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
-     * libjpeg treats a premature end of data as a warning and pads the picture with grey, so a cut-off
-     * upload would decode "successfully". Walking the marker segments (skipping entropy-coded data, where
-     * 0xFF is always stuffed) tells a missing end-of-image marker from trailing data after it.
+     * Refuses a JPEG or PNG whose structure is not whole, in one pass over the bytes and before any pixel is
+     * allocated: libjpeg and libpng hand back a grey-padded picture for a cut-off file, so a truncated upload
+     * would otherwise "decode". JPEG: the marker segments are walked to the end-of-image marker (data after it,
+     * such as a phone's motion-photo trailer, is allowed). PNG: the chunks are walked, each CRC checked, from
+     * IHDR to IEND. Other formats are left to the decoder. Every upload path checks images here.
      */
-    static boolean jpegEndsEarly(byte[] b) {
+    public static void checkStructure(byte[] bytes) throws InvalidImageException {
+        ImageFormat format = ImageFormat.sniff(bytes);
+        Reason defect = format == ImageFormat.JPEG ? jpegDefect(bytes)
+                : format == ImageFormat.PNG ? pngDefect(bytes) : null;
+        if (defect == Reason.TRUNCATED) {
+            throw new InvalidImageException(Reason.TRUNCATED,
+                    "image data ends before its end marker (" + bytes.length + " bytes)");
+        }
+        if (defect == Reason.CORRUPT) {
+            throw new InvalidImageException(Reason.CORRUPT, "the " + format + " structure is damaged");
+        }
+    }
+
+    /** Walks the marker segments to the end-of-image marker, skipping entropy-coded data after each scan. */
+    private static Reason jpegDefect(byte[] b) {
         int i = 2;
         while (i + 1 < b.length) {
             if ((b[i] & 0xff) != 0xFF) {
-                return false; // lost sync: damaged rather than short; the decoder reports it
+                return Reason.CORRUPT;
             }
             int marker = b[i + 1] & 0xff;
             if (marker == 0xFF) {
-                i++;
+                i++; // fill byte
             } else if (marker == 0xD9) {
-                return false;
+                return null;
             } else if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
                 i += 2;
             } else {
                 if (i + 3 >= b.length) {
-                    return true;
+                    return Reason.TRUNCATED;
                 }
-                i += 2 + (((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff));
+                int length = ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+                if (length < 2) {
+                    return Reason.CORRUPT;
+                }
+                i += 2 + length;
                 if (marker == 0xDA) {
-                    while (i + 1 < b.length && !isMarker(b[i], b[i + 1])) {
+                    // Entropy-coded data: 0xFF is always followed by 0x00 (stuffing) or a restart marker.
+                    while (i + 1 < b.length && !endsScan(b[i], b[i + 1])) {
                         i++;
                     }
                 }
             }
         }
-        return true;
+        return Reason.TRUNCATED;
     }
 
-    private static boolean isMarker(byte first, byte second) {
+    private static boolean endsScan(byte first, byte second) {
         int next = second & 0xff;
         return (first & 0xff) == 0xFF && next != 0x00 && (next < 0xD0 || next > 0xD7);
+    }
+
+    /** Walks the chunks, checking each CRC, to IEND; IHDR must come first. */
+    private static Reason pngDefect(byte[] b) {
+        int i = ImageFormat.PNG_SIGNATURE.length;
+        boolean first = true;
+        CRC32 crc = new CRC32();
+        while (true) {
+            if (i + 8 > b.length) {
+                return Reason.TRUNCATED;
+            }
+            long length = ((b[i] & 0xffL) << 24) | ((b[i + 1] & 0xff) << 16) | ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+            if (length > Integer.MAX_VALUE) {
+                return Reason.CORRUPT;
+            }
+            String type = new String(b, i + 4, 4, StandardCharsets.US_ASCII);
+            if (first && !type.equals("IHDR")) {
+                return Reason.CORRUPT;
+            }
+            first = false;
+            long end = i + 8 + length + 4;
+            if (end > b.length) {
+                return Reason.TRUNCATED;
+            }
+            crc.reset();
+            crc.update(b, i + 4, (int) length + 4);
+            int stored = ((b[(int) end - 4] & 0xff) << 24) | ((b[(int) end - 3] & 0xff) << 16)
+                    | ((b[(int) end - 2] & 0xff) << 8) | (b[(int) end - 1] & 0xff);
+            if ((int) crc.getValue() != stored) {
+                return Reason.CORRUPT;
+            }
+            if (type.equals("IEND")) {
+                return null;
+            }
+            i = (int) end;
+        }
     }
 
     private static String hexPrefix(byte[] bytes) {
