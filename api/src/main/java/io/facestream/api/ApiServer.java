@@ -202,7 +202,8 @@ public final class ApiServer implements AutoCloseable {
                 };
                 cfg.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), guarded);
                 if (route.method().equals("GET")) {
-                    // HEAD is a GET without its body: the same credential and scope, never answered by default.
+                    // HEAD is a GET without its body, under the same credential and scope (left to Javalin, a HEAD
+                    // on a GET route was answered 200 without either).
                     cfg.routes.addHttpHandler(HandlerType.HEAD, route.path(), guarded);
                 }
             }

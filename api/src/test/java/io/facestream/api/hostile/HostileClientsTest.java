@@ -372,6 +372,20 @@ class HostileClientsTest {
     }
 
     @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        try (ApiServer server = start(ServerLimits.defaults().withBodyTimeouts(Duration.ofSeconds(1), 8 * 1024));
+                Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(5000);
+            long start = System.nanoTime();
+            int read = socket.getInputStream().read();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            System.out.printf("HOSTILE idle connection (nothing sent) at a 1 s idle timeout: closed after %d ms%n", millis);
+            assertThat(read).isEqualTo(-1);
+            assertThat(millis).isBetween(500L, 3000L);
+        }
+    }
+
+    @Test
     void headIsAuthenticatedLikeGet() throws Exception {
         try (ApiServer server = start(ServerLimits.defaults())) {
             HttpResponse<String> anonymous = head(server, "/api/test/items");
