@@ -56,11 +56,6 @@ final class AnalysisPool implements AutoCloseable {
         }
     }
 
-    /** Tasks running now, for tests and metrics. */
-    int active() {
-        return executor.getActiveCount();
-    }
-
     @Override
     public void close() {
         executor.shutdownNow();

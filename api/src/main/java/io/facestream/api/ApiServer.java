@@ -141,7 +141,8 @@ public final class ApiServer implements AutoCloseable {
             jetty.setErrorHandler(new JsonErrorHandler());
             // Javalin nests its context inside the innermost wrapper set here: per-client request rate first
             // (429), then the minimum rate a body must arrive at (a slower read fails with a timeout), then
-            // the body-size cap for bodies without a Content-Length (413 as the bytes pass it).
+            // the body-size cap: 413 on a declared Content-Length over it, before any route runs, or as the
+            // bytes of a body without one pass it.
             org.eclipse.jetty.server.Handler.Wrapper sizeLimit = new SizeLimitHandler(limits.maxRequestBytes(), -1);
             org.eclipse.jetty.server.Handler.Wrapper chain = server.minRequestDataRate() > 0
                     ? new MinimumDataRateHandler(sizeLimit, server.minRequestDataRate(), 0) : sizeLimit;
@@ -184,7 +185,7 @@ public final class ApiServer implements AutoCloseable {
             if (route.ws() != null) {
                 cfg.routes.wsBeforeUpgrade(route.path(), ctx -> {
                     try {
-                        guard(route, ctx, authenticator, limits.maxRequestBytes());
+                        guard(route, ctx, authenticator);
                     } catch (ApiException e) {
                         // Javalin's upgrade path drops a result set by the exception mapper (an empty 401 went
                         // out): write the refusal here, then let the exception stop the upgrade.
@@ -196,12 +197,13 @@ public final class ApiServer implements AutoCloseable {
                 cfg.routes.ws(route.path(), route.ws());
             } else {
                 Handler guarded = ctx -> {
-                    guard(route, ctx, authenticator, limits.maxRequestBytes());
+                    guard(route, ctx, authenticator);
                     route.handler().handle(ctx);
                 };
                 cfg.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), guarded);
                 if (route.method().equals("GET")) {
-                    // HEAD is a GET without its body: the same credential and scope, never answered by default.
+                    // HEAD is a GET without its body, under the same credential and scope (left to Javalin, a HEAD
+                    // on a GET route was answered 200 without either).
                     cfg.routes.addHttpHandler(HandlerType.HEAD, route.path(), guarded);
                 }
             }
@@ -250,23 +252,18 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Refuses a request on its headers alone, before a byte of its body is read: the credential and scope,
-     * then the declared size. A refused body is never drained; the answer says {@code Connection: close}
+     * Refuses a request on its headers alone, before a byte of its body is read: the credential and scope (a
+     * declared size over the limit was refused before, by the SizeLimitHandler). A refused body is never drained; the answer says {@code Connection: close}
      * and the connection is closed after it (see {@link #renderError}), so a slow or endless body holds
      * nothing once refused.
      */
-    private static void guard(RouteSpec route, Context ctx, Authenticator authenticator, long maxBody) {
+    private static void guard(RouteSpec route, Context ctx, Authenticator authenticator) {
         ctx.attribute(ROUTE_ATTRIBUTE, route);
         try {
             if (!route.open()) {
                 Principal principal = authenticator.authenticate(ctx);
                 Authenticator.authorize(principal, route.scope());
                 ctx.attribute(Principal.ATTRIBUTE, principal);
-            }
-            long length = ctx.req().getContentLengthLong();
-            if (length > maxBody) {
-                throw new ApiException(ErrorKind.PAYLOAD_TOO_LARGE, "Request too large: " + length
-                        + " bytes, over the limit of " + maxBody + " bytes.");
             }
         } catch (ApiException e) {
             // Not even touched: asking the input stream about the body would send a waiting client its

@@ -52,11 +52,6 @@ final class ClientConnectionLimit implements Connection.Listener {
         }
     }
 
-    /** Connections closed for being over a client's limit since the start. */
-    long refused() {
-        return refused.get();
-    }
-
     private static InetAddress client(Connection connection) {
         SocketAddress remote = connection.getEndPoint().getRemoteSocketAddress();
         return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;

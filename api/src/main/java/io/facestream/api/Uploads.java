@@ -147,10 +147,7 @@ public final class Uploads {
             throw new UploadException(Reason.MISSING_FILE,
                     "Expected a multipart/form-data request with an image in field '" + field + "'.");
         }
-        if (ctx.contentLength() > limits.maxRequestBytes()) {
-            throw new UploadException(Reason.TOO_LARGE, "Request too large: " + ctx.contentLength()
-                    + " bytes, over the limit of " + mebibytes(limits.maxRequestBytes()) + " MiB.");
-        }
+        // a declared size over maxRequestBytes never gets here: the server's SizeLimitHandler answers it 413
         try {
             return ctx.uploadedFiles(field);
         } catch (Exception e) { // Javalin rethrows Jetty's ServletException unchecked

@@ -162,6 +162,45 @@ class HostileClientsTest {
     }
 
     @Test
+    void aBodyOverTheLimitIsRefusedOnItsDeclaredSizeOrAsItStreams() throws Exception {
+        try (ApiServer server = start(ServerLimits.defaults())) {
+            // declared: answered on the headers (before the route, by Jetty's SizeLimitHandler), no byte of it sent
+            Answer declared = Hostile.exchange(server.port(), "POST /api/test/upload HTTP/1.1\r\nHost: localhost\r\n"
+                    + "X-API-Key: " + READ_KEY + "\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                    + "Content-Length: 100000000\r\n\r\n");
+            assertThat(declared.status()).isEqualTo(413);
+            assertThat(declared.body()).contains("too large: 100000000");
+            assertThat(declared.head()).contains("application/json");
+            // chunked, no size declared: refused once past the limit (the raw route reads at most one file's
+            // limit; any route, Jetty's SizeLimitHandler at the request limit)
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/test/raw HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " + READ_KEY
+                        + "\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                byte[] chunk = new byte[1 << 20];
+                String head = "100000\r\n";
+                long sent = 0;
+                try {
+                    while (sent < 60L << 20) {
+                        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                        out.write(chunk);
+                        out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                        sent += chunk.length;
+                    }
+                } catch (IOException e) {
+                    // the server stopped reading and closed: what is wanted
+                }
+                Answer cut = Hostile.read(socket.getInputStream());
+                System.out.printf("HOSTILE chunked body without a size: answered %d after %d MiB sent%n", cut.status(),
+                        sent >> 20);
+                assertThat(cut.status()).isEqualTo(413);
+                assertThat(sent).isLessThan(60L << 20);
+            }
+        }
+    }
+
+    @Test
     void tenThousandRefusedWebSocketUpgradesLeaveNoSessions() throws Exception {
         int attempts = 10_000;
         try (ApiServer server = start(ServerLimits.defaults().withRequestsPerSecond(0))) {
@@ -329,6 +368,20 @@ class HostileClientsTest {
             }
             Thread.sleep(300);
             assertThat(ApiTestSupport.get(server, "/health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        try (ApiServer server = start(ServerLimits.defaults().withBodyTimeouts(Duration.ofSeconds(1), 8 * 1024));
+                Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(5000);
+            long start = System.nanoTime();
+            int read = socket.getInputStream().read();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            System.out.printf("HOSTILE idle connection (nothing sent) at a 1 s idle timeout: closed after %d ms%n", millis);
+            assertThat(read).isEqualTo(-1);
+            assertThat(millis).isBetween(500L, 3000L);
         }
     }
 
