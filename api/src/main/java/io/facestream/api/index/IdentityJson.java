@@ -36,7 +36,7 @@ final class IdentityJson {
     static final int MAX_FILE_BINDINGS = 100_000;
     private static final Set<String> KNOWN_VERSIONS = Set.of("1");
 
-    /** An identity.json that passed every check: what an UPSERT command carries. */
+    /** An identity.json that passed every check: what an UPSERT command carries (null: not given, left as it is). */
     record Upload(String identityUuid, String name, String identityType, String source, IdentityStatus status,
             Long tmdbId, String tmdbProfile, Map<String, String> metadata, String referenceData) {}
 
@@ -84,7 +84,7 @@ final class IdentityJson {
                 if (!b.isObject()) throw invalid("file_bindings: each entry is an object {file_uuid, trace_ids, face_count}.");
             }
         }
-        return new Upload(uuid, name, type, source == null ? ".json" : source, status == null ? null : status(status),
+        return new Upload(uuid, name, type, source, status == null ? null : status(status),
                 tmdbId, profile, metadata, reference);
     }
 

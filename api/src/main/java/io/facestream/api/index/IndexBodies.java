@@ -30,13 +30,14 @@ final class IndexBodies {
 
     /**
      * Where an identity appears in one file. {@code face_count} counts the kept faces {@code /faces} lists;
-     * {@code detections} every detection of its tracks (tracking embeds only some of them); {@code confidence} is
+     * {@code detections} every detection of its tracks (tracking embeds only some of them), {@code trace_ids} those
+     * tracks (sighting ids); {@code confidence} is
      * the mean detection confidence of the kept faces, {@code similarity} their mean match similarity; the time range
      * is in media time (seconds from the file's start) and frames.
      */
     record FileSummary(String fileUuid, String fileName, Double fps, int faceCount, long detections, int sightings,
-            Double confidence, Double similarity, Long startFrame, Long endFrame, Double startTime, Double endTime,
-            List<Segment> segments) {}
+            List<String> traceIds, Double confidence, Double similarity, Long startFrame, Long endFrame, Double startTime,
+            Double endTime, List<Segment> segments) {}
 
     record FilesResult(boolean success, String identityUuid, int count, List<FileSummary> data) {}
 

@@ -96,8 +96,8 @@ public final class IndexModule implements ApiModule {
                 .summary("Create or update an identity from an identity.json").tags("identity index")
                 .description("Updates the identity with this identity_uuid; else the one with the same name (case-insensitive); "
                         + "else creates one under identity_uuid. Metadata keys given replace those keys; file_bindings are "
-                        + "informational and ignored. source defaults to .json; status, when given, is set (pending means "
-                        + "not confirmed).")
+                        + "informational and ignored. Fields not given are left as they are; a new identity's source is .json "
+                        + "unless given, its status confirmed. status pending means not confirmed.")
                 .jsonBody(IdentityFile.class, "An identity.json")
                 .responds(200, "Created or updated", Uploaded.class)
                 .responds(400, "Not JSON, or a missing or invalid field")
@@ -250,12 +250,16 @@ public final class IndexModule implements ApiModule {
             existing = sameName.stream().findFirst();
         }
         String id = existing.map(Identity::getIdentityId).orElse(upload.identityUuid());
+        // a new identity from an identity.json is of source .json unless it says otherwise; an update keeps its source
+        String source = upload.source() != null ? upload.source() : existing.isEmpty() ? ".json" : null;
+        IdentityJson.Upload applied = new IdentityJson.Upload(upload.identityUuid(), upload.name(), upload.identityType(), source,
+                upload.status(), upload.tmdbId(), upload.tmdbProfile(), upload.metadata(), upload.referenceData());
         IdentityCommand command = command(ctx, IdentityCommandType.UPSERT, id).setName(upload.name())
-                .setSource(upload.source()).setStatus(upload.status()).setIdentityType(upload.identityType())
+                .setSource(source).setStatus(upload.status()).setIdentityType(upload.identityType())
                 .setTmdbId(upload.tmdbId()).setTmdbProfile(upload.tmdbProfile()).setReferenceData(upload.referenceData())
                 .setMetadata(upload.metadata()).build();
         backend.writes().identityCommand(command);
-        backend.awaitVisible(() -> backend.queries().identity(id).filter(i -> applied(i, upload)).isPresent(), "The identity " + id);
+        backend.awaitVisible(() -> backend.queries().identity(id).filter(i -> applied(i, applied)).isPresent(), "The identity " + id);
         ctx.json(new Uploaded(true, id, upload.name(), existing.isEmpty(), "Identity uploaded successfully"));
     }
 
@@ -263,7 +267,7 @@ public final class IndexModule implements ApiModule {
     private static boolean applied(Identity i, IdentityJson.Upload u) {
         boolean status = u.status() == null || (u.status() == IdentityStatus.PENDING
                 ? i.getStatus() == IdentityStatus.PENDING || i.getStatus() == IdentityStatus.ACTIVE : i.getStatus() == u.status());
-        return u.name().equals(i.getName()) && u.source().equals(i.getSource()) && status
+        return u.name().equals(i.getName()) && (u.source() == null || u.source().equals(i.getSource())) && status
                 && (u.tmdbId() == null || u.tmdbId().equals(i.getTmdbId()))
                 && (u.identityType() == null || u.identityType().equals(i.getIdentityType()))
                 && (u.tmdbProfile() == null || u.tmdbProfile().equals(i.getTmdbProfile()))
@@ -295,6 +299,7 @@ public final class IndexModule implements ApiModule {
             Segment last = segments.isEmpty() ? null : segments.getLast();
             out.add(new FileSummary(in.fileId(), file == null ? null : file.file().getName(), file == null ? null : file.file().getFps(),
                     in.faces().size(), in.sightings().stream().mapToLong(s -> s.getFaceCount()).sum(), in.sightings().size(),
+                    in.sightings().stream().map(s -> s.getSightingId()).toList(),
                     confidence, similarity,
                     first == null ? null : segments.stream().mapToLong(Segment::startFrame).min().orElseThrow(),
                     last == null ? null : segments.stream().mapToLong(Segment::endFrame).max().orElseThrow(),

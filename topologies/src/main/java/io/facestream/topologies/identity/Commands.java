@@ -55,7 +55,7 @@ final class Commands {
     private void upsert(IdentityCommand c, Identity target) {
         long at = c.getIssuedAt().toEpochMilli();
         Identity.Builder b = target != null ? Identity.newBuilder(target)
-                : Identity.newBuilder().setIdentityId(c.getIdentityId()).setStatus(IdentityStatus.CONFIRMED).setCentroid(List.of())
+                : Identity.newBuilder().setIdentityId(c.getIdentityId()).setStatus(IdentityStatus.CONFIRMED).setMetadata(Map.of()).setCentroid(List.of())
                 .setExemplars(List.of()).setFaceCount(0).setSightingCount(0).setFirstSeen(c.getIssuedAt()).setLastSeen(c.getIssuedAt())
                 .setCreatedAt(c.getIssuedAt()).setUpdatedAt(c.getIssuedAt());
         if (c.getName() != null) b.setName(c.getName());
