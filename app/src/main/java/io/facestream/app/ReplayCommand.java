@@ -33,7 +33,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The video (mp4, mkv, avi, mov, webm, ...), or a folder of videos.")
     Path file;
 
-    @Parameters(index = "1..*", paramLabel = "MORE", description = "More videos or folders: each file replayed once under an id from its content, those already indexed skipped (see FolderReplayRun).")
+    @Parameters(index = "1..*", paramLabel = "MORE", description = "More videos or folders. With a folder or several files, each video is replayed under an id from its content (sha256), and those already indexed are skipped.")
     List<Path> more = new ArrayList<>();
 
     @Option(names = "--file-id", description = "The file's id; replaying again under the same id repeats the same record ids. Default: a new UUID.")
