@@ -37,6 +37,7 @@ import io.facestream.schemas.avro.IdentityCommandType;
 import io.facestream.schemas.avro.IdentityStatus;
 import io.facestream.topologies.views.FileView;
 import io.facestream.topologies.views.ViewQueries;
+import io.facestream.topologies.views.Views;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -326,7 +327,7 @@ public final class IndexModule implements ApiModule {
 
     /** Seed 000's face id: {frame}_{idx}, unique within its file. */
     static String seedFaceId(Face face) {
-        return face.getFrameNumber() + "_" + ViewQueries.faceIndex(face.getFaceId());
+        return face.getFrameNumber() + "_" + Views.faceIndex(face.getFaceId());
     }
 
     private void chunks(Context ctx) {

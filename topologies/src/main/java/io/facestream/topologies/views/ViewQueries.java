@@ -144,18 +144,13 @@ public final class ViewQueries {
         try (KeyValueIterator<String, Face> it = store(Views.FACES).prefixScan(prefix, Serdes.String().serializer())) {
             it.forEachRemaining(kv -> out.add(kv.value));
         }
-        out.sort(java.util.Comparator.comparingInt(f -> faceIndex(f.getFaceId())));
+        out.sort(java.util.Comparator.comparingInt(f -> Views.faceIndex(f.getFaceId())));
         return out;
     }
 
     /** The face at {@code index} among the detections of a source's frame, if it was kept. */
     public Optional<Face> face(String sourceId, long frameNumber, int index) {
         return face(Views.face(sourceId, frameNumber, index));
-    }
-
-    /** A face's index among its frame's detections (the last part of its id). */
-    public static int faceIndex(String faceId) {
-        return Integer.parseInt(faceId.substring(faceId.lastIndexOf(':') + 1));
     }
 
     // ---- cameras and files ----

@@ -90,6 +90,11 @@ public final class Views {
         return framePrefix(sourceId, frameNumber) + index;
     }
 
+    /** A face's index among its frame's detections: the last part of its {@link #face} id. */
+    public static int faceIndex(String faceId) {
+        return Integer.parseInt(faceId.substring(faceId.lastIndexOf(':') + 1));
+    }
+
     /** The prefix of the {@link #FACES} keys of every face of one frame of a source. */
     public static String framePrefix(String sourceId, long frameNumber) {
         return sourceId + ":" + frameNumber + ":";
