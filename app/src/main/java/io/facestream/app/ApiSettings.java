@@ -74,7 +74,7 @@ final class ApiSettings {
         return "; admin API key in " + keyFile(config);
     }
 
-    private static Path keyFile(Config config) {
+    static Path keyFile(Config config) {
         return config.getPath(ConfigKey.DATA_DIR).resolve(GENERATED_KEY_FILE);
     }
 

@@ -1,6 +1,7 @@
 package io.facestream.app;
 
 import io.facestream.app.bench.ApiBenchmark;
+import io.facestream.app.bench.IndexBenchmark;
 import io.facestream.app.bench.PipelineBenchmark;
 import io.facestream.ingest.bench.IngestBenchmark;
 import io.facestream.ingest.video.FaceSprites;
@@ -18,7 +19,7 @@ import java.util.List;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
         subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class,
-                BenchCommand.Api.class})
+                BenchCommand.IndexBench.class, BenchCommand.Api.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,
@@ -78,6 +79,26 @@ final class BenchCommand {
                 PipelineBenchmark.run(System.out, seconds);
             } catch (Exception e) {
                 throw new IllegalStateException("pipeline benchmark failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Command(name = "index", mixinStandardHelpOptions = true,
+            description = "A folder of generated videos indexed as 'facestream replay DIR' does (640x360 and 1280x720): files/min and "
+                    + "x real time until every track ended, beside one file replayed alone on the same cluster.")
+    static final class IndexBench implements Runnable {
+        @Option(names = "--files", defaultValue = "4", description = "Videos in the folder (default: ${DEFAULT-VALUE}).")
+        int files;
+
+        @Option(names = "--seconds", defaultValue = "20", description = "Length of each generated video (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Override
+        public void run() {
+            try {
+                IndexBenchmark.run(System.out, files, seconds);
+            } catch (Exception e) {
+                throw new IllegalStateException("index benchmark failed: " + e.getMessage(), e);
             }
         }
     }

@@ -12,9 +12,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -27,8 +30,11 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     Facestream.ConfigOptions config;
 
-    @Parameters(paramLabel = "FILE", description = "The video (mp4, mkv, avi, mov, webm, ...).")
+    @Parameters(index = "0", paramLabel = "FILE", description = "The video (mp4, mkv, avi, mov, webm, ...), or a folder of videos.")
     Path file;
+
+    @Parameters(index = "1..*", paramLabel = "MORE", description = "More videos or folders. With a folder or several files, each video is replayed under an id from its content (sha256), and those already indexed are skipped.")
+    List<Path> more = new ArrayList<>();
 
     @Option(names = "--file-id", description = "The file's id; replaying again under the same id repeats the same record ids. Default: a new UUID.")
     String fileId;
@@ -59,6 +65,13 @@ final class ReplayCommand implements Callable<Integer> {
         Config cfg = config.load();
         ReplaySpeed replaySpeed = ReplaySpeed.parse(speed);
         Ingest.Connection connection = Ingest.Connection.of(cfg, bootstrap, registry);
+        if (Files.isDirectory(file) || !more.isEmpty()) {
+            if (fileId != null || subtitles != null) throw new IllegalArgumentException("--file-id and --subtitles name one video, not a folder or several");
+            List<Path> all = new ArrayList<>(List.of(file));
+            all.addAll(more);
+            return FolderReplayRun.run(cfg, connection, all, cameraId, replaySpeed, sampleFps, baseTime,
+                    Double.parseDouble(cfg.get(ConfigKey.INGEST_LIVE_VIEW_FPS)), System.out, System.err);
+        }
         Replayer.Request request = new Replayer.Request(file, fileId, cameraId, replaySpeed, sampleFps, subtitles,
                 baseTime != null ? baseTime : Instant.now(), Double.parseDouble(cfg.get(ConfigKey.INGEST_LIVE_VIEW_FPS)));
         ProgressReporter progress = new ProgressReporter(System.out, ProgressReporter.stdoutIsTerminal(),

@@ -6,6 +6,8 @@ import io.facestream.models.InferenceMetrics;
 import io.facestream.models.store.ModelCatalog;
 import io.facestream.models.store.ModelStore;
 import io.facestream.schemas.avro.BoundingBox;
+import io.facestream.schemas.avro.Chunk;
+import io.facestream.schemas.avro.ChunkOrigin;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.FaceEmbedding;
@@ -28,6 +30,7 @@ import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.identity.IdentityResolver;
+import io.facestream.topologies.views.ViewQueries;
 import io.facestream.topologies.views.Views;
 import io.facestream.vectors.EmbeddedVectorStore;
 import io.facestream.vectors.VectorFilter;
@@ -363,5 +366,72 @@ class PipelineTopologyTest {
 
         commands.pipeInput("nobody", command(IdentityCommandType.RENAME, "nobody").setName("x").build());
         assertThat(store(Views.IDENTITIES.name()).get("nobody")).as("a command for an unknown identity changes nothing").isNull();
+    }
+
+    // ---- seed 000: identity.json fields, inactive identities, chunks ----
+
+    @Test
+    void anUpsertSetsSeed000sFieldsAndAnInactiveIdentityIsNotMatchedAgain() {
+        List<String> ids = twoIdentities();
+        String a = ids.get(0);
+        commands.pipeInput(a, command(IdentityCommandType.UPSERT, a).setName("Cary Grant").setSource("tmdb").setTmdbId(112L)
+                .setIdentityType("people").setTmdbProfile("https://example.org/p.jpg").setReferenceData("{\"imdb\":\"nm0000026\"}")
+                .setMetadata(Map.of("cast_order", "1")).setStatus(IdentityStatus.CONFIRMED).build());
+        Identity named = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(named.getName()).isEqualTo("Cary Grant");
+        assertThat(named.getTmdbId()).isEqualTo(112L);
+        assertThat(named.getIdentityType()).isEqualTo("people");
+        assertThat(named.getTmdbProfile()).isEqualTo("https://example.org/p.jpg");
+        assertThat(named.getReferenceData()).isEqualTo("{\"imdb\":\"nm0000026\"}");
+        assertThat(named.getMetadata()).containsEntry("cast_order", "1");
+        assertThat(named.getStatus()).isEqualTo(IdentityStatus.CONFIRMED);
+
+        // "pending" asks for not confirmed: the identity has the status its faces earn
+        commands.pipeInput(a, command(IdentityCommandType.UPSERT, a).setStatus(IdentityStatus.PENDING).build());
+        assertThat(((Identity) store(Views.IDENTITIES.name()).get(a)).getStatus())
+                .isEqualTo(named.getFaceCount() >= settings.identityMinFaces() ? IdentityStatus.ACTIVE : IdentityStatus.PENDING);
+        commands.pipeInput(a, command(IdentityCommandType.ANNOTATE, a).setProfileImageRef("profile/identity-a.png").build());
+        assertThat(((Identity) store(Views.IDENTITIES.name()).get(a)).getProfileImageRef()).isEqualTo("profile/identity-a.png");
+        assertThat(((Identity) store(Views.IDENTITIES.name()).get(a)).getName()).as("ANNOTATE leaves the rest").isEqualTo("Cary Grant");
+
+        commands.pipeInput(a, command(IdentityCommandType.UPSERT, a).setStatus(IdentityStatus.INACTIVE).build());
+        assertThat(((Identity) store(Views.IDENTITIES.name()).get(a)).getStatus()).isEqualTo(IdentityStatus.INACTIVE);
+        sightings.readValuesToList();
+        frames("cam-c", 100, 110, strangerA); // the same stranger again, on another camera
+        frames("cam-c", 160, 160);
+        flushBatches();
+        Sighting again = sightings.readValuesToList().stream().filter(Sighting::getFinal$).findFirst().orElseThrow();
+        assertThat(again.getIdentityId()).as("an inactive identity takes no new track").isNotEqualTo(a);
+        assertThat(((Identity) store(Views.IDENTITIES.name()).get(a)).getFaceCount()).isEqualTo(named.getFaceCount());
+
+        // an UPSERT of an unknown id creates it: confirmed and of source user_defined unless it says otherwise
+        commands.pipeInput("json-1", command(IdentityCommandType.UPSERT, "json-1").setName("Grace Kelly")
+                .setMetadata(Map.of("era", "\"1950s\"")).build());
+        Identity created = (Identity) store(Views.IDENTITIES.name()).get("json-1");
+        assertThat(created.getName()).isEqualTo("Grace Kelly");
+        assertThat(created.getStatus()).isEqualTo(IdentityStatus.CONFIRMED);
+        assertThat(created.getSource()).isEqualTo("user_defined");
+        assertThat(created.getMetadata()).containsEntry("era", "\"1950s\"");
+        assertThat(created.getFaceCount()).isZero();
+    }
+
+    @Test
+    void theChunksViewHoldsEachFilesSentencesInOrder() throws Exception {
+        AvroSerdes serdes = PipelineFixture.serdes();
+        TestInputTopic<String, Chunk> chunks = driver.createInputTopic(Topics.CHUNKS, Serdes.String().serializer(),
+                serdes.of(Chunk.class).serializer());
+        for (int i = 11; i >= 0; i--) chunks.pipeInput("film-1:" + i, chunk("film-1", i));
+        chunks.pipeInput("film-10:0", chunk("film-10", 0));
+        chunks.pipeInput("film-1:5", null);
+        ViewQueries queries = new ViewQueries(driver::getKeyValueStore, ViewQueries.DEFAULT_STALENESS, java.time.Clock.systemUTC());
+        assertThat(queries.chunksOf("film-1")).extracting(Chunk::getIndex).containsExactly(0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11);
+        assertThat(queries.chunksOf("film-10")).extracting(Chunk::getText).containsExactly("sentence 0 of film-10");
+        assertThat(queries.chunksOf("film-2")).isEmpty();
+    }
+
+    static Chunk chunk(String fileId, int index) {
+        return Chunk.newBuilder().setChunkId(fileId + ":" + index).setFileId(fileId).setIndex(index).setStartMs(index * 1000L)
+                .setEndMs(index * 1000L + 900).setStartFrame(index * 10L).setEndFrame(index * 10L + 9)
+                .setText("sentence " + index + " of " + fileId).setOrigin(ChunkOrigin.SIDECAR_SUBTITLE).build();
     }
 }

@@ -1,8 +1,5 @@
 package io.facestream.app.bench;
 
-import io.facestream.blobs.FileBlobStore;
-import io.facestream.ingest.publish.FrameProcessor;
-import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.ReplaySpeed;
 import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.video.FaceSprites;
@@ -11,7 +8,6 @@ import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
-import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.TrackEvent;
@@ -25,16 +21,7 @@ import io.facestream.topologies.Pipeline;
 import io.facestream.topologies.PipelineSettings;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.topologies.tracking.TrackerSettings;
-import io.facestream.vectors.EmbeddedVectorStore;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -48,7 +35,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
@@ -123,6 +109,12 @@ public final class PipelineBenchmark {
         }
     }
 
+    /** A cluster of its own with the POI enrolled (and, unless settings are null, a pipeline). */
+    private BenchCluster cluster(String name, PipelineSettings settings) throws Exception {
+        return new BenchCluster(work.resolve(name), work.resolve("blobs"), analyzer,
+                SamplePoi.fromFace(analyzer, sprites.get(0), "bench-poi", "Bench POI", null), settings, FPS);
+    }
+
     private int appearances() {
         return (int) Math.ceil(seconds / 4.0);
     }
@@ -161,66 +153,6 @@ public final class PipelineBenchmark {
         return new double[]{analyzeMs, (System.nanoTime() - t0) / 1e6 / n};
     }
 
-    /** A broker, registry, topics and (unless settings are null) pipeline of its own; the POI enrolled; closed afterwards. */
-    private final class Cluster implements AutoCloseable {
-        final EmbeddedKafkaBroker broker;
-        final EmbeddedSchemaRegistry registry;
-        final EmbeddedVectorStore vectors;
-        final Pipeline pipeline;
-        final AvroSerdes serdes;
-        final Person poi;
-
-        Cluster(String name, PipelineSettings settings) throws Exception {
-            Path dir = work.resolve(name);
-            broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Settings(dir.resolve("kafka"), "localhost", 0, 0, Map.of()));
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-                TopicProvisioner.ensure(admin, Topics.catalog(6, (short) 1));
-            }
-            registry = EmbeddedSchemaRegistry.start(broker.bootstrapServers(), Topics.SCHEMAS, "localhost", 0);
-            serdes = new AvroSerdes(new RestSchemaRegistryClient(registry.url()));
-            vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
-            poi = SamplePoi.fromFace(analyzer, sprites.get(0), "bench-poi", "Bench POI", null);
-            try (KafkaProducer<String, Person> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    broker.bootstrapServers()), new StringSerializer(), serdes.of(Person.class).serializer())) {
-                producer.send(new ProducerRecord<>(Topics.PEOPLE, poi.getPersonId(), poi)).get();
-            }
-            if (settings == null) {
-                pipeline = null;
-                return;
-            }
-            pipeline = Pipeline.start(new Pipeline.Settings(broker.bootstrapServers(), "bench", dir.resolve("streams"), 2,
-                    Duration.ofMillis(50), (short) 1, null), settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
-            pipeline.awaitRunning(Duration.ofSeconds(120));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (pipeline.gallery().person(poi.getPersonId()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
-        }
-
-        Replayer.Result replay(Path video, String fileId, ReplaySpeed speed, Instant base) throws Exception {
-            try (IngestPublisher publisher = new IngestPublisher(broker.bootstrapServers(), new RestSchemaRegistryClient(registry.url()), "bench")) {
-                FileBlobStore blobs = new FileBlobStore(work.resolve("blobs"), new FileBlobStore.Policy(Map.of(), 0));
-                Replayer replayer = new Replayer(publisher, new FrameProcessor(analyzer, new Semaphore(2), publisher, blobs, 320));
-                return replayer.replay(new Replayer.Request(video, fileId, "bench-cam", speed, FPS, null, base, 1), (a, b, c) -> { });
-            }
-        }
-
-        <T extends org.apache.avro.specific.SpecificRecord> KafkaConsumer<String, T> consumer(String topic, Class<T> type) {
-            KafkaConsumer<String, T> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    // an alert consumer that wants alerts at once does not let the broker hold its fetch
-                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10), new StringDeserializer(), serdes.of(type).deserializer());
-            c.subscribe(List.of(topic));
-            return c;
-        }
-
-        @Override
-        public void close() {
-            if (pipeline != null) pipeline.close();
-            vectors.close();
-            registry.close();
-            broker.close();
-        }
-    }
 
     /**
      * Replays at maximum speed; done when every track of the file has ended (tracking and embedding caught up).
@@ -229,7 +161,7 @@ public final class PipelineBenchmark {
      * measured 14 s of compilation during one 16 s variant); a running deployment is past that.
      */
     private Throughput throughput(String name, Path video, PipelineSettings settings) throws Exception {
-        try (Cluster cluster = new Cluster("run-" + UUID.randomUUID(), settings);
+        try (BenchCluster cluster = cluster("run-" + UUID.randomUUID(), settings);
              KafkaConsumer<String, TrackEvent> tracks = cluster.consumer(Topics.TRACKS, TrackEvent.class);
              KafkaConsumer<String, Sighting> sightings = cluster.consumer(Topics.SIGHTINGS, Sighting.class)) {
             Measured cold = replayUntilCaughtUp(cluster, video, "warm-up-0", tracks);
@@ -253,7 +185,7 @@ public final class PipelineBenchmark {
     private record Measured(Replayer.Result result, long start, double replaySeconds, double wallSeconds, long tracks, long embeddings) {
     }
 
-    private Measured replayUntilCaughtUp(Cluster cluster, Path video, String fileId, KafkaConsumer<String, TrackEvent> tracks) throws Exception {
+    private Measured replayUntilCaughtUp(BenchCluster cluster, Path video, String fileId, KafkaConsumer<String, TrackEvent> tracks) throws Exception {
         long embeddedBefore = cluster.pipeline == null ? 0 : cluster.pipeline.metrics().items();
         long t0 = System.nanoTime();
         Replayer.Result result = cluster.replay(video, fileId, ReplaySpeed.MAX, Instant.now().minus(Duration.ofDays(1)));
@@ -273,7 +205,7 @@ public final class PipelineBenchmark {
 
     /** Live camera at real time: event time is capture time, so alert arrival minus event time is frame-to-alert latency. */
     private void latency(Path video, PipelineSettings settings) throws Exception {
-        try (Cluster cluster = new Cluster("live-" + UUID.randomUUID(), settings);
+        try (BenchCluster cluster = cluster("live-" + UUID.randomUUID(), settings);
              KafkaConsumer<String, PoiAlert> alerts = cluster.consumer(Topics.POI_ALERTS, PoiAlert.class)) {
             List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
             Thread reader = Thread.ofPlatform().start(() -> {

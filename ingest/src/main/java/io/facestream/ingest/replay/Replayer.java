@@ -153,7 +153,7 @@ public final class Replayer {
     }
 
     /** Sampled frames a file will give: all of them, or duration × sample rate. */
-    private static long expectedFrames(VideoSource source, double sampleFps) {
+    static long expectedFrames(VideoSource source, double sampleFps) {
         if (sampleFps <= 0 || sampleFps >= source.frameRate()) return source.frameCount();
         return (long) Math.ceil(source.durationMillis() / 1000.0 * sampleFps);
     }

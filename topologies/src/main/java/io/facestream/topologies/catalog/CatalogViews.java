@@ -1,6 +1,7 @@
 package io.facestream.topologies.catalog;
 
 import io.facestream.schemas.avro.Camera;
+import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Sighting;
@@ -63,6 +64,8 @@ import java.util.List;
  *       list is one ordered store on one instance rather than a merge over all of them.</li>
  *   <li>{@link Views#RECENT_ALERT_COUNTS}, key poi_id, value long: how many alerts the alerts view
  *       holds for that POI.</li>
+ *   <li>{@link Views#CHUNKS}, key {@link Views#chunkOfFile} (file id, index): each replayed file's subtitle
+ *       sentences, for seed 000's "what was said while this identity was on screen".</li>
  * </ul>
  *
  * <p>Clearing alerts: the API produces {@link Views#clearAlerts(Instant)} to {@link Topics#ALERT_CLEARS}
@@ -77,6 +80,7 @@ public final class CatalogViews {
     private static final String FILES_STORE = Views.FILES.name();
     private static final String ALERTS_STORE = Views.RECENT_ALERTS.name();
     private static final String ALERT_COUNTS_STORE = Views.RECENT_ALERT_COUNTS.name();
+    private static final String CHUNKS_STORE = Views.CHUNKS.name();
 
     private CatalogViews() {
     }
@@ -89,6 +93,33 @@ public final class CatalogViews {
         addCameras(builder, serdes);
         addFiles(builder, serdes);
         addAlerts(builder, serdes, alerts);
+        addChunks(builder, serdes);
+    }
+
+    /**
+     * {@link Views#CHUNKS}: the chunks topic (compacted, key chunk_id, one partition) re-keyed by file and index, so
+     * a file's sentences are one prefix scan in order. A tombstone removes its chunk.
+     */
+    private static void addChunks(StreamsBuilder builder, AvroSerdes serdes) {
+        builder.addStateStore(Views.CHUNKS.persistentStore(serdes));
+        builder.stream(Topics.CHUNKS, Consumed.with(Serdes.String(), serdes.of(Chunk.class)).withName("catalog-chunks-source"))
+                .process(ChunkWriter::new, Named.as("catalog-chunk-writer"), CHUNKS_STORE);
+    }
+
+    private static final class ChunkWriter implements Processor<String, Chunk, Void, Void> {
+        private KeyValueStore<String, Chunk> chunks;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            chunks = context.getStateStore(CHUNKS_STORE);
+        }
+
+        @Override
+        public void process(Record<String, Chunk> record) {
+            Chunk chunk = record.value();
+            if (chunk != null) chunks.put(Views.chunkOfFile(chunk.getFileId(), chunk.getIndex()), chunk);
+            else Views.chunkOfId(record.key()).ifPresent(chunks::delete);
+        }
     }
 
     private static void addCameras(StreamsBuilder builder, AvroSerdes serdes) {

@@ -31,6 +31,7 @@ final class Commands {
             case RENAME -> update(target, b -> b.setName(c.getName()));
             case ANNOTATE -> update(target, b -> {
                 if (c.getNotes() != null) b.setNotes(c.getNotes());
+                if (c.getProfileImageRef() != null) b.setProfileImageRef(c.getProfileImageRef());
                 Map<String, String> metadata = new HashMap<>(b.getMetadata());
                 metadata.putAll(c.getMetadata());
                 b.setMetadata(metadata);
@@ -54,7 +55,7 @@ final class Commands {
     private void upsert(IdentityCommand c, Identity target) {
         long at = c.getIssuedAt().toEpochMilli();
         Identity.Builder b = target != null ? Identity.newBuilder(target)
-                : Identity.newBuilder().setIdentityId(c.getIdentityId()).setStatus(IdentityStatus.CONFIRMED).setCentroid(List.of())
+                : Identity.newBuilder().setIdentityId(c.getIdentityId()).setStatus(IdentityStatus.CONFIRMED).setMetadata(Map.of()).setCentroid(List.of())
                 .setExemplars(List.of()).setFaceCount(0).setSightingCount(0).setFirstSeen(c.getIssuedAt()).setLastSeen(c.getIssuedAt())
                 .setCreatedAt(c.getIssuedAt()).setUpdatedAt(c.getIssuedAt());
         if (c.getName() != null) b.setName(c.getName());
@@ -63,8 +64,23 @@ final class Commands {
         Map<String, String> metadata = new HashMap<>(b.getMetadata());
         metadata.putAll(c.getMetadata());
         b.setMetadata(metadata).setSource(c.getSource() != null ? c.getSource() : target != null ? target.getSource() : "user_defined");
+        if (c.getIdentityType() != null) b.setIdentityType(c.getIdentityType());
+        if (c.getTmdbId() != null) b.setTmdbId(c.getTmdbId());
+        if (c.getTmdbProfile() != null) b.setTmdbProfile(c.getTmdbProfile());
+        if (c.getReferenceData() != null) b.setReferenceData(c.getReferenceData());
+        if (c.getProfileImageRef() != null) b.setProfileImageRef(c.getProfileImageRef());
+        if (c.getStatus() != null) b.setStatus(status(c.getStatus(), b));
         if (at > b.getUpdatedAt().toEpochMilli()) b.setUpdatedAt(c.getIssuedAt());
         r.putIdentity(b.build());
+    }
+
+    /**
+     * The status an UPSERT leaves: CONFIRMED and INACTIVE as asked; PENDING or ACTIVE ask for "not confirmed", and
+     * the identity then has the status its faces earn (ACTIVE once it has enough, else PENDING).
+     */
+    private IdentityStatus status(IdentityStatus asked, Identity.Builder b) {
+        if (asked == IdentityStatus.CONFIRMED || asked == IdentityStatus.INACTIVE) return asked;
+        return b.getFaceCount() >= r.settings().identityMinFaces() ? IdentityStatus.ACTIVE : IdentityStatus.PENDING;
     }
 
     private void update(Identity target, java.util.function.Consumer<Identity.Builder> change) {

@@ -3,6 +3,7 @@ package io.facestream.topologies.identity;
 import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.IdentityStatus;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +22,12 @@ final class IdentityIndex {
 
     private final Map<String, float[][]> vectors = new HashMap<>();
 
+    /** An inactive identity (switched off by an operator) is left out: no new track is matched to it. */
     void put(Identity identity) {
+        if (identity.getStatus() == IdentityStatus.INACTIVE) {
+            remove(identity.getIdentityId());
+            return;
+        }
         int n = identity.getExemplars().size() + (identity.getCentroid().isEmpty() ? 0 : 1);
         float[][] v = new float[n][];
         int i = 0;

@@ -430,6 +430,10 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         return gallery;
     }
 
+    PipelineSettings settings() {
+        return settings;
+    }
+
     static List<KeyValue<String, String>> scan(KeyValueStore<String, String> store, String identityId) {
         List<KeyValue<String, String>> out = new ArrayList<>();
         try (KeyValueIterator<String, String> it = store.prefixScan(Views.ofIdentity(identityId), Keys.PREFIX)) {

@@ -1,5 +1,6 @@
 package io.facestream.topologies.views;
 
+import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.Identity;
@@ -123,6 +124,33 @@ public final class ViewQueries {
             }
         }
         return out;
+    }
+
+    // ---- seed 000: the identity index over recorded files (issue 14) ----
+
+    /** A file's timed sentences (subtitle cues), in their order in the file; empty for a file without any. */
+    public List<Chunk> chunksOf(String fileId) {
+        List<Chunk> out = new ArrayList<>();
+        try (KeyValueIterator<String, Chunk> it = store(Views.CHUNKS).prefixScan(Views.ofFile(fileId), Serdes.String().serializer())) {
+            it.forEachRemaining(kv -> out.add(kv.value));
+        }
+        return out;
+    }
+
+    /** The kept faces of one frame of a source (a camera, or a file by its id), by their index in the frame. */
+    public List<Face> facesInFrame(String sourceId, long frameNumber) {
+        String prefix = Views.framePrefix(sourceId, frameNumber);
+        List<Face> out = new ArrayList<>();
+        try (KeyValueIterator<String, Face> it = store(Views.FACES).prefixScan(prefix, Serdes.String().serializer())) {
+            it.forEachRemaining(kv -> out.add(kv.value));
+        }
+        out.sort(java.util.Comparator.comparingInt(f -> Views.faceIndex(f.getFaceId())));
+        return out;
+    }
+
+    /** The face at {@code index} among the detections of a source's frame, if it was kept. */
+    public Optional<Face> face(String sourceId, long frameNumber, int index) {
+        return face(Views.face(sourceId, frameNumber, index));
     }
 
     // ---- cameras and files ----

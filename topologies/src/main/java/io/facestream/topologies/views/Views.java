@@ -1,5 +1,6 @@
 package io.facestream.topologies.views;
 
+import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
@@ -42,12 +43,14 @@ public final class Views {
     public static final View<PoiAlert> RECENT_ALERTS = new View<>("catalog-recent-alerts", s -> s.of(PoiAlert.class));
     /** Alerts per POI in {@link #RECENT_ALERTS}; key: POI id. */
     public static final View<Long> RECENT_ALERT_COUNTS = new View<>("catalog-alert-counts", s -> Serdes.Long());
+    /** Seed 000: each replayed file's timed sentences (subtitle cues) in order; key: {@link #chunkOfFile}. */
+    public static final View<Chunk> CHUNKS = new View<>("catalog-chunks", s -> s.of(Chunk.class));
     /** Global: every alert ever raised per POI (an alert's {@code previous_match_count}); key: POI id. */
     public static final View<Long> ALERT_COUNTS = new View<>("alert-counts", s -> Serdes.Long());
 
     /** The views one instance may ask another for (the partitioned ones and the catalog). */
     private static final List<View<?>> ROUTABLE = List.of(PEOPLE, IDENTITIES, FACES, FACES_BY_IDENTITY, SIGHTINGS,
-            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS);
+            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS, CHUNKS);
 
     /** The key of every clear marker on {@link Topics#ALERT_CLEARS}: the latest subsumes the earlier ones (compacted). */
     public static final String CLEAR_KEY = "all";
@@ -77,6 +80,48 @@ public final class Views {
     /** The prefix under which an identity's entries sit in {@link #FACES_BY_IDENTITY} and {@link #SIGHTINGS_BY_IDENTITY}. */
     public static String ofIdentity(String identityId) {
         return Keys.prefix(identityId);
+    }
+
+    /**
+     * A face's id, the {@link #FACES} view's key: the crop id ingest gives it ({@code source:frame:index}, where the
+     * source of a replayed file is its file id, and index the face's position among the frame's detections).
+     */
+    public static String face(String sourceId, long frameNumber, int index) {
+        return framePrefix(sourceId, frameNumber) + index;
+    }
+
+    /** A face's index among its frame's detections: the last part of its {@link #face} id. */
+    public static int faceIndex(String faceId) {
+        return Integer.parseInt(faceId.substring(faceId.lastIndexOf(':') + 1));
+    }
+
+    /** The prefix of the {@link #FACES} keys of every face of one frame of a source. */
+    public static String framePrefix(String sourceId, long frameNumber) {
+        return sourceId + ":" + frameNumber + ":";
+    }
+
+    /** {@link #CHUNKS}' key: file id, then the chunk's index zero-padded, so a file's chunks scan in order. */
+    public static String chunkOfFile(String fileId, int index) {
+        return Keys.of(fileId, index);
+    }
+
+    /** The prefix under which a file's chunks sit in {@link #CHUNKS}. */
+    public static String ofFile(String fileId) {
+        return Keys.prefix(fileId);
+    }
+
+    /**
+     * The {@link #CHUNKS} key of a chunk known only by its id ({@code file_id:index}, the chunks topic's key), for a
+     * tombstone; empty when the id has no index.
+     */
+    public static Optional<String> chunkOfId(String chunkId) {
+        int colon = chunkId == null ? -1 : chunkId.lastIndexOf(':');
+        if (colon <= 0) return Optional.empty();
+        try {
+            return Optional.of(chunkOfFile(chunkId.substring(0, colon), Integer.parseInt(chunkId.substring(colon + 1))));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** {@link #RECENT_ALERTS}' key: event time first, zero-padded so byte order is time order, then the alert id. */

@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -67,6 +68,21 @@ class ViewsContractTest {
         assertThat(Views.identityOf(person("p-1", null))).isEqualTo(Views.identityOf(person("p-1", null)))
                 .isNotEqualTo(Views.identityOf(person("p-2", null)));
         assertThat(Views.identityOf(person("p-1", "id-9"))).isEqualTo("id-9");
+    }
+
+    @Test
+    void faceIdsAndChunkKeysOfSeed000() {
+        assertThat(Views.face("file-1", 12, 3)).as("ingest's crop id").isEqualTo("file-1:12:3").startsWith(Views.framePrefix("file-1", 12));
+        assertThat(Views.face("file-1", 120, 0)).doesNotStartWith(Views.framePrefix("file-1", 12));
+        assertThat(Views.faceIndex("cam:7:1:10")).isEqualTo(10);
+        List<String> keys = new ArrayList<>(List.of(Views.chunkOfFile("film", 10), Views.chunkOfFile("film-2", 0), Views.chunkOfFile("film", 2)));
+        keys.sort(Comparator.naturalOrder());
+        assertThat(keys).containsExactly(Views.chunkOfFile("film", 2), Views.chunkOfFile("film", 10), Views.chunkOfFile("film-2", 0));
+        assertThat(keys.stream().filter(k -> k.startsWith(Views.ofFile("film")))).hasSize(2);
+        assertThat(Views.chunkOfId("film:a:3")).contains(Views.chunkOfFile("film:a", 3));
+        assertThat(Views.chunkOfId("film")).isEmpty();
+        assertThat(Views.chunkOfId("film:x")).isEmpty();
+        assertThat(Views.routable("catalog-chunks")).contains(Views.CHUNKS);
     }
 
     @Test
