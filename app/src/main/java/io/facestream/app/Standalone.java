@@ -3,6 +3,8 @@ package io.facestream.app;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.api.ApiServer;
+import io.facestream.api.HealthCheck;
+import io.facestream.api.backend.Readiness;
 import io.facestream.api.FacestreamApi;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.Views;
@@ -189,7 +191,8 @@ public final class Standalone implements AutoCloseable {
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
         LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
         running.push(liveAlerts);
-        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts);
+        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts,
+                config.getBoolean(ConfigKey.API_HEALTH_READINESS));
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());
         if (ingest != null) bindDetectionMetrics(api.meterRegistry(), ingest.analysisMetrics());
@@ -214,6 +217,26 @@ public final class Standalone implements AutoCloseable {
 
     private static <T> void counter(MeterRegistry registry, String name, String description, T source, ToDoubleFunction<T> value) {
         FunctionCounter.builder(name, source, value).description(description).register(registry);
+    }
+
+    /**
+     * Waits until queries will be answered ({@link Readiness}: the pipeline RUNNING, every view queryable),
+     * telling {@code waiting} each new reason it is not yet.
+     *
+     * @return false when {@code timeout} passed first
+     */
+    public boolean awaitReady(Duration timeout, java.util.function.Consumer<String> waiting) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastReason = null;
+        while (true) {
+            HealthCheck.Result result = Readiness.check(backend.streams(), backend.views());
+            if (result.status() == HealthCheck.Status.UP) return true;
+            String reason = String.valueOf(result.details().get("reason"));
+            if (!reason.equals(lastReason)) waiting.accept(reason);
+            lastReason = reason;
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(100);
+        }
     }
 
     /** Where other instances of the application reach this one's API (Kafka Streams' {@code application.server}). */

@@ -41,7 +41,7 @@ class ApiRoleTest {
                     status = http.send(request, HttpResponse.BodyHandlers.ofString());
                 }
                 assertThat(status.statusCode()).isEqualTo(200);
-                assertThat(status.body()).contains("\"status\":\"running\"", "\"mqtt_connected\":true");
+                assertThat(status.body()).contains("\"status\":\"running\"", "\"mqtt_connected\":false", "\"kafka_connected\":true");
             }
         }
     }

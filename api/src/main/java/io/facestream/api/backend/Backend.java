@@ -19,10 +19,17 @@ import java.util.function.BooleanSupplier;
  * instance's Kafka Streams), the gallery, the vector store, the face models, the blob store, and
  * {@link Writes} for commands. Endpoints never reach into a topology's processors, only its named views.
  *
- * @param writeTimeout how long a create or update waits for its own view to show the change before a 503
+ * @param writeTimeout  how long a create or update waits for its own view to show the change before a 503
+ * @param mqttConnected whether this process's MQTT publisher holds a connection to its broker (false without one)
  */
 public record Backend(KafkaStreams streams, Views views, Gallery gallery, VectorStore vectors, FaceAnalyzer analyzer, BlobStore blobs,
-                      Writes writes, Duration writeTimeout) {
+                      Writes writes, Duration writeTimeout, BooleanSupplier mqttConnected) {
+
+    /** A backend with no MQTT publisher in its process. */
+    public Backend(KafkaStreams streams, Views views, Gallery gallery, VectorStore vectors, FaceAnalyzer analyzer, BlobStore blobs,
+                   Writes writes, Duration writeTimeout) {
+        this(streams, views, gallery, vectors, analyzer, blobs, writes, writeTimeout, () -> false);
+    }
 
     /** A view, whichever instance holds it; while the pipeline rebalances or restores, a 503 that says so. */
     public <V> ReadOnlyKeyValueStore<String, V> view(String name) {

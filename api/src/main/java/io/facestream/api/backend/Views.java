@@ -72,6 +72,11 @@ public final class Views {
         return self == null ? local(name) : new Routed<>(name);
     }
 
+    /** This instance's {@code application.server}; null when it runs alone. */
+    public HostInfo self() {
+        return self;
+    }
+
     /** This instance's part of a view. */
     public <V> ReadOnlyKeyValueStore<String, V> local(String name) {
         return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));

@@ -72,6 +72,8 @@ public enum ConfigKey {
             "The trusted SSO header's name."),
     API_UPLOAD_MAX_BYTES("api.upload.max.bytes", "8388608",
             "Largest image upload accepted (8 MiB)."),
+    API_HEALTH_READINESS("api.health.readiness", "false",
+            "true: GET /health answers 503 until the service is ready, as GET /health/ready always does (for probes that know only /health)."),
     API_WRITE_TIMEOUT_MS("api.write.timeout.ms", "5000",
             "How long a create or update waits for its view to show the change before answering 503.");
 
