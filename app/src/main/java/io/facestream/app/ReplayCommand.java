@@ -11,7 +11,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import io.facestream.schemas.avro.FileStatus;
+import io.facestream.schemas.topics.Topics;
+
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,28 +60,71 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--registry", description = "Schema registry URL (default: registry.url, else the standalone's).")
     String registry;
 
+    /** Exit codes, for scripts: 0 replayed whole, 2 a bad file or argument, 3 Kafka or the registry unreachable, 4 a damaged file. */
+    static final int BAD_INPUT = 2, UNREACHABLE = 3, DAMAGED = 4;
+
     @Override
     public Integer call() throws Exception {
+        PrintStream out = System.out;
+        long started = System.nanoTime();
+        // the file first, before configuration, Kafka or the models: a typo is answered at once
+        String fileProblem = readableProblem(file, "file");
+        if (fileProblem == null && subtitles != null) fileProblem = readableProblem(subtitles, "subtitles file");
+        if (fileProblem != null) {
+            System.err.println("facestream replay: " + fileProblem);
+            return BAD_INPUT;
+        }
         Config cfg = config.load();
-        ReplaySpeed replaySpeed = ReplaySpeed.parse(speed);
+        Replayer.Request request;
+        try {
+            request = new Replayer.Request(file, fileId, cameraId, ReplaySpeed.parse(speed), sampleFps, subtitles,
+                    baseTime != null ? baseTime : Instant.now(), Double.parseDouble(cfg.get(ConfigKey.INGEST_LIVE_VIEW_FPS)));
+        } catch (IllegalArgumentException e) {
+            System.err.println("facestream replay: " + e.getMessage());
+            return BAD_INPUT;
+        }
         Ingest.Connection connection = Ingest.Connection.of(cfg, bootstrap, registry);
-        Replayer.Request request = new Replayer.Request(file, fileId, cameraId, replaySpeed, sampleFps, subtitles,
-                baseTime != null ? baseTime : Instant.now(), Double.parseDouble(cfg.get(ConfigKey.INGEST_LIVE_VIEW_FPS)));
-        ProgressReporter progress = new ProgressReporter(System.out, ProgressReporter.stdoutIsTerminal(),
+        out.printf("facestream replay: checking Kafka at %s and the schema registry at %s%n",
+                connection.bootstrapServers(), connection.registryUrl());
+        try {
+            Preflight.check(connection, List.of(Topics.FILES, Topics.FRAMES, Topics.FACE_CROPS, Topics.CHUNKS));
+        } catch (Preflight.Unreachable e) {
+            System.err.println("facestream replay: " + e.getMessage());
+            return UNREACHABLE;
+        }
+        out.printf("facestream replay: loading the face models (%.1f s)%n", seconds(started));
+        ProgressReporter progress = new ProgressReporter(out, ProgressReporter.stdoutIsTerminal(),
                 file.getFileName().toString(), Duration.ofSeconds(5));
         try (Ingest ingest = Ingest.start(cfg, connection, "facestream-replay")) {
+            out.printf("facestream replay: models loaded, replaying (%.1f s)%n", seconds(started));
             long[] expected = new long[1];
             Replayer.Result result = ingest.replayer().replay(request, (frames, total, faces) -> {
                 expected[0] = total;
                 progress.update(frames, total, faces);
             });
             progress.finish(result.frames(), expected[0], result.faces());
-            System.out.printf("replayed %s as file %s: %d frames, %d faces, %d subtitle chunks%n",
+            out.printf("replayed %s as file %s: %d frames, %d faces, %d subtitle chunks%n",
                     file, result.fileId(), result.frames(), result.faces(), result.chunks());
+            if (result.status() != FileStatus.COMPLETED) {
+                System.err.println("facestream replay: " + result.status() + ": " + result.problem());
+                return DAMAGED;
+            }
             return 0;
         } catch (VideoSourceException | IOException e) {
             System.err.println("facestream replay: " + e.getMessage());
-            return 2;
+            return BAD_INPUT;
         }
+    }
+
+    /** Null when {@code path} is a regular file this process can read; else why not. */
+    private static String readableProblem(Path path, String what) {
+        if (!Files.exists(path)) return "no such " + what + ": " + path;
+        if (!Files.isRegularFile(path)) return "not a regular " + what + ": " + path;
+        if (!Files.isReadable(path)) return "cannot read the " + what + " (permission denied): " + path;
+        return null;
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
     }
 }

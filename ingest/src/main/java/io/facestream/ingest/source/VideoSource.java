@@ -132,6 +132,11 @@ public final class VideoSource implements AutoCloseable {
         return Math.max(0, grabber.getLengthInTime() / 1000);
     }
 
+    /** Frames decoded so far, sampled or not. */
+    public long decodedFrames() {
+        return decodedFrames;
+    }
+
     /** Frame count the container declares (an estimate for some formats), or 0. */
     public long frameCount() {
         return Math.max(0, grabber.getLengthInVideoFrames());

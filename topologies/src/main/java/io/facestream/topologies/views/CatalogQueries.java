@@ -1,7 +1,9 @@
 package io.facestream.topologies.views;
 
+import io.facestream.schemas.avro.FileStatus;
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.avro.WorkerState;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -29,6 +31,8 @@ import java.util.function.Function;
 public final class CatalogQueries {
     /** How long a camera may stay silent before it reads as OFFLINE; workers send about one heartbeat a second. */
     public static final Duration DEFAULT_STALENESS = Duration.ofSeconds(10);
+    /** How often a running replay re-publishes its file record (ingest's Replayer.HEARTBEAT; topologies does not depend on ingest). */
+    static final Duration FILE_HEARTBEAT = Duration.ofSeconds(2);
 
     /** Opens a view store by name; {@code TopologyTestDriver::getKeyValueStore} fits, as does {@link #over}'s. */
     @FunctionalInterface
@@ -69,19 +73,32 @@ public final class CatalogQueries {
         return Optional.ofNullable(store.get(cameraId)).map(state -> status(state, clock.instant()));
     }
 
-    /** Every file, by file id. */
+    /** Every file, by file id; a replay that stopped sending its heartbeat reads STALE. */
     public List<FileView> files() {
         List<FileView> out = new ArrayList<>();
+        Instant now = clock.instant();
         ReadOnlyKeyValueStore<String, FileView> store = store(CatalogViews.FILES_STORE);
         try (KeyValueIterator<String, FileView> it = store.all()) {
-            it.forEachRemaining(kv -> out.add(kv.value));
+            it.forEachRemaining(kv -> out.add(judged(kv.value, now)));
         }
         return out;
     }
 
     public Optional<FileView> file(String fileId) {
         ReadOnlyKeyValueStore<String, FileView> store = store(CatalogViews.FILES_STORE);
-        return Optional.ofNullable(store.get(fileId));
+        return Optional.ofNullable(store.get(fileId)).map(view -> judged(view, clock.instant()));
+    }
+
+    /**
+     * A PROCESSING file whose record is older than the staleness plus the replay's heartbeat reads STALE: a
+     * replay process that was killed cannot say so. The record itself is left as written.
+     */
+    private FileView judged(FileView view, Instant now) {
+        VideoFile file = view.file();
+        if (file.getStatus() != FileStatus.PROCESSING
+                || !file.getUpdatedAt().plus(staleness).plus(FILE_HEARTBEAT).isBefore(now)) return view;
+        return new FileView(VideoFile.newBuilder(file).setStatus(FileStatus.STALE)
+                .setError("no heartbeat from its replay since " + file.getUpdatedAt()).build(), view.summary());
     }
 
     /** The newest {@code limit} alerts by event time, newest first. */
