@@ -52,6 +52,8 @@ import java.util.function.ToDoubleFunction;
 public final class Standalone implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Standalone.class);
 
+    private static final Duration DEPENDENCY_RETRY = Duration.ofSeconds(2);
+
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Map<String, String> endpoints = new LinkedHashMap<>();
     private String bootstrapServers;
@@ -113,6 +115,7 @@ public final class Standalone implements AutoCloseable {
     private void startKafka(Config config) {
         if (config.isSet(ConfigKey.KAFKA_BOOTSTRAP_SERVERS)) {
             bootstrapServers = config.get(ConfigKey.KAFKA_BOOTSTRAP_SERVERS);
+            awaitDependency(config, "Kafka at " + bootstrapServers, () -> Preflight.kafkaProblem(bootstrapServers, List.of()));
             endpoints.put("kafka", bootstrapServers + " (external)");
             return;
         }
@@ -127,6 +130,29 @@ public final class Standalone implements AutoCloseable {
         endpoints.put("kafka", bootstrapServers + " (embedded, data " + broker.logDir() + ")");
     }
 
+    /**
+     * Waits for an external dependency that is not up yet (a compose stack starts its services together),
+     * saying so once per new reason, for at most {@code startup.wait.seconds}; then fails with the last reason.
+     */
+    private static void awaitDependency(Config config, String what, java.util.function.Supplier<String> problem) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(config.getInt(ConfigKey.STARTUP_WAIT_SECONDS)).toNanos();
+        String last = null;
+        for (String now = problem.get(); now != null; now = problem.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("gave up waiting for " + what + " after " + config.get(ConfigKey.STARTUP_WAIT_SECONDS) + " s: " + now);
+            }
+            if (!now.equals(last)) log.warn("waiting for {} (retrying every {} s): {}", what, DEPENDENCY_RETRY.toSeconds(), now);
+            last = now;
+            try {
+                Thread.sleep(DEPENDENCY_RETRY);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what);
+            }
+        }
+        if (last != null) log.info("{} answers now", what);
+    }
+
     private void provisionTopics(Config config) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             List<String> created = TopicProvisioner.ensure(admin, Topics.catalog(
@@ -138,6 +164,7 @@ public final class Standalone implements AutoCloseable {
     private void startRegistry(Config config) {
         if (config.isSet(ConfigKey.REGISTRY_URL)) {
             registryUrl = config.get(ConfigKey.REGISTRY_URL);
+            awaitDependency(config, "the schema registry at " + registryUrl, () -> Preflight.registryProblem(registryUrl));
             endpoints.put("schema registry", registryUrl + " (external)");
             return;
         }

@@ -22,6 +22,8 @@ public enum ConfigKey {
             "An existing Confluent-compatible schema registry. Empty: standalone starts the embedded one."),
     REGISTRY_EMBEDDED_PORT("registry.embedded.port", "8081",
             "Port of the embedded schema registry's REST API."),
+    STARTUP_WAIT_SECONDS("startup.wait.seconds", "300",
+            "How long start-up waits, retrying, for an external Kafka or schema registry that does not answer yet."),
     TOPICS_PARTITIONS("topics.partitions", "6",
             "Partitions of the per-source topics (frames, crops, embeddings, tracks, sightings); small topics keep 1."),
     TOPICS_REPLICATION_FACTOR("topics.replication.factor", "1",
