@@ -11,6 +11,7 @@ import io.facestream.api.backend.Views;
 import io.facestream.api.backend.Writes;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.ingest.blob.BlobStore;
+import io.facestream.integrations.Integrations;
 import io.facestream.ingest.publish.AnalysisMetrics;
 import io.facestream.ingest.blob.FileBlobStore;
 import io.facestream.kafka.EmbeddedKafkaBroker;
@@ -63,6 +64,7 @@ public final class Standalone implements AutoCloseable {
     private Pipeline pipeline;
     private Ingest ingest;
     private Backend backend;
+    private Integrations integrations;
     private int apiPort;
 
     private Standalone() {
@@ -214,8 +216,9 @@ public final class Standalone implements AutoCloseable {
         running.push(writes);
         Views views = new Views(pipeline.streams(), serdes, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
                 HostInfo.buildFromEndpoint(advertised(config)), ApiSettings.internalKey(config));
+        startIntegrations(config);
         backend = new Backend(pipeline.streams(), views, pipeline.gallery(), vectors, analyzer, blobs, writes,
-                Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
+                Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)), () -> integrations != null && integrations.mqttConnected());
         LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
         running.push(liveAlerts);
         ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts,
@@ -226,6 +229,16 @@ public final class Standalone implements AutoCloseable {
         running.push(CameraFpsGauge.start(api.meterRegistry(), backend));
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
+    }
+
+    /** MQTT and the webhook, when configured: a consumer of the public alert and sighting topics. */
+    private void startIntegrations(Config config) {
+        IntegrationSettings.from(config, bootstrapServers, registryUrl, apiPort).ifPresent(settings -> {
+            integrations = Integrations.start(settings);
+            running.push(integrations);
+            endpoints.put("integrations", (settings.mqtt() != null ? "MQTT " + settings.mqtt().url() + " (topics " + settings.mqtt().topicPrefix() + "/...) " : "")
+                    + (settings.webhook() != null ? "webhook " + settings.webhook().url() : ""));
+        });
     }
 
     /** The embedder's work at /metrics: crops, batches and seconds in the model (rate them for throughput and cost per crop). */
