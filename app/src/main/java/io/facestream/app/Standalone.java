@@ -226,7 +226,7 @@ public final class Standalone implements AutoCloseable {
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());
         if (ingest != null) bindDetectionMetrics(api.meterRegistry(), ingest.analysisMetrics());
-        running.push(CameraFpsGauge.start(api.meterRegistry(), backend));
+        running.push(OperatorMetrics.start(api.meterRegistry(), backend, pipeline.metrics(), ingest, liveAlerts.feed()));
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
     }

@@ -114,23 +114,31 @@ public final class FrameProcessor {
 
     /** Detection and the blob-store copy of the frame: the costly part, safe to run for several frames at once. */
     Analysis analyze(Stream stream, SampledFrame frame) throws Exception {
-        RgbImage image = new RgbImage(frame.width(), frame.height(), frame.rgb());
-        List<DetectedFace> faces;
-        detectorSlots.acquire();
-        long started = System.nanoTime();
+        AnalysisMetrics.SourceCounts counts = metrics.source(stream.source.kind(), stream.source.cameraId());
+        counts.read().increment();
+        boolean analysed = false;
         try {
-            faces = analyzer.analyze(image);
+            RgbImage image = new RgbImage(frame.width(), frame.height(), frame.rgb());
+            List<DetectedFace> faces;
+            detectorSlots.acquire();
+            long started = System.nanoTime();
+            try {
+                faces = analyzer.analyze(image);
+            } finally {
+                detectorSlots.release();
+            }
+            metrics.frame(faces.size(), System.nanoTime() - started);
+            faces = faces.stream().filter(f -> f.score() >= stream.minScore
+                    && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
+            String frameRef = null;
+            if (!faces.isEmpty()) {
+                frameRef = blobs.put(BlobKind.FRAME, stream.source.sourceId() + ":" + frame.frameNumber(), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
+            }
+            analysed = true;
+            return new Analysis(faces, frameRef);
         } finally {
-            detectorSlots.release();
+            (analysed ? counts.analysed() : counts.dropped()).increment();
         }
-        metrics.frame(faces.size(), System.nanoTime() - started);
-        faces = faces.stream().filter(f -> f.score() >= stream.minScore
-                && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
-        String frameRef = null;
-        if (!faces.isEmpty()) {
-            frameRef = blobs.put(BlobKind.FRAME, stream.source.sourceId() + ":" + frame.frameNumber(), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
-        }
-        return new Analysis(faces, frameRef);
     }
 
     /** The frame's records, in frame order per source: its crops, then the frame record. */

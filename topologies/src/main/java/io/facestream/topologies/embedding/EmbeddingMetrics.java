@@ -7,11 +7,18 @@ public final class EmbeddingMetrics {
     private final LongAdder batches = new LongAdder();
     private final LongAdder crops = new LongAdder();
     private final LongAdder nanos = new LongAdder();
+    private volatile java.util.function.LongConsumer observer = elapsed -> { };
 
     void batch(int size, long elapsedNanos) {
         batches.increment();
         crops.add(size);
         nanos.add(elapsedNanos);
+        observer.accept(elapsedNanos);
+    }
+
+    /** Told each batch's time in the model (a latency histogram's); one per process. */
+    public void observe(java.util.function.LongConsumer observer) {
+        this.observer = observer;
     }
 
     public long batches() {
