@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -53,6 +54,14 @@ class OperatorMetricsTest {
             assertThat(value(metrics, "facestream_embedding_batch_latency_seconds_count")).isPositive();
             assertThat(metrics).contains("facestream_alert_latency_seconds_bucket{le=", "facestream_consumer_lag_records{topic=\"facestream.face-crops\"}");
             // our series carry only bounded, restart-stable labels
+            // every series the Grafana dashboard charts is one the product exposes (the camera-only ones: StandaloneCameraTest)
+            Matcher charted = Pattern.compile("(facestream_\\w+|http_server_requests_seconds_count)").matcher(
+                    Files.readString(Path.of("..", "docker", "grafana-dashboard.json")));
+            while (charted.find()) {
+                String name = charted.group(1);
+                if (List.of("facestream_camera_fps", "facestream_camera_reconnects_total").contains(name)) continue;
+                assertThat(metrics).as("the dashboard's %s", name).containsPattern("(?m)^" + name + "[{ ]");
+            }
             Matcher labels = Pattern.compile("(?m)^facestream_\\w+\\{([^}]*)\\}").matcher(metrics);
             while (labels.find()) {
                 for (String label : labels.group(1).split(",(?=\\w+=)")) {
