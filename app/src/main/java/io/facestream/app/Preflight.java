@@ -25,7 +25,9 @@ import java.util.concurrent.TimeoutException;
  */
 final class Preflight {
     /** Kafka and the registry are asked at once; each gets this long. */
-    static final Duration TIMEOUT = Duration.ofSeconds(4);
+    static final Duration TIMEOUT = Duration.ofMillis(2500);
+    /** A TCP connection to a broker on a reachable network opens in milliseconds; a dropped SYN waits this long. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofMillis(1500);
 
     /** A dependency that did not answer, or answered that it cannot serve. */
     static final class Unreachable extends RuntimeException {
@@ -51,6 +53,17 @@ final class Preflight {
 
     /** Null when Kafka at {@code bootstrap} answers and holds {@code topics}; else why not. */
     static String kafkaProblem(String bootstrap, Collection<String> topics) {
+        // a plain TCP connection first: a refused port or an unknown host is known at once, not after the client's timeout
+        List<String> unreachable = new ArrayList<>();
+        for (String address : bootstrap.split(",")) {
+            String problem = tcpProblem(address.strip());
+            if (problem == null) {
+                unreachable.clear();
+                break;
+            }
+            unreachable.add(problem);
+        }
+        if (!unreachable.isEmpty()) return "Kafka at " + bootstrap + " unreachable: " + String.join("; ", unreachable);
         int ms = (int) TIMEOUT.toMillis();
         Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, ms, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms,
@@ -71,13 +84,38 @@ final class Preflight {
             return "Kafka at " + bootstrap + " answers but has no topic " + String.join(", ", missing)
                     + ": is facestream (standalone, or its pipeline) running against this cluster?";
         } catch (TimeoutException | ExecutionException e) {
-            return "Kafka at " + bootstrap + " unreachable: no broker answered within " + TIMEOUT.toSeconds()
-                    + " s (tried a metadata request to " + bootstrap + ")";
+            return "Kafka at " + bootstrap + " unreachable: no broker answered within " + TIMEOUT.toMillis()
+                    + " ms (tried a metadata request to " + bootstrap + ")";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted while asking Kafka at " + bootstrap;
         } finally {
             admin.close(Duration.ZERO);
+        }
+    }
+
+    /** Null when a TCP connection to {@code host:port} opens within the connect timeout; else what happened. */
+    static String tcpProblem(String address) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) return "'" + address + "' is not host:port";
+        String host = address.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return "'" + address + "' is not host:port";
+        }
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, port), (int) CONNECT_TIMEOUT.toMillis());
+            return null;
+        } catch (java.net.UnknownHostException e) {
+            return "unknown host " + host + " (tried to resolve it)";
+        } catch (java.net.SocketTimeoutException e) {
+            return "no TCP connection within " + CONNECT_TIMEOUT.toMillis() + " ms (tried " + address + ")";
+        } catch (java.io.IOException e) {
+            String why = e instanceof java.net.ConnectException ? "connection refused"
+                    : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return why + " (tried a TCP connection to " + address + ")";
         }
     }
 

@@ -106,10 +106,28 @@ class ReplayCommandTest {
         Path clip = ffmpegClip(dir.resolve("clip.mp4"));
         Run down = replay(concat(new String[]{"replay", clip.toString()}, nowhere));
         assertThat(down.exit()).as(down.err()).isEqualTo(ReplayCommand.UNREACHABLE);
-        assertThat(down.err()).contains("Kafka at 127.0.0.1:" + closedKafka + " unreachable: no broker answered within 4 s (tried a metadata request to 127.0.0.1:" + closedKafka + ")")
+        assertThat(down.err()).contains("Kafka at 127.0.0.1:" + closedKafka + " unreachable: connection refused (tried a TCP connection to 127.0.0.1:" + closedKafka + ")")
                 .contains("schema registry at http://127.0.0.1:" + closedRegistry + " unreachable: connection refused (tried GET http://127.0.0.1:" + closedRegistry + "/config)")
                 .doesNotContain("null").doesNotContain("HTTP 503");
         assertThat(down.out()).contains("checking Kafka at 127.0.0.1:" + closedKafka).doesNotContain("loading the face models");
+    }
+
+    @Test
+    void aPortThatAcceptsButIsNotKafkaIsNamedToo(@TempDir Path dir) throws Exception {
+        Path clip = ffmpegClip(dir.resolve("clip.mp4"));
+        // something listens but never speaks Kafka: the metadata request times out
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+            int registry = freePort();
+            Run run = replay("replay", clip.toString(), "--bootstrap", "127.0.0.1:" + silent.getLocalPort(),
+                    "--registry", "http://127.0.0.1:" + registry, "--set", "data.dir=" + dir.resolve("data"));
+            assertThat(run.exit()).as(run.err()).isEqualTo(ReplayCommand.UNREACHABLE);
+            assertThat(run.err()).contains("Kafka at 127.0.0.1:" + silent.getLocalPort() + " unreachable: no broker answered within 2500 ms (tried a metadata request to 127.0.0.1:" + silent.getLocalPort() + ")");
+        }
+        Run unknown = replay("replay", clip.toString(), "--bootstrap", "no-such-host.invalid:9092",
+                "--registry", "http://no-such-host.invalid:8081", "--set", "data.dir=" + dir.resolve("data"));
+        assertThat(unknown.exit()).isEqualTo(ReplayCommand.UNREACHABLE);
+        assertThat(unknown.err()).contains("Kafka at no-such-host.invalid:9092 unreachable: unknown host no-such-host.invalid",
+                "schema registry at http://no-such-host.invalid:8081 unreachable: unknown host (tried GET http://no-such-host.invalid:8081/config)");
     }
 
     /** 4 s of ffmpeg's test pattern, 25 fps (100 frames), index first so a cut file still opens. */
