@@ -47,6 +47,22 @@ class ApiRoleTest {
     }
 
     @Test
+    void waitsForAnUnreachableClusterThenSaysWhatItWaitedFor(@TempDir Path dir) throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Config config = Config.load(null, Map.of(), Map.of("data.dir", dir.toString(),
+                "kafka.bootstrap.servers", "127.0.0.1:" + closed, "registry.url", "http://127.0.0.1:" + closed,
+                "startup.wait.seconds", "3", "api.port", "0"));
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> Standalone.startApiRole(config)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("gave up waiting for Kafka at 127.0.0.1:" + closed + " after 3 s: Kafka at 127.0.0.1:" + closed
+                        + " unreachable: connection refused (tried a TCP connection to 127.0.0.1:" + closed + ")");
+        assertThat(System.nanoTime() - started).as("it retried for the configured wait").isGreaterThan(3_000_000_000L);
+    }
+
+    @Test
     void refusesToRunWithoutAnExternalCluster(@TempDir Path dir) {
         assertThatThrownBy(() -> Standalone.startApiRole(TestStandalone.config(dir, 0)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kafka.bootstrap.servers and registry.url");

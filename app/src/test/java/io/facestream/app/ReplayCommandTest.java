@@ -87,7 +87,26 @@ class ReplayCommandTest {
             }
             Run intact = replay(concat(new String[]{"replay", whole.toString(), "--file-id", "whole"}, target));
             assertThat(intact.exit()).as(intact.err()).isZero();
-            assertThat(standalone.backend().catalog().file("bad..id")).isEmpty();
+
+            // a replay process killed mid-file: its file reads STALE once its heartbeat stops, not PROCESSING forever
+            Path longer = ffmpegClip(dir.resolve("longer.mp4"), 30);
+            java.util.List<String> command = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                    "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                    "-cp", System.getProperty("java.class.path"), Facestream.class.getName(),
+                    "replay", longer.toString(), "--file-id", "killed", "--speed", "realtime"));
+            command.addAll(List.of(target));
+            Process replaying = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                standalone.backend().awaitVisible(() -> standalone.backend().catalog().file("killed")
+                        .filter(f -> f.file().getStatus() == FileStatus.PROCESSING && f.file().getFramesProcessed() > 0).isPresent(),
+                        "the replay under way", Duration.ofSeconds(90));
+            } finally {
+                replaying.destroyForcibly().waitFor();
+            }
+            standalone.backend().awaitVisible(() -> standalone.backend().catalog().file("killed")
+                    .filter(f -> f.file().getStatus() == FileStatus.STALE).isPresent(), "the killed replay read STALE", Duration.ofSeconds(40));
+            assertThat(standalone.backend().catalog().file("killed").orElseThrow().file().getError()).startsWith("no heartbeat from its replay since");
+            assertThat(standalone.backend().catalog().file("../escape")).isEmpty();
         }
     }
 
@@ -132,7 +151,11 @@ class ReplayCommandTest {
 
     /** 4 s of ffmpeg's test pattern, 25 fps (100 frames), index first so a cut file still opens. */
     private static Path ffmpegClip(Path file) throws Exception {
-        shell("ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25 -t 4 -pix_fmt yuv420p -c:v libx264 -g 25 -movflags +faststart " + file);
+        return ffmpegClip(file, 4);
+    }
+
+    private static Path ffmpegClip(Path file, int seconds) throws Exception {
+        shell("ffmpeg -v error -y -f lavfi -i testsrc=size=320x240:rate=25 -t " + seconds + " -pix_fmt yuv420p -c:v libx264 -g 25 -movflags +faststart " + file);
         return file;
     }
 

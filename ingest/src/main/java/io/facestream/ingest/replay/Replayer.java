@@ -125,14 +125,13 @@ public final class Replayer {
                     .setFrameCount(source.frameCount()).setWidth(0).setHeight(0).setBaseTime(request.baseTime())
                     .setStatus(FileStatus.PROCESSING).setProgress(0).setFramesProcessed(0).setFacesDetected(0)
                     .setRegisteredAt(Instant.now()).setUpdatedAt(Instant.now());
-            Heartbeat heartbeat = new Heartbeat(publisher, file.build());
-
             FrameProcessor.Stream stream = processor.stream(new FrameProcessor.Source(fileId, SourceKind.FILE, request.cameraId(), fileId),
                     request.liveViewFps(), 0, 0);
             ReplaySpeed.Pacer pacer = new ReplaySpeed.Pacer(request.speed());
             long expected = expectedFrames(source, request.sampleFps());
             long frames = 0, faces = 0, lastReport = 0;
             SampledFrame last = null;
+            Heartbeat heartbeat = new Heartbeat(publisher, file.build()); // every path below ends it with last()
             try {
                 // Unpaced, frames are analysed several at once (decoding stays ahead of detection) and published in
                 // order; paced, each frame is published as soon as it is analysed, as a camera's would be.
