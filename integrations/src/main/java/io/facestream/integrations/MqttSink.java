@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code <camera>/poi_alert}: the camera's latest POI alert (retained, for a Home Assistant sensor)</li>
  *   <li>{@code <camera>/sighting}: the camera's latest sighting (retained)</li>
  * </ul>
+ * and, the first time a camera shows up, Home Assistant's MQTT discovery config for a sensor of its last POI
+ * alert ({@code homeassistant/sensor/<prefix>_<camera>_poi_alert/config}, retained; the state is the POI's name,
+ * the attributes the whole event, available while {@code <prefix>/available} says {@code online}).
  * Paho reconnects by itself; events published while disconnected fail and are retried by the caller.
  */
 public final class MqttSink implements AutoCloseable {
@@ -44,6 +47,7 @@ public final class MqttSink implements AutoCloseable {
 
     private final Settings settings;
     private final MqttAsyncClient client;
+    private final java.util.Set<String> announced = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private MqttSink(Settings settings, MqttAsyncClient client) {
         this.settings = settings;
@@ -130,9 +134,37 @@ public final class MqttSink implements AutoCloseable {
         byte[] json = event.toString().getBytes(StandardCharsets.UTF_8);
         client.publish(topic("events"), json, QOS, false).waitForCompletion(10_000);
         if (camera != null && !camera.isBlank() && TopicNames.plain(camera)) {
+            if (!announced.contains(camera)) {
+                client.publish(discoveryTopic(camera), discovery(camera).getBytes(StandardCharsets.UTF_8), QOS, true).waitForCompletion(10_000);
+                announced.add(camera);
+            }
             String latest = "poi_alert".equals(event.path("kind").asText()) ? "poi_alert" : "sighting";
             client.publish(topic(camera + "/" + latest), json, QOS, true).waitForCompletion(10_000);
         }
+    }
+
+    /** Home Assistant's discovery topic for a camera's POI-alert sensor (object ids are [a-zA-Z0-9_-]). */
+    String discoveryTopic(String camera) {
+        return "homeassistant/sensor/" + objectId(camera) + "/config";
+    }
+
+    private String objectId(String camera) {
+        return (settings.topicPrefix() + "_" + camera + "_poi_alert").replaceAll("[^a-zA-Z0-9_-]", "_");
+    }
+
+    private String discovery(String camera) {
+        var config = Events.JSON.createObjectNode()
+                .put("name", "POI alert " + camera)
+                .put("unique_id", objectId(camera))
+                .put("state_topic", topic(camera + "/poi_alert"))
+                .put("value_template", "{{ value_json.after.poi_name }}")
+                .put("json_attributes_topic", topic(camera + "/poi_alert"))
+                .put("json_attributes_template", "{{ value_json.after | tojson }}")
+                .put("availability_topic", topic("available"))
+                .put("icon", "mdi:account-alert");
+        config.putObject("device").put("name", "facestream " + camera).put("manufacturer", "facestream")
+                .putArray("identifiers").add(objectId(camera).replace("_poi_alert", ""));
+        return config.toString();
     }
 
     private void publishQuietly(String suffix, String payload, boolean retained) {

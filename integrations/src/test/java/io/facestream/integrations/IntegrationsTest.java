@@ -97,7 +97,7 @@ class IntegrationsTest {
         });
         receiver.start();
         Map<String, List<String>> mqtt = new ConcurrentHashMap<>();
-        MqttClient subscriber = subscriber(mqtt);
+        MqttClient subscriber = subscriber(mqtt, "fs-test/#", "homeassistant/#");
         try {
             URI hook = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
             Integrations.Settings settings = new Integrations.Settings(SharedKafka.bootstrapServers(), registry.url(),
@@ -141,6 +141,14 @@ class IntegrationsTest {
                         + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("frame/gate:42".getBytes(StandardCharsets.UTF_8)));
                 assertThat(after.get("box").toString()).isEqualTo("[10.0,20.0,110.0,220.0]");
                 assertThat(mqtt.get("fs-test/gate/poi_alert")).hasSize(1);
+                // Home Assistant discovers a sensor of the camera's last POI alert, once
+                List<String> discovery = mqtt.get("homeassistant/sensor/fs-test_gate_poi_alert/config");
+                assertThat(discovery).hasSize(1);
+                JsonNode sensor = json.readTree(discovery.getFirst());
+                assertThat(sensor.get("state_topic").asText()).isEqualTo("fs-test/gate/poi_alert");
+                assertThat(sensor.get("availability_topic").asText()).isEqualTo("fs-test/available");
+                assertThat(sensor.get("value_template").asText()).isEqualTo("{{ value_json.after.poi_name }}");
+                assertThat(sensor.get("unique_id").asText()).isEqualTo("fs-test_gate_poi_alert");
 
                 // the webhook: the alert only (sightings were not asked for), after one 503, signed over time and body
                 assertThat(requests.get()).isEqualTo(2);
@@ -155,7 +163,7 @@ class IntegrationsTest {
             }
             // a late subscriber still learns the camera's last alert, and that the integration went offline
             Map<String, List<String>> late = new ConcurrentHashMap<>();
-            MqttClient lateSubscriber = subscriber(late);
+            MqttClient lateSubscriber = subscriber(late, "fs-test/#");
             await(() -> late.containsKey("fs-test/gate/poi_alert") && List.of("offline").equals(late.get("fs-test/available")), "retained messages");
             lateSubscriber.disconnect();
             lateSubscriber.close();
@@ -201,13 +209,15 @@ class IntegrationsTest {
 
     // ---- helpers ----
 
-    private static MqttClient subscriber(Map<String, List<String>> received) throws Exception {
+    private static MqttClient subscriber(Map<String, List<String>> received, String... filters) throws Exception {
         MqttClient client = new MqttClient(mqttUrl, "subscriber-" + System.nanoTime(), new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(true);
         client.connect(options);
-        client.subscribe("fs-test/#", 1, (topic, message) ->
-                received.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(new String(message.getPayload(), StandardCharsets.UTF_8)));
+        for (String filter : filters) {
+            client.subscribe(filter, 1, (topic, message) ->
+                    received.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(new String(message.getPayload(), StandardCharsets.UTF_8)));
+        }
         return client;
     }
 
