@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.registry.SchemaRegistryUnreachableException;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -121,24 +122,63 @@ public final class Integrations implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
-                for (ConsumerRecord<String, byte[]> record : records) handle(record);
-                if (!records.isEmpty()) consumer.commitSync();
+                try {
+                    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                    for (ConsumerRecord<String, byte[]> record : records) handle(record);
+                    if (!records.isEmpty()) consumer.commitSync();
+                } catch (WakeupException stopping) {
+                    throw stopping;
+                } catch (SchemaRegistryUnreachableException e) {
+                    // nothing read this batch is lost: back to the last commit, and again once the registry answers
+                    log.warn("integrations: {}; retrying", e.getMessage());
+                    rewind();
+                    pause(Duration.ofSeconds(2));
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    // a rebalance during the commit, a broker away: what was not committed is read again (at least once)
+                    log.warn("integrations: {}; carrying on", e.toString());
+                    pause(Duration.ofSeconds(1));
+                }
             }
         } catch (WakeupException stopping) {
             // close() woke the consumer
-        } catch (RuntimeException e) {
-            log.error("integrations stopped: {}", e.toString(), e);
         } finally {
             consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void rewind() {
+        var committed = consumer.committed(consumer.assignment());
+        for (var partition : consumer.assignment()) {
+            var offset = committed.get(partition);
+            if (offset != null) consumer.seek(partition, offset);
+            else consumer.seekToEnd(java.util.List.of(partition)); // a new group starts at the end anyway
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     private void handle(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) return;
         boolean alert = record.topic().equals(Topics.POI_ALERTS);
-        ObjectNode event = alert ? events.alert(alerts.deserialize(record.topic(), record.value()))
-                : events.sighting(sightings.deserialize(record.topic(), record.value()));
+        ObjectNode event;
+        try {
+            event = alert ? events.alert(alerts.deserialize(record.topic(), record.value()))
+                    : events.sighting(sightings.deserialize(record.topic(), record.value()));
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SchemaRegistryUnreachableException away) throw away;
+            }
+            // a record no schema reads: skipped, not a reason to stop every later event
+            failed.incrementAndGet();
+            log.warn("integrations: cannot read {}@{}:{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+            return;
+        }
         boolean ok = true;
         if (mqtt != null) ok &= deliverToMqtt(event);
         if (webhook != null && (alert || settings.sightingsToWebhook())) {

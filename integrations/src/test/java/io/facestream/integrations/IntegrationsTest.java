@@ -111,12 +111,15 @@ class IntegrationsTest {
 
                 PoiAlert alert = alert();
                 Sighting sighting = sighting();
+                // a record no schema reads is skipped and counted, and does not stop the events after it
+                produce(Topics.POI_ALERTS, alert.getPoiId(), new byte[]{1, 2, 3});
                 produce(Topics.POI_ALERTS, alert.getPoiId(), AvroSerde.forValues(new RestSchemaRegistryClient(registry.url()), PoiAlert.class).serialize(Topics.POI_ALERTS, alert));
                 produce(Topics.SIGHTINGS, sighting.getIdentityId(), AvroSerde.forValues(new RestSchemaRegistryClient(registry.url()), Sighting.class).serialize(Topics.SIGHTINGS, sighting));
 
                 await(() -> mqtt.getOrDefault("fs-test/events", List.of()).size() == 2, "two events on MQTT");
                 await(() -> deliveries.size() == 1, "the alert delivered to the webhook");
                 await(() -> integrations.delivered() == 2, "both events counted delivered");
+                assertThat(integrations.failed()).isEqualTo(1);
 
                 ObjectMapper json = new ObjectMapper();
                 JsonNode alertEvent = null;
