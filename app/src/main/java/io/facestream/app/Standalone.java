@@ -227,6 +227,10 @@ public final class Standalone implements AutoCloseable {
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());
         if (ingest != null) bindDetectionMetrics(api.meterRegistry(), ingest.analysisMetrics());
         running.push(OperatorMetrics.start(api.meterRegistry(), backend, pipeline.metrics(), ingest, liveAlerts.feed()));
+        if (integrations != null) {
+            counter(api.meterRegistry(), "facestream.integrations.delivered", "Alerts and sightings every configured sink took", integrations, Integrations::delivered);
+            counter(api.meterRegistry(), "facestream.integrations.failed", "Alerts and sightings a sink did not take after its retries, or no schema could read", integrations, Integrations::failed);
+        }
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
     }

@@ -29,6 +29,9 @@ class MqttStatusTest {
             String key = Files.readString(dataDir.resolve("api-admin-key")).strip();
             awaitField(standalone, key, "mqtt_connected", true);
             assertThat(status(standalone, key).get("kafka_connected").asBoolean()).isTrue();
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + standalone.apiPort() + "/metrics"))
+                    .header("X-API-Key", key).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("facestream_integrations_delivered_total 0.0", "facestream_integrations_failed_total 0.0");
             broker.close();
             awaitField(standalone, key, "mqtt_connected", false);
         } finally {
