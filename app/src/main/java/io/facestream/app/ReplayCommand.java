@@ -6,21 +6,20 @@ import io.facestream.ingest.replay.ProgressReporter;
 import io.facestream.ingest.replay.ReplaySpeed;
 import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.source.VideoSourceException;
+import io.facestream.schemas.avro.FileStatus;
+import io.facestream.schemas.topics.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import io.facestream.schemas.avro.FileStatus;
-import io.facestream.schemas.topics.Topics;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**

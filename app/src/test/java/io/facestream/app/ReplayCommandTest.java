@@ -1,5 +1,6 @@
 package io.facestream.app;
 
+import io.facestream.schemas.avro.FileStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -10,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import io.facestream.schemas.avro.FileStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
