@@ -92,10 +92,11 @@ final class ReplayCommand implements Callable<Integer> {
             return UNREACHABLE;
         }
         out.printf("facestream replay: loading the face models (%.1f s)%n", seconds(started));
-        ProgressReporter progress = new ProgressReporter(out, ProgressReporter.stdoutIsTerminal(),
-                file.getFileName().toString(), Duration.ofSeconds(5));
         try (Ingest ingest = Ingest.start(cfg, connection, "facestream-replay")) {
             out.printf("facestream replay: models loaded, replaying (%.1f s)%n", seconds(started));
+            // its rate and ETA count from here: model loading is not replay time
+            ProgressReporter progress = new ProgressReporter(out, ProgressReporter.stdoutIsTerminal(),
+                    file.getFileName().toString(), Duration.ofSeconds(5));
             long[] expected = new long[1];
             Replayer.Result result = ingest.replayer().replay(request, (frames, total, faces) -> {
                 expected[0] = total;
