@@ -178,16 +178,18 @@ public final class Replayer {
     }
 
     /**
-     * What is wrong with a file read to its end, or null: no frame decoded, or fewer than the container declares
-     * (a truncated file, or packets the decoder dropped as corrupt).
+     * What is wrong with a file read to its end, or null: no frame decoded, fewer than the container declares
+     * (a truncated file, packets the decoder dropped), or errors the decoder reported (corrupt packets it concealed).
      */
     private static String damage(VideoSource source) {
-        long decoded = source.decodedFrames(), declared = source.frameCount();
+        long decoded = source.decodedFrames(), declared = source.frameCount(), errors = source.decodeErrors();
         if (decoded == 0) return "no frame could be decoded" + (declared > 0 ? " of the " + declared + " the container declares" : "");
+        List<String> problems = new java.util.ArrayList<>();
         if (declared > 0 && decoded < declared - Math.max(2, declared * DECLARED_FRAMES_TOLERANCE)) {
-            return "damaged file: decoded " + decoded + " of the " + declared + " frames the container declares";
+            problems.add("decoded " + decoded + " of the " + declared + " frames the container declares");
         }
-        return null;
+        if (errors > 0) problems.add(errors + " decoder error" + (errors == 1 ? "" : "s") + " (FACESTREAM_FFMPEG_LOG_LEVEL=ERROR shows them)");
+        return problems.isEmpty() ? null : "damaged file: " + String.join(", ", problems);
     }
 
     /**
