@@ -3,7 +3,8 @@
 # when they are missing: Maven (the build), Node.js and npm (model packages are fetched
 # with `npm pack`; a Node.js Kafka client decodes our records), ffmpeg and
 # rtsp-server-perl (a live RTSP camera for the camera-worker tests: ffmpeg publishes a
-# video into the server, the worker reads it back).
+# video into the server, the worker reads it back), mosquitto (the MQTT broker the integrations'
+# tests publish to) and docker-compose (validates docker/compose.yaml without a Docker engine).
 # With "run", only what building and running the product needs (Maven; npm for the models).
 set -euo pipefail
 missing=()
@@ -13,6 +14,8 @@ command -v npm    >/dev/null || missing+=(npm)
 if [ "${1:-}" != run ]; then
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
   command -v rtsp-server-perl >/dev/null || missing+=(rtsp-server-perl)
+  command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -64,7 +64,8 @@ public final class ApiServer implements AutoCloseable {
         String version = version();
         this.metrics = builder.metrics != null ? builder.metrics : new ApiMetrics();
         this.ownsMetrics = builder.metrics == null;
-        this.health = new HealthModule(version, builder.healthChecks, builder.gpu, builder.workers);
+        this.health = new HealthModule(version, builder.healthChecks, builder.gpu, builder.workers,
+                builder.readiness, builder.healthFollowsReadiness);
         Authenticator authenticator = new Authenticator(config.auth());
         this.analysis = new AnalysisPool(config.limits().analysisWorkers(), config.limits().analysisQueue());
         Routes registry = new Routes(new Uploads(config.uploads(), analysis), metrics.registry());
@@ -354,6 +355,8 @@ public final class ApiServer implements AutoCloseable {
         private ApiMetrics metrics;
         private Supplier<GpuUsage> gpu;
         private Supplier<List<?>> workers;
+        private HealthCheck readiness;
+        private boolean healthFollowsReadiness;
 
         private Builder(ApiConfig config) {
             this.config = config;
@@ -374,6 +377,16 @@ public final class ApiServer implements AutoCloseable {
             if (healthChecks.putIfAbsent(name, check) != null) {
                 throw new IllegalArgumentException("two health checks are named " + name);
             }
+            return this;
+        }
+
+        /**
+         * What GET /health/ready answers 200 for (anything but UP is 503); with {@code healthFollowsReadiness}
+         * GET /health's status code follows it too. Default: ready once the server answers.
+         */
+        public Builder readiness(HealthCheck check, boolean healthFollowsReadiness) {
+            this.readiness = check;
+            this.healthFollowsReadiness = healthFollowsReadiness;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.facestream.api;
 
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.InternalViewsModule;
+import io.facestream.api.backend.Readiness;
 import io.facestream.api.faces.FacesModule;
 import io.facestream.api.index.IndexModule;
 import io.facestream.api.live.LiveAlertsModule;
@@ -24,10 +25,14 @@ public final class FacestreamApi {
                 new FacesModule(backend), new IndexModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()));
     }
 
-    /** @param liveAlerts the alerts WebSocket's feed, which the caller closes after the server */
-    public static ApiServer start(ApiConfig config, Backend backend, LiveAlertsModule liveAlerts) {
+    /**
+     * @param liveAlerts             the alerts WebSocket's feed, which the caller closes after the server
+     * @param healthFollowsReadiness GET /health answers 503 until {@link Readiness} passes (GET /health/ready always does)
+     */
+    public static ApiServer start(ApiConfig config, Backend backend, LiveAlertsModule liveAlerts, boolean healthFollowsReadiness) {
         ApiServer server = ApiServer.builder(config)
                 .modules(modules(backend, liveAlerts))
+                .readiness(() -> Readiness.check(backend.streams(), backend.router()), healthFollowsReadiness)
                 .workers(() -> backend.queries().cameras().stream()
                         .map(c -> Map.of("camera_id", c.cameraId(), "status", c.status().name().toLowerCase(Locale.ROOT),
                                 "fps", c.measuredFps())).toList())

@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
  * GET /health, the one open route: seed 002's {@code {status, version, gpu: {used_mb, total_mb}, workers[]}}
  * plus {@code checks}, one entry per registered {@link HealthCheck}. 200 while nothing is down (status "ok",
  * or "degraded"), 503 with status "down" when a check is, so a monitoring probe needs only the status code.
+ * GET /health/ready answers 503 until the readiness check passes (the pipeline RUNNING and its views queryable);
+ * with {@code healthFollowsReadiness} /health's status code does too, its body unchanged.
  */
 final class HealthModule implements ApiModule, AutoCloseable {
     static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
@@ -26,10 +28,15 @@ final class HealthModule implements ApiModule, AutoCloseable {
 
     record HealthReport(String status, String version, GpuUsage gpu, List<?> workers, Map<String, CheckReport> checks) {}
 
+    /** GET /health/ready: "ready" or "not_ready", and why not. */
+    record ReadinessReport(String status, String reason) {}
+
     private final String version;
     private final Map<String, HealthCheck> checks;
     private final Supplier<GpuUsage> gpu;
     private final Supplier<List<?>> workers;
+    private final HealthCheck readiness;
+    private final boolean healthFollowsReadiness;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     /**
      * What each failing check last logged: a probe polls every few seconds, and during start-up a check fails
@@ -37,25 +44,54 @@ final class HealthModule implements ApiModule, AutoCloseable {
      */
     private final Map<String, String> failing = new java.util.concurrent.ConcurrentHashMap<>();
 
-    HealthModule(String version, Map<String, HealthCheck> checks, Supplier<GpuUsage> gpu, Supplier<List<?>> workers) {
+    /** @param readiness null: ready once the server answers */
+    HealthModule(String version, Map<String, HealthCheck> checks, Supplier<GpuUsage> gpu, Supplier<List<?>> workers,
+                 HealthCheck readiness, boolean healthFollowsReadiness) {
         this.version = version;
         this.checks = Map.copyOf(checks);
         this.gpu = gpu;
         this.workers = workers;
+        this.readiness = readiness != null ? readiness : HealthCheck.Result::up;
+        this.healthFollowsReadiness = healthFollowsReadiness;
     }
 
     @Override
     public void register(Routes routes) {
         routes.get("/health", ctx -> {
             HealthReport report = report();
-            ctx.status(report.status().equals("down") ? 503 : 200).json(report);
+            boolean unavailable = report.status().equals("down") || healthFollowsReadiness && !ready().status().equals("ready");
+            ctx.status(unavailable ? 503 : 200).json(report);
         })
                 .open()
                 .summary("Liveness and dependency health")
-                .description("Open to monitoring probes without a credential. 503 when a dependency is down.")
+                .description("Open to monitoring probes without a credential. 503 when a dependency is down "
+                        + "(and, with api.health.readiness, until the service is ready).")
                 .tags("system")
                 .responds(200, "Up, perhaps degraded", HealthReport.class)
                 .responds(503, "A dependency is down", HealthReport.class);
+        routes.get("/health/ready", ctx -> {
+            ReadinessReport report = ready();
+            ctx.status(report.status().equals("ready") ? 200 : 503).json(report);
+        })
+                .open()
+                .summary("Readiness: queries will be answered")
+                .description("Open to probes without a credential. 200 once the pipeline is RUNNING and every view "
+                        + "answers queries; 503 with the reason before (starting, rebalancing, restoring).")
+                .tags("system")
+                .responds(200, "Ready", ReadinessReport.class)
+                .responds(503, "Not ready yet", ReadinessReport.class);
+    }
+
+    ReadinessReport ready() {
+        HealthCheck.Result result = await("readiness", CompletableFuture.supplyAsync(() -> {
+            try {
+                return readiness.check();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, executor));
+        return result.status() == HealthCheck.Status.UP ? new ReadinessReport("ready", null)
+                : new ReadinessReport("not_ready", String.valueOf(result.details().getOrDefault("reason", result.status())));
     }
 
     HealthReport report() {

@@ -12,7 +12,6 @@ import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.Views;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -56,6 +55,7 @@ final class DemoCommand implements Runnable {
         }, "facestream-shutdown"));
         standalone.endpoints().forEach((part, where) -> out.printf("  %-16s %s%n", part, where));
         try {
+            standalone.awaitReady(java.time.Duration.ofMinutes(5), reason -> out.printf("facestream: waiting: %s%n", reason));
             demo(standalone, out);
             out.println("facestream: the product keeps running for exploration (Ctrl-C stops); try GET /api/v1/alerts, /docs");
             stopped.await();

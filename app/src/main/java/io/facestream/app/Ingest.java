@@ -4,6 +4,7 @@ import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.BlobKind;
 import io.facestream.blobs.FileBlobStore;
+import io.facestream.ingest.publish.AnalysisMetrics;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.Replayer;
@@ -13,7 +14,6 @@ import io.facestream.ingest.worker.CameraWorker;
 import io.facestream.ingest.worker.WorkerManager;
 import io.facestream.ingest.worker.WorkerStatus;
 import io.facestream.models.FaceAnalyzer;
-import io.facestream.models.InferenceMetrics;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.SourceKind;
@@ -68,6 +68,8 @@ final class Ingest implements AutoCloseable {
     private final FileBlobStore blobs;
     private final ScheduledExecutorService sweeper;
     private WorkerManager cameras;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> reconnects = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<String> everOnline = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Ingest(Connection connection, IngestPublisher publisher, FaceAnalyzer analyzer, FrameProcessor processor, FileBlobStore blobs) {
         this.connection = connection;
@@ -102,15 +104,33 @@ final class Ingest implements AutoCloseable {
         var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers()),
                 new StringDeserializer(), AvroSerde.forValues(new RestSchemaRegistryClient(connection.registryUrl()), Camera.class).deserializer());
         String worker = ProcessHandle.current().pid() + "@" + hostName();
+        Map<String, WorkerStatus.State> lastStates = new java.util.concurrent.ConcurrentHashMap<>();
         cameras = new WorkerManager(consumer, Topics.CAMERAS, camera -> {
             SourceSpec spec = SourceSpec.of(camera.getUrl()).withRtspTransport(camera.getRtspTransport())
                     .withSampleFps(camera.getSampleFps()).withMaxSize(camera.getMaxWidth(), camera.getMaxHeight());
             FrameProcessor.Stream stream = processor.stream(
                     new FrameProcessor.Source(camera.getCameraId(), SourceKind.CAMERA, camera.getCameraId(), null),
                     camera.getLiveViewFps(), camera.getDetectionThreshold(), camera.getMinFaceSize());
-            return new CameraWorker(camera.getCameraId(), spec, stream::process, status -> publisher.heartbeat(heartbeat(status, worker)),
+            return new CameraWorker(camera.getCameraId(), spec, stream::process, status -> {
+                        countReconnect(lastStates, status);
+                        publisher.heartbeat(heartbeat(status, worker));
+                    },
                     Duration.ofSeconds(1), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30))).start();
         }).start();
+    }
+
+    /** A camera back ONLINE after having been online and then OFFLINE is a reconnect (its first connection is not). */
+    private void countReconnect(Map<String, WorkerStatus.State> lastStates, WorkerStatus status) {
+        WorkerStatus.State previous = lastStates.put(status.cameraId(), status.state());
+        if (status.state() == WorkerStatus.State.ONLINE && previous == WorkerStatus.State.OFFLINE && everOnline.contains(status.cameraId())) {
+            reconnects.computeIfAbsent(status.cameraId(), c -> new java.util.concurrent.atomic.LongAdder()).increment();
+        }
+        if (status.state() == WorkerStatus.State.ONLINE) everOnline.add(status.cameraId());
+    }
+
+    /** Reconnects per camera id since this process started. */
+    Map<String, java.util.concurrent.atomic.LongAdder> reconnects() {
+        return reconnects;
     }
 
     private static Heartbeat heartbeat(WorkerStatus status, String worker) {
@@ -148,8 +168,8 @@ final class Ingest implements AutoCloseable {
         return replayer;
     }
 
-    /** Detection's frames, faces and model time, for /metrics. */
-    public InferenceMetrics analysisMetrics() {
+    /** Detection's frames, faces and model time, and each camera's frames read, analysed and dropped, for /metrics. */
+    public AnalysisMetrics analysisMetrics() {
         return processor.metrics();
     }
 

@@ -2,7 +2,9 @@ package io.facestream.app;
 
 import io.facestream.api.ApiServer;
 import io.facestream.api.FacestreamApi;
+import io.facestream.api.HealthCheck;
 import io.facestream.api.backend.Backend;
+import io.facestream.api.backend.Readiness;
 import io.facestream.api.backend.ViewRouter;
 import io.facestream.api.backend.Writes;
 import io.facestream.api.live.LiveAlertsModule;
@@ -10,6 +12,7 @@ import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.BlobStore;
 import io.facestream.blobs.FileBlobStore;
+import io.facestream.integrations.Integrations;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.models.InferenceMetrics;
@@ -49,6 +52,8 @@ import java.util.function.ToDoubleFunction;
 public final class Standalone implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Standalone.class);
 
+    private static final Duration DEPENDENCY_RETRY = Duration.ofSeconds(2);
+
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Map<String, String> endpoints = new LinkedHashMap<>();
     private String bootstrapServers;
@@ -58,6 +63,7 @@ public final class Standalone implements AutoCloseable {
     private Pipeline pipeline;
     private Ingest ingest;
     private Backend backend;
+    private Integrations integrations;
     private int apiPort;
 
     private Standalone() {
@@ -110,6 +116,7 @@ public final class Standalone implements AutoCloseable {
     private void startKafka(Config config) {
         if (config.isSet(ConfigKey.KAFKA_BOOTSTRAP_SERVERS)) {
             bootstrapServers = config.get(ConfigKey.KAFKA_BOOTSTRAP_SERVERS);
+            awaitDependency(config, "Kafka at " + bootstrapServers, () -> Preflight.kafkaProblem(bootstrapServers, List.of()));
             endpoints.put("kafka", bootstrapServers + " (external)");
             return;
         }
@@ -124,6 +131,29 @@ public final class Standalone implements AutoCloseable {
         endpoints.put("kafka", bootstrapServers + " (embedded, data " + broker.logDir() + ")");
     }
 
+    /**
+     * Waits for an external dependency that is not up yet (a compose stack starts its services together),
+     * saying so once per new reason, for at most {@code startup.wait.seconds}; then fails with the last reason.
+     */
+    private static void awaitDependency(Config config, String what, java.util.function.Supplier<String> problem) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(config.getInt(ConfigKey.STARTUP_WAIT_SECONDS)).toNanos();
+        String last = null;
+        for (String now = problem.get(); now != null; now = problem.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("gave up waiting for " + what + " after " + config.get(ConfigKey.STARTUP_WAIT_SECONDS) + " s: " + now);
+            }
+            if (!now.equals(last)) log.warn("waiting for {} (retrying every {} s): {}", what, DEPENDENCY_RETRY.toSeconds(), now);
+            last = now;
+            try {
+                Thread.sleep(DEPENDENCY_RETRY);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what);
+            }
+        }
+        if (last != null) log.info("{} answers now", what);
+    }
+
     private void provisionTopics(Config config) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             List<String> created = TopicProvisioner.ensure(admin, Topics.catalog(
@@ -135,6 +165,7 @@ public final class Standalone implements AutoCloseable {
     private void startRegistry(Config config) {
         if (config.isSet(ConfigKey.REGISTRY_URL)) {
             registryUrl = config.get(ConfigKey.REGISTRY_URL);
+            awaitDependency(config, "the schema registry at " + registryUrl, () -> Preflight.registryProblem(registryUrl));
             endpoints.put("schema registry", registryUrl + " (external)");
             return;
         }
@@ -184,17 +215,33 @@ public final class Standalone implements AutoCloseable {
         running.push(writes);
         ViewRouter views = new ViewRouter(pipeline.streams(), serdes, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
                 HostInfo.buildFromEndpoint(advertised(config)), ApiSettings.internalKey(config));
+        startIntegrations(config);
         backend = new Backend(pipeline.streams(), views, pipeline.gallery(), pipeline.thresholds(), vectors, analyzer, blobs, writes,
-                Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
+                Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)), () -> integrations != null && integrations.mqttConnected());
         LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
         running.push(liveAlerts);
-        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts);
+        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts,
+                config.getBoolean(ConfigKey.API_HEALTH_READINESS));
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());
-        if (ingest != null) bindDetectionMetrics(api.meterRegistry(), ingest.analysisMetrics());
-        running.push(CameraFpsGauge.start(api.meterRegistry(), backend));
+        if (ingest != null) bindDetectionMetrics(api.meterRegistry(), ingest.analysisMetrics().models());
+        running.push(OperatorMetrics.start(api.meterRegistry(), backend, pipeline.metrics(), ingest, liveAlerts.feed()));
+        if (integrations != null) {
+            counter(api.meterRegistry(), "facestream.integrations.delivered", "Alerts and sightings every configured sink took", integrations, Integrations::delivered);
+            counter(api.meterRegistry(), "facestream.integrations.failed", "Alerts and sightings a sink did not take after its retries, or no schema could read", integrations, Integrations::failed);
+        }
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
+    }
+
+    /** MQTT and the webhook, when configured: a consumer of the public alert and sighting topics. */
+    private void startIntegrations(Config config) {
+        IntegrationSettings.from(config, bootstrapServers, registryUrl, apiPort).ifPresent(settings -> {
+            integrations = Integrations.start(settings);
+            running.push(integrations);
+            endpoints.put("integrations", (settings.mqtt() != null ? "MQTT " + settings.mqtt().url() + " (topics " + settings.mqtt().topicPrefix() + "/...) " : "")
+                    + (settings.webhook() != null ? "webhook " + settings.webhook().url() : ""));
+        });
     }
 
     /** The embedder's work at /metrics: crops, batches and seconds in the model (rate them for throughput and cost per crop). */
@@ -213,6 +260,26 @@ public final class Standalone implements AutoCloseable {
 
     private static <T> void counter(MeterRegistry registry, String name, String description, T source, ToDoubleFunction<T> value) {
         FunctionCounter.builder(name, source, value).description(description).register(registry);
+    }
+
+    /**
+     * Waits until queries will be answered ({@link Readiness}: the pipeline RUNNING, every view queryable),
+     * telling {@code waiting} each new reason it is not yet.
+     *
+     * @return false when {@code timeout} passed first
+     */
+    public boolean awaitReady(Duration timeout, java.util.function.Consumer<String> waiting) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String lastReason = null;
+        while (true) {
+            HealthCheck.Result result = Readiness.check(backend.streams(), backend.router());
+            if (result.status() == HealthCheck.Status.UP) return true;
+            String reason = String.valueOf(result.details().get("reason"));
+            if (!reason.equals(lastReason)) waiting.accept(reason);
+            lastReason = reason;
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(100);
+        }
     }
 
     /** Where other instances of the application reach this one's API (Kafka Streams' {@code application.server}). */

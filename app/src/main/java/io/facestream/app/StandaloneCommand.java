@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code facestream standalone}: every part of the product in this JVM, until Ctrl-C or SIGTERM. */
@@ -20,7 +21,10 @@ final class StandaloneCommand implements Runnable {
         serve(Standalone.start(config.load()), started, "ready");
     }
 
-    /** Prints where each part listens, then keeps the parts running until Ctrl-C or SIGTERM stops them. */
+    /**
+     * Prints where each part listens, says "ready" once queries will be answered (the pipeline RUNNING and its
+     * views queryable), then keeps the parts running until Ctrl-C or SIGTERM stops them.
+     */
     static void serve(Standalone parts, long started, String what) {
         PrintStream out = System.out;
         CountDownLatch stopped = new CountDownLatch(1);
@@ -30,8 +34,9 @@ final class StandaloneCommand implements Runnable {
             stopped.countDown();
         }, "facestream-shutdown"));
         parts.endpoints().forEach((part, where) -> out.printf("  %-16s %s%n", part, where));
-        out.printf("facestream: %s in %.1f s (Ctrl-C stops)%n", what, (System.nanoTime() - started) / 1e9);
         try {
+            parts.awaitReady(Duration.ofDays(365), reason -> out.printf("facestream: waiting: %s%n", reason));
+            out.printf("facestream: %s in %.1f s (Ctrl-C stops)%n", what, (System.nanoTime() - started) / 1e9);
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -41,9 +41,25 @@ class ApiRoleTest {
                     status = http.send(request, HttpResponse.BodyHandlers.ofString());
                 }
                 assertThat(status.statusCode()).isEqualTo(200);
-                assertThat(status.body()).contains("\"status\":\"running\"", "\"mqtt_connected\":true");
+                assertThat(status.body()).contains("\"status\":\"running\"", "\"mqtt_connected\":false", "\"kafka_connected\":true");
             }
         }
+    }
+
+    @Test
+    void waitsForAnUnreachableClusterThenSaysWhatItWaitedFor(@TempDir Path dir) throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Config config = Config.load(null, Map.of(), Map.of("data.dir", dir.toString(),
+                "kafka.bootstrap.servers", "127.0.0.1:" + closed, "registry.url", "http://127.0.0.1:" + closed,
+                "startup.wait.seconds", "3", "api.port", "0"));
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> Standalone.startApiRole(config)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("gave up waiting for Kafka at 127.0.0.1:" + closed + " after 3 s: Kafka at 127.0.0.1:" + closed
+                        + " unreachable: connection refused (tried a TCP connection to 127.0.0.1:" + closed + ")");
+        assertThat(System.nanoTime() - started).as("it retried for the configured wait").isGreaterThan(3_000_000_000L);
     }
 
     @Test

@@ -73,11 +73,15 @@ class StandaloneCameraTest {
             var request = HttpRequest.newBuilder(URI.create("http://localhost:" + standalone.apiPort() + "/metrics"))
                     .header("X-API-Key", key).build();
             String metrics = "";
-            for (long deadline = System.currentTimeMillis() + 60_000; !metrics.contains("facestream_camera_fps{camera=\"entrance\"")
+            // a file as a camera ends, goes offline and is opened again: a reconnect
+            List<String> expected = List.of("facestream_camera_fps{camera=\"entrance\"", "facestream_camera_reconnects_total{camera=\"entrance\"}",
+                    "facestream_source_frames_read_total{camera=\"entrance\",kind=\"camera\"}",
+                    "facestream_source_frames_analysed_total{camera=\"entrance\",kind=\"camera\"}");
+            for (long deadline = System.currentTimeMillis() + 60_000; !expected.stream().allMatch(metrics::contains)
                     && System.currentTimeMillis() < deadline; Thread.sleep(500)) {
                 metrics = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString()).body();
             }
-            assertThat(metrics).contains("facestream_camera_fps{camera=\"entrance\"");
+            assertThat(metrics).contains(expected);
         }
     }
 }

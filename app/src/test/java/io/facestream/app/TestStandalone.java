@@ -14,12 +14,19 @@ final class TestStandalone {
 
     /** Kafka on {@code kafkaPort} (0: a free one), the controller and the registry on free ports, data under {@code dataDir}. */
     static Config config(Path dataDir, int kafkaPort) {
-        return Config.load(null, Map.of(), Map.of(
+        return config(dataDir, kafkaPort, Map.of());
+    }
+
+    /** The same, with more keys set. */
+    static Config config(Path dataDir, int kafkaPort, Map<String, String> more) {
+        Map<String, String> keys = new java.util.HashMap<>(Map.of(
                 "data.dir", dataDir.toString(),
                 "kafka.embedded.port", String.valueOf(kafkaPort),
                 "kafka.embedded.controller.port", "0",
                 "registry.embedded.port", "0",
                 "api.port", "0"));
+        keys.putAll(more);
+        return Config.load(null, Map.of(), keys);
     }
 
     /** 640x360, 25 fps, {@code frames} frames of one face from a package photo, drifting from x0 to x1. */

@@ -11,7 +11,6 @@ import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.Views;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsMetadata;

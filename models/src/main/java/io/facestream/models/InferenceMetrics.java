@@ -1,6 +1,7 @@
 package io.facestream.models;
 
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * What one use of the models did in this process, as counters: calls (frames analysed, batches embedded), the
@@ -10,11 +11,18 @@ public final class InferenceMetrics {
     private final LongAdder calls = new LongAdder();
     private final LongAdder items = new LongAdder();
     private final LongAdder nanos = new LongAdder();
+    private volatile LongConsumer observer = elapsed -> { };
 
     public void record(int callItems, long elapsedNanos) {
         calls.increment();
         items.add(callItems);
         nanos.add(elapsedNanos);
+        observer.accept(elapsedNanos);
+    }
+
+    /** Told each call's time in the models (a latency histogram's); one per process, the metrics registry's. */
+    public void observe(LongConsumer observer) {
+        this.observer = observer;
     }
 
     public long calls() {

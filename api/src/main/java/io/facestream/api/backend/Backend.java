@@ -23,11 +23,18 @@ import java.util.function.BooleanSupplier;
  * and {@link Writes} for commands. Endpoints reach the pipeline only through these: never a processor, a store
  * name or a key layout.
  *
- * @param thresholds   the pipeline's match thresholds, which the API's own matches (search, live) apply too
- * @param writeTimeout how long a create or update waits for its own view to show the change before a 503
+ * @param thresholds    the pipeline's match thresholds, which the API's own matches (search, live) apply too
+ * @param writeTimeout  how long a create or update waits for its own view to show the change before a 503
+ * @param mqttConnected whether this process's MQTT publisher holds a connection to its broker (false without one)
  */
 public record Backend(KafkaStreams streams, ViewRouter router, Gallery gallery, MatchThresholds thresholds, VectorStore vectors,
-                      FaceAnalyzer analyzer, BlobStore blobs, Writes writes, Duration writeTimeout) {
+                      FaceAnalyzer analyzer, BlobStore blobs, Writes writes, Duration writeTimeout, BooleanSupplier mqttConnected) {
+
+    /** A backend with no MQTT publisher in its process. */
+    public Backend(KafkaStreams streams, ViewRouter router, Gallery gallery, MatchThresholds thresholds, VectorStore vectors,
+                   FaceAnalyzer analyzer, BlobStore blobs, Writes writes, Duration writeTimeout) {
+        this(streams, router, gallery, thresholds, vectors, analyzer, blobs, writes, writeTimeout, () -> false);
+    }
 
     /** Queries over the views, whichever instance holds them; while the pipeline rebalances or restores, a 503 that says so. */
     public ViewQueries queries() {

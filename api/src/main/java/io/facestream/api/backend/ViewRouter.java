@@ -107,6 +107,11 @@ public final class ViewRouter {
         return self == null ? local(name) : new Routed<>(name);
     }
 
+    /** This instance's {@code application.server}; null when it runs alone. */
+    public HostInfo self() {
+        return self;
+    }
+
     /** This instance's part of a view. */
     public <V> ReadOnlyKeyValueStore<String, V> local(String name) {
         return placement.local(name);

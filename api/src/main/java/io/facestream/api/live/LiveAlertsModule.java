@@ -27,6 +27,11 @@ public final class LiveAlertsModule implements ApiModule, AutoCloseable {
         this.feed = new AlertFeed(bootstrapServers, registryUrl);
     }
 
+    /** The shared alerts consumer, for other listeners of this process (the alert-latency histogram). */
+    public AlertFeed feed() {
+        return feed;
+    }
+
     @Override
     public void register(Routes routes) {
         routes.ws(PATH, ws -> {

@@ -116,10 +116,13 @@ public final class PoiBodies {
 
     /**
      * GET /status: the seed's three fields, then ours. {@code faissVectors} counts the stored faces (the
-     * all-detections index), {@code mqttConnected} says whether the pipeline's Kafka Streams client is
-     * RUNNING (Kafka is facestream's message bus); null where a part could not be asked.
+     * all-detections index); {@code mqttConnected} is true only while this process's MQTT publisher holds a
+     * connection (false when MQTT is not configured); {@code kafkaConnected} whether the pipeline's consumers
+     * hold a connection to Kafka, {@code kafkaLag} the records they have yet to read, per topic. Null where a
+     * part could not be asked.
      */
-    public record Status(String status, Long faissVectors, boolean mqttConnected, String pipelineState, Integer people,
-            Integer pois, Long recentAlerts, String embeddingModel) {
+    public record Status(String status, Long faissVectors, boolean mqttConnected, boolean kafkaConnected,
+            java.util.Map<String, Long> kafkaLag, String pipelineState, Integer people, Integer pois, Long recentAlerts,
+            String embeddingModel) {
     }
 }

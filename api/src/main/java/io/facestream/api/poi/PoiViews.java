@@ -3,6 +3,7 @@ package io.facestream.api.poi;
 import io.facestream.api.ApiException;
 import io.facestream.api.Routes;
 import io.facestream.api.backend.Backend;
+import io.facestream.api.backend.PipelineKafka;
 import io.facestream.api.poi.PoiBodies.Alert;
 import io.facestream.api.poi.PoiBodies.AlertsCleared;
 import io.facestream.api.poi.PoiBodies.CameraItem;
@@ -90,9 +91,11 @@ final class PoiViews {
                 .responds(200, "Cleared", AlertsCleared.class)
                 .responds(503, "The pipeline did not apply the clear in time");
         routes.get(prefix + "/status", this::status)
-                .summary("System status: vector count and message-bus connection").tags("system")
+                .summary("System status: vector count, MQTT and Kafka connections").tags("system")
                 .description("faiss_vectors counts the stored faces (the all-detections index); mqtt_connected is "
-                        + "true while the pipeline's Kafka Streams client is RUNNING (Kafka is facestream's bus).")
+                        + "true only while this process's MQTT publisher is connected (false without MQTT configured); "
+                        + "kafka_connected and kafka_lag (records per topic the pipeline has yet to read) say how it "
+                        + "stands with Kafka.")
                 .responds(200, "The status", Status.class);
     }
 
@@ -172,7 +175,8 @@ final class PoiViews {
         Long alerts = optional(() -> backend.queries().alertCount());
         String model = optional(() -> backend.analyzer().config().catalog().model(ModelSpec.Role.EMBEDDER).id());
         String status = running && vectors != null ? "running" : "degraded";
-        ctx.json(new Status(status, vectors, running, state.name().toLowerCase(Locale.ROOT), backend.gallery().size(),
+        ctx.json(new Status(status, vectors, backend.mqttConnected().getAsBoolean(), PipelineKafka.connected(backend.streams()),
+                PipelineKafka.lagByTopic(backend.streams()), state.name().toLowerCase(Locale.ROOT), backend.gallery().size(),
                 pois, alerts, model));
     }
 

@@ -361,7 +361,10 @@ class PoiApiTest {
         JsonNode status = json(get("/api/v1/status"));
         assertThat(status.get("status").asText()).isEqualTo("running");
         assertThat(status.get("faiss_vectors").asLong()).isEqualTo(fixture.backend.vectors().count(VectorStore.FACES)).isPositive();
-        assertThat(status.get("mqtt_connected").asBoolean()).isTrue();
+        // no MQTT publisher in this process: the field says so rather than standing in for Kafka
+        assertThat(status.get("mqtt_connected").asBoolean()).isFalse();
+        assertThat(status.get("kafka_connected").asBoolean()).isTrue();
+        assertThat(status.get("kafka_lag").isObject()).isTrue();
         assertThat(status.get("pipeline_state").asText()).isEqualTo("running");
         assertThat(status.get("pois").asInt()).isEqualTo(json(get("/api/v1/poi")).size());
         assertThat(status.get("recent_alerts").asLong()).isZero();

@@ -8,7 +8,6 @@ import io.facestream.ingest.source.SampledFrame;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.models.FaceQuality;
-import io.facestream.models.InferenceMetrics;
 import io.facestream.models.image.ImageCodec;
 import io.facestream.models.image.RgbImage;
 import io.facestream.schemas.avro.BoundingBox;
@@ -81,7 +80,7 @@ public final class FrameProcessor {
     private final IngestPublisher publisher;
     private final BlobStore blobs;
     private final int liveViewMaxWidth;
-    private final InferenceMetrics metrics = new InferenceMetrics();
+    private final AnalysisMetrics metrics = new AnalysisMetrics();
 
     public FrameProcessor(FaceAnalyzer analyzer, Semaphore detectorSlots, IngestPublisher publisher, BlobStore blobs,
                           int liveViewMaxWidth) {
@@ -93,7 +92,7 @@ public final class FrameProcessor {
     }
 
     /** Detection's frames, faces and model time so far. */
-    public InferenceMetrics metrics() {
+    public AnalysisMetrics metrics() {
         return metrics;
     }
 
@@ -116,23 +115,31 @@ public final class FrameProcessor {
 
     /** Detection and the blob-store copy of the frame: the costly part, safe to run for several frames at once. */
     Analysis analyze(Stream stream, SampledFrame frame) throws Exception {
-        RgbImage image = new RgbImage(frame.width(), frame.height(), frame.rgb());
-        List<DetectedFace> faces;
-        detectorSlots.acquire();
-        long started = System.nanoTime();
+        AnalysisMetrics.SourceCounts counts = metrics.source(stream.source.kind(), stream.source.cameraId());
+        counts.read().increment();
+        boolean analysed = false;
         try {
-            faces = analyzer.analyze(image);
+            RgbImage image = new RgbImage(frame.width(), frame.height(), frame.rgb());
+            List<DetectedFace> faces;
+            detectorSlots.acquire();
+            long started = System.nanoTime();
+            try {
+                faces = analyzer.analyze(image);
+            } finally {
+                detectorSlots.release();
+            }
+            metrics.models().record(faces.size(), System.nanoTime() - started);
+            faces = faces.stream().filter(f -> f.score() >= stream.minScore
+                    && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
+            String frameRef = null;
+            if (!faces.isEmpty()) {
+                frameRef = blobs.put(BlobKind.FRAME, BlobKeys.frameId(stream.source.sourceId(), frame.frameNumber()), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
+            }
+            analysed = true;
+            return new Analysis(faces, frameRef);
         } finally {
-            detectorSlots.release();
+            (analysed ? counts.analysed() : counts.dropped()).increment();
         }
-        metrics.record(faces.size(), System.nanoTime() - started);
-        faces = faces.stream().filter(f -> f.score() >= stream.minScore
-                && Math.min(f.box().width(), f.box().height()) >= stream.minFaceSize).toList();
-        String frameRef = null;
-        if (!faces.isEmpty()) {
-            frameRef = blobs.put(BlobKind.FRAME, BlobKeys.frameId(stream.source.sourceId(), frame.frameNumber()), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
-        }
-        return new Analysis(faces, frameRef);
     }
 
     /** The frame's records, in frame order per source: its crops, then the frame record. */

@@ -17,6 +17,7 @@ import io.facestream.schemas.avro.VideoFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -27,6 +28,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Replays a recorded file through the topics: a File record, then its frames and face
@@ -39,6 +43,12 @@ import java.util.concurrent.Future;
  */
 public final class Replayer {
     private static final long PROGRESS_INTERVAL_MILLIS = 1000;
+    /** How often a running replay re-publishes its file record, frames or not: a reader that sees none for a while knows it died. */
+    public static final Duration HEARTBEAT = Duration.ofSeconds(2);
+    /** A file id becomes part of record and blob ids (with ':' as their separator): a bounded, plain token. */
+    private static final Pattern FILE_ID = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+    /** Decoded frames may fall short of a container's count by rounding (the count is an estimate for some formats). */
+    private static final double DECLARED_FRAMES_TOLERANCE = 0.02;
     /** Analyses running at once; the frame processor's detector slots still bound detection across all sources. */
     private static final int ANALYSERS = Runtime.getRuntime().availableProcessors();
     /** Frames decoded ahead of publishing: enough to keep every analyser busy, few enough to bound memory. */
@@ -64,9 +74,23 @@ public final class Replayer {
      */
     public record Request(Path video, String fileId, String cameraId, ReplaySpeed speed, double sampleFps,
                           Path subtitles, Instant baseTime, double liveViewFps) {
+        /** Checked before anything is written: a bad argument leaves no file record behind. */
+        public Request {
+            if (video == null) throw new IllegalArgumentException("a replay needs a video file");
+            if (fileId != null && (!FILE_ID.matcher(fileId).matches() || fileId.contains("..")))
+                throw new IllegalArgumentException("a file id is 1-128 letters, digits, '.', '_' or '-' (not starting with '.' or '-', no '..'), got '" + fileId + "'");
+            if (cameraId != null && cameraId.isBlank()) throw new IllegalArgumentException("a camera id must not be blank");
+            if (speed == null) throw new IllegalArgumentException("a replay needs a speed");
+            if (!(sampleFps >= 0) || sampleFps > 1000) throw new IllegalArgumentException("sample fps is 0 (every frame) to 1000, got " + sampleFps);
+            if (!(liveViewFps > 0) || liveViewFps > 1000) throw new IllegalArgumentException("live view fps is above 0 and at most 1000, got " + liveViewFps);
+            if (baseTime == null) throw new IllegalArgumentException("a replay needs a base time");
+        }
     }
 
-    public record Result(String fileId, long frames, long faces, int chunks) {
+    /**
+     * @param status COMPLETED, or PARTIAL when the file turned out damaged ({@code problem} says how)
+     */
+    public record Result(String fileId, long frames, long faces, int chunks, FileStatus status, String problem) {
     }
 
     /** Told after each frame: frames done, frames expected (0 when the container does not say), faces so far. */
@@ -101,14 +125,13 @@ public final class Replayer {
                     .setFrameCount(source.frameCount()).setWidth(0).setHeight(0).setBaseTime(request.baseTime())
                     .setStatus(FileStatus.PROCESSING).setProgress(0).setFramesProcessed(0).setFacesDetected(0)
                     .setRegisteredAt(Instant.now()).setUpdatedAt(Instant.now());
-            publisher.file(file.build());
-
             FrameProcessor.Stream stream = processor.stream(new FrameProcessor.Source(fileId, SourceKind.FILE, request.cameraId(), fileId),
                     request.liveViewFps(), 0, 0);
             ReplaySpeed.Pacer pacer = new ReplaySpeed.Pacer(request.speed());
             long expected = expectedFrames(source, request.sampleFps());
             long frames = 0, faces = 0, lastReport = 0;
             SampledFrame last = null;
+            Heartbeat heartbeat = new Heartbeat(publisher, file.build()); // every path below ends it with last()
             try {
                 // Unpaced, frames are analysed several at once (decoding stays ahead of detection) and published in
                 // order; paced, each frame is published as soon as it is analysed, as a camera's would be.
@@ -133,7 +156,7 @@ public final class Replayer {
                             long now = System.currentTimeMillis();
                             if (now - lastReport >= PROGRESS_INTERVAL_MILLIS) {
                                 lastReport = now;
-                                publisher.file(progressed(file, source, done.frame(), frames, faces).build());
+                                heartbeat.publish(progressed(file, source, done.frame(), frames, faces).build());
                             }
                         }
                     }
@@ -143,12 +166,65 @@ public final class Replayer {
                 for (Cue cue : cues) publisher.chunk(chunk(fileId, index++, cue, source.frameRate(), origin));
                 publisher.flush();
             } catch (Exception e) {
-                publisher.file(file.setStatus(FileStatus.FAILED).setError(e.getMessage()).setUpdatedAt(Instant.now()).build());
+                heartbeat.last(file.setStatus(FileStatus.FAILED).setError(e.getMessage()).setUpdatedAt(Instant.now()).build());
                 throw e;
             }
-            publisher.file(file.setStatus(FileStatus.COMPLETED).setProgress(1).setFramesProcessed(frames)
-                    .setFacesDetected(faces).setUpdatedAt(Instant.now()).build());
-            return new Result(fileId, frames, faces, cues.size());
+            String problem = damage(source);
+            FileStatus status = problem == null ? FileStatus.COMPLETED : source.decodedFrames() == 0 ? FileStatus.FAILED : FileStatus.PARTIAL;
+            heartbeat.last(file.setStatus(status).setError(problem).setProgress(status == FileStatus.COMPLETED ? 1 : file.getProgress())
+                    .setFramesProcessed(frames).setFacesDetected(faces).setUpdatedAt(Instant.now()).build());
+            return new Result(fileId, frames, faces, cues.size(), status, problem);
+        }
+    }
+
+    /**
+     * What is wrong with a file read to its end, or null: no frame decoded, fewer than the container declares
+     * (a truncated file, packets the decoder dropped), or errors the decoder reported (corrupt packets it concealed).
+     */
+    private static String damage(VideoSource source) {
+        long decoded = source.decodedFrames(), declared = source.frameCount(), errors = source.decodeErrors();
+        if (decoded == 0) return "no frame could be decoded" + (declared > 0 ? " of the " + declared + " the container declares" : "");
+        List<String> problems = new java.util.ArrayList<>();
+        if (declared > 0 && decoded < declared - Math.max(2, declared * DECLARED_FRAMES_TOLERANCE)) {
+            problems.add("decoded " + decoded + " of the " + declared + " frames the container declares");
+        }
+        if (errors > 0) problems.add(errors + " decoder error" + (errors == 1 ? "" : "s") + " (FACESTREAM_FFMPEG_LOG_LEVEL=ERROR shows them)");
+        return problems.isEmpty() ? null : "damaged file: " + String.join(", ", problems);
+    }
+
+    /**
+     * The file record, published at each change and re-published every {@link #HEARTBEAT} while the replay runs,
+     * so a replay that died (killed, machine lost) reads STALE instead of PROCESSING forever.
+     */
+    private static final class Heartbeat {
+        private final IngestPublisher publisher;
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("replay-heartbeat").daemon().factory());
+        private VideoFile latest;
+
+        Heartbeat(IngestPublisher publisher, VideoFile first) {
+            this.publisher = publisher;
+            publish(first);
+            timer.scheduleAtFixedRate(this::beat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        synchronized void publish(VideoFile file) {
+            latest = file;
+            publisher.file(file);
+        }
+
+        private synchronized void beat() {
+            try {
+                if (!timer.isShutdown()) publisher.file(VideoFile.newBuilder(latest).setUpdatedAt(Instant.now()).build());
+            } catch (RuntimeException e) {
+                // the next frame's publish reports a broken producer; a missed beat only risks a STALE read
+            }
+        }
+
+        /** The final record: no beat after it. */
+        void last(VideoFile file) {
+            timer.shutdownNow();
+            publish(file);
         }
     }
 

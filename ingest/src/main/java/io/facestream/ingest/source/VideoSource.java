@@ -27,6 +27,7 @@ public final class VideoSource implements AutoCloseable {
     private final int sourceWidth;
     private final int sourceHeight;
     private long decodedFrames;
+    private long decodeErrors;
 
     private VideoSource(SourceSpec spec, FFmpegFrameGrabber grabber, long baseTimeMillis) {
         this.spec = spec;
@@ -93,10 +94,13 @@ public final class VideoSource implements AutoCloseable {
     public Optional<SampledFrame> next() throws VideoSourceException {
         while (true) {
             Frame frame;
+            long errorsBefore = FfmpegLogging.errorsOnThisThread();
             try {
                 frame = grabber.grabImage();
             } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
                 throw failure(spec, "cannot read", e);
+            } finally {
+                decodeErrors += FfmpegLogging.errorsOnThisThread() - errorsBefore;
             }
             if (frame == null) return Optional.empty();
             if (frame.image == null) continue;
@@ -130,6 +134,16 @@ public final class VideoSource implements AutoCloseable {
     /** Duration in milliseconds the container declares, or 0 for a live stream. */
     public long durationMillis() {
         return Math.max(0, grabber.getLengthInTime() / 1000);
+    }
+
+    /** Errors FFmpeg reported while reading frames so far (corrupt packets the decoder skipped or concealed). */
+    public long decodeErrors() {
+        return decodeErrors;
+    }
+
+    /** Frames decoded so far, sampled or not. */
+    public long decodedFrames() {
+        return decodedFrames;
     }
 
     /** Frame count the container declares (an estimate for some formats), or 0. */

@@ -25,7 +25,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String baseUrl;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
@@ -66,10 +68,24 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
     }
 
+    /**
+     * Asks the registry for its compatibility setting, answered or not within {@code timeout}.
+     *
+     * @throws SchemaRegistryUnreachableException when nothing answered, saying what was tried
+     * @throws SchemaRegistryException            when something answered with an error
+     */
+    public void checkReachable(Duration timeout) {
+        call("GET", "/config", null, timeout);
+    }
+
     private JsonNode call(String method, String path, Object body) {
+        return call(method, path, body, REQUEST_TIMEOUT);
+    }
+
+    private JsonNode call(String method, String path, Object body, Duration timeout) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                    .timeout(Duration.ofSeconds(10)).header("Accept", CONTENT_TYPE);
+                    .timeout(timeout).header("Accept", CONTENT_TYPE);
             if (body == null) {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             } else {
@@ -84,11 +100,29 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             }
             return answer;
         } catch (IOException e) {
-            throw new SchemaRegistryException(503, 50300, "schema registry at " + baseUrl + " unreachable: " + e.getMessage());
+            throw new SchemaRegistryUnreachableException("schema registry at " + baseUrl + " unreachable: " + why(e, timeout)
+                    + " (tried " + method + " " + baseUrl + path + ")", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SchemaRegistryException(503, 50300, "interrupted calling the schema registry");
+            throw new SchemaRegistryUnreachableException("interrupted calling the schema registry at " + baseUrl, e);
+        } catch (IllegalArgumentException e) {
+            throw new SchemaRegistryUnreachableException("schema registry URL " + baseUrl + " is not a usable http(s) URL: " + e.getMessage(), e);
         }
+    }
+
+    /** What went wrong, in words: the JDK's exceptions often carry no message (a refused connection's is null). */
+    private static String why(IOException e, Duration timeout) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.http.HttpConnectTimeoutException) return "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s";
+            if (t instanceof java.net.http.HttpTimeoutException) return "no answer within " + timeout.toMillis() + " ms";
+            if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) return "unknown host";
+            if (t instanceof java.net.NoRouteToHostException) return "no route to host";
+        }
+        // the JDK's client wraps a refused connect in a ConnectException whose message may be null
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) return t.getMessage() != null ? t.getMessage() : "connection refused";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** A subject as one URL path segment (URLEncoder is form encoding: its '+' for a space is wrong in a path). */

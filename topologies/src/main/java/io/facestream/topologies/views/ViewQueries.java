@@ -2,11 +2,13 @@ package io.facestream.topologies.views;
 
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.FileStatus;
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.avro.WorkerState;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -35,6 +37,8 @@ import java.util.function.Function;
 public final class ViewQueries {
     /** How long a camera may stay silent before it reads as OFFLINE; workers send about one heartbeat a second. */
     public static final Duration DEFAULT_STALENESS = Duration.ofSeconds(10);
+    /** How often a running replay re-publishes its file record (ingest's Replayer.HEARTBEAT; topologies does not depend on ingest). */
+    static final Duration FILE_HEARTBEAT = Duration.ofSeconds(2);
 
     /** Opens a view store by name; {@code TopologyTestDriver::getKeyValueStore} fits, as does {@link #over}'s. */
     @FunctionalInterface
@@ -169,17 +173,30 @@ public final class ViewQueries {
         return Optional.ofNullable(store(Views.CAMERAS).get(cameraId)).map(state -> status(state, clock.instant()));
     }
 
-    /** Every file, by file id. */
+    /** Every file, by file id; a replay that stopped sending its heartbeat reads STALE. */
     public List<FileView> files() {
         List<FileView> out = new ArrayList<>();
+        Instant now = clock.instant();
         try (KeyValueIterator<String, FileView> it = store(Views.FILES).all()) {
-            it.forEachRemaining(kv -> out.add(kv.value));
+            it.forEachRemaining(kv -> out.add(judged(kv.value, now)));
         }
         return out;
     }
 
     public Optional<FileView> file(String fileId) {
-        return Optional.ofNullable(store(Views.FILES).get(fileId));
+        return Optional.ofNullable(store(Views.FILES).get(fileId)).map(view -> judged(view, clock.instant()));
+    }
+
+    /**
+     * A PROCESSING file whose record is older than the staleness plus the replay's heartbeat reads STALE: a
+     * replay process that was killed cannot say so. The record itself is left as written.
+     */
+    private FileView judged(FileView view, Instant now) {
+        VideoFile file = view.file();
+        if (file.getStatus() != FileStatus.PROCESSING
+                || !file.getUpdatedAt().plus(staleness).plus(FILE_HEARTBEAT).isBefore(now)) return view;
+        return new FileView(VideoFile.newBuilder(file).setStatus(FileStatus.STALE)
+                .setError("no heartbeat from its replay since " + file.getUpdatedAt()).build(), view.summary());
     }
 
     // ---- alerts ----

@@ -55,6 +55,13 @@ public final class Views {
     /** The key of every clear marker on {@link Topics#ALERT_CLEARS}: the latest subsumes the earlier ones (compacted). */
     public static final String CLEAR_KEY = "all";
 
+    /** Every view the pipeline keeps for queries (the routable ones and the global alert counts). */
+    public static List<View<?>> all() {
+        List<View<?>> all = new java.util.ArrayList<>(ROUTABLE);
+        all.add(ALERT_COUNTS);
+        return List.copyOf(all);
+    }
+
     /** A view instances may ask each other for, by its store name. */
     public static Optional<View<?>> routable(String name) {
         return ROUTABLE.stream().filter(v -> v.name().equals(name)).findFirst();

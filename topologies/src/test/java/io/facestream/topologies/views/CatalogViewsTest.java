@@ -166,6 +166,22 @@ class CatalogViewsTest {
     }
 
     @Test
+    void aReplayThatStoppedHeartBeatingReadsStaleButFinishedFilesStay() {
+        pipe(Topics.FILES, "running", file("running", FileStatus.PROCESSING, 0.4f));
+        pipe(Topics.FILES, "partial", file("partial", FileStatus.PARTIAL, 0.5f));
+        Duration silent = STALENESS.plus(ViewQueries.FILE_HEARTBEAT);
+        assertThat(queriesAt(T0.plus(silent)).file("running").orElseThrow().file().getStatus()).isEqualTo(FileStatus.PROCESSING);
+        FileView stale = queriesAt(T0.plus(silent).plusMillis(1)).file("running").orElseThrow();
+        assertThat(stale.file().getStatus()).isEqualTo(FileStatus.STALE);
+        assertThat(stale.file().getError()).contains("no heartbeat from its replay since " + T0);
+        assertThat(queriesAt(T0.plus(Duration.ofDays(1))).files()).extracting(f -> f.file().getStatus())
+                .containsExactlyInAnyOrder(FileStatus.STALE, FileStatus.PARTIAL);
+        // a beat brings it back
+        pipe(Topics.FILES, "running", VideoFile.newBuilder(file("running", FileStatus.PROCESSING, 0.4f)).setUpdatedAt(T0.plus(Duration.ofDays(1))).build());
+        assertThat(queriesAt(T0.plus(Duration.ofDays(1))).file("running").orElseThrow().file().getStatus()).isEqualTo(FileStatus.PROCESSING);
+    }
+
+    @Test
     void sightingsOfTwoFilesDoNotMix() {
         // Sightings may arrive before their file's record: the join picks them up when it comes.
         pipe(Topics.SIGHTINGS, "id-1", sighting("f2", "trk-a", "id-1", 4, T0.plusSeconds(100), T0.plusSeconds(110), true));
