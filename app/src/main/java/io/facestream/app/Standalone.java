@@ -6,6 +6,7 @@ import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.ViewRouter;
 import io.facestream.api.backend.Writes;
 import io.facestream.api.live.LiveAlertsModule;
+import io.facestream.api.live.LiveViewModule;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.BlobStore;
@@ -188,7 +189,12 @@ public final class Standalone implements AutoCloseable {
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
         LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
         running.push(liveAlerts);
-        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts);
+        LiveViewModule liveView = new LiveViewModule(backend, bootstrapServers, registryUrl, new LiveViewModule.Settings(
+                config.getInt(ConfigKey.API_LIVE_MJPEG_FPS), config.getInt(ConfigKey.API_LIVE_MAX_STREAMS),
+                LiveViewModule.Settings.defaults().maxCameras()));
+        running.push(liveView);
+        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts, liveView,
+                Duration.ofSeconds(config.getInt(ConfigKey.API_CAMERAS_STATUS_STALE_SECONDS)));
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());
         if (ingest != null) bindDetectionMetrics(api.meterRegistry(), ingest.analysisMetrics());
