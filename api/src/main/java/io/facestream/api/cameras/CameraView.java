@@ -1,10 +1,10 @@
 package io.facestream.api.cameras;
 
 import io.facestream.schemas.avro.Camera;
-import io.facestream.schemas.avro.WorkerState;
 import io.facestream.schemas.camera.CameraUrls;
 import io.facestream.topologies.views.CameraStatus;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -44,9 +44,9 @@ final class CameraView {
     record Classes(List<String> classes, List<String> defaultTriggerClasses, String detector) {
     }
 
-    static Body of(CameraStatus status) {
+    static Body of(CameraStatus status, Duration stale) {
         Camera c = status.camera();
-        String derived = status(status);
+        String derived = status(status, stale, Instant.now());
         return new Body(c.getCameraId(), c.getName(), CameraUrls.mask(c.getUrl()), c.getEnabled(), c.getLocation(), derived,
                 derived.equals("online") ? round(status.measuredFps()) : 0, lastSeen(status), decimal(c.getDetectionThreshold()),
                 c.getPreSeconds(), c.getPostSeconds(), c.getTriggerClasses(), decimal(c.getDetectIou()), c.getDetectImgsz(),
@@ -54,24 +54,26 @@ final class CameraView {
                 c.getFacesEnabled(), c.getReidEnabled(), c.getLiveViewFps(), c.getMinFaceSize(), c.getCreatedAt(), c.getUpdatedAt());
     }
 
-    static Status statusOf(CameraStatus status, String detector) {
-        String derived = status(status);
+    static Status statusOf(CameraStatus status, Duration stale, String detector) {
+        String derived = status(status, stale, Instant.now());
         String error = status.lastError() == null || derived.equals("online") ? null : CameraUrls.mask(status.lastError());
         return new Status(status.cameraId(), derived, lastSeen(status), derived.equals("online") ? round(status.measuredFps()) : 0,
                 detector, error);
     }
 
     /**
-     * Seed 002's rule: disabled reads offline; a worker reporting an error reads error; no heartbeat, or one older
-     * than the staleness window (applied by the view query), reads offline; a stopped worker is offline.
+     * Seed 002's rule: disabled reads offline; no heartbeat, or one older than {@code stale}, reads offline (a dead
+     * worker cannot say so); a worker reporting an error reads error, and so does one that cannot reach its stream
+     * (offline with a reason: the camera is wanted and failing); a stopped worker is offline.
      */
-    static String status(CameraStatus status) {
+    static String status(CameraStatus status, Duration stale, Instant now) {
         if (!status.camera().getEnabled()) return "offline";
-        WorkerState state = status.status();
-        return switch (state) {
+        if (status.lastHeartbeat() == null || status.lastHeartbeat().plus(stale).isBefore(now)) return "offline";
+        return switch (status.status()) {
             case ONLINE -> "online";
             case ERROR -> "error";
-            case OFFLINE, STOPPED -> "offline";
+            case OFFLINE -> status.lastError() != null ? "error" : "offline";
+            case STOPPED -> "offline";
         };
     }
 

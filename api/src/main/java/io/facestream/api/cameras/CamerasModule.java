@@ -70,7 +70,7 @@ public final class CamerasModule implements ApiModule {
                         + "object (COCO) detector yet. trigger_classes accepts only these classes.")
                 .responds(200, "The classes", CameraView.Classes.class);
         routes.get(PREFIX, ctx -> ctx.json(queries().cameras().stream()
-                        .sorted(Comparator.comparing(CameraStatus::cameraId)).map(CameraView::of).toList()))
+                        .sorted(Comparator.comparing(CameraStatus::cameraId)).map(c -> CameraView.of(c, statusStale)).toList()))
                 .summary("List cameras with their derived status (URLs masked)").tags("cameras")
                 .responds(200, "The cameras, by id", CameraView.Body[].class);
         routes.post(PREFIX, this::create)
@@ -82,7 +82,7 @@ public final class CamerasModule implements ApiModule {
                 .responds(409, "The id is taken")
                 .responds(422, "A field is missing, of the wrong type or out of its range")
                 .responds(503, "Kafka or the pipeline did not take the change in time");
-        routes.get(PREFIX + "/{id}", ctx -> ctx.json(CameraView.of(find(ctx))))
+        routes.get(PREFIX + "/{id}", ctx -> ctx.json(CameraView.of(find(ctx), statusStale)))
                 .summary("Get one camera").tags("cameras").pathParam("id", "The camera's id")
                 .responds(200, "The camera", CameraView.Body.class).responds(404, "No such camera");
         routes.put(PREFIX + "/{id}", this::update)
@@ -103,12 +103,13 @@ public final class CamerasModule implements ApiModule {
                 .responds(204, "Deleted")
                 .responds(404, "No such camera")
                 .responds(503, "Kafka or the pipeline did not take the change in time");
-        routes.get(PREFIX + "/{id}/status", ctx -> ctx.json(CameraView.statusOf(find(ctx), detector())))
+        routes.get(PREFIX + "/{id}/status", ctx -> ctx.json(CameraView.statusOf(find(ctx), statusStale, detector())))
                 .summary("A camera's live status: status, last_seen, fps, detector").tags("cameras")
                 .pathParam("id", "The camera's id")
-                .description("status: offline when disabled, error when its worker reports an error (error says which, "
-                        + "credentials masked), offline when its latest heartbeat is older than status_stale_seconds "
-                        + "(api.cameras.status.stale.seconds) or it has none, else online. last_seen: its latest frame, "
+                .description("status: offline when disabled, or when its latest heartbeat is older than "
+                        + "status_stale_seconds (api.cameras.status.stale.seconds) or it has none; error when its worker "
+                        + "reports an error or cannot reach the stream (error says why, credentials masked); else online "
+                        + "(a stopped worker reads offline). last_seen: its latest frame, "
                         + "else its latest heartbeat. fps: frames analysed per second, 0 unless online. detector: the "
                         + "face detection model.")
                 .responds(200, "The status", CameraView.Status.class).responds(404, "No such camera");
@@ -136,7 +137,7 @@ public final class CamerasModule implements ApiModule {
         backend.writes().putCamera(built);
         String cameraId = id;
         backend.awaitVisible(() -> applied(cameraId, now), "Creating the camera");
-        ctx.status(201).json(CameraView.of(queries().camera(id).orElseThrow()));
+        ctx.status(201).json(CameraView.of(queries().camera(id).orElseThrow(), statusStale));
     }
 
     private void update(Context ctx) {
@@ -154,7 +155,7 @@ public final class CamerasModule implements ApiModule {
             backend.writes().putCamera(changed);
             backend.awaitVisible(() -> applied(id, updated), "Updating the camera");
         }
-        ctx.json(CameraView.of(queries().camera(id).orElseThrow(() -> ApiException.notFound("Camera not found."))));
+        ctx.json(CameraView.of(queries().camera(id).orElseThrow(() -> ApiException.notFound("Camera not found.")), statusStale));
     }
 
     /** Anything but the update time differs: a no-op update writes nothing (and restarts no worker). */
