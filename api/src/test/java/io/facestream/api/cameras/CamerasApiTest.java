@@ -41,10 +41,13 @@ import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Seed 002's cameras and live view against the real product: the shared broker, a pipeline, the real models, a camera
@@ -66,9 +69,13 @@ class CamerasApiTest {
     static WorkerManager workers;
     /** Every response body this class saw, to check the password never appears in one. */
     static final List<String> bodies = new ArrayList<>();
+    /** Every log line of the JVM while this class runs (API, workers, FFmpeg), for the same check. */
+    static final ListAppender<ILoggingEvent> logs = new ListAppender<>();
 
     @BeforeAll
     static void start() throws Exception {
+        logs.start();
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
         fixture = ApiFixture.start(dir, backend -> {
             try {
                 liveView = new LiveViewModule(backend, KafkaFixture.bootstrap(), KafkaFixture.registryUrl(),
@@ -98,7 +105,13 @@ class CamerasApiTest {
         if (camera != null) camera.close();
         if (fixture != null) fixture.close();
         if (liveView != null) liveView.close();
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
         assertThat(bodies).as("responses").isNotEmpty().noneMatch(b -> b.contains(PASSWORD));
+        List<String> lines;
+        synchronized (logs) {
+            lines = logs.list.stream().map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : " " + ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList();
+        }
+        assertThat(lines).as("log lines").anyMatch(l -> l.contains("rtsp://***@")).noneMatch(l -> l.contains(PASSWORD));
     }
 
     String liveUrl() {
@@ -296,6 +309,10 @@ class CamerasApiTest {
         assertThat(classes.statusCode()).isEqualTo(200);
         assertThat(ApiTestSupport.json(classes).get("classes").toString()).isEqualTo("[\"face\"]");
         assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+
+        // the docs say which fields are only stored
+        String openapi = get("/openapi.json").body();
+        assertThat(openapi).contains("/api/cameras/{id}/status", "/api/live/{id}/stream", "STORED AND RETURNED ONLY", "detect_imgsz");
     }
 
     // ---- helpers ----
