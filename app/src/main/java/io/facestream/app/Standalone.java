@@ -189,9 +189,8 @@ public final class Standalone implements AutoCloseable {
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)));
         LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
         running.push(liveAlerts);
-        LiveViewModule liveView = new LiveViewModule(backend, bootstrapServers, registryUrl, new LiveViewModule.Settings(
-                config.getInt(ConfigKey.API_LIVE_MJPEG_FPS), config.getInt(ConfigKey.API_LIVE_MAX_STREAMS),
-                LiveViewModule.Settings.defaults().maxCameras()));
+        LiveViewModule liveView = new LiveViewModule(backend, bootstrapServers, registryUrl, LiveViewModule.Settings.defaults()
+                .withStreams(config.getInt(ConfigKey.API_LIVE_MJPEG_FPS), config.getInt(ConfigKey.API_LIVE_MAX_STREAMS)));
         running.push(liveView);
         ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts, liveView,
                 Duration.ofSeconds(config.getInt(ConfigKey.API_CAMERAS_STATUS_STALE_SECONDS)));

@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Each camera's latest live-view frame, with the face boxes found in it, kept in memory from the frames and face-crops
  * topics: one consumer per API process (no group, so every instance can serve every camera), started a few seconds
- * back so a camera already running shows at once. Bounded: at most {@code maxCameras} cameras, the least recently
- * updated dropped first, one frame each (the topic caps a frame at {@link Topics#FRAME_MAX_BYTES}).
+ * back so a camera already running shows at once. Bounded: one frame per camera, at most {@code maxCameras} cameras
+ * and {@code maxBytes} of JPEG in all, the cameras updated least recently dropped first (the topic caps a frame at
+ * {@link Topics#FRAME_MAX_BYTES}).
  */
 public final class LatestFrames implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LatestFrames.class);
@@ -62,6 +63,8 @@ public final class LatestFrames implements AutoCloseable {
     private final AvroSerde<Frame> frames;
     private final AvroSerde<FaceCrop> crops;
     private final int maxCameras;
+    private final long maxBytes;
+    private long bytes;
     private final Map<String, Latest> latest = new ConcurrentHashMap<>();
     /** Boxes per camera by frame number, for the consumer thread only. */
     private final Map<String, List<Box>> boxes = new HashMap<>();
@@ -71,11 +74,12 @@ public final class LatestFrames implements AutoCloseable {
     private long versions;
     private List<TopicPartition> partitions = List.of();
 
-    public LatestFrames(String bootstrapServers, String registryUrl, int maxCameras) {
+    public LatestFrames(String bootstrapServers, String registryUrl, int maxCameras, long maxBytes) {
         AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(registryUrl));
         this.frames = serdes.of(Frame.class);
         this.crops = serdes.of(FaceCrop.class);
         this.maxCameras = maxCameras;
+        this.maxBytes = maxBytes;
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.CLIENT_ID_CONFIG, "facestream-api-live-" + UUID.randomUUID(),
@@ -191,8 +195,9 @@ public final class LatestFrames implements AutoCloseable {
         }
         Latest next = new Latest(++versions, frame.getFrameNumber(), frame.getTimestamp(), jpeg, frame.getWidth(),
                 frame.getHeight(), frame.getSourceWidth(), frame.getSourceHeight(), frame.getFaceCount(), List.copyOf(found));
-        latest.put(camera, next);
-        if (latest.size() > maxCameras) evictOldest();
+        Latest replaced = latest.put(camera, next);
+        bytes += jpeg.length - (replaced == null ? 0 : replaced.jpeg().length);
+        while (latest.size() > maxCameras || (bytes > maxBytes && latest.size() > 1)) evictOldest();
         synchronized (changed) {
             changed.notifyAll();
         }
@@ -222,6 +227,7 @@ public final class LatestFrames implements AutoCloseable {
                 .ifPresent(e -> {
                     latest.remove(e.getKey());
                     boxes.remove(e.getKey());
+                    bytes -= e.getValue().jpeg().length;
                 });
     }
 

@@ -44,14 +44,22 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
      * @param mjpegFps   the highest rate a stream sends ({@code live_mjpeg_fps}); {@code ?fps=} is clamped to [1, it]
      * @param maxStreams MJPEG streams served at once by this process (each holds a server thread); more are 503
      * @param maxCameras cameras whose latest frame is kept in memory
+     * @param maxBytes   JPEG bytes kept in memory for them in all
      */
-    public record Settings(int mjpegFps, int maxStreams, int maxCameras) {
+    public record Settings(int mjpegFps, int maxStreams, int maxCameras, long maxBytes) {
         public Settings {
-            if (mjpegFps < 1 || maxStreams < 1 || maxCameras < 1) throw new IllegalArgumentException("live settings must be positive");
+            if (mjpegFps < 1 || maxStreams < 1 || maxCameras < 1 || maxBytes < 1) {
+                throw new IllegalArgumentException("live settings must be positive");
+            }
         }
 
+        /** 10 fps, 32 streams, 1024 cameras, 256 MiB of frames. */
         public static Settings defaults() {
-            return new Settings(10, 32, 1024);
+            return new Settings(10, 32, 1024, 256L << 20);
+        }
+
+        public Settings withStreams(int fps, int streams) {
+            return new Settings(fps, streams, maxCameras, maxBytes);
         }
     }
 
@@ -69,7 +77,7 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
     public LiveViewModule(Backend backend, String bootstrapServers, String registryUrl, Settings settings) {
         this.backend = backend;
         this.settings = settings;
-        this.frames = new LatestFrames(bootstrapServers, registryUrl, settings.maxCameras());
+        this.frames = new LatestFrames(bootstrapServers, registryUrl, settings.maxCameras(), settings.maxBytes());
         this.streams = new Semaphore(settings.maxStreams());
     }
 
@@ -113,8 +121,9 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
 
     /** The camera's latest frame, annotated, or the placeholder when there is none it can show. */
     private byte[] current(CameraStatus camera) {
-        return frames.latest(camera.cameraId()).filter(f -> showable(camera, f))
-                .map(f -> annotate(camera.cameraId(), f)).orElse(noSignal);
+        var frame = frames.latest(camera.cameraId()).filter(f -> showable(camera, f));
+        if (frame.isEmpty()) annotated.remove(camera.cameraId());
+        return frame.map(f -> annotate(camera.cameraId(), f)).orElse(noSignal);
     }
 
     /** A frame from before the camera's latest change (disabled, repointed, re-created) is not its live picture. */
@@ -212,6 +221,7 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
             LOG.debug("could not draw boxes on a frame of {}: {}", cameraId, e.toString());
             return frame.jpeg();
         }
+        if (annotated.size() >= settings.maxCameras()) annotated.clear(); // bounded like the frames themselves
         annotated.put(cameraId, new Annotated(frame.version(), frame.boxes().size(), jpeg));
         return jpeg;
     }

@@ -79,7 +79,7 @@ class CamerasApiTest {
         fixture = ApiFixture.start(dir, backend -> {
             try {
                 liveView = new LiveViewModule(backend, KafkaFixture.bootstrap(), KafkaFixture.registryUrl(),
-                        new LiveViewModule.Settings(MJPEG_FPS, 1, 16));
+                        LiveViewModule.Settings.defaults().withStreams(MJPEG_FPS, 1));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
