@@ -43,7 +43,8 @@ public final class CamerasModule implements ApiModule {
             min_trigger_frames (1-100, default 1): STORED AND RETURNED ONLY, facestream records no event clips yet; \
             detect_iou (0-1, default 0.4) and detect_imgsz (128-1920, default 640): STORED AND RETURNED ONLY, the face \
             detector's NMS threshold is per process and its input size fixed by its model; \
-            faces_enabled (bool, default true): STORED AND RETURNED ONLY, workers always run face detection; \
+            faces_enabled (bool, default true: false keeps the live view but detects no faces, so nothing is \
+            recognised; acts); \
             reid_enabled (bool, default false): STORED AND RETURNED ONLY, facestream has no body re-identification. \
             Changing the URL or any field marked "acts" restarts the camera's worker. \
             A value of the wrong type or out of its range is 422 {"detail": "<field>: <what is allowed>"}.""";

@@ -209,6 +209,28 @@ class CamerasApiTest {
     }
 
     @Test
+    void aCameraWithoutFaceDetectionStillShowsLiveAndEnablingItRestartsItsWorkerWithBoxes() throws Exception {
+        String id = PREFIX + "plain";
+        HttpResponse<String> created = send("POST", "/api/cameras", """
+                {"id": "%s", "name": "Plain", "rtsp_url": "%s", "rtsp_transport": "udp", "live_view_fps": 5,
+                 "faces_enabled": false}""".formatted(id, liveUrl()));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(ApiTestSupport.json(created).get("faces_enabled").asBoolean()).isFalse();
+        await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online"), Duration.ofSeconds(45));
+        // live frames, none with a box: the face in the picture is not detected
+        await(() -> getBytes("/api/live/" + id + "/snapshot"), r -> r.headers().firstValue("X-Facestream-Placeholder").isEmpty(),
+                Duration.ofSeconds(20));
+        for (int i = 0; i < 4; i++) {
+            assertThat(boxPixels(getBytes("/api/live/" + id + "/snapshot").body())).isLessThan(20);
+            Thread.sleep(300);
+        }
+        // enabled: the worker restarts with detection, and boxes appear
+        assertThat(send("PUT", "/api/cameras/" + id, "{\"faces_enabled\": true}").statusCode()).isEqualTo(200);
+        await(() -> getBytes("/api/live/" + id + "/snapshot"), r -> boxPixels(r.body()) > 100, Duration.ofSeconds(30));
+        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+    }
+
+    @Test
     void aStreamThatNeverAnswersIsAnErrorWithAReasonAndTheApiStaysResponsive() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {

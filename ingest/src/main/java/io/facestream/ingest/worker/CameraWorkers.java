@@ -28,7 +28,7 @@ public final class CameraWorkers {
                     .withSampleFps(camera.getSampleFps()).withMaxSize(camera.getMaxWidth(), camera.getMaxHeight());
             FrameProcessor.Stream stream = processor.stream(
                     new FrameProcessor.Source(camera.getCameraId(), SourceKind.CAMERA, camera.getCameraId(), null),
-                    camera.getLiveViewFps(), camera.getDetectionThreshold(), camera.getMinFaceSize());
+                    camera.getLiveViewFps(), camera.getDetectionThreshold(), camera.getMinFaceSize(), camera.getFacesEnabled());
             return new CameraWorker(camera.getCameraId(), spec, stream::process, status -> publisher.heartbeat(heartbeat(status, worker)),
                     Duration.ofSeconds(1), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30))).start();
         };
