@@ -20,6 +20,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -89,7 +90,8 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
                 .description("Frames come from the frames topic at the camera's live_view_fps. Boxes of the faces "
                         + "detected in the frame are drawn; names are NOT drawn yet. Before the camera's first frame "
                         + "(and when its latest frame predates its last change: disabled, repointed) the answer is a "
-                        + "\"no signal\" placeholder JPEG with 200 and X-Facestream-Placeholder: no-signal.")
+                        + "\"no signal\" placeholder JPEG with 200 and X-Facestream-Placeholder: no-signal; a frame comes with its "
+                        + "capture time in X-Frame-Time.")
                 .respondsBinary(200, "image/jpeg", "The latest frame, or the placeholder")
                 .responds(404, "No such camera");
         routes.get(PREFIX + "/{id}/stream", this::stream)
@@ -100,7 +102,8 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
                 .description("The first part is the latest frame or the \"no signal\" placeholder; then a part is "
                         + "sent only when the frame changed (at most fps per second; the same part is repeated every "
                         + KEEP_ALIVE.toSeconds() + " s while nothing changes, so a client that left is noticed), until "
-                        + "the client goes. Boundary: " + BOUNDARY + ". X-Accel-Buffering: no is set for nginx.")
+                        + "the client goes. Boundary: " + BOUNDARY + "; each part of a frame carries its capture time in X-Frame-Time. "
+                        + "X-Accel-Buffering: no is set for nginx.")
                 .respondsBinary(200, "multipart/x-mixed-replace", "The stream")
                 .responds(404, "No such camera")
                 .responds(422, "fps is not a number")
@@ -112,18 +115,22 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
         return backend.queries().camera(id).orElseThrow(() -> ApiException.notFound("Camera not found."));
     }
 
+    /** What is shown: a frame's JPEG and its capture time, or the placeholder (no time). */
+    private record Picture(byte[] jpeg, Instant capturedAt) {}
+
     private void snapshot(Context ctx) {
         CameraStatus camera = camera(ctx);
-        byte[] jpeg = current(camera);
-        if (jpeg == noSignal) ctx.header("X-Facestream-Placeholder", "no-signal");
-        ctx.header("Cache-Control", "no-store").contentType("image/jpeg").result(jpeg);
+        Picture picture = current(camera);
+        if (picture.capturedAt() == null) ctx.header("X-Facestream-Placeholder", "no-signal");
+        else ctx.header("X-Frame-Time", picture.capturedAt().toString());
+        ctx.header("Cache-Control", "no-store").contentType("image/jpeg").result(picture.jpeg());
     }
 
     /** The camera's latest frame, annotated, or the placeholder when there is none it can show. */
-    private byte[] current(CameraStatus camera) {
+    private Picture current(CameraStatus camera) {
         var frame = frames.latest(camera.cameraId()).filter(f -> showable(camera, f));
         if (frame.isEmpty()) annotated.remove(camera.cameraId());
-        return frame.map(f -> annotate(camera.cameraId(), f)).orElse(noSignal);
+        return frame.map(f -> new Picture(annotate(camera.cameraId(), f), f.timestamp())).orElse(new Picture(noSignal, null));
     }
 
     /** A frame from before the camera's latest change (disabled, repointed, re-created) is not its live picture. */
@@ -176,8 +183,11 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
         }
     }
 
-    private static void writePart(OutputStream out, byte[] jpeg) throws IOException {
-        out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length + "\r\n\r\n")
+    /** One part; a frame's carries its capture time (X-Frame-Time), so a client can tell how late it is. */
+    private static void writePart(OutputStream out, Picture picture) throws IOException {
+        byte[] jpeg = picture.jpeg();
+        out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length
+                + (picture.capturedAt() == null ? "" : "\r\nX-Frame-Time: " + picture.capturedAt()) + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(jpeg);
         out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
