@@ -4,6 +4,8 @@ import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.Frame;
 import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.TrackEvent;
+import io.facestream.schemas.avro.TrackEventType;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.serde.AvroSerdes;
@@ -32,7 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Each camera's latest live-view frame, with the face boxes found in it, kept in memory from the frames and face-crops
+ * Each camera's latest live-view frame, with the face boxes found in it, and the camera's live tracks (their latest
+ * boxes, so a box can be named by the track it belongs to), kept in memory from the frames, face-crops and tracks
  * topics: one consumer per API process (no group, so every instance can serve every camera), started a few seconds
  * back so a camera already running shows at once. Bounded: one frame per camera, at most {@code maxCameras} cameras
  * and {@code maxBytes} of JPEG in all, the cameras updated least recently dropped first (the topic caps a frame at
@@ -59,9 +62,18 @@ public final class LatestFrames implements AutoCloseable {
 
     private record Box(long frameNumber, BoundingBox box) {}
 
+    /** A track not yet ended: its id and latest box. */
+    public record LiveTrack(String trackId, BoundingBox box, Instant lastSeen) {}
+
+    /** Live tracks kept per camera; the least recently seen go first. */
+    private static final int TRACKS_PER_CAMERA = 32;
+
     private final KafkaConsumer<String, byte[]> consumer;
     private final AvroSerde<Frame> frames;
     private final AvroSerde<FaceCrop> crops;
+    private final AvroSerde<TrackEvent> trackEvents;
+    /** Live tracks per camera, replaced whole (copy on write) so readers need no lock. */
+    private final Map<String, List<LiveTrack>> tracks = new ConcurrentHashMap<>();
     private final int maxCameras;
     private final long maxBytes;
     private long bytes;
@@ -78,6 +90,7 @@ public final class LatestFrames implements AutoCloseable {
         AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(registryUrl));
         this.frames = serdes.of(Frame.class);
         this.crops = serdes.of(FaceCrop.class);
+        this.trackEvents = serdes.of(TrackEvent.class);
         this.maxCameras = maxCameras;
         this.maxBytes = maxBytes;
         this.consumer = new KafkaConsumer<>(Map.of(
@@ -111,6 +124,11 @@ public final class LatestFrames implements AutoCloseable {
             }
         }
         return latest(cameraId);
+    }
+
+    /** The camera's tracks that have not ended. */
+    public List<LiveTrack> liveTracks(String cameraId) {
+        return tracks.getOrDefault(cameraId, List.of());
     }
 
     public boolean running() {
@@ -148,18 +166,21 @@ public final class LatestFrames implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
             if (record.value() == null) continue;
             try {
-                if (record.topic().equals(Topics.FRAMES)) onFrame(frames.deserialize(record.topic(), record.value()));
-                else onCrop(crops.deserialize(record.topic(), record.value()));
+                switch (record.topic()) {
+                    case Topics.FRAMES -> onFrame(frames.deserialize(record.topic(), record.value()));
+                    case Topics.FACE_CROPS -> onCrop(crops.deserialize(record.topic(), record.value()));
+                    default -> onTrack(trackEvents.deserialize(record.topic(), record.value()));
+                }
             } catch (RuntimeException e) {
                 LOG.debug("Skipping undecodable record at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
             }
         }
     }
 
-    /** Both topics' partitions, from {@link #LOOK_BACK} ago; empty until the topics exist. */
+    /** The topics' partitions, from {@link #LOOK_BACK} ago; empty until the topics exist. */
     private List<TopicPartition> assign() {
         List<TopicPartition> found = new ArrayList<>();
-        for (String topic : List.of(Topics.FRAMES, Topics.FACE_CROPS)) {
+        for (String topic : List.of(Topics.FRAMES, Topics.FACE_CROPS, Topics.TRACKS)) {
             consumer.partitionsFor(topic, Duration.ofSeconds(10)).forEach(p -> found.add(new TopicPartition(p.topic(), p.partition())));
         }
         if (found.isEmpty()) return found;
@@ -222,11 +243,28 @@ public final class LatestFrames implements AutoCloseable {
         pending.add(new Box(crop.getFrameNumber(), crop.getBbox()));
     }
 
+    private void onTrack(TrackEvent event) {
+        if (event.getSourceKind() != SourceKind.CAMERA) return;
+        String camera = event.getSourceId();
+        List<LiveTrack> current = tracks.get(camera);
+        if (current == null && tracks.size() >= maxCameras) return;
+        List<LiveTrack> next = new ArrayList<>(current == null ? List.of() : current);
+        next.removeIf(t -> t.trackId().equals(event.getTrackId()));
+        if (event.getType() != TrackEventType.ENDED) {
+            next.add(new LiveTrack(event.getTrackId(), event.getBbox(), event.getLastSeen()));
+            next.sort(Comparator.comparing(LiveTrack::lastSeen).reversed());
+            if (next.size() > TRACKS_PER_CAMERA) next = next.subList(0, TRACKS_PER_CAMERA);
+        }
+        if (next.isEmpty()) tracks.remove(camera);
+        else tracks.put(camera, List.copyOf(next));
+    }
+
     private void evictOldest() {
         latest.entrySet().stream().min(Comparator.comparing(e -> e.getValue().timestamp()))
                 .ifPresent(e -> {
                     latest.remove(e.getKey());
                     boxes.remove(e.getKey());
+                    tracks.remove(e.getKey());
                     bytes -= e.getValue().jpeg().length;
                 });
     }

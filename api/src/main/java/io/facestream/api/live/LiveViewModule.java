@@ -18,12 +18,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +34,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Seed 002's live view, {@code /api/live/{id}/snapshot} and {@code /stream} (MJPEG): each camera's latest frame from
  * the frames topic ({@link LatestFrames}, so any instance serves any camera), with the boxes of the faces found in it
- * drawn. Before a camera's first frame, and after it was repointed, disabled or re-created, a "no signal" placeholder
+ * drawn and named ({@link FaceLabels}). Before a camera's first frame, and after it was repointed, disabled or re-created, a "no signal" placeholder
  * (200) keeps {@code <img>} elements working; only an unknown camera is 404.
  */
 public final class LiveViewModule implements ApiModule, AutoCloseable {
@@ -68,11 +71,13 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
     private final Settings settings;
     private final LatestFrames frames;
     private final Semaphore streams;
+    private final FaceLabels faceLabels;
     private final byte[] noSignal = placeholder();
     /** The annotated JPEG of each camera's latest frame, drawn once however many clients watch. */
     private final Map<String, Annotated> annotated = new ConcurrentHashMap<>();
 
-    private record Annotated(long version, int boxes, byte[] jpeg) {}
+    private record Annotated(long version, int boxes, String names, byte[] jpeg) {}
+    private static final Color BOX = new Color(0, 220, 90);
 
     /** Starts the frames consumer of this cluster and registry. */
     public LiveViewModule(Backend backend, String bootstrapServers, String registryUrl, Settings settings) {
@@ -80,6 +85,7 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
         this.settings = settings;
         this.frames = new LatestFrames(bootstrapServers, registryUrl, settings.maxCameras(), settings.maxBytes());
         this.streams = new Semaphore(settings.maxStreams());
+        this.faceLabels = new FaceLabels(backend);
     }
 
     @Override
@@ -88,7 +94,9 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
                 .summary("The camera's latest frame as one JPEG, face boxes drawn").tags("live")
                 .pathParam("id", "The camera's id")
                 .description("Frames come from the frames topic at the camera's live_view_fps. Boxes of the faces "
-                        + "detected in the frame are drawn; names are NOT drawn yet. Before the camera's first frame "
+                        + "detected in the frame are drawn, each with the name of the known person, POI or named identity "
+                        + "its track was recognised as (none while the track is unresolved or an unnamed automatic "
+                        + "identity); X-Frame-Names lists the names drawn, percent-encoded and comma-separated. Before the camera's first frame "
                         + "(and when its latest frame predates its last change: disabled, repointed) the answer is a "
                         + "\"no signal\" placeholder JPEG with 200 and X-Facestream-Placeholder: no-signal; a frame comes with its "
                         + "capture time in X-Frame-Time.")
@@ -102,7 +110,8 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
                 .description("The first part is the latest frame or the \"no signal\" placeholder; then a part is "
                         + "sent only when the frame changed (at most fps per second; the same part is repeated every "
                         + KEEP_ALIVE.toSeconds() + " s while nothing changes, so a client that left is noticed), until "
-                        + "the client goes. Boundary: " + BOUNDARY + "; each part of a frame carries its capture time in X-Frame-Time. "
+                        + "the client goes. Boundary: " + BOUNDARY + "; each part of a frame carries its capture time in X-Frame-Time "
+                        + "and the names drawn on it in X-Frame-Names, as the snapshot does. "
                         + "X-Accel-Buffering: no is set for nginx.")
                 .respondsBinary(200, "multipart/x-mixed-replace", "The stream")
                 .responds(404, "No such camera")
@@ -115,22 +124,29 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
         return backend.queries().camera(id).orElseThrow(() -> ApiException.notFound("Camera not found."));
     }
 
-    /** What is shown: a frame's JPEG and its capture time, or the placeholder (no time). */
-    private record Picture(byte[] jpeg, Instant capturedAt) {}
+    /**
+     * What is shown: a frame's JPEG, its capture time and the names drawn on it, or the placeholder (no time).
+     * {@code names} are percent-encoded (UTF-8) and comma-separated, for a header; empty when none is drawn.
+     */
+    private record Picture(byte[] jpeg, Instant capturedAt, String names) {}
 
     private void snapshot(Context ctx) {
         CameraStatus camera = camera(ctx);
         Picture picture = current(camera);
         if (picture.capturedAt() == null) ctx.header("X-Facestream-Placeholder", "no-signal");
         else ctx.header("X-Frame-Time", picture.capturedAt().toString());
+        if (!picture.names().isEmpty()) ctx.header("X-Frame-Names", picture.names());
         ctx.header("Cache-Control", "no-store").contentType("image/jpeg").result(picture.jpeg());
     }
 
     /** The camera's latest frame, annotated, or the placeholder when there is none it can show. */
     private Picture current(CameraStatus camera) {
         var frame = frames.latest(camera.cameraId()).filter(f -> showable(camera, f));
-        if (frame.isEmpty()) annotated.remove(camera.cameraId());
-        return frame.map(f -> new Picture(annotate(camera.cameraId(), f), f.timestamp())).orElse(new Picture(noSignal, null));
+        if (frame.isEmpty()) {
+            annotated.remove(camera.cameraId());
+            return new Picture(noSignal, null, "");
+        }
+        return annotate(camera.cameraId(), frame.get());
     }
 
     /** A frame from before the camera's latest change (disabled, repointed, re-created) is not its live picture. */
@@ -187,7 +203,8 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
     private static void writePart(OutputStream out, Picture picture) throws IOException {
         byte[] jpeg = picture.jpeg();
         out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length
-                + (picture.capturedAt() == null ? "" : "\r\nX-Frame-Time: " + picture.capturedAt()) + "\r\n\r\n")
+                + (picture.capturedAt() == null ? "" : "\r\nX-Frame-Time: " + picture.capturedAt())
+                + (picture.names().isEmpty() ? "" : "\r\nX-Frame-Names: " + picture.names()) + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(jpeg);
         out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -207,33 +224,62 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
         return Math.max(1, Math.min(settings.mjpegFps(), fps));
     }
 
-    /** The frame with its faces' boxes drawn; kept until the camera's next frame, once every expected box is in. */
-    private byte[] annotate(String cameraId, LatestFrames.Latest frame) {
-        if (frame.boxes().isEmpty()) return frame.jpeg();
+    /**
+     * The frame with its faces' boxes drawn, each with the name of the person it was recognised as when there is one;
+     * kept until the camera's next frame, once every expected box is in and its names are the same.
+     */
+    private Picture annotate(String cameraId, LatestFrames.Latest frame) {
+        if (frame.boxes().isEmpty()) return new Picture(frame.jpeg(), frame.timestamp(), "");
+        List<String> labels = faceLabels.of(frame, frames.liveTracks(cameraId));
+        String names = labels.stream().filter(java.util.Objects::nonNull)
+                .map(n -> URLEncoder.encode(n, StandardCharsets.UTF_8)).collect(Collectors.joining(","));
         Annotated cached = annotated.get(cameraId);
-        if (cached != null && cached.version() == frame.version() && cached.boxes() == frame.boxes().size()) return cached.jpeg();
+        if (cached != null && cached.version() == frame.version() && cached.boxes() == frame.boxes().size()
+                && cached.names().equals(names)) {
+            return new Picture(cached.jpeg(), frame.timestamp(), names);
+        }
         byte[] jpeg;
         try {
             BufferedImage image = ImageIO.read(new ByteArrayInputStream(frame.jpeg()));
-            if (image == null) return frame.jpeg();
+            if (image == null) return new Picture(frame.jpeg(), frame.timestamp(), "");
             Graphics2D g = image.createGraphics();
             double sx = (double) frame.width() / Math.max(1, frame.sourceWidth());
             double sy = (double) frame.height() / Math.max(1, frame.sourceHeight());
-            g.setColor(new Color(0, 220, 90));
             g.setStroke(new BasicStroke(Math.max(2f, frame.width() / 320f)));
-            for (BoundingBox b : frame.boxes()) {
-                g.drawRect((int) Math.round(b.getX() * sx), (int) Math.round(b.getY() * sy),
-                        (int) Math.round(b.getWidth() * sx), (int) Math.round(b.getHeight() * sy));
+            for (int i = 0; i < frame.boxes().size(); i++) {
+                BoundingBox b = frame.boxes().get(i);
+                int x = (int) Math.round(b.getX() * sx), y = (int) Math.round(b.getY() * sy);
+                g.setColor(BOX);
+                g.drawRect(x, y, (int) Math.round(b.getWidth() * sx), (int) Math.round(b.getHeight() * sy));
+                if (labels.get(i) != null) drawLabel(g, labels.get(i), x, y);
             }
             g.dispose();
             jpeg = encode(image);
         } catch (IOException | RuntimeException e) {
             LOG.debug("could not draw boxes on a frame of {}: {}", cameraId, e.toString());
-            return frame.jpeg();
+            return new Picture(frame.jpeg(), frame.timestamp(), "");
         }
         if (annotated.size() >= settings.maxCameras()) annotated.clear(); // bounded like the frames themselves
-        annotated.put(cameraId, new Annotated(frame.version(), frame.boxes().size(), jpeg));
-        return jpeg;
+        annotated.put(cameraId, new Annotated(frame.version(), frame.boxes().size(), names, jpeg));
+        return new Picture(jpeg, frame.timestamp(), names);
+    }
+
+    /** The name on a box-coloured band above the box (inside the picture); nothing where the host has no fonts. */
+    private static void drawLabel(Graphics2D g, String name, int x, int y) {
+        String text = name.length() > 40 ? name.substring(0, 40) + "..." : name;
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+            var metrics = g.getFontMetrics();
+            int height = metrics.getHeight() + 4;
+            int top = Math.max(0, y - height);
+            g.setColor(BOX);
+            g.fillRect(x, top, metrics.stringWidth(text) + 8, height);
+            g.setColor(Color.BLACK);
+            g.drawString(text, x + 4, top + 2 + metrics.getAscent());
+        } catch (RuntimeException | Error noFonts) {
+            // a headless host without fonts (AWT throws an Error there): the box alone, the name in X-Frame-Names
+        }
     }
 
     private static byte[] encode(BufferedImage image) throws IOException {

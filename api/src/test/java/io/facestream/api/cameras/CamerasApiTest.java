@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.facestream.api.ApiTestSupport;
+import io.facestream.api.live.FaceImages;
 import io.facestream.api.live.LiveViewModule;
+import io.facestream.api.live.RegisterModule;
 import io.facestream.api.testing.ApiFixture;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
@@ -65,6 +67,8 @@ class CamerasApiTest {
     static ApiFixture fixture;
     static LiveViewModule liveView;
     static RtspServer camera;
+    /** The face walking through the camera's picture. */
+    static BufferedImage visitor;
     static IngestPublisher publisher;
     static WorkerManager workers;
     /** Every response body this class saw, to check the password never appears in one. */
@@ -83,11 +87,13 @@ class CamerasApiTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-            return List.of(new CamerasModule(backend, Duration.ofSeconds(30)), liveView);
+            return List.of(new CamerasModule(backend, Duration.ofSeconds(30)), liveView, new RegisterModule(backend));
         });
-        BufferedImage face = FaceSprites.fromPhoto(ApiFixture.analyzer(), "sample1", 1).getFirst();
+        // sample4's face: no other API test enrols it (the people topic is shared by the JVM's tests), so when one test
+        // registers it, it is the only person it can match
+        visitor = FaceSprites.fromPhoto(ApiFixture.analyzer(), "sample4", 1).getFirst();
         Path clip = dir.resolve("lobby.mp4");
-        SceneVideoWriter.write(clip, 640, 360, 10, 60, List.of(new SceneVideoWriter.Sprite(face, 0, 59, 160, 180, 480, 180, 150, 150)));
+        SceneVideoWriter.write(clip, 640, 360, 10, 60, List.of(new SceneVideoWriter.Sprite(visitor, 0, 59, 200, 180, 440, 180, 170, 170)));
         camera = new RtspServer(clip).start();
         // the ingest role's worker manager, limited to this class's cameras (the cameras topic is shared by the JVM's tests)
         publisher = new IngestPublisher(KafkaFixture.bootstrap(), new RestSchemaRegistryClient(KafkaFixture.registryUrl()), "cameras-test");
@@ -230,6 +236,25 @@ class CamerasApiTest {
         // enabled: the worker restarts with detection, and boxes appear
         assertThat(send("PUT", "/api/cameras/" + id, "{\"faces_enabled\": true}").statusCode()).isEqualTo(200);
         await(() -> getBytes("/api/live/" + id + "/snapshot"), r -> boxPixels(r.body()) > 100, Duration.ofSeconds(30));
+        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void aRegisteredPersonIsNamedOnTheLiveView() throws Exception {
+        String name = "Visitor " + UUID.randomUUID().toString().substring(0, 6);
+        HttpResponse<String> registered = record(ApiTestSupport.postMultipart(fixture.server, "/api/v1/register",
+                List.of(ApiTestSupport.Part.text("name", name), ApiTestSupport.Part.file("image", "visitor.jpg", "image/jpeg",
+                        FaceImages.jpeg(visitor))), "X-API-Key", ADMIN_KEY));
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(200);
+        String id = PREFIX + "door";
+        HttpResponse<String> created = send("POST", "/api/cameras", """
+                {"id": "%s", "name": "Door", "rtsp_url": "%s", "rtsp_transport": "udp", "live_view_fps": 5,
+                 "detect_interval": 0.2}""".formatted(id, liveUrl()));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String encoded = java.net.URLEncoder.encode(name, StandardCharsets.UTF_8);
+        HttpResponse<byte[]> named = await(() -> getBytes("/api/live/" + id + "/snapshot"),
+                r -> r.headers().firstValue("X-Frame-Names").orElse("").equals(encoded), Duration.ofSeconds(60));
+        assertThat(boxPixels(named.body())).isGreaterThan(100);
         assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
     }
 
