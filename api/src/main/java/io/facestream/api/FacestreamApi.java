@@ -3,15 +3,18 @@ package io.facestream.api;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.InternalViewsModule;
 import io.facestream.api.backend.Readiness;
+import io.facestream.api.cameras.CamerasModule;
 import io.facestream.api.faces.FacesModule;
 import io.facestream.api.index.IndexModule;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.api.live.LiveModule;
+import io.facestream.api.live.LiveViewModule;
 import io.facestream.api.live.RegisterModule;
 import io.facestream.api.poi.PoiModule;
 import io.facestream.api.system.SystemModule;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,18 +23,22 @@ import java.util.Map;
 public final class FacestreamApi {
 
     /** The endpoint modules, in the order their routes are documented. */
-    static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts) {
+    static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView, Duration cameraStatusStale) {
         return List.of(new PoiModule(backend), new RegisterModule(backend), new LiveModule(backend), liveAlerts,
+                new CamerasModule(backend, cameraStatusStale), liveView,
                 new FacesModule(backend), new IndexModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()));
     }
 
     /**
      * @param liveAlerts             the alerts WebSocket's feed, which the caller closes after the server
+     * @param liveView               seed 002's live view with its frames consumer, which the caller closes after the server
+     * @param cameraStatusStale      a camera whose latest heartbeat is older than this reads offline at /api/cameras
      * @param healthFollowsReadiness GET /health answers 503 until {@link Readiness} passes (GET /health/ready always does)
      */
-    public static ApiServer start(ApiConfig config, Backend backend, LiveAlertsModule liveAlerts, boolean healthFollowsReadiness) {
+    public static ApiServer start(ApiConfig config, Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView,
+                                  Duration cameraStatusStale, boolean healthFollowsReadiness) {
         ApiServer server = ApiServer.builder(config)
-                .modules(modules(backend, liveAlerts))
+                .modules(modules(backend, liveAlerts, liveView, cameraStatusStale))
                 .readiness(() -> Readiness.check(backend.streams(), backend.router()), healthFollowsReadiness)
                 .workers(() -> backend.queries().cameras().stream()
                         .map(c -> Map.of("camera_id", c.cameraId(), "status", c.status().name().toLowerCase(Locale.ROOT),

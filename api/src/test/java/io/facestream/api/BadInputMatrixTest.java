@@ -9,6 +9,7 @@ import io.facestream.api.ApiTestSupport.Part;
 import io.facestream.api.live.FaceImages.Client;
 import io.facestream.api.live.FaceImages;
 import io.facestream.api.live.LiveAlertsModule;
+import io.facestream.api.live.LiveViewModule;
 import io.facestream.api.testing.ApiFixture;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.ingest.video.FaceSprites;
@@ -73,6 +74,7 @@ class BadInputMatrixTest {
     static Path dir;
     static ApiFixture fixture;
     static LiveAlertsModule liveAlerts;
+    static LiveViewModule liveView;
     static byte[] poiPhoto, personPhoto;
     static String poiId, personId, fileId;
     static Face poiFace, personFace;
@@ -85,7 +87,8 @@ class BadInputMatrixTest {
         fixture = ApiFixture.start(dir, backend -> {
             // built after the fixture created the topics, as the service builds it at start
             liveAlerts = new LiveAlertsModule(KafkaFixture.bootstrap(), registryUrl());
-            return FacestreamApi.modules(backend, liveAlerts);
+            liveView = new LiveViewModule(backend, KafkaFixture.bootstrap(), registryUrl(), LiveViewModule.Settings.defaults());
+            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30));
         });
         List<BufferedImage> faces = FaceSprites.fromPhoto(ApiFixture.analyzer(), "sample5", 2);
         poiPhoto = FaceImages.jpeg(faces.get(0));
@@ -144,6 +147,7 @@ class BadInputMatrixTest {
             }
         }
         if (liveAlerts != null) liveAlerts.close();
+        if (liveView != null) liveView.close();
         System.out.println("BAD-INPUT MATRIX (" + table.size() + " cases)\n" + String.join("\n", table));
     }
 

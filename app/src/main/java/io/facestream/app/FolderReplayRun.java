@@ -46,7 +46,7 @@ final class FolderReplayRun {
         long[] last = new long[3];
         try (Ingest ingest = Ingest.start(cfg, connection, "facestream-replay")) {
             outcomes = new FolderReplay(ingest.replayer()).replay(videos, indexed,
-                    video -> new Replayer.Request(video, null, cameraId, speed, sampleFps, null, baseTime, liveViewFps),
+                    video -> new Replayer.Request(video, null, cameraId, speed, sampleFps, null, baseTime != null ? baseTime : Instant.now(), liveViewFps),
                     (frames, total, faces) -> {
                         last[0] = frames;
                         last[1] = total;

@@ -8,16 +8,11 @@ import io.facestream.ingest.publish.AnalysisMetrics;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.Replayer;
-import io.facestream.ingest.source.SourceSpec;
-import io.facestream.ingest.worker.Backoff;
-import io.facestream.ingest.worker.CameraWorker;
+import io.facestream.ingest.worker.CameraWorkers;
 import io.facestream.ingest.worker.WorkerManager;
 import io.facestream.ingest.worker.WorkerStatus;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Camera;
-import io.facestream.schemas.avro.Heartbeat;
-import io.facestream.schemas.avro.SourceKind;
-import io.facestream.schemas.avro.WorkerState;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.topics.Topics;
@@ -31,7 +26,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -105,18 +99,8 @@ final class Ingest implements AutoCloseable {
                 new StringDeserializer(), AvroSerde.forValues(new RestSchemaRegistryClient(connection.registryUrl()), Camera.class).deserializer());
         String worker = ProcessHandle.current().pid() + "@" + hostName();
         Map<String, WorkerStatus.State> lastStates = new java.util.concurrent.ConcurrentHashMap<>();
-        cameras = new WorkerManager(consumer, Topics.CAMERAS, camera -> {
-            SourceSpec spec = SourceSpec.of(camera.getUrl()).withRtspTransport(camera.getRtspTransport())
-                    .withSampleFps(camera.getSampleFps()).withMaxSize(camera.getMaxWidth(), camera.getMaxHeight());
-            FrameProcessor.Stream stream = processor.stream(
-                    new FrameProcessor.Source(camera.getCameraId(), SourceKind.CAMERA, camera.getCameraId(), null),
-                    camera.getLiveViewFps(), camera.getDetectionThreshold(), camera.getMinFaceSize());
-            return new CameraWorker(camera.getCameraId(), spec, stream::process, status -> {
-                        countReconnect(lastStates, status);
-                        publisher.heartbeat(heartbeat(status, worker));
-                    },
-                    Duration.ofSeconds(1), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30))).start();
-        }).start();
+        cameras = new WorkerManager(consumer, Topics.CAMERAS,
+                CameraWorkers.factory(processor, publisher, worker, status -> countReconnect(lastStates, status))).start();
     }
 
     /** A camera back ONLINE after having been online and then OFFLINE is a reconnect (its first connection is not). */
@@ -131,13 +115,6 @@ final class Ingest implements AutoCloseable {
     /** Reconnects per camera id since this process started. */
     Map<String, java.util.concurrent.atomic.LongAdder> reconnects() {
         return reconnects;
-    }
-
-    private static Heartbeat heartbeat(WorkerStatus status, String worker) {
-        return Heartbeat.newBuilder().setCameraId(status.cameraId()).setWorker(worker)
-                .setStatus(WorkerState.valueOf(status.state().name())).setMeasuredFps(status.measuredFps())
-                .setLastFrameTime(status.lastFrameMillis() > 0 ? Instant.ofEpochMilli(status.lastFrameMillis()) : null)
-                .setLastError(status.lastError()).setTimestamp(Instant.ofEpochMilli(status.atMillis())).build();
     }
 
     private static String hostName() {

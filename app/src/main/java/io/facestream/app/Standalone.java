@@ -8,6 +8,7 @@ import io.facestream.api.backend.Readiness;
 import io.facestream.api.backend.ViewRouter;
 import io.facestream.api.backend.Writes;
 import io.facestream.api.live.LiveAlertsModule;
+import io.facestream.api.live.LiveViewModule;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.BlobStore;
@@ -220,7 +221,11 @@ public final class Standalone implements AutoCloseable {
                 Duration.ofMillis(config.getInt(ConfigKey.API_WRITE_TIMEOUT_MS)), () -> integrations != null && integrations.mqttConnected());
         LiveAlertsModule liveAlerts = new LiveAlertsModule(bootstrapServers, registryUrl);
         running.push(liveAlerts);
-        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts,
+        LiveViewModule liveView = new LiveViewModule(backend, bootstrapServers, registryUrl, LiveViewModule.Settings.defaults()
+                .withStreams(config.getInt(ConfigKey.API_LIVE_MJPEG_FPS), config.getInt(ConfigKey.API_LIVE_MAX_STREAMS)));
+        running.push(liveView);
+        ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts, liveView,
+                Duration.ofSeconds(config.getInt(ConfigKey.API_CAMERAS_STATUS_STALE_SECONDS)),
                 config.getBoolean(ConfigKey.API_HEALTH_READINESS));
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());

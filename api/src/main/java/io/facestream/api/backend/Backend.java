@@ -38,7 +38,12 @@ public record Backend(KafkaStreams streams, ViewRouter router, Gallery gallery, 
 
     /** Queries over the views, whichever instance holds them; while the pipeline rebalances or restores, a 503 that says so. */
     public ViewQueries queries() {
-        return new ViewQueries(this::store, ViewQueries.DEFAULT_STALENESS, Clock.systemUTC());
+        return queries(ViewQueries.DEFAULT_STALENESS);
+    }
+
+    /** {@link #queries()} where a camera whose latest heartbeat is older than {@code staleness} reads OFFLINE. */
+    public ViewQueries queries(Duration staleness) {
+        return new ViewQueries(this::store, staleness, Clock.systemUTC());
     }
 
     public Enrolment enrolment() {

@@ -14,6 +14,7 @@ import io.facestream.blobs.BlobKind;
 import io.facestream.models.store.ModelSpec;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.camera.CameraUrls;
 import io.facestream.topologies.views.CameraStatus;
 import io.facestream.topologies.views.ViewQueries;
 import io.facestream.vectors.VectorStore;
@@ -30,8 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
@@ -40,14 +39,6 @@ final class PoiViews {
     static final int RECENT_ALERTS = 50;
     /** Longest encoded key accepted: base64 of the longest valid frame key ("frame/" and an id), with padding. */
     private static final int MAX_ENCODED = 4 * ((6 + BlobKeys.MAX_ID_LENGTH + 2) / 3) + 4;
-    /**
-     * userinfo of a URL ({@code scheme://user:pass@}), up to the last '@' before the path, since a password
-     * may hold an '@' of its own; and secret-looking query parameters.
-     */
-    private static final Pattern URL_USERINFO = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/\\s]*@");
-    private static final Pattern SECRET_PARAM = Pattern.compile(
-            "([?&;](?:password|passwd|pass|pwd|token|access_token|auth|key|apikey|api_key|secret|signature|sig)=)[^&;#\\s]*",
-            Pattern.CASE_INSENSITIVE);
 
     private final Backend backend;
 
@@ -203,15 +194,8 @@ final class PoiViews {
 
     private static CameraItem camera(CameraStatus status) {
         Camera c = status.camera();
-        return new CameraItem(c.getCameraId(), c.getName(), c.getLocation(), c.getEnabled(), maskUrl(c.getUrl()),
+        return new CameraItem(c.getCameraId(), c.getName(), c.getLocation(), c.getEnabled(), CameraUrls.mask(c.getUrl()),
                 status.status().name().toLowerCase(Locale.ROOT), status.measuredFps(), status.lastFrameTime(),
-                status.lastHeartbeat(), status.lastError() == null ? null : maskUrl(status.lastError()));
-    }
-
-    /** A camera URL (or a message quoting one) with its user and password, and secret-looking parameters, masked. */
-    static String maskUrl(String text) {
-        if (text == null) return null;
-        String masked = URL_USERINFO.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "***:***@"));
-        return SECRET_PARAM.matcher(masked).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + "***"));
+                status.lastHeartbeat(), status.lastError() == null ? null : CameraUrls.mask(status.lastError()));
     }
 }

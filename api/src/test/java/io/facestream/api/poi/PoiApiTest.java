@@ -302,7 +302,7 @@ class PoiApiTest {
         JsonNode camera = json(get("/api/v1/cameras/" + id));
         assertThat(camera.get("id").asText()).isEqualTo(id);
         assertThat(camera.get("name").asText()).isEqualTo("Entrance Camera");
-        assertThat(camera.get("url").asText()).isEqualTo("rtsp://***:***@10.0.0.5:554/live?channel=1&token=***");
+        assertThat(camera.get("url").asText()).isEqualTo("rtsp://***@10.0.0.5:554/live?channel=1&token=***");
         assertThat(camera.get("status").asText()).as("no worker sends heartbeats").isEqualTo("offline");
         HttpResponse<String> unknown = get("/api/v1/cameras/no-such-camera");
         assertThat(unknown.statusCode()).isEqualTo(404);

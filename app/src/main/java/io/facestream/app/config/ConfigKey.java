@@ -109,7 +109,13 @@ public enum ConfigKey {
     INTEGRATIONS_API_URL("integrations.api.url", "",
             "Base URL of the API as subscribers reach it, for thumbnail and frame links; empty: http://<api.advertised.host>:<api.port>."),
     API_WRITE_TIMEOUT_MS("api.write.timeout.ms", "5000",
-            "How long a create or update waits for its view to show the change before answering 503.");
+            "How long a create or update waits for its view to show the change before answering 503."),
+    API_CAMERAS_STATUS_STALE_SECONDS("api.cameras.status.stale.seconds", "30",
+            "Seed 002's status_stale_seconds: a camera whose latest worker heartbeat is older reads offline at /api/cameras."),
+    API_LIVE_MJPEG_FPS("api.live.mjpeg.fps", "10",
+            "Seed 002's live_mjpeg_fps: the most parts per second an MJPEG stream sends; ?fps= is clamped to [1, it]."),
+    API_LIVE_MAX_STREAMS("api.live.max.streams", "32",
+            "MJPEG streams one API process serves at once (each holds a server thread); more are answered 503.");
 
     private final String key;
     private final String defaultValue;

@@ -51,12 +51,14 @@ public final class FrameProcessor {
         private final FrameSampler liveView;
         private final double minScore;
         private final int minFaceSize;
+        private final boolean detectFaces;
 
-        private Stream(Source source, double liveViewFps, double minScore, int minFaceSize) {
+        private Stream(Source source, double liveViewFps, double minScore, int minFaceSize, boolean detectFaces) {
             this.source = source;
             this.liveView = new FrameSampler(liveViewFps);
             this.minScore = minScore;
             this.minFaceSize = minFaceSize;
+            this.detectFaces = detectFaces;
         }
 
         /** @return how many faces the frame had */
@@ -102,7 +104,12 @@ public final class FrameProcessor {
      * @param minFaceSize faces with a shorter side are dropped, in pixels (0: the model's minimum)
      */
     public Stream stream(Source source, double liveViewFps, double minScore, int minFaceSize) {
-        return new Stream(source, liveViewFps, minScore, minFaceSize);
+        return stream(source, liveViewFps, minScore, minFaceSize, true);
+    }
+
+    /** @param detectFaces false: frames are published (live view, time for the tracker) without face detection */
+    public Stream stream(Source source, double liveViewFps, double minScore, int minFaceSize, boolean detectFaces) {
+        return new Stream(source, liveViewFps, minScore, minFaceSize, detectFaces);
     }
 
     /** What analysing a frame found: its faces (after the source's limits) and where the frame was kept. */
@@ -115,6 +122,7 @@ public final class FrameProcessor {
 
     /** Detection and the blob-store copy of the frame: the costly part, safe to run for several frames at once. */
     Analysis analyze(Stream stream, SampledFrame frame) throws Exception {
+        if (!stream.detectFaces) return new Analysis(List.of(), null); // live view only: nothing to detect or count
         AnalysisMetrics.SourceCounts counts = metrics.source(stream.source.kind(), stream.source.cameraId());
         counts.read().increment();
         boolean analysed = false;

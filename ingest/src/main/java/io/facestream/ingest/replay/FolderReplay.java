@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -59,7 +58,7 @@ public final class FolderReplay {
     /**
      * @param videos   the files to replay, in order (see {@link #videos})
      * @param indexed  file ids already indexed (see {@link #indexedFiles})
-     * @param request  the request for one video (its video, file id and base time are replaced per file)
+     * @param request  the request for one video, asked as its turn comes (its file id is replaced by the content's)
      * @param progress told after each frame: frames done and expected over every file to replay, faces so far
      */
     public List<Outcome> replay(List<Path> videos, Set<String> indexed, Function<Path, Replayer.Request> request,
@@ -87,7 +86,7 @@ public final class FolderReplay {
             todo.remove(video);
             Replayer.Request template = request.apply(video);
             Replayer.Request one = new Replayer.Request(video, id, template.cameraId(), template.speed(), template.sampleFps(), null,
-                    template.baseTime() != null ? template.baseTime() : Instant.now(), template.liveViewFps());
+                    template.baseTime(), template.liveViewFps());
             long before = done, facesBefore = faces, total = expected;
             try {
                 Replayer.Result result = replayer.replay(one, (frames, fileTotal, fileFaces) -> progress.update(before + frames, total, facesBefore + fileFaces));

@@ -1,6 +1,7 @@
 package io.facestream.ingest.source;
 
-import java.net.URI;
+import io.facestream.schemas.camera.CameraUrls;
+
 import java.time.Duration;
 import java.util.Locale;
 
@@ -73,13 +74,8 @@ public record SourceSpec(String url, String rtspTransport, Duration readTimeout,
         return redact(url);
     }
 
+    /** Credentials masked by the one camera-URL rule ({@link CameraUrls#mask}). */
     public static String redact(String url) {
-        try {
-            URI uri = URI.create(url);
-            if (uri.getRawUserInfo() == null) return url;
-            return url.replace(uri.getRawUserInfo() + "@", "***@");
-        } catch (IllegalArgumentException notAUri) {
-            return url.replaceAll("//[^/@]*@", "//***@");
-        }
+        return CameraUrls.mask(url);
     }
 }

@@ -107,7 +107,8 @@ public final class WorkerManager implements AutoCloseable {
                 && a.getMaxHeight() == b.getMaxHeight()
                 && a.getMinFaceSize() == b.getMinFaceSize()
                 && a.getDetectionThreshold() == b.getDetectionThreshold()
-                && a.getRecordPresence() == b.getRecordPresence();
+                && a.getRecordPresence() == b.getRecordPresence()
+                && a.getFacesEnabled() == b.getFacesEnabled();
     }
 
     @Override
