@@ -365,9 +365,10 @@ class BadInputMatrixTest {
                 assertNoStackTrace(body);
             }
         }
-        // seed 000 (success flag) has no route in this build: an unknown path is 404 in its family's shape
-        expect("GET /api/v1/identities (no route in this build), no key", get("/api/v1/identities", new String[0]), 404,
-                "{\"success\": false, \"error\": \"Not Found\"}");
+        // seed 000 (success flag): its routes need the identity-level scope, which a read key lacks
+        authCases("GET /api/v1/identities", h -> get("/api/v1/identities", h),
+                "{\"success\": false, \"error\": \"This credential lacks the 'identity-level' scope this route needs.\"}",
+                "{\"success\": false, \"error\": \"" + missing + "\"}", "{\"success\": false, \"error\": \"" + invalid + "\"}");
     }
 
     /** No key, wrong key (both spellings), the SSO header while SSO is off, and (for a write) a read key. */
