@@ -1,5 +1,6 @@
 package io.facestream.topologies;
 
+import io.facestream.models.MatchThresholds;
 import io.facestream.topologies.tracking.TrackerSettings;
 
 import java.time.Duration;
@@ -24,10 +25,10 @@ public record PipelineSettings(TrackerSettings tracker, int embedBatchSize, Dura
                                double personThreshold, double identityThreshold, int identityMinFaces, int maxExemplars,
                                int maxTrackFaces, Duration alertCooldown, Duration silentCamera, int maxPendingFrames) {
 
-    /** Defaults for the shipped models; thresholds follow the embedder's calibrated match threshold. */
-    public static PipelineSettings defaults(double matchThreshold) {
-        return new PipelineSettings(TrackerSettings.defaults(), 8, Duration.ofMillis(10), matchThreshold, matchThreshold,
-                matchThreshold, 3, 8, 10, Duration.ofSeconds(60), Duration.ofSeconds(5), 50);
+    /** Defaults for the shipped models; the thresholds are the embedder's calibrated ones (its catalogue entry). */
+    public static PipelineSettings defaults(MatchThresholds thresholds) {
+        return new PipelineSettings(TrackerSettings.defaults(), 8, Duration.ofMillis(10), thresholds.poi(), thresholds.person(),
+                thresholds.identity(), 3, 8, 10, Duration.ofSeconds(60), Duration.ofSeconds(5), 50);
     }
 
     public PipelineSettings withAlertCooldown(Duration cooldown) {

@@ -115,7 +115,7 @@ class PipelineEndToEndTest {
         PipelineFixture.produce(Topics.PEOPLE, poi.getPersonId(), poi, Person.class);
         enrolled.add(poi);
         String fileId = "file-" + UUID.randomUUID();
-        PipelineSettings settings = PipelineSettings.defaults(analyzer.matchThreshold()).withAlertCooldown(Duration.ZERO);
+        PipelineSettings settings = PipelineSettings.defaults(analyzer.thresholds()).withAlertCooldown(Duration.ZERO);
 
         try (VectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")));
              Pipeline pipeline = Pipeline.start(PipelineFixture.settings(dir.resolve("streams")), settings, serdes, new AnalyzerEmbedder(analyzer), vectors)) {

@@ -107,7 +107,7 @@ public final class LiveModule implements ApiModule {
         long start = System.nanoTime();
         try {
             UploadedImage image = uploads.check(FRAME_FIELD, null, bytes);
-            List<FaceResult> faces = identify(backend.analyzer().analyze(image.decode()));
+            List<FaceResult> faces = identify(backend.analyzer().analyzeStill(image.decode()));
             return new FrameResult(frame, faces, (System.nanoTime() - start) / 1e6);
         } catch (ApiException e) {
             return FrameError.of(frame, ErrorFamily.ENVELOPE.code(e.kind()), e.getMessage());
@@ -123,7 +123,7 @@ public final class LiveModule implements ApiModule {
             return List.of();
         }
         List<float[]> embeddings = backend.analyzer().embedAll(detected.stream().map(DetectedFace::aligned).toList());
-        double threshold = backend.analyzer().matchThreshold();
+        double threshold = backend.analyzer().thresholds().person();
         List<FaceResult> faces = new ArrayList<>(detected.size());
         for (int i = 0; i < detected.size(); i++) {
             DetectedFace face = detected.get(i);

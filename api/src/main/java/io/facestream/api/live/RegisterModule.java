@@ -77,7 +77,7 @@ public final class RegisterModule implements ApiModule {
         String relationship = trimmed(ctx.formParam("relationship"));
         Map<String, String> metadata = metadata(ctx.formParam("metadata"));
 
-        DetectedFace face = backend.analyzer().analyze(image.decode()).stream()
+        DetectedFace face = backend.analyzer().analyzeStill(image.decode()).stream()
                 .max(Comparator.comparingDouble(f -> f.box().area()))
                 .orElseThrow(() -> new ApiException(ErrorKind.NO_FACE_DETECTED, NO_FACE_MESSAGE));
         float[] embedding = backend.analyzer().embed(face.aligned());

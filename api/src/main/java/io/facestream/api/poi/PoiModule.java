@@ -200,7 +200,7 @@ public final class PoiModule implements ApiModule {
     /** The largest face of an uploaded image: the subject of an enrolment or query photo. */
     static Optional<DetectedFace> largestFace(Backend backend, UploadedImage image) {
         try {
-            return backend.analyzer().analyze(image.decode()).stream()
+            return backend.analyzer().analyzeStill(image.decode()).stream()
                     .max(Comparator.comparingDouble(f -> f.box().area()));
         } catch (DeviceUnavailableException e) {
             throw ApiException.unavailable("The face models are unavailable: " + e.getMessage());

@@ -100,7 +100,7 @@ final class PoiSearch {
         long began = System.nanoTime();
         QueryRange range = new QueryRange(start, end);
         try {
-            List<Gallery.Match> pois = backend.gallery().poisAtLeast(query, backend.analyzer().matchThreshold());
+            List<Gallery.Match> pois = backend.gallery().poisAtLeast(query, backend.analyzer().thresholds().person());
             if (!pois.isEmpty()) {
                 Gallery.Match match = pois.getFirst();
                 List<PoiAppearance> appearances = poiAppearances(match.person(), start, end);
@@ -112,7 +112,7 @@ final class PoiSearch {
             VectorFilter filter = VectorFilter.all().timeRange(start == null ? null : start.toEpochMilli(),
                     end == null ? null : end.toEpochMilli());
             List<ScoredPoint> hits = backend.vectors().search(VectorStore.FACES,
-                    new Search(query, topK).filter(filter).minScore(backend.analyzer().matchThreshold()));
+                    new Search(query, topK).filter(filter).minScore(backend.analyzer().thresholds().search()));
             List<DetectionAppearance> appearances = detectionAppearances(hits);
             ctx.json(new SearchResult("offline_search_result", range, queried, null, appearances.size(), appearances,
                     new DetectionStats("detection_index", searched, hits.size(), appearances.size(), millisSince(began))));

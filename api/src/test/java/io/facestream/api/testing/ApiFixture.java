@@ -55,7 +55,7 @@ public final class ApiFixture implements AutoCloseable {
 
     /** Starts everything; {@code modules} are the endpoint modules under test (built from the backend). */
     public static ApiFixture start(Path dir, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
-        return new ApiFixture(dir, PipelineSettings.defaults(analyzer().matchThreshold()).withAlertCooldown(Duration.ZERO), modules);
+        return new ApiFixture(dir, PipelineSettings.defaults(analyzer().thresholds()).withAlertCooldown(Duration.ZERO), modules);
     }
 
     private ApiFixture(Path dir, PipelineSettings settings, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
