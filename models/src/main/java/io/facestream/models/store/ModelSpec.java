@@ -63,6 +63,16 @@ public record ModelSpec(
         return new ModelSpec(id, role, engine, source, file, sha256, input, output, embeddingSize, newOptions, thresholds, licence);
     }
 
+    /** This model with other thresholds (e.g. calibrated ones). */
+    public ModelSpec withThresholds(Map<String, Double> newThresholds) {
+        return new ModelSpec(id, role, engine, source, file, sha256, input, output, embeddingSize, options, newThresholds, licence);
+    }
+
+    /** This model with its file at {@code path} (e.g. made absolute, to be listed in another catalogue file). */
+    public ModelSpec withFile(String path) {
+        return new ModelSpec(id, role, engine, source, path, sha256, input, output, embeddingSize, options, thresholds, licence);
+    }
+
     /** A recommended threshold; fails naming the model when the catalogue lacks it. */
     public double threshold(String name) {
         Double value = thresholds.get(name);
