@@ -18,13 +18,17 @@ public final class RecognitionScores {
     private final int probesWithoutFace;
     private final int rank1Hits;
     private final int rank1Trials;
+    private final int rank1HitsFound;
+    private final int rank1TrialsFound;
     private final double[] genuine;
     private final int genuineMissed;
     private final double[] impostor;
 
-    private RecognitionScores(int probes, int probesWithoutFace, int rank1Hits, int rank1Trials, double[] genuine,
-            int genuineMissed, double[] impostor) {
+    private RecognitionScores(int probes, int probesWithoutFace, int rank1Hits, int rank1Trials, int rank1HitsFound,
+            int rank1TrialsFound, double[] genuine, int genuineMissed, double[] impostor) {
         this.probes = probes;
+        this.rank1HitsFound = rank1HitsFound;
+        this.rank1TrialsFound = rank1TrialsFound;
         this.probesWithoutFace = probesWithoutFace;
         this.rank1Hits = rank1Hits;
         this.rank1Trials = rank1Trials;
@@ -52,7 +56,7 @@ public final class RecognitionScores {
         boolean symmetric = probes == gallery;
         List<Double> genuine = new ArrayList<>();
         List<Double> impostor = new ArrayList<>();
-        int without = 0, hits = 0, trials = 0, missed = 0;
+        int without = 0, hits = 0, trials = 0, missed = 0, hitsFound = 0, trialsFound = 0;
         for (int i = 0; i < n; i++) {
             E probe = probes.get(i);
             without += probe == null ? 1 : 0;
@@ -84,9 +88,13 @@ public final class RecognitionScores {
             if (hasMate) {
                 trials++;
                 hits += bestIsMate ? 1 : 0;
+                if (probe != null) {
+                    trialsFound++;
+                    hitsFound += bestIsMate ? 1 : 0;
+                }
             }
         }
-        return new RecognitionScores(n, without, hits, trials, sorted(genuine), missed, sorted(impostor));
+        return new RecognitionScores(n, without, hits, trials, hitsFound, trialsFound, sorted(genuine), missed, sorted(impostor));
     }
 
     private static double[] sorted(List<Double> values) {
@@ -106,6 +114,11 @@ public final class RecognitionScores {
     /** Share of probes (with a gallery mate) whose most similar gallery photo is their person's. */
     public double rank1() {
         return rank1Trials == 0 ? Double.NaN : (double) rank1Hits / rank1Trials;
+    }
+
+    /** Rank-1 among the probes where a face was found: the embedder's part, without the detector's misses. */
+    public double rank1OfFound() {
+        return rank1TrialsFound == 0 ? Double.NaN : (double) rank1HitsFound / rank1TrialsFound;
     }
 
     /** Genuine similarities, ascending (pairs where a face was missing are not in it). */
