@@ -138,9 +138,9 @@ public final class RecognitionBenchmark {
                 "TAR@1e-2", "TAR@1e-3", "TAR@1e-4", "ms/photo");
         for (Row row : rows) {
             RecognitionScores s = row.scores();
-            out.printf(Locale.ROOT, "%-14s %-12s %8d %7.1f%% %11.1f%% %s %s %s %9.1f%n", row.degradation().name().toLowerCase(Locale.ROOT),
-                    row.side(), s.probesWithoutFace(), 100 * s.rank1(), 100 * s.rank1OfFound(), tar(s, 1e-2), tar(s, 1e-3), tar(s, 1e-4),
-                    row.msPerPhoto());
+            out.printf(Locale.ROOT, "%-14s %-12s %8d %8s %12s %s %s %s %9.1f%n", row.degradation().name().toLowerCase(Locale.ROOT),
+                    row.side(), s.probesWithoutFace(), percent(s.rank1()), percent(s.rank1OfFound()), tar(s, 1e-2), tar(s, 1e-3),
+                    tar(s, 1e-4), row.msPerPhoto());
         }
         out.println();
         for (Degradation d : rows.stream().map(Row::degradation).distinct().toList()) {
@@ -153,6 +153,10 @@ public final class RecognitionBenchmark {
         if (peerNote != null) {
             out.println(peerNote);
         }
+    }
+
+    private static String percent(double share) {
+        return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * share);
     }
 
     private static String tar(RecognitionScores s, double far) {
