@@ -54,7 +54,7 @@ final class BenchCommand {
         public Integer call() throws Exception {
             List<io.facestream.models.eval.Degradation> chosen = degradations == null
                     ? List.of(io.facestream.models.eval.Degradation.values())
-                    : degradations.stream().map(d -> io.facestream.models.eval.Degradation.valueOf(d.trim().toUpperCase(java.util.Locale.ROOT))).toList();
+                    : degradations.stream().map(Recognition::degradation).toList();
             if (!chosen.contains(io.facestream.models.eval.Degradation.CLEAN)) {
                 chosen = new java.util.ArrayList<>(chosen);
                 chosen.add(0, io.facestream.models.eval.Degradation.CLEAN); // the gallery every probe is compared with
@@ -62,6 +62,15 @@ final class BenchCommand {
             List<io.facestream.app.bench.RecognitionBenchmark.Row> rows =
                     io.facestream.app.bench.RecognitionBenchmark.run(System.out, dir, work.toAbsolutePath(), chosen);
             return rows.stream().anyMatch(r -> r.side().equals("face-api.js")) ? 0 : 1;
+        }
+
+        private static io.facestream.models.eval.Degradation degradation(String name) {
+            try {
+                return io.facestream.models.eval.Degradation.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown degradation '" + name + "'; known: " + java.util.Arrays.stream(
+                        io.facestream.models.eval.Degradation.values()).map(d -> d.name().toLowerCase(java.util.Locale.ROOT)).toList());
+            }
         }
     }
 
