@@ -53,6 +53,8 @@ public final class FaceAnalyzer implements AutoCloseable {
     /** Border added on each side of a still image where no face was found, as a fraction of its longer side:
      * a face filling the image then fills half of the padded one, well inside the detector's anchor sizes. */
     private static final double STILL_BORDER = 0.5;
+    /** Longest side a still image is shrunk to before its bordered pass. */
+    private static final int STILL_MAX_SIDE = 1280;
     /** The detector normalises pixels as (p - 127) / 128, so this grey is zero input: no edges, no content. */
     private static final double NEUTRAL_GREY = 127;
 
@@ -172,11 +174,15 @@ public final class FaceAnalyzer implements AutoCloseable {
         if (!faces.isEmpty() && faces.stream().noneMatch(f -> fillsImage(f.box(), width, height))) {
             return faces;
         }
-        int pad = (int) Math.ceil(STILL_BORDER * Math.max(width, height));
+        // a large photo is shrunk first: the padded copy stays bounded (not 4x a 50 MP upload), and a face that
+        // fills even a shrunk photo keeps more pixels than the 112x112 crop needs
+        double scale = Math.min(1, (double) STILL_MAX_SIDE / Math.max(width, height));
         List<DetectedFace> bordered;
-        try (Mat padded = new Mat(); Scalar grey = new Scalar(NEUTRAL_GREY, NEUTRAL_GREY, NEUTRAL_GREY, 0)) {
-            copyMakeBorder(rgb, padded, pad, pad, pad, pad, BORDER_CONSTANT, grey);
-            bordered = analyzeRgb(padded).stream().map(f -> shifted(f, -pad))
+        try (Mat small = scale < 1 ? Tensors.resized(rgb, (int) Math.round(width * scale), (int) Math.round(height * scale)) : rgb.clone();
+                Mat padded = new Mat(); Scalar grey = new Scalar(NEUTRAL_GREY, NEUTRAL_GREY, NEUTRAL_GREY, 0)) {
+            int pad = (int) Math.ceil(STILL_BORDER * Math.max(small.cols(), small.rows()));
+            copyMakeBorder(small, padded, pad, pad, pad, pad, BORDER_CONSTANT, grey);
+            bordered = analyzeRgb(padded).stream().map(f -> mapped(f, pad, scale))
                     .filter(f -> fillsImage(f.box(), width, height)).toList();
         }
         if (bordered.isEmpty()) {
@@ -199,14 +205,17 @@ public final class FaceAnalyzer implements AutoCloseable {
         return size > 0.5f * Math.min(width, height) || box.x1() < margin || box.y1() < margin || box.x2() > width - margin || box.y2() > height - margin;
     }
 
-    /** The face with its box and landmarks moved by (d, d); its aligned crop and quality are unchanged. */
-    private static DetectedFace shifted(DetectedFace face, float d) {
-        return new DetectedFace(face.box().translate(d, d), face.score(), shift(face.landmarks(), d),
-                shift(face.landmarks68(), d), face.aligned(), face.quality());
+    /** A face found in the shrunk, padded photo, in the photo's pixels; its aligned crop and quality stay. */
+    private static DetectedFace mapped(DetectedFace face, int pad, double scale) {
+        FaceBox b = face.box();
+        FaceBox box = new FaceBox((float) ((b.x1() - pad) / scale), (float) ((b.y1() - pad) / scale),
+                (float) ((b.x2() - pad) / scale), (float) ((b.y2() - pad) / scale));
+        return new DetectedFace(box, face.score(), mapped(face.landmarks(), pad, scale), mapped(face.landmarks68(), pad, scale),
+                face.aligned(), face.quality());
     }
 
-    private static List<Point> shift(List<Point> points, float d) {
-        return points.stream().map(p -> new Point(p.x() + d, p.y() + d)).toList();
+    private static List<Point> mapped(List<Point> points, int pad, double scale) {
+        return points.stream().map(p -> new Point((float) ((p.x() - pad) / scale), (float) ((p.y() - pad) / scale))).toList();
     }
 
     /** Every face in an 8-bit RGB Mat, best detector score first; empty when there is none. */

@@ -30,11 +30,6 @@ public record MatchThresholds(double poi, double person, double identity, double
         }
     }
 
-    /** One threshold for every decision. */
-    public static MatchThresholds all(double threshold) {
-        return new MatchThresholds(threshold, threshold, threshold, threshold);
-    }
-
     /** An embedder's thresholds from the catalogue; a missing name falls back to its {@code match}, if any. */
     public static MatchThresholds of(ModelSpec embedder) {
         return new MatchThresholds(named(embedder, POI), named(embedder, PERSON), named(embedder, IDENTITY), named(embedder, SEARCH));

@@ -92,6 +92,25 @@ class TightCropTest {
     }
 
     @Test
+    void aLargeTightCropIsShrunkForItsBorderedPassAndAnsweredInItsOwnPixels() throws Exception {
+        TightCrop crop = tightCrops().get(0);
+        byte[] large;
+        try (org.bytedeco.opencv.opencv_core.Mat small = ImageCodec.decodeRgbMat(crop.jpeg(), ImageCodec.DEFAULT_MAX_PIXELS);
+                org.bytedeco.opencv.opencv_core.Mat big = io.facestream.models.inference.Tensors.resized(small, 1500, 1500)) {
+            large = ImageCodec.encodeJpeg(big, 92);
+        }
+        List<DetectedFace> faces = analyzer.analyzeStill(large);
+        assertThat(faces).hasSize(1);
+        FaceBox box = faces.get(0).box();
+        assertThat(box.centerX()).isBetween(450f, 1050f);
+        assertThat(box.centerY()).isBetween(450f, 1050f);
+        assertThat(box.width()).isBetween(800f, 2200f);
+        faces.get(0).landmarks().forEach(p -> assertThat(p.x()).isBetween(0f, 1500f));
+        assertThat(FaceAnalyzer.cosine(crop.embedding(), analyzer.embed(faces.get(0).aligned())))
+                .isGreaterThanOrEqualTo(analyzer.thresholds().person());
+    }
+
+    @Test
     void aStillImageWithFacesIsAnalysedOnceAsItIs() throws Exception {
         byte[] photo = TestPhotos.bytes("sample1");
         List<DetectedFace> plain = analyzer.analyze(photo);
