@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Same face under realistic changes must score above the catalogue's match threshold, and different
+ * Same face under realistic changes must score above the catalogue's person threshold, and different
  * people below it. Impostor pairs are taken within one photo only, since the photos share a photographer
  * and may show one person twice.
  */
