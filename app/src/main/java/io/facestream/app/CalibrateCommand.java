@@ -81,7 +81,7 @@ final class CalibrateCommand implements Callable<Integer> {
             String title = catalog.model(ModelSpec.Role.EMBEDDER).id() + " on " + folder;
             out.print(Calibration.table(title, scores));
             MatchThresholds current = analyzer.thresholds();
-            out.printf("current thresholds: poi %.2f, person %.2f, identity %.2f, search %.2f%n", current.poi(), current.person(),
+            out.printf("current thresholds: poi %.3f, person %.3f, identity %.3f, search %.3f%n", current.poi(), current.person(),
                     current.identity(), current.search());
             Files.writeString(report, Calibration.html(title, scores));
             out.println("report: " + report.toAbsolutePath());

@@ -70,7 +70,7 @@ class CalibrateCommandTest {
         ModelSpec embedder = ModelCatalog.load(catalogue).model(ModelSpec.Role.EMBEDDER);
         MatchThresholds applied = MatchThresholds.of(embedder);
         assertThat(embedder.id()).isEqualTo(ModelCatalog.builtIn().model(ModelSpec.Role.EMBEDDER).id());
-        assertThat(run.out()).contains(String.format("poi %.2f", applied.poi()), String.format("person %.2f", applied.person()));
+        assertThat(run.out()).contains(String.format("poi %.3f", applied.poi()), String.format("person %.3f", applied.person()));
     }
 
     @Test

@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * Thresholds from the impostor distribution of labelled faces, one false accept rate per decision: a POI
  * alert 1e-4 (a false alert sends people after a stranger), a known-person sighting and joining an automatic
- * identity 1e-3, a search 1e-2 (a ranked list a person reviews). Each is rounded up to 0.01. Where the photos
+ * identity 1e-3, a search 1e-2 (a ranked list a person reviews). Each is rounded up to 0.001 (an embedder whose
+ * cosines crowd near 1, as face-api's ResNet descriptor's do, needs that resolution). Where the photos
  * give too few impostor pairs to resolve a rate, the threshold sits just above the highest impostor score
  * (the report says so).
  */
@@ -66,9 +67,9 @@ public final class Calibration {
         return new MatchThresholds(at(scores, POI_FAR), at(scores, PERSON_FAR), at(scores, IDENTITY_FAR), at(scores, SEARCH_FAR));
     }
 
-    /** Rounded up to 0.01, and at most 0.99: impostor pairs near 1 are one photo filed under two people. */
+    /** Rounded up to 0.001, and at most 0.999: impostor pairs at 1 are one photo filed under two people. */
     private static double at(RecognitionScores scores, double far) {
-        return Math.min(0.99, Math.ceil(scores.thresholdAtFar(far) * 100 - 1e-9) / 100);
+        return Math.min(0.999, Math.ceil(scores.thresholdAtFar(far) * 1000 - 1e-9) / 1000);
     }
 
     /** The figures as text: photos, rank-1, TAR at each reported FAR, the distributions and the recommendation. */
@@ -87,12 +88,12 @@ public final class Calibration {
         out.append("genuine:  ").append(RecognitionScores.summary(scores.genuine())).append('\n');
         out.append("impostor: ").append(RecognitionScores.summary(scores.impostor())).append('\n');
         double[] impostor = scores.impostor();
-        if (impostor.length > 0 && impostor[impostor.length - 1] > 0.95) {
-            out.append("warning: impostor pairs score above 0.95: is one photo (or one person) filed under two people?\n");
+        if (impostor.length > 0 && impostor[impostor.length - 1] > 0.995) {
+            out.append("warning: impostor pairs score above 0.995: is one photo (or one person) filed under two people?\n");
         }
         MatchThresholds t = recommend(scores);
-        out.append(String.format(Locale.ROOT, "recommended thresholds: poi %.2f (FAR %.0e), person %.2f (%.0e), identity %.2f (%.0e), "
-                        + "search %.2f (%.0e); TAR there %.1f / %.1f / %.1f / %.1f %%%n", t.poi(), POI_FAR, t.person(), PERSON_FAR,
+        out.append(String.format(Locale.ROOT, "recommended thresholds: poi %.3f (FAR %.0e), person %.3f (%.0e), identity %.3f (%.0e), "
+                        + "search %.3f (%.0e); TAR there %.1f / %.1f / %.1f / %.1f %%%n", t.poi(), POI_FAR, t.person(), PERSON_FAR,
                 t.identity(), IDENTITY_FAR, t.search(), SEARCH_FAR, 100 * scores.tar(t.poi()), 100 * scores.tar(t.person()),
                 100 * scores.tar(t.identity()), 100 * scores.tar(t.search())));
         return out.toString();
@@ -128,7 +129,7 @@ public final class Calibration {
             double v = Double.parseDouble(line[1]);
             double x = left + (v - lo) / (hi - lo) * (w - left - 10);
             svg.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='20' x2='%.1f' y2='%d' stroke='black' stroke-dasharray='4 3'/>"
-                    + "<text x='%.1f' y='%d'>%s %.2f</text>", x, x, bottom, x + 3, 30 + 12 * k++, line[0], v));
+                    + "<text x='%.1f' y='%d'>%s %.3f</text>", x, x, bottom, x + 3, 30 + 12 * k++, line[0], v));
         }
         svg.append("<rect x='").append(w - 190).append("' y='8' width='10' height='10' fill='rgba(30,120,200,0.55)'/><text x='")
                 .append(w - 175).append("' y='17'>genuine (same person)</text>");

@@ -69,11 +69,11 @@ class RecognitionScoresTest {
     @Test
     void recommendedThresholdsRoundUpFromTheImpostors() {
         List<String> people = List.of("a", "a", "b", "b");
-        List<Double> photos = Arrays.asList(0.0, 0.05, 0.633, 0.65);
+        List<Double> photos = Arrays.asList(0.0, 0.05, 0.6335, 0.65);
         RecognitionScores s = RecognitionScores.of(people, photos, photos, (x, y) -> 1 - Math.abs(x - y));
         MatchThresholds t = Calibration.recommend(s);
-        // impostors 1 - {0.633, 0.65, 0.583, 0.6}: highest 0.417; four pairs resolve no rate of 1e-2 or below
-        assertThat(t).isEqualTo(new MatchThresholds(0.42, 0.42, 0.42, 0.42));
+        // impostors 1 - {0.6335, 0.65, 0.5835, 0.6}: highest 0.4165, rounded up to 0.417; four pairs resolve no rate of 1e-2 or below
+        assertThat(t).isEqualTo(new MatchThresholds(0.417, 0.417, 0.417, 0.417));
         assertThat(Calibration.table("test", s)).contains("rank-1: 100.0 %", "not resolved");
         assertThat(Calibration.html("test <set>", s)).contains("<svg", "test &lt;set&gt;", "genuine (same person)");
     }
