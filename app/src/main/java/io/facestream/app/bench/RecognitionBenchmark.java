@@ -167,17 +167,9 @@ public final class RecognitionBenchmark {
     private static String runPeer(Path work, List<Degradation> degradations, Map<Degradation, List<Path>> images,
             Map<Degradation, List<float[]>> descriptors, Map<Degradation, Double> ms) throws Exception {
         Path nodeDir = work.resolve("node");
-        Files.createDirectories(nodeDir);
-        String npm = Settings.get(ModelStore.NPM_KEY, "npm");
-        if (!Files.isDirectory(nodeDir.resolve("node_modules/@vladmandic/face-api"))
-                || !Files.isDirectory(nodeDir.resolve("node_modules/@tensorflow/tfjs-backend-wasm"))) {
-            Files.writeString(nodeDir.resolve("package.json"), "{\"name\": \"facestream-faceapi-bench\", \"private\": true}\n");
-            List<String> install = new ArrayList<>(List.of(npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--save-exact"));
-            install.addAll(NODE_PACKAGES);
-            String failure = exec(install, nodeDir, 600);
-            if (failure != null) {
-                return "face-api.js side not run: npm install failed: " + failure;
-            }
+        String failure = installPeer(nodeDir);
+        if (failure != null) {
+            return "face-api.js side not run: npm install failed: " + failure;
         }
         try (InputStream script = RecognitionBenchmark.class.getResourceAsStream(SCRIPT)) {
             Files.copy(script, nodeDir.resolve(SCRIPT), StandardCopyOption.REPLACE_EXISTING);
@@ -188,7 +180,7 @@ public final class RecognitionBenchmark {
         Path result = work.resolve("faceapi-results.json");
         Files.deleteIfExists(result);
         JSON.writeValue(manifest.toFile(), Map.of("images", all));
-        String failure = exec(List.of("node", SCRIPT, manifest.toAbsolutePath().toString(), result.toAbsolutePath().toString()), nodeDir, 3600);
+        failure = exec(List.of("node", SCRIPT, manifest.toAbsolutePath().toString(), result.toAbsolutePath().toString()), nodeDir, 3600);
         if (failure != null) {
             return "face-api.js side not run: " + failure;
         }
@@ -219,8 +211,22 @@ public final class RecognitionBenchmark {
                 + top.get("backend").asText();
     }
 
-    /** Runs a command; null when it exited 0, else the reason with the end of its output. */
-    private static String exec(List<String> command, Path dir, int timeoutSeconds) throws InterruptedException {
+    /** Installs the pinned face-api.js packages into {@code nodeDir} unless they are there; null when they are, else why not. */
+    public static String installPeer(Path nodeDir) throws IOException, InterruptedException {
+        Files.createDirectories(nodeDir);
+        if (Files.isDirectory(nodeDir.resolve("node_modules/@vladmandic/face-api"))
+                && Files.isDirectory(nodeDir.resolve("node_modules/@tensorflow/tfjs-backend-wasm"))) {
+            return null;
+        }
+        Files.writeString(nodeDir.resolve("package.json"), "{\"name\": \"facestream-faceapi-bench\", \"private\": true}\n");
+        List<String> install = new ArrayList<>(List.of(Settings.get(ModelStore.NPM_KEY, "npm"), "install", "--no-audit", "--no-fund",
+                "--ignore-scripts", "--save-exact"));
+        install.addAll(NODE_PACKAGES);
+        return exec(install, nodeDir, 600);
+    }
+
+    /** Runs a command; null when it exited 0, else the reason with the end of its output (its output is not kept). */
+    public static String exec(List<String> command, Path dir, int timeoutSeconds) throws InterruptedException {
         try {
             Path log = Files.createTempFile("facestream-bench-", ".log");
             try {
