@@ -19,7 +19,7 @@ import java.util.List;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
         subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class,
-                BenchCommand.IndexBench.class, BenchCommand.Api.class})
+                BenchCommand.IndexBench.class, BenchCommand.Api.class, BenchCommand.Recognition.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,
@@ -31,6 +31,47 @@ final class BenchCommand {
         @Override
         public void run() {
             ModelsBenchmark.run(System.out, iterations);
+        }
+    }
+
+    @Command(name = "recognition", mixinStandardHelpOptions = true,
+            description = {"Our models beside face-api.js (Node, WASM backend, pinned npm packages installed under the work folder) "
+                    + "on the same labelled photos, clean and degraded (small, blurred, JPEG, turned, small and blurred): rank-1, "
+                    + "TAR at FAR, ms per photo for each side.",
+                    "DIR holds one sub-folder of photos per person; without it, the pinned sample people (see models/README.md)."})
+    static final class Recognition implements java.util.concurrent.Callable<Integer> {
+        @Parameters(paramLabel = "DIR", arity = "0..1", description = "Labelled photos: one sub-folder per person.")
+        java.nio.file.Path dir;
+
+        @Option(names = "--work", paramLabel = "DIR", defaultValue = "target/bench-recognition",
+                description = "Degraded images, the Node packages and the peer's output (default: ${DEFAULT-VALUE}).")
+        java.nio.file.Path work;
+
+        @Option(names = "--degradations", split = ",", paramLabel = "NAME",
+                description = "Which, comma-separated (default: all): clean, small, blurred, jpeg, turned, small_blurred.")
+        List<String> degradations;
+
+        @Override
+        public Integer call() throws Exception {
+            List<io.facestream.models.eval.Degradation> chosen = degradations == null
+                    ? List.of(io.facestream.models.eval.Degradation.values())
+                    : degradations.stream().map(Recognition::degradation).toList();
+            if (!chosen.contains(io.facestream.models.eval.Degradation.CLEAN)) {
+                chosen = new java.util.ArrayList<>(chosen);
+                chosen.add(0, io.facestream.models.eval.Degradation.CLEAN); // the gallery every probe is compared with
+            }
+            List<io.facestream.app.bench.RecognitionBenchmark.Row> rows =
+                    io.facestream.app.bench.RecognitionBenchmark.run(System.out, dir, work.toAbsolutePath(), chosen);
+            return rows.stream().anyMatch(r -> r.side().equals("face-api.js")) ? 0 : 1;
+        }
+
+        private static io.facestream.models.eval.Degradation degradation(String name) {
+            try {
+                return io.facestream.models.eval.Degradation.valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown degradation '" + name + "'; known: " + java.util.Arrays.stream(
+                        io.facestream.models.eval.Degradation.values()).map(d -> d.name().toLowerCase(java.util.Locale.ROOT)).toList());
+            }
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.Map;
 /** The {@code facestream} command. */
 @Command(name = "facestream", mixinStandardHelpOptions = true, versionProvider = Facestream.Version.class,
         description = "Face recognition over live cameras and recorded video, on Kafka.",
-        subcommands = {StandaloneCommand.class, ApiCommand.class, DemoCommand.class, ReplayCommand.class, ExportCommand.class, BenchCommand.class})
+        subcommands = {StandaloneCommand.class, ApiCommand.class, DemoCommand.class, ReplayCommand.class, ExportCommand.class,
+                BenchCommand.class, CalibrateCommand.class})
 public final class Facestream {
 
     /** Options every subcommand shares: where the configuration comes from. */

@@ -195,7 +195,7 @@ public final class Standalone implements AutoCloseable {
                 // search index, which the faces view still holds
                 .withCommitInterval(Duration.ofSeconds(1)));
         running.push(vectors);
-        PipelineSettings settings = PipelineSettings.defaults(analyzer.matchThreshold())
+        PipelineSettings settings = PipelineSettings.defaults(analyzer.thresholds())
                 .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))
                 .withAlertCooldown(Duration.ofSeconds(config.getInt(ConfigKey.TOPOLOGIES_ALERT_COOLDOWN_SECONDS)));
         serdes = new AvroSerdes(new RestSchemaRegistryClient(registryUrl));

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Same face under realistic changes must score above the catalogue's match threshold, and different
+ * Same face under realistic changes must score above the catalogue's person threshold, and different
  * people below it. Impostor pairs are taken within one photo only, since the photos share a photographer
  * and may show one person twice.
  */
@@ -123,7 +123,7 @@ class VerificationTest {
         }
         DoubleSummaryStatistics g = genuine.stream().mapToDouble(Double::doubleValue).summaryStatistics();
         DoubleSummaryStatistics im = impostor.stream().mapToDouble(Double::doubleValue).summaryStatistics();
-        double threshold = analyzer.matchThreshold();
+        double threshold = analyzer.thresholds().person();
         System.out.printf("genuine pairs %d: min %.3f mean %.3f max %.3f (worst: %s)%n", g.getCount(), g.getMin(), g.getAverage(), g.getMax(), worstGenuine);
         System.out.printf("impostor pairs %d: min %.3f mean %.3f max %.3f%n", im.getCount(), im.getMin(), im.getAverage(), im.getMax());
         System.out.printf("faces not found again: %d %s%n", lost.size(), lost);

@@ -80,7 +80,7 @@ public final class FacestreamTopology {
         KStream<String, FaceEmbedding> embeddings = tracked.filter((k, v) -> v.getEmbedding() != null).mapValues(ResolutionInput::getEmbedding);
         embeddings.to(Topics.FACE_EMBEDDINGS, Produced.with(keys, serdes.of(FaceEmbedding.class)));
         KStream<String, PoiAlert> alerts = embeddings.process(
-                AlertProcessor.supplier(gallery, settings.poiThreshold(), settings.alertCooldown()));
+                AlertProcessor.supplier(gallery, settings.thresholds().poi(), settings.alertCooldown()));
         alerts.to(Topics.POI_ALERTS, Produced.with(keys, serdes.of(PoiAlert.class)));
 
         KStream<String, SpecificRecord> toResolve = tracked

@@ -4,7 +4,7 @@ import io.facestream.models.InferenceMetrics;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.embedding.Embedder;
 import io.facestream.topologies.gallery.Gallery;
-import io.facestream.topologies.gallery.MatchThresholds;
+import io.facestream.models.MatchThresholds;
 import io.facestream.vectors.VectorStore;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;

@@ -1,6 +1,6 @@
 package io.facestream.topologies;
 
-import io.facestream.topologies.gallery.MatchThresholds;
+import io.facestream.models.MatchThresholds;
 import io.facestream.topologies.tracking.TrackerSettings;
 
 import java.time.Duration;
@@ -11,9 +11,8 @@ import java.time.Duration;
  * @param tracker           association, track ending and the choice of crops to embed
  * @param embedBatchSize    crops embedded together; a full batch runs at once
  * @param embedMaxWait      the longest a chosen crop waits for its batch to fill (bounds latency at low load)
- * @param poiThreshold      least similarity of a face to a POI's gallery for an alert
- * @param personThreshold   least quality-weighted similarity of a track to a known person (POI or not)
- * @param identityThreshold least similarity of a track to an automatic identity for joining it
+ * @param thresholds        least similarities per decision (POI alert, known person, automatic identity, search),
+ *                          the API's own matches included
  * @param identityMinFaces  an automatic identity stays pending until it has this many faces
  * @param maxExemplars      best faces an identity keeps for matching (its centroid is their weighted mean)
  * @param maxTrackFaces     best faces of a track its identity decision weighs
@@ -21,33 +20,28 @@ import java.time.Duration;
  * @param silentCamera      a live camera that sent no frame for this long (wall clock) has its tracks ended
  * @param maxPendingFrames  frames a source may wait for a frame's missing crops before that frame goes on without them
  */
-public record PipelineSettings(TrackerSettings tracker, int embedBatchSize, Duration embedMaxWait, double poiThreshold,
-                               double personThreshold, double identityThreshold, int identityMinFaces, int maxExemplars,
+public record PipelineSettings(TrackerSettings tracker, int embedBatchSize, Duration embedMaxWait, MatchThresholds thresholds,
+                               int identityMinFaces, int maxExemplars,
                                int maxTrackFaces, Duration alertCooldown, Duration silentCamera, int maxPendingFrames) {
 
-    /** Defaults for the shipped models; thresholds follow the embedder's calibrated match threshold. */
-    public static PipelineSettings defaults(double matchThreshold) {
-        return new PipelineSettings(TrackerSettings.defaults(), 8, Duration.ofMillis(10), matchThreshold, matchThreshold,
-                matchThreshold, 3, 8, 10, Duration.ofSeconds(60), Duration.ofSeconds(5), 50);
-    }
-
-    /** The thresholds as the API applies them too; search uses the known-person threshold. */
-    public MatchThresholds thresholds() {
-        return new MatchThresholds(poiThreshold, personThreshold, identityThreshold, personThreshold);
+    /** Defaults for the shipped models; the thresholds are the embedder's calibrated ones (its catalogue entry). */
+    public static PipelineSettings defaults(MatchThresholds thresholds) {
+        return new PipelineSettings(TrackerSettings.defaults(), 8, Duration.ofMillis(10), thresholds,
+                3, 8, 10, Duration.ofSeconds(60), Duration.ofSeconds(5), 50);
     }
 
     public PipelineSettings withAlertCooldown(Duration cooldown) {
-        return new PipelineSettings(tracker, embedBatchSize, embedMaxWait, poiThreshold, personThreshold, identityThreshold,
+        return new PipelineSettings(tracker, embedBatchSize, embedMaxWait, thresholds,
                 identityMinFaces, maxExemplars, maxTrackFaces, cooldown, silentCamera, maxPendingFrames);
     }
 
     public PipelineSettings withEmbedding(int batchSize, Duration maxWait) {
-        return new PipelineSettings(tracker, batchSize, maxWait, poiThreshold, personThreshold, identityThreshold,
+        return new PipelineSettings(tracker, batchSize, maxWait, thresholds,
                 identityMinFaces, maxExemplars, maxTrackFaces, alertCooldown, silentCamera, maxPendingFrames);
     }
 
     public PipelineSettings withTracker(TrackerSettings settings) {
-        return new PipelineSettings(settings, embedBatchSize, embedMaxWait, poiThreshold, personThreshold, identityThreshold,
+        return new PipelineSettings(settings, embedBatchSize, embedMaxWait, thresholds,
                 identityMinFaces, maxExemplars, maxTrackFaces, alertCooldown, silentCamera, maxPendingFrames);
     }
 }

@@ -117,7 +117,7 @@ class PipelineEndToEndTest {
         PipelineFixture.produce(Topics.PEOPLE, poi.getPersonId(), poi, Person.class);
         enrolled.add(poi);
         String fileId = "file-" + UUID.randomUUID();
-        PipelineSettings settings = PipelineSettings.defaults(analyzer.matchThreshold()).withAlertCooldown(Duration.ZERO);
+        PipelineSettings settings = PipelineSettings.defaults(analyzer.thresholds()).withAlertCooldown(Duration.ZERO);
 
         try (VectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")));
              Pipeline pipeline = Pipeline.start(PipelineFixture.settings(dir.resolve("streams")), settings, serdes, new AnalyzerEmbedder(analyzer), vectors)) {
@@ -135,7 +135,7 @@ class PipelineEndToEndTest {
                 assertThat(a.getPoiName()).isEqualTo("Test POI");
                 assertThat(a.getSeverity()).isEqualTo(Severity.HIGH);
                 assertThat(a.getNotes()).isEqualTo("seen near the loading bay");
-                assertThat(a.getSimilarity()).isGreaterThanOrEqualTo((float) settings.poiThreshold());
+                assertThat(a.getSimilarity()).isGreaterThanOrEqualTo((float) settings.thresholds().poi());
                 assertThat(a.getConfidence()).isGreaterThan(0.5f);
                 assertThat(a.getBbox().getX()).as("the POI walks on the left").isLessThan(320);
                 assertThat(a.getFrameRef()).isEqualTo("frame/" + fileId + ":" + a.getFrameNumber());
@@ -171,7 +171,7 @@ class PipelineEndToEndTest {
             assertThat(strangerIdentity.getCameras()).containsExactly("gate-cam");
 
             List<ScoredPoint> hits = vectors.search(VectorStore.FACES, new Search(poiEmbedding, 100)
-                    .filter(VectorFilter.all().sourceIn(fileId)).minScore(settings.poiThreshold()));
+                    .filter(VectorFilter.all().sourceIn(fileId)).minScore(settings.thresholds().poi()));
             Set<Object> tracks = hits.stream().map(h -> h.payload().get("track_id")).collect(Collectors.toSet());
             assertThat(tracks).as("search by the POI's photo finds both appearances")
                     .containsExactlyInAnyOrderElementsOf(ofPoi.stream().map(Sighting::getTrackId).toList());

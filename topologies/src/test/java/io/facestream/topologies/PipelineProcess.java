@@ -16,7 +16,7 @@ public final class PipelineProcess {
         var vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(Path.of(args[4])));
         Pipeline pipeline = Pipeline.start(
                 new Pipeline.Settings(args[0], args[2], Path.of(args[3]), 1, Duration.ofMillis(50), (short) 1, null),
-                PipelineSettings.defaults(analyzer.matchThreshold()).withAlertCooldown(Duration.ZERO),
+                PipelineSettings.defaults(analyzer.thresholds()).withAlertCooldown(Duration.ZERO),
                 new AvroSerdes(new RestSchemaRegistryClient(args[1])), new AnalyzerEmbedder(analyzer), vectors);
         pipeline.awaitRunning(Duration.ofSeconds(120));
         System.out.println("PIPELINE RUNNING");

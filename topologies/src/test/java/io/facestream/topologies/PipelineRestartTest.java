@@ -25,7 +25,7 @@ class PipelineRestartTest {
             Person person = PipelineFixture.poi(analyzer, "Restart POI", embedding);
             PipelineFixture.produce(Topics.PEOPLE, person.getPersonId(), person, Person.class);
             Pipeline.Settings settings = PipelineFixture.settings(dir.resolve("streams"));
-            PipelineSettings pipelineSettings = PipelineSettings.defaults(analyzer.matchThreshold());
+            PipelineSettings pipelineSettings = PipelineSettings.defaults(analyzer.thresholds());
             try {
                 for (int start = 1; start <= 2; start++) {
                     try (EmbeddedVectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")));

@@ -109,7 +109,7 @@ class PipelineTopologyTest {
 
     @BeforeEach
     void start() throws Exception {
-        settings = PipelineSettings.defaults(analyzer.matchThreshold()).withEmbedding(4, Duration.ofMillis(20));
+        settings = PipelineSettings.defaults(analyzer.thresholds()).withEmbedding(4, Duration.ofMillis(20));
         startDriver(settings);
     }
 

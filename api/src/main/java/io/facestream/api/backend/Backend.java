@@ -5,7 +5,7 @@ import io.facestream.blobs.BlobStore;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.topologies.gallery.Enrolment;
 import io.facestream.topologies.gallery.Gallery;
-import io.facestream.topologies.gallery.MatchThresholds;
+import io.facestream.models.MatchThresholds;
 import io.facestream.topologies.views.ViewQueries;
 import io.facestream.vectors.VectorStore;
 import org.apache.kafka.streams.KafkaStreams;

@@ -48,7 +48,7 @@ public final class LiveModule implements ApiModule {
     public record MatchedPerson(String personId, String name) {}
 
     /**
-     * One face. {@code person} is null when nobody reaches the match threshold; {@code similarity} is then the
+     * One face. {@code person} is null when nobody reaches the person threshold; {@code similarity} is then the
      * similarity to the closest registered person all the same (null when nobody is registered).
      */
     public record FaceResult(Box bbox, double score, MatchedPerson person, Double similarity) {}
@@ -94,7 +94,7 @@ public final class LiveModule implements ApiModule {
                         + "message `{\"frame\": n, \"faces\": [{\"bbox\": {\"x\",\"y\",\"w\",\"h\"}, \"score\", "
                         + "\"person\": {\"person_id\", \"name\"} or null, \"similarity\"}], \"latency_ms\"}`: n counts "
                         + "this connection's messages from 1; faces are matched against every registered person "
-                        + "(POIs included) at the recogniser's match threshold; similarity is to the closest "
+                        + "(POIs included) at the recogniser's person threshold; similarity is to the closest "
                         + "person even when below the threshold (null when nobody is registered); latency_ms is "
                         + "the server's time from receiving the frame to answering it. A frame that is not a "
                         + "JPEG/PNG image is answered `{\"frame\": n, \"success\": false, \"data\": null, "
@@ -107,7 +107,7 @@ public final class LiveModule implements ApiModule {
         long start = System.nanoTime();
         try {
             UploadedImage image = uploads.check(FRAME_FIELD, null, bytes);
-            List<FaceResult> faces = identify(image.withPixels(backend.analyzer()::analyze));
+            List<FaceResult> faces = identify(image.withPixels(backend.analyzer()::analyzeStill));
             return new FrameResult(frame, faces, (System.nanoTime() - start) / 1e6);
         } catch (ApiException e) {
             return FrameError.of(frame, ErrorFamily.ENVELOPE.code(e.kind()), e.getMessage());

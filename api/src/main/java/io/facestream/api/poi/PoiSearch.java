@@ -45,7 +45,7 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 
 /**
  * POST /api/v1/search: the query photo's largest face is embedded once, then stage 1 asks the POI gallery
- * (the closest active POI at or above the model's match threshold) and answers with that POI's sightings in
+ * (the closest active POI at or above the embedder's person threshold) and answers with that POI's sightings in
  * the range; only without a POI match does stage 2 search every stored face in the range and group the hits
  * into tracks.
  */
@@ -63,9 +63,9 @@ final class PoiSearch {
     void register(Routes routes) {
         routes.post(PoiModule.PREFIX + "/search", ctx -> search(ctx, routes))
                 .summary("Search appearances by face image: the POI index, then every stored face").tags("search")
-                .description("Stage 1 matches the POI gallery at the model's match threshold and returns that POI's "
+                .description("Stage 1 matches the POI gallery at the embedder's person threshold and returns that POI's "
                         + "sightings overlapping the range (matched_poi_id is set even with none). Stage 2 searches the "
-                        + "stored faces in the range (top_k nearest at or above the threshold) and groups them by track. "
+                        + "stored faces in the range (top_k nearest at or above the embedder's search threshold) and groups them by track. "
                         + "query_latency_ms measures the index search and view lookups, not the face analysis of the photo. "
                         + "Times without an offset are UTC; a date alone is its midnight UTC.")
                 .multipart("The query face and range",
@@ -95,7 +95,7 @@ final class PoiSearch {
         long began = System.nanoTime();
         QueryRange range = new QueryRange(start, end);
         try {
-            List<Gallery.Match> pois = backend.gallery().poisAtLeast(query, backend.thresholds().poi());
+            List<Gallery.Match> pois = backend.gallery().poisAtLeast(query, backend.thresholds().person());
             if (!pois.isEmpty()) {
                 Gallery.Match match = pois.getFirst();
                 List<PoiAppearance> appearances = poiAppearances(match.person(), start, end);

@@ -5,6 +5,7 @@ import io.facestream.api.Principal;
 import io.facestream.api.Routes;
 import io.facestream.api.backend.Backend;
 import io.facestream.models.FaceAnalyzerConfig;
+import io.facestream.models.MatchThresholds;
 import io.facestream.models.store.ModelSpec;
 import io.facestream.schemas.avro.WorkerState;
 import io.facestream.topologies.views.CameraStatus;
@@ -32,7 +33,7 @@ public final class SystemModule implements ApiModule {
     }
 
     public record BackendInfo(String detector, String embedder, String engine, String device, List<String> providers,
-                              boolean faces_enabled, double match_threshold) {
+                              boolean faces_enabled, MatchThresholds match_thresholds) {
     }
 
     public record FaceIndex(String status, long count, int gallery_people) {
@@ -69,7 +70,7 @@ public final class SystemModule implements ApiModule {
         BackendInfo info = new BackendInfo(config.catalog().model(ModelSpec.Role.DETECTOR).id(), config.catalog().model(ModelSpec.Role.EMBEDDER).id(),
                 "DJL, " + config.catalog().model(ModelSpec.Role.EMBEDDER).engine(), gpu ? "gpu:" + config.gpuId() : "cpu",
                 gpu ? List.of("CUDAExecutionProvider", "CPUExecutionProvider") : List.of("CPUExecutionProvider"), true,
-                backend.analyzer().matchThreshold());
+                backend.thresholds());
         String state = backend.streams().state().name().toLowerCase(Locale.ROOT);
         long faces = backend.vectors().count(VectorStore.FACES);
         List<Worker> workers = new ArrayList<>();

@@ -149,7 +149,7 @@ class FacesApiTest {
         double similarity = Embeddings.similarity(Embeddings.toArray(known.getFaces().get(0).getEmbedding()), embedding);
         assertThat(assignment.get("distance_to_person").asDouble()).isEqualTo(Math.round((1 - similarity) * 10_000d) / 10_000d);
         assertThat(1 - assignment.get("distance_to_person").asDouble())
-                .isGreaterThanOrEqualTo(fixture.backend.analyzer().matchThreshold() - 1e-4);
+                .isGreaterThanOrEqualTo(fixture.backend.analyzer().thresholds().person() - 1e-4);
         JsonNode candidates = assignment.get("candidates");
         assertThat(candidates.size()).isBetween(2, FacesModule.CANDIDATES);
         assertThat(candidates.get(0).get("person_id").asText()).isEqualTo(known.getPersonId());

@@ -152,7 +152,7 @@ class LiveAlertsTest {
                                 "enrollment_date", poi.getWatchlist().getEnrolledAt().toString(),
                                 "total_previous_matches", alert.getPreviousMatchCount()))));
                 assertThat(m.get("match").get("similarity_score").asDouble())
-                        .isGreaterThanOrEqualTo(fixture.backend.analyzer().matchThreshold() - 1e-4);
+                        .isGreaterThanOrEqualTo(fixture.backend.analyzer().thresholds().poi() - 1e-4);
                 assertThat(m.get("match").get("bbox").get(0).asInt()).as("the POI walks on the left").isLessThan(320);
             }
         }

@@ -14,6 +14,7 @@ import io.facestream.api.ApiTestSupport;
 import io.facestream.api.live.FaceImages.Client;
 import io.facestream.api.live.FaceImages.Placed;
 import io.facestream.api.testing.ApiFixture;
+import io.facestream.models.DetectedFace;
 import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Person;
 import io.facestream.topologies.views.Views;
@@ -131,6 +132,27 @@ class LiveIdentificationTest {
     }
 
     @Test
+    void registerTakesAPhotoCroppedTightToTheFace() throws Exception {
+        BufferedImage tight = FaceImages.tightCrop(person);
+        byte[] photo = FaceImages.jpeg(tight);
+        double threshold = fixture.backend.thresholds().person();
+        float[] truth = FaceImages.embedding(person);
+        List<DetectedFace> plain = fixture.backend.analyzer().analyze(photo);
+        assertThat(plain.isEmpty() || Embeddings.similarity(truth, fixture.backend.analyzer().embed(plain.get(0).aligned())) < threshold)
+                .as("the crop is one a plain pass misses or misreads").isTrue();
+
+        HttpResponse<String> response = register(List.of(Part.text("name", "Tight Crop"),
+                Part.file("image", "id-photo.jpg", "image/jpeg", photo)), "Authorization", "Bearer " + ADMIN_KEY);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        String id = json(response).get("data").get("person_id").asText();
+        registered.add(id);
+        Person stored = fixture.backend.gallery().person(id).orElseThrow();
+        float[] reference = Embeddings.toArray(stored.getFaces().get(0).getEmbedding());
+        assertThat(Embeddings.similarity(reference, truth)).as("the enrolled face is the person's").isGreaterThanOrEqualTo(threshold);
+    }
+
+    @Test
     void registerRefusesBadInputsWithTheSeedsEnvelope() throws Exception {
         byte[] faceless = FaceImages.frame();
         String auth = "Bearer " + ADMIN_KEY;
@@ -178,7 +200,7 @@ class LiveIdentificationTest {
     @Test
     void theWebSocketRecognisesTheRegisteredPersonAndNotTheStranger() throws Exception {
         String id = registerPerson("Grace Hopper");
-        double threshold = fixture.backend.analyzer().matchThreshold();
+        double threshold = fixture.backend.thresholds().person();
         try (Client ws = socket()) {
             ws.sendBinary(FaceImages.frame(new Placed(person, 100, 80, 200)));
             JsonNode first = ws.next(ANSWER);

@@ -12,6 +12,7 @@ import io.facestream.api.testing.ApiFixture;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
 import io.facestream.ingest.video.SceneVideoWriter;
+import io.facestream.models.MatchThresholds;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.topologies.identity.IdentityResolver;
@@ -68,12 +69,12 @@ class PoiApiTest {
     static JsonNode enrolled;
     static String poiId;
     static String fileId;
-    static double threshold;
+    static MatchThresholds thresholds;
 
     @BeforeAll
     static void start() throws Exception {
         fixture = ApiFixture.start(dir, backend -> List.of(new PoiModule(backend)));
-        threshold = ApiFixture.analyzer().matchThreshold();
+        thresholds = ApiFixture.analyzer().thresholds();
         List<BufferedImage> faces = FaceSprites.fromPhoto(ApiFixture.analyzer(), "sample1", 3);
         poiPhoto = jpeg(faces.get(0));
         strangerPhoto = jpeg(faces.get(1));
@@ -169,7 +170,7 @@ class PoiApiTest {
         assertThat(all.get("matched_poi_id").asText()).isEqualTo(poiId);
         assertThat(all.get("total_appearances").asInt()).isEqualTo(2);
         assertThat(all.get("search_stats").get("search_stage").asText()).isEqualTo("poi_index");
-        assertThat(all.get("search_stats").get("poi_similarity").asDouble()).isGreaterThanOrEqualTo(threshold);
+        assertThat(all.get("search_stats").get("poi_similarity").asDouble()).isGreaterThanOrEqualTo(thresholds.person());
         assertThat(all.get("search_stats").get("query_latency_ms").asDouble()).isGreaterThanOrEqualTo(0);
         JsonNode appearances = all.get("appearances");
         for (int i = 0; i < 2; i++) {
@@ -226,7 +227,7 @@ class PoiApiTest {
         assertThat(a.get("track_id").asText()).isEqualTo(stranger.getTrackId());
         assertThat(a.get("camera_id").asText()).isEqualTo(CAMERA);
         assertThat(a.get("faiss_id").asText()).startsWith(fileId + ":");
-        assertThat(a.get("similarity").asDouble()).isGreaterThanOrEqualTo(threshold)
+        assertThat(a.get("similarity").asDouble()).isGreaterThanOrEqualTo(thresholds.search())
                 .isGreaterThanOrEqualTo(a.get("entry_similarity").asDouble())
                 .isGreaterThanOrEqualTo(a.get("exit_similarity").asDouble());
         assertThat(Instant.parse(a.get("entry_timestamp").asText())).isEqualTo(stranger.getEntryTime());
@@ -326,7 +327,7 @@ class PoiApiTest {
             assertThat(a.get("status").asText()).isEqualTo("New");
             JsonNode match = a.get("match");
             assertThat(match.get("camera_id").asText()).isEqualTo(CAMERA);
-            assertThat(match.get("similarity_score").asDouble()).isGreaterThanOrEqualTo(threshold);
+            assertThat(match.get("similarity_score").asDouble()).isGreaterThanOrEqualTo(thresholds.poi());
             assertThat(match.get("confidence").asDouble()).isBetween(0.5, 1.0);
             assertThat(match.get("bbox")).hasSize(4);
             assertThat(match.get("bbox").get(0).asInt()).as("the POI walks on the left").isLessThan(320);

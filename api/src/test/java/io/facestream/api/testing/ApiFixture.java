@@ -61,7 +61,7 @@ public final class ApiFixture implements AutoCloseable {
 
     /** With the server's connection, rate and analysis limits set ({@code ServerLimits}). */
     public static ApiFixture start(Path dir, ServerLimits limits, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {
-        return new ApiFixture(dir, PipelineSettings.defaults(analyzer().matchThreshold()).withAlertCooldown(Duration.ZERO), limits, modules);
+        return new ApiFixture(dir, PipelineSettings.defaults(analyzer().thresholds()).withAlertCooldown(Duration.ZERO), limits, modules);
     }
 
     private ApiFixture(Path dir, PipelineSettings settings, ServerLimits limits, java.util.function.Function<Backend, List<ApiModule>> modules) throws Exception {

@@ -88,7 +88,7 @@ public final class IndexBenchmark {
         Path folder = Files.createDirectories(work.resolve(width + "x" + height));
         List<Path> videos = new ArrayList<>();
         for (int i = 0; i < files; i++) videos.add(video(folder.resolve("file-" + i + ".mp4"), width, height, i));
-        PipelineSettings settings = PipelineSettings.defaults(analyzer.matchThreshold()).withAlertCooldown(Duration.ZERO);
+        PipelineSettings settings = PipelineSettings.defaults(analyzer.thresholds()).withAlertCooldown(Duration.ZERO);
         try (BenchCluster cluster = new BenchCluster(work.resolve("cluster-" + UUID.randomUUID()), work.resolve("blobs"), analyzer,
                 SamplePoi.fromFace(analyzer, sprites.get(0), "bench-poi", "Bench POI", null), settings, FPS);
              KafkaConsumer<String, TrackEvent> tracks = cluster.consumer(Topics.TRACKS, TrackEvent.class)) {

@@ -81,7 +81,7 @@ public final class PipelineBenchmark {
             out.printf("video: %dx%d, %.0f fps sampled, %d s, one POI coming and going (%d appearances), one stranger throughout%n",
                     WIDTH, HEIGHT, FPS, seconds, appearances());
             double[] model = modelCost(video);
-            PipelineSettings defaults = PipelineSettings.defaults(analyzer.matchThreshold()).withAlertCooldown(Duration.ZERO);
+            PipelineSettings defaults = PipelineSettings.defaults(analyzer.thresholds()).withAlertCooldown(Duration.ZERO);
             TrackerSettings t = defaults.tracker();
             PipelineSettings everyFace = defaults.withTracker(new TrackerSettings(t.highScore(), t.lowScore(), t.matchIou(),
                     t.lowMatchIou(), t.gapMillis(), t.updateEveryMillis(), 0, -1, Integer.MAX_VALUE));

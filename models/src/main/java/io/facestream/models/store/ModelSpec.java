@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param options       engine options passed to DJL's {@code Criteria.optOption} (e.g. {@code optLevel})
  * @param thresholds    recommended thresholds (detector: {@code score}, {@code nms}; embedder: {@code match})
  * @param licence       licence and provenance, caveats included
+ * @param convert       for a model made at fetch time from other files of its package ({@code source.path} then
+ *                      names the made file, {@code sha256} pins it): converter name and input paths with sha256
  */
 public record ModelSpec(
         String id,
@@ -33,7 +35,8 @@ public record ModelSpec(
         Integer embeddingSize,
         Map<String, String> options,
         Map<String, Double> thresholds,
-        String licence) {
+        String licence,
+        FileRef.Conversion convert) {
 
     public enum Role { DETECTOR, LANDMARKS, EMBEDDER }
 
@@ -60,7 +63,17 @@ public record ModelSpec(
 
     /** This model with other engine options (e.g. another {@code optLevel}). */
     public ModelSpec withOptions(Map<String, String> newOptions) {
-        return new ModelSpec(id, role, engine, source, file, sha256, input, output, embeddingSize, newOptions, thresholds, licence);
+        return new ModelSpec(id, role, engine, source, file, sha256, input, output, embeddingSize, newOptions, thresholds, licence, convert);
+    }
+
+    /** This model with other thresholds (e.g. calibrated ones). */
+    public ModelSpec withThresholds(Map<String, Double> newThresholds) {
+        return new ModelSpec(id, role, engine, source, file, sha256, input, output, embeddingSize, options, newThresholds, licence, convert);
+    }
+
+    /** This model with its file at {@code path} (e.g. made absolute, to be listed in another catalogue file). */
+    public ModelSpec withFile(String path) {
+        return new ModelSpec(id, role, engine, source, path, sha256, input, output, embeddingSize, options, thresholds, licence, convert);
     }
 
     /** A recommended threshold; fails naming the model when the catalogue lacks it. */
@@ -76,12 +89,16 @@ public record ModelSpec(
     /** The file reference, local paths resolved against {@code baseDir} (the catalogue file's folder). */
     public FileRef fileRef(Path baseDir) {
         if (file != null) {
+            if (convert != null) {
+                throw new ModelStoreException(ModelStoreException.Reason.BAD_CATALOG, id + ": a converted model needs a source, not a file");
+            }
             Path path = Path.of(file);
             return FileRef.local(id, path.isAbsolute() || baseDir == null ? path : baseDir.resolve(path), sha256);
         }
         if (source == null) {
             throw new ModelStoreException(ModelStoreException.Reason.BAD_CATALOG, id + ": needs a source or a file");
         }
-        return FileRef.packaged(id, source.npmPackage(), source.version(), source.path(), sha256);
+        return convert == null ? FileRef.packaged(id, source.npmPackage(), source.version(), source.path(), sha256)
+                : FileRef.converted(id, source.npmPackage(), source.version(), source.path(), sha256, convert);
     }
 }

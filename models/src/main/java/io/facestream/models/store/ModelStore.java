@@ -87,12 +87,50 @@ public final class ModelStore {
                 resolved.put(ref.id(), path);
             } else if (ref.localFile() != null) {
                 throw new ModelStoreException(Reason.BAD_CATALOG, ref.id() + ": local file " + path + " does not exist");
+            } else if (ref.conversion() != null) {
+                resolved.put(ref.id(), convert(ref, path));
             } else {
                 missingByPackage.computeIfAbsent(ref.packageSpec(), k -> new ArrayList<>()).add(ref);
             }
         }
         missingByPackage.forEach((spec, missing) -> fetch(spec, missing).forEach(resolved::put));
         return resolved;
+    }
+
+    /**
+     * Makes a converted file from its package's input files (fetched and verified like any packaged file), and
+     * keeps it only when its sha256 is the pinned one: the conversion is deterministic, so a different digest
+     * means other inputs or another converter, and the file is refused rather than used.
+     */
+    private Path convert(FileRef ref, Path target) {
+        List<FileRef> inputs = ref.conversionInputs();
+        Map<String, Path> paths = resolveAll(inputs);
+        Map<String, Path> byPackagePath = new LinkedHashMap<>();
+        inputs.forEach(in -> byPackagePath.put(in.path(), paths.get(in.id())));
+        Path tmp = null;
+        try {
+            byte[] made = io.facestream.models.convert.Converters.convert(ref.conversion().from(), byPackagePath);
+            Files.createDirectories(target.getParent());
+            tmp = Files.createTempFile(target.getParent(), ".convert-", ".tmp");
+            Files.write(tmp, made);
+            String actual = sha256(tmp);
+            if (!actual.equals(ref.sha256())) {
+                throw mismatch(ref, "the file converted by " + ref.conversion().from() + " from " + ref.packageSpec(), actual);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            tmp = null;
+            return target;
+        } catch (IOException e) {
+            throw new ModelStoreException(Reason.IO, ref.id() + ": converting with " + ref.conversion().from() + ": " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort: a leftover temp file is only litter
+                }
+            }
+        }
     }
 
     private Map<String, Path> fetch(String packageSpec, List<FileRef> refs) {

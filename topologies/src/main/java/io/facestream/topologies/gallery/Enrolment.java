@@ -23,9 +23,12 @@ public final class Enrolment {
         this.analyzer = analyzer;
     }
 
-    /** The subject of a photo: its largest face; empty when it has none. */
+    /**
+     * The subject of a photo: its largest face (found as in a still image, so a photo cropped tight to the face
+     * is read too); empty when it has none.
+     */
     public Optional<DetectedFace> subject(RgbImage photo) {
-        return analyzer.analyze(photo).stream().max(Comparator.comparingDouble(f -> f.box().area()));
+        return analyzer.analyzeStill(photo).stream().max(Comparator.comparingDouble(f -> f.box().area()));
     }
 
     /** The face's embedding by the configured embedder. */

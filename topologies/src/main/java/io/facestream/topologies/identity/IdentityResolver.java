@@ -159,7 +159,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         TrackResolution.Builder track = TrackResolution.newBuilder(current);
         List<Gallery.WeightedFace> weighted = current.getFaces().stream()
                 .map(f -> new Gallery.WeightedFace(Embeddings.toArray(f.getEmbedding()), f.getQuality())).toList();
-        Optional<Gallery.Match> person = gallery.bestForTrack(weighted).filter(m -> m.similarity() >= settings.personThreshold());
+        Optional<Gallery.Match> person = gallery.bestForTrack(weighted).filter(m -> m.similarity() >= settings.thresholds().person());
         String identityId;
         double similarity;
         if (person.isPresent()) {
@@ -171,7 +171,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             similarity = Embeddings.similarity(centroid(current.getFaces()), Embeddings.toArray(identities.get(identityId).getCentroid()));
         } else {
             float[] centroid = centroid(current.getFaces());
-            Optional<IdentityIndex.Nearest> nearest = index.nearest(centroid).filter(n -> n.similarity() >= settings.identityThreshold());
+            Optional<IdentityIndex.Nearest> nearest = index.nearest(centroid).filter(n -> n.similarity() >= settings.thresholds().identity());
             if (nearest.isPresent()) {
                 identityId = nearest.get().identityId();
                 similarity = nearest.get().similarity();
