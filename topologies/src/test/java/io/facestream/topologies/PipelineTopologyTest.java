@@ -317,6 +317,48 @@ class PipelineTopologyTest {
     }
 
     @Test
+    void mergeKeepsANamedSourcesNameAndSplitBySightingsMovesThemBackWithTheirFaces() {
+        List<String> ids = twoIdentities();
+        String a = ids.get(0);
+        String b = ids.get(1);
+        Identity before = (Identity) store(Views.IDENTITIES.name()).get(a);
+        Identity named = (Identity) store(Views.IDENTITIES.name()).get(b);
+        commands.pipeInput(b, command(IdentityCommandType.RENAME, b).setName("Visitor B").build());
+        commands.pipeInput(a, command(IdentityCommandType.MERGE, a).setOtherIdentityIds(List.of(b, a, "nobody")).build());
+        Identity merged = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(merged.getName()).as("an unnamed target keeps a named source's name").isEqualTo("Visitor B");
+        assertThat(merged.getSightingCount()).isEqualTo(2);
+        assertThat(merged.getFaceCount()).isEqualTo(before.getFaceCount() + named.getFaceCount());
+        assertThat(merged.getFirstSeen()).isEqualTo(java.util.Collections.min(List.of(before.getFirstSeen(), named.getFirstSeen())));
+        assertThat(merged.getLastSeen()).isEqualTo(java.util.Collections.max(List.of(before.getLastSeen(), named.getLastSeen())));
+
+        KeyValueStore<String, Sighting> sightingStore = store(Views.SIGHTINGS.name());
+        List<Sighting> all = new ArrayList<>();
+        sightingStore.all().forEachRemaining(kv -> all.add(kv.value));
+        Sighting ofB = all.stream().filter(s -> s.getSourceId().equals("cam-b")).findFirst().orElseThrow();
+        commands.pipeInput(a, command(IdentityCommandType.SPLIT, a).setSightingIds(List.of(ofB.getSightingId()))
+                .setNewIdentityId("split-b").setName("Split B").build());
+        Identity split = (Identity) store(Views.IDENTITIES.name()).get("split-b");
+        assertThat(split.getName()).isEqualTo("Split B");
+        assertThat(split.getSightingCount()).isEqualTo(1);
+        assertThat(split.getFaceCount()).isEqualTo(named.getFaceCount());
+        assertThat(split.getCameras()).containsExactly("cam-b");
+        assertThat(split.getFirstSeen()).isEqualTo(named.getFirstSeen());
+        assertThat(split.getLastSeen()).isEqualTo(named.getLastSeen());
+        Identity rest = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(rest.getSightingCount()).isEqualTo(1);
+        assertThat(rest.getFaceCount()).isEqualTo(before.getFaceCount());
+        assertThat(rest.getCameras()).containsExactly("cam-a");
+        assertThat(rest.getFirstSeen()).isEqualTo(before.getFirstSeen());
+        assertThat(rest.getLastSeen()).isEqualTo(before.getLastSeen());
+        assertThat(sightingStore.get(ofB.getSightingId()).getIdentityId()).isEqualTo("split-b");
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
+        faces.all().forEachRemaining(kv -> assertThat(kv.value.getIdentityId())
+                .isEqualTo(kv.value.getSourceId().equals("cam-b") ? "split-b" : a));
+        assertThat(vectors.count(VectorStore.FACES, VectorFilter.all().whereEquals("identity_id", "split-b"))).isEqualTo(named.getFaceCount());
+    }
+
+    @Test
     void deleteRemovesTheIdentityItsFacesAndSightingsEverywhere() {
         List<String> ids = twoIdentities();
         long facesBefore = vectors.count(VectorStore.FACES);

@@ -4,6 +4,7 @@ import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.IdentityCommand;
 import io.facestream.schemas.avro.IdentityStatus;
+import io.facestream.schemas.avro.MatchKind;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
 
@@ -74,44 +75,58 @@ final class Commands {
         r.putIdentity(b.build());
     }
 
-    /** Every face and sighting of the other identities moves to the target; the others are gone. */
+    /**
+     * Every face and sighting of the other identities moves to the target; the others are gone. The target's
+     * counters, first/last seen, cameras and files are recomputed from what it then holds, and an unnamed
+     * target takes the name of the first named source.
+     */
     private void merge(IdentityCommand c, Identity target) {
         if (target == null) return;
+        String targetId = target.getIdentityId();
+        String inheritedName = null;
+        boolean merged = false;
         for (String otherId : c.getOtherIdentityIds()) {
             Identity other = r.identities().get(otherId);
-            if (other == null || otherId.equals(target.getIdentityId())) continue;
+            if (other == null || otherId.equals(targetId)) continue;
             List<Face> moved = r.facesOf(otherId);
             List<Sighting> sightings = r.sightingsOf(otherId);
             r.detachFaces(otherId, moved);
-            r.attachFaces(target.getIdentityId(), moved, 1.0, target.getPersonId());
-            for (Sighting s : sightings) r.moveSighting(s, target.getIdentityId());
-            r.adjustSightings(target.getIdentityId(), sightings.size());
-            Identity merged = r.identities().get(target.getIdentityId());
-            Identity.Builder b = Identity.newBuilder(merged).setSource("merged");
-            if (other.getFirstSeen().isBefore(b.getFirstSeen())) b.setFirstSeen(other.getFirstSeen());
-            if (other.getLastSeen().isAfter(b.getLastSeen())) b.setLastSeen(other.getLastSeen());
-            List<String> cameras = new ArrayList<>(b.getCameras());
-            other.getCameras().stream().filter(x -> !cameras.contains(x)).forEach(cameras::add);
-            List<String> files = new ArrayList<>(b.getFiles());
-            other.getFiles().stream().filter(x -> !files.contains(x)).forEach(files::add);
-            r.putIdentity(b.setCameras(cameras).setFiles(files).build());
+            r.attachFaces(targetId, moved, 1.0, target.getPersonId());
+            for (Sighting s : sightings) r.moveSighting(s, targetId);
+            if (inheritedName == null && other.getName() != null) inheritedName = other.getName();
             r.deleteIdentity(otherId);
+            merged = true;
         }
+        if (!merged) return;
+        Identity.Builder b = Identity.newBuilder(r.identities().get(targetId)).setSource("merged");
+        if (b.getName() == null && inheritedName != null) b.setName(inheritedName);
+        r.putIdentity(b.build());
+        r.recount(targetId);
     }
 
-    /** The named faces leave the identity for a new one (the command's new_identity_id). */
+    /**
+     * The named sightings (with every face of their tracks) and the named faces leave the identity for a new
+     * one (the command's new_identity_id); both identities' counters and times are recomputed.
+     */
     private void split(IdentityCommand c, Identity target) {
-        if (target == null || c.getNewIdentityId() == null || c.getFaceIds().isEmpty()) return;
-        List<Face> moved = c.getFaceIds().stream().map(r.faces()::get)
-                .filter(f -> f != null && target.getIdentityId().equals(f.getIdentityId())).toList();
-        if (moved.isEmpty()) return;
-        long first = moved.stream().mapToLong(f -> f.getTimestamp().toEpochMilli()).min().orElseThrow();
-        java.time.Instant at = java.time.Instant.ofEpochMilli(first);
+        if (target == null || c.getNewIdentityId() == null || r.identities().get(c.getNewIdentityId()) != null) return;
+        String from = target.getIdentityId();
+        java.util.Set<String> tracks = new java.util.HashSet<>(c.getSightingIds());
+        List<Sighting> sightings = r.sightingsOf(from).stream().filter(s -> tracks.contains(s.getSightingId())).toList();
+        java.util.Set<String> faceIds = new java.util.LinkedHashSet<>(c.getFaceIds());
+        List<Face> moved = r.facesOf(from).stream()
+                .filter(f -> faceIds.contains(f.getFaceId()) || (f.getTrackId() != null && tracks.contains(f.getTrackId()))).toList();
+        if (moved.isEmpty() && sightings.isEmpty()) return;
+        java.time.Instant at = java.util.stream.Stream.concat(moved.stream().map(Face::getTimestamp), sightings.stream().map(Sighting::getEntryTime))
+                .min(java.util.Comparator.naturalOrder()).orElseThrow();
         r.putIdentity(Identity.newBuilder().setIdentityId(c.getNewIdentityId()).setName(c.getName()).setStatus(IdentityStatus.CONFIRMED)
                 .setSource("split").setCentroid(List.of()).setExemplars(List.of()).setFaceCount(0).setSightingCount(0)
                 .setFirstSeen(at).setLastSeen(at).setCreatedAt(c.getIssuedAt()).setUpdatedAt(c.getIssuedAt()).build());
-        r.detachFaces(target.getIdentityId(), moved);
+        r.detachFaces(from, moved);
         r.attachFaces(c.getNewIdentityId(), bound(moved, true), 1.0, null);
+        for (Sighting s : sightings) r.moveSighting(Sighting.newBuilder(s).setPersonId(null).setMatchKind(MatchKind.IDENTITY).build(), c.getNewIdentityId());
+        r.recount(from);
+        r.recount(c.getNewIdentityId());
     }
 
     private void bindFaces(IdentityCommand c, Identity target) {

@@ -125,6 +125,34 @@ public final class ViewQueries {
         return out;
     }
 
+    // ---- identities for seed 002's /api/identities (curation: paging an identity's sightings, dwell time) ----
+
+    /** A page of an identity's sightings, newest entry first; only those still filed under it. */
+    public List<Sighting> sightingsOf(String identityId, int offset, int limit) {
+        if (offset < 0 || limit < 0) throw new IllegalArgumentException("offset and limit must not be negative");
+        ReadOnlyKeyValueStore<String, Sighting> values = store(Views.SIGHTINGS);
+        List<Sighting> out = new ArrayList<>(Math.min(limit, 1024));
+        String prefix = Views.ofIdentity(identityId);
+        // Index keys are the identity, a separator, then entry time: the reverse range over the prefix is newest first.
+        try (KeyValueIterator<String, String> it = store(Views.SIGHTINGS_BY_IDENTITY).reverseRange(prefix, Views.afterIdentity(identityId))) {
+            int skipped = 0;
+            while (it.hasNext() && out.size() < limit) {
+                Sighting s = values.get(it.next().value);
+                if (s == null || !identityId.equals(s.getIdentityId())) continue;
+                if (skipped++ < offset) continue;
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Seconds an identity was on screen: the sum of its sightings' spans (entry to exit). */
+    public double dwellSeconds(String identityId) {
+        long millis = 0;
+        for (Sighting s : sightingsOf(identityId)) millis += Math.max(0, s.getExitTime().toEpochMilli() - s.getEntryTime().toEpochMilli());
+        return millis / 1000.0;
+    }
+
     // ---- cameras and files ----
 
     /** Every camera, by camera id. */
