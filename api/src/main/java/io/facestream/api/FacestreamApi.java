@@ -3,6 +3,7 @@ package io.facestream.api;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.InternalViewsModule;
 import io.facestream.api.faces.FacesModule;
+import io.facestream.api.facegroups.FaceGroupsModule;
 import io.facestream.api.identities.IdentitiesModule;
 import io.facestream.api.people.PeopleModule;
 import io.facestream.api.live.LiveAlertsModule;
@@ -22,7 +23,7 @@ public final class FacestreamApi {
     /** The endpoint modules, in the order their routes are documented. */
     static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts) {
         return List.of(new PoiModule(backend), new RegisterModule(backend), new LiveModule(backend), liveAlerts,
-                new FacesModule(backend), new IdentitiesModule(backend), new PeopleModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()));
+                new FacesModule(backend), new IdentitiesModule(backend), new PeopleModule(backend), new FaceGroupsModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()));
     }
 
     /** @param liveAlerts the alerts WebSocket's feed, which the caller closes after the server */

@@ -359,6 +359,30 @@ class PipelineTopologyTest {
     }
 
     @Test
+    void labelAndDeleteFacesByHand() {
+        List<String> ids = twoIdentities();
+        String a = ids.get(0);
+        Identity before = (Identity) store(Views.IDENTITIES.name()).get(a);
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
+        List<String> facesOfA = new ArrayList<>();
+        faces.all().forEachRemaining(kv -> {
+            if (a.equals(kv.value.getIdentityId())) facesOfA.add(kv.key);
+        });
+        assertThat(facesOfA).hasSizeGreaterThanOrEqualTo(2);
+        commands.pipeInput(a, command(IdentityCommandType.LABEL_FACES, a).setFaceIds(facesOfA).setName("Courier").build());
+        facesOfA.forEach(id -> assertThat(faces.get(id).getLabel()).isEqualTo("Courier"));
+
+        String gone = facesOfA.get(0);
+        commands.pipeInput(a, command(IdentityCommandType.DELETE_FACES, a).setFaceIds(List.of(gone, "no-such-face")).build());
+        assertThat(faces.get(gone)).isNull();
+        assertThat(vectors.get(VectorStore.FACES, gone)).isEmpty();
+        Identity after = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(after.getFaceCount()).isEqualTo(before.getFaceCount() - 1);
+        assertThat(after.getExemplars()).extracting(io.facestream.schemas.avro.Exemplar::getFaceId).doesNotContain(gone);
+        assertThat(faces.get(facesOfA.get(1)).getLabel()).as("the others keep their label").isEqualTo("Courier");
+    }
+
+    @Test
     void deleteRemovesTheIdentityItsFacesAndSightingsEverywhere() {
         List<String> ids = twoIdentities();
         long facesBefore = vectors.count(VectorStore.FACES);

@@ -49,6 +49,8 @@ final class Commands {
                 if (b.getName() == null) r.gallery().person(c.getPersonId()).map(Person::getName).ifPresent(b::setName);
             });
             case UNBIND_PERSON -> update(target, b -> b.setPersonId(null));
+            case LABEL_FACES -> labelFaces(c);
+            case DELETE_FACES -> deleteFaces(c);
         }
     }
 
@@ -145,6 +147,28 @@ final class Commands {
             r.detachFaces(f.getIdentityId(), List.of(f));
             r.storeFace(Face.newBuilder(f).setIdentityId(null).setPersonId(null).setBound(true).build());
         }
+    }
+
+    private void labelFaces(IdentityCommand c) {
+        for (String faceId : c.getFaceIds()) {
+            Face f = r.faces().get(faceId);
+            if (f != null && !java.util.Objects.equals(f.getLabel(), c.getName())) r.storeFace(Face.newBuilder(f).setLabel(c.getName()).build());
+        }
+    }
+
+    /** The faces leave every view and the vector store; the identities they belonged to are recounted. */
+    private void deleteFaces(IdentityCommand c) {
+        Map<String, List<Face>> byOwner = new HashMap<>();
+        List<String> gone = new ArrayList<>();
+        for (String faceId : new java.util.LinkedHashSet<>(c.getFaceIds())) {
+            Face f = r.faces().get(faceId);
+            if (f == null) continue;
+            if (f.getIdentityId() != null) byOwner.computeIfAbsent(f.getIdentityId(), k -> new ArrayList<>()).add(f);
+            gone.add(faceId);
+        }
+        byOwner.forEach(r::detachFaces);
+        r.deleteFaces(gone);
+        byOwner.keySet().forEach(r::recount);
     }
 
     /** Faces an operator placed by hand; automatic decisions leave them where they are. */

@@ -390,6 +390,13 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         index.remove(identityId);
     }
 
+    /** Removes faces (already detached from their identities) from the faces view and the vector store. */
+    void deleteFaces(List<String> faceIds) {
+        if (faceIds.isEmpty()) return;
+        faceIds.forEach(faces::delete);
+        vectors.delete(VectorStore.FACES, faceIds);
+    }
+
     List<Face> facesOf(String identityId) {
         return indexed(facesByIdentity, faces, identityId);
     }

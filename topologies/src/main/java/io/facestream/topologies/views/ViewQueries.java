@@ -153,6 +153,41 @@ public final class ViewQueries {
         return millis / 1000.0;
     }
 
+    // ---- captured faces for seed 002's /api/face-groups ----
+
+    /**
+     * The {@code limit} most recent kept faces (by event time, newest first), those with a label of {@code label}
+     * only when it is not null. A scan of the faces view, keeping a bounded heap.
+     */
+    public List<Face> recentFaces(int limit, String label) {
+        if (limit < 0) throw new IllegalArgumentException("limit must not be negative: " + limit);
+        java.util.PriorityQueue<Face> newest = new java.util.PriorityQueue<>(java.util.Comparator.comparing(Face::getTimestamp)
+                .thenComparing(Face::getFaceId));
+        if (limit == 0) return List.of();
+        try (KeyValueIterator<String, Face> it = store(Views.FACES).all()) {
+            while (it.hasNext()) {
+                Face f = it.next().value;
+                if (label != null && !label.equals(f.getLabel())) continue;
+                newest.add(f);
+                if (newest.size() > limit) newest.poll();
+            }
+        }
+        List<Face> out = new ArrayList<>(newest);
+        out.sort(java.util.Comparator.comparing(Face::getTimestamp).thenComparing(Face::getFaceId).reversed());
+        return out;
+    }
+
+    /** The ids of every kept face, with a label of {@code label} only when it is not null (for deleting them all). */
+    public List<String> faceIds(String label) {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<String, Face> it = store(Views.FACES).all()) {
+            it.forEachRemaining(kv -> {
+                if (label == null || label.equals(kv.value.getLabel())) out.add(kv.key);
+            });
+        }
+        return out;
+    }
+
     // ---- cameras and files ----
 
     /** Every camera, by camera id. */
