@@ -383,6 +383,35 @@ class PipelineTopologyTest {
     }
 
     @Test
+    void aRejectedFaceLeavesItsIdentityAndTheSameFaceNeverJoinsItAgain() {
+        List<String> ids = twoIdentities();
+        String a = ids.get(0);
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
+        List<String> facesOfA = new ArrayList<>();
+        faces.all().forEachRemaining(kv -> {
+            if (a.equals(kv.value.getIdentityId())) facesOfA.add(kv.key);
+        });
+        assertThat(facesOfA).hasSizeGreaterThanOrEqualTo(2);
+        String rejected = facesOfA.get(0);
+        Identity before = (Identity) store(Views.IDENTITIES.name()).get(a);
+        commands.pipeInput(a, command(IdentityCommandType.REJECT_FACES, a).setFaceIds(List.of(rejected)).build());
+        Identity after = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(after.getFaceCount()).isEqualTo(before.getFaceCount() - 1).isPositive();
+        assertThat(after.getRejected()).extracting(io.facestream.schemas.avro.Exemplar::getFaceId).containsExactly(rejected);
+        assertThat(faces.get(rejected).getIdentityId()).isNull();
+        assertThat(faces.get(rejected).getBound()).isTrue();
+        assertThat(vectors.get(VectorStore.FACES, rejected).orElseThrow().payload()).doesNotContainKey("identity_id");
+
+        // the very same face again on another camera: as like A's remaining faces as the rejected one, so not A's
+        frames("cam-c", 100, 110, strangerA);
+        frames("cam-c", 170, 170);
+        flushBatches();
+        Sighting again = sightings.readValuesToList().stream().filter(s -> s.getFinal$() && s.getSourceId().equals("cam-c"))
+                .findFirst().orElseThrow();
+        assertThat(again.getIdentityId()).isNotEqualTo(a);
+    }
+
+    @Test
     void deleteRemovesTheIdentityItsFacesAndSightingsEverywhere() {
         List<String> ids = twoIdentities();
         long facesBefore = vectors.count(VectorStore.FACES);

@@ -73,6 +73,15 @@ public final class IdentitiesModule implements ApiModule {
                 .queryParam("offset", "integer", false, "Items to skip, default 0")
                 .responds(200, "A page of identities and the total", IdentityList.class)
                 .responds(422, "A parameter out of range");
+        routes.get(PREFIX + "/analytics", this::analytics)
+                .summary("Aggregates for the people analytics dashboard").tags("identities")
+                .description("`summary`: identities in all, named and unnamed, created today, seen today and in the last "
+                        + "7 days (UTC days), sightings in all; `by_camera`: sightings, distinct identities and average dwell "
+                        + "(a sighting's span from entry to exit) per camera; `by_hour`: sightings and distinct identities "
+                        + "per hour of the last 24 (by entry time, oldest first); `by_match_kind`: sightings of POIs, known "
+                        + "people and automatic identities. Computed from the views on each request.")
+                .queryParam("object_class", "string", false, "person (default; the only class the pipeline tracks)")
+                .responds(200, "The aggregates", IdentityAnalytics.Analytics.class);
         routes.get(PREFIX + "/sightings/{sid}/thumbnail", this::sightingThumbnail)
                 .summary("One sighting's thumbnail").tags("identities").pathParam("sid", "The sighting id (its track id)")
                 .description("The aligned crop of the face that matched (else the track's best face): the pipeline keeps "
@@ -123,6 +132,22 @@ public final class IdentitiesModule implements ApiModule {
                 .responds(400, "Neither sighting_ids nor auto")
                 .responds(404, "No such identity")
                 .responds(422, "A sighting of another identity, all of its sightings, or too few faces to split automatically");
+        routes.post(PREFIX + "/{id}/reject-faces", this::rejectFaces)
+                .summary("Negative feedback: these faces are not this identity").tags("identities").pathParam("id", "The identity id")
+                .description("The faces leave the identity (assigned to no one, and left there by automatic decisions) and "
+                        + "it remembers them: from then on a face at least as like one of them as like the identity's own "
+                        + "faces never joins it. Its counters are recomputed. Stored as an identity command.")
+                .jsonBody(IdentityBodies.FaceIds.class, "{face_ids: 1-1000 of the identity's face ids}")
+                .responds(200, "What was rejected", IdentityBodies.Rejected.class)
+                .responds(404, "No such identity or face").responds(422, "No faces, too many, or a face of another identity");
+        routes.post(PREFIX + "/{id}/erase", this::erase)
+                .summary("Privacy erase: remove an identity from everywhere, with a receipt").tags("identities").pathParam("id", "The identity id")
+                .description("Removes the identity, its sightings and faces from every view, its faces from the vector store, "
+                        + "and the frames kept only for its faces from the blob store; the receipt lists what was removed and "
+                        + "what Kafka keeps until retention or compaction.")
+                .jsonBody(IdentityBodies.Confirm.class, "{confirm: true}")
+                .responds(200, "The receipt", Erasure.Receipt.class)
+                .responds(400, "confirm is not true").responds(404, "No such identity");
         routes.delete(PREFIX + "/{id}", this::delete)
                 .summary("Delete an identity with its sightings and faces").tags("identities").pathParam("id", "The identity id")
                 .description("Removes the identity, its sightings, its faces (views and vector store).")
@@ -161,6 +186,14 @@ public final class IdentitiesModule implements ApiModule {
         ViewQueries queries = backend.queries();
         List<IdentityItem> items = matching.stream().skip(offset).limit(limit).map(i -> item(i, queries.dwellSeconds(i.getIdentityId()))).toList();
         ctx.json(new IdentityList(matching.size(), items));
+    }
+
+    private void analytics(Context ctx) {
+        String objectClass = ctx.queryParam("object_class");
+        if (objectClass != null && objectClass.length() > 64) throw ApiException.validation("object_class: at most 64 characters");
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        boolean person = objectClass == null || objectClass.isBlank() || objectClass.strip().equalsIgnoreCase(PERSON);
+        ctx.json(person ? IdentityAnalytics.of(backend.queries(), now) : IdentityAnalytics.empty(objectClass.strip(), now));
     }
 
     private void detail(Context ctx) {
@@ -300,6 +333,30 @@ public final class IdentitiesModule implements ApiModule {
                 "Splitting identity " + id);
         ctx.json(new OpResult(true, newId, List.of(id, newId), moving.size(),
                 "Moved " + moving.size() + " sighting" + (moving.size() == 1 ? "" : "s") + " from " + id + " to the new identity " + newId + "."));
+    }
+
+    private void rejectFaces(Context ctx) {
+        Identity identity = identity(ctx.pathParam("id"));
+        String id = identity.getIdentityId();
+        List<String> faceIds = JsonBodies.ids(JsonBodies.object(ctx), "face_ids", MAX_IDS);
+        if (faceIds.isEmpty()) throw ApiException.validation("face_ids: 1 to " + MAX_IDS + " ids are required");
+        ViewQueries queries = backend.queries();
+        for (String faceId : faceIds) {
+            Face face = queries.face(faceId).orElseThrow(() -> ApiException.notFound("Face not found: " + faceId));
+            if (!id.equals(face.getIdentityId())) throw ApiException.validation("face_ids: " + faceId + " is not a face of identity " + id);
+        }
+        send(command(IdentityCommandType.REJECT_FACES, id, Principal.of(ctx)).setFaceIds(faceIds).build());
+        backend.awaitVisible(() -> backend.queries().identity(id).map(i -> io.facestream.topologies.gallery.Matching.rejected(i).stream().map(Exemplar::getFaceId).toList())
+                .filter(r -> r.containsAll(faceIds)).isPresent(), "Rejecting faces of identity " + id);
+        ctx.json(new IdentityBodies.Rejected(id, faceIds.size(), faceIds));
+    }
+
+    private void erase(Context ctx) {
+        Identity identity = identity(ctx.pathParam("id"));
+        if (!JsonBodies.bool(JsonBodies.object(ctx), "confirm").orElse(false)) {
+            throw ApiException.badRequest("Erasing an identity requires \"confirm\": true.");
+        }
+        ctx.json(new Erasure(backend).identity(identity.getIdentityId(), Principal.of(ctx)));
     }
 
     private void delete(Context ctx) {

@@ -55,5 +55,12 @@ public final class IdentityBodies {
 
     public record Ids(List<String> ids) {}
 
+    public record FaceIds(List<String> faceIds) {}
+
+    public record Confirm(Boolean confirm) {}
+
+    /** Negative feedback taken: these faces are not this identity (or person). */
+    public record Rejected(String id, int rejected, List<String> faceIds) {}
+
     public record ClearAll(Boolean confirm, String objectClass) {}
 }

@@ -14,7 +14,12 @@ import io.facestream.blobs.BlobKind;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.image.RgbImage;
 import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.IdentityCommand;
+import io.facestream.schemas.avro.IdentityCommandType;
 import io.facestream.schemas.avro.ReferenceFace;
+import io.facestream.schemas.avro.RejectedFace;
+import io.facestream.topologies.views.Views;
 import io.facestream.topologies.gallery.Enrolment;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -46,6 +51,8 @@ public final class PeopleModule implements ApiModule {
     static final int MAX_NOTES = 4000;
     /** Reference faces one person may have: each is compared with every track's faces. */
     static final int MAX_FACES = 100;
+    /** Rejected faces a person remembers (the latest): each costs a dot product per match. */
+    static final int MAX_REJECTED = 64;
 
     public record PersonItem(String id, String name, String notes, int numFaces, boolean isPoi, String severity,
             String identityId, Instant createdAt, Instant updatedAt) {}
@@ -118,6 +125,23 @@ public final class PeopleModule implements ApiModule {
                 .responds(415, "Not JPEG or PNG")
                 .responds(422, "No face detected, no file, or the person has " + MAX_FACES + " faces already")
                 .responds(503, "The recognizer is unavailable, or the pipeline did not apply the change in time");
+        routes.post(PREFIX + "/{id}/reject-faces", this::rejectFaces)
+                .summary("Negative feedback: these captured faces are not this person").tags("people").pathParam("id", "The person id")
+                .description("The person remembers the faces (the latest " + MAX_REJECTED + "): from then on a face at least as "
+                        + "like one of them as like the person's reference faces never matches them, in identity resolution "
+                        + "and in POI alerts alike; the faces leave the identity standing for the person.")
+                .jsonBody(io.facestream.api.identities.IdentityBodies.FaceIds.class, "{face_ids: 1-1000 captured face ids}")
+                .responds(200, "What was rejected", io.facestream.api.identities.IdentityBodies.Rejected.class)
+                .responds(404, "No such person or face").responds(422, "No faces, or too many");
+        routes.post(PREFIX + "/{id}/erase", this::erase)
+                .summary("Privacy erase: remove a person from everywhere, with a receipt").tags("people").pathParam("id", "The person id")
+                .description("Removes the person from the gallery (no future match) and the people view, the identity standing "
+                        + "for them and every identity bound to them with their sightings and faces (views and vector store), "
+                        + "their enrolled photos and profile image, and the frames kept only for their faces (blob store); "
+                        + "the receipt lists what was removed and what Kafka keeps until retention or compaction.")
+                .jsonBody(Confirm.class, "{confirm: true}")
+                .responds(200, "The receipt", io.facestream.api.identities.Erasure.Receipt.class)
+                .responds(400, "confirm is not true").responds(404, "No such person");
         routes.get(PREFIX + "/{id}/faces", this::faces)
                 .summary("A person's enrolled faces").tags("people").pathParam("id", "The person id")
                 .responds(200, "The faces", FaceItem[].class).responds(404, "No such person");
@@ -232,6 +256,45 @@ public final class PeopleModule implements ApiModule {
         Person updated = Person.newBuilder(person).setFaces(faces).setUpdatedAt(now).build();
         put(updated, "The new face of person " + person.getPersonId());
         ctx.status(201).json(new Enrolled(faceId, found.size(), imageUrl(person.getPersonId(), faceId)));
+    }
+
+    private void rejectFaces(Context ctx) {
+        Person person = person(ctx.pathParam("id"));
+        List<String> faceIds = JsonBodies.ids(JsonBodies.object(ctx), "face_ids", MAX_IDS);
+        if (faceIds.isEmpty()) throw ApiException.validation("face_ids: 1 to " + MAX_IDS + " ids are required");
+        List<Face> faces = new ArrayList<>();
+        for (String faceId : faceIds) {
+            faces.add(backend.queries().face(faceId).orElseThrow(() -> ApiException.notFound("Face not found: " + faceId)));
+        }
+        Instant now = now();
+        List<RejectedFace> rejected = new ArrayList<>(io.facestream.topologies.gallery.Matching.rejected(person));
+        for (Face f : faces) {
+            rejected.removeIf(r -> r.getFaceId().equals(f.getFaceId()));
+            rejected.add(new RejectedFace(f.getFaceId(), f.getEmbedding(), now));
+        }
+        if (rejected.size() > MAX_REJECTED) rejected = new ArrayList<>(rejected.subList(rejected.size() - MAX_REJECTED, rejected.size()));
+        put(Person.newBuilder(person).setRejectedFaces(rejected).setUpdatedAt(now).build(), "Rejecting faces of person " + person.getPersonId());
+        // the faces already filed under the person's identity leave it, as an identity's rejected faces do
+        String identityId = Views.identityOf(person);
+        List<String> filed = faces.stream().filter(f -> identityId.equals(f.getIdentityId())).map(Face::getFaceId).toList();
+        if (!filed.isEmpty()) {
+            backend.writes().identityCommand(IdentityCommand.newBuilder().setCommandId(UUID.randomUUID().toString())
+                    .setIdentityId(identityId).setType(IdentityCommandType.REJECT_FACES).setMetadata(Map.of())
+                    .setOtherIdentityIds(List.of()).setFaceIds(filed).setSightingIds(List.of()).setIssuedAt(now)
+                    .setIssuedBy(Optional.ofNullable(io.facestream.api.Principal.of(ctx)).map(io.facestream.api.Principal::name).orElse(null))
+                    .build());
+            backend.awaitVisible(() -> filed.stream().allMatch(id -> backend.queries().face(id)
+                    .map(f -> !identityId.equals(f.getIdentityId())).orElse(true)), "Moving rejected faces out of person " + person.getPersonId());
+        }
+        ctx.json(new io.facestream.api.identities.IdentityBodies.Rejected(person.getPersonId(), faceIds.size(), faceIds));
+    }
+
+    private void erase(Context ctx) {
+        Person person = person(ctx.pathParam("id"));
+        if (!JsonBodies.bool(JsonBodies.object(ctx), "confirm").orElse(false)) {
+            throw ApiException.badRequest("Erasing a person requires \"confirm\": true.");
+        }
+        ctx.json(new io.facestream.api.identities.Erasure(backend).person(person, io.facestream.api.Principal.of(ctx)));
     }
 
     private void faces(Context ctx) {

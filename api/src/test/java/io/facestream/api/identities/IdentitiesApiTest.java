@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IdentitiesApiTest {
-    static final Instant BASE = Instant.parse("2026-11-22T10:00:00Z");
+    /** An hour ago: the replay's sightings fall in the analytics' last 24 hours. */
+    static final Instant BASE = Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     static final int FRAMES = 30;
 
     @TempDir
@@ -198,6 +199,40 @@ class IdentitiesApiTest {
     }
 
     @Test
+    @Order(1)
+    void analyticsCountTheReplaysIdentitiesAndSightings() {
+        JsonNode analytics = ok(get("/api/identities/analytics"));
+        JsonNode summary = analytics.get("summary");
+        assertThat(summary.get("total_identities").asInt()).isEqualTo(2);
+        assertThat(summary.get("named").asInt()).isZero();
+        assertThat(summary.get("unnamed").asInt()).isEqualTo(2);
+        assertThat(summary.get("seen7d").asInt()).isEqualTo(2);
+        Instant today = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS);
+        assertThat(summary.get("seen_today").asInt()).isEqualTo(a.last().isBefore(today) ? 0 : 2);
+        assertThat(summary.get("total_sightings").asInt()).isEqualTo(2);
+        JsonNode camera = analytics.get("by_camera").get(0);
+        assertThat(analytics.get("by_camera")).hasSize(1);
+        assertThat(camera.get("camera_id").asText()).isEqualTo("hall-cam");
+        assertThat(camera.get("sightings").asInt()).isEqualTo(2);
+        assertThat(camera.get("distinct_people").asInt()).isEqualTo(2);
+        double dwell = (fixture.backend.queries().dwellSeconds(a.identityId()) + fixture.backend.queries().dwellSeconds(b.identityId())) / 2;
+        assertThat(camera.get("avg_dwell_seconds").asDouble()).isCloseTo(dwell, org.assertj.core.data.Offset.offset(0.001));
+        JsonNode hours = analytics.get("by_hour");
+        assertThat(hours).hasSize(24);
+        long total = 0;
+        for (JsonNode h : hours) {
+            Instant hour = Instant.parse(h.get("hour").asText());
+            boolean holdsEntry = !BASE.isBefore(hour) && BASE.isBefore(hour.plusSeconds(3600));
+            assertThat(h.get("sightings").asInt()).as(hour.toString()).isEqualTo(holdsEntry ? 2 : 0);
+            total += h.get("sightings").asInt();
+        }
+        assertThat(total).isEqualTo(2);
+        assertThat(analytics.get("by_match_kind").get("identity").asInt()).isEqualTo(2);
+        assertThat(analytics.get("by_match_kind").get("person").asInt()).isZero();
+        assertThat(ok(get("/api/identities/analytics?object_class=car")).get("summary").get("total_identities").asInt()).isZero();
+    }
+
+    @Test
     @Order(2)
     void badInputIsRefusedAndChangesNothing() {
         String ida = a.identityId();
@@ -332,6 +367,30 @@ class IdentitiesApiTest {
 
     @Test
     @Order(7)
+    void negativeFeedbackTakesAFaceOutOfItsIdentityForGood() {
+        String id = a.identityId();
+        List<String> faces = new ArrayList<>(faceIdsOf(id));
+        assertThat(faces).isNotEmpty();
+        List<String> all = new ArrayList<>();
+        ok(get("/api/identities")).get("items").forEach(i -> all.add(i.get("id").asText()));
+        String other = all.stream().filter(x -> !x.equals(id)).findFirst().orElseThrow();
+        String foreign = faceIdsOf(other).iterator().next();
+        HttpResponse<String> wrong = admin("POST", "/api/identities/" + id + "/reject-faces", "{\"face_ids\": [\"%s\"]}".formatted(foreign));
+        assertThat(wrong.statusCode()).isEqualTo(422);
+        assertThat(admin("POST", "/api/identities/" + id + "/reject-faces", "{\"face_ids\": [\"nobody\"]}").statusCode()).isEqualTo(404);
+        assertThat(admin("POST", "/api/identities/" + id + "/reject-faces", "{}").statusCode()).isEqualTo(422);
+        String rejected = faces.get(0);
+        JsonNode result = ok(admin("POST", "/api/identities/" + id + "/reject-faces", "{\"face_ids\": [\"%s\"]}".formatted(rejected)));
+        assertThat(result.get("rejected").asInt()).isEqualTo(1);
+        assertThat(faceIdsOf(id)).doesNotContain(rejected);
+        assertThat(item(id).get("num_faces").asInt()).isEqualTo(faces.size() - 1);
+        assertThat(fixture.backend.queries().identity(id).orElseThrow().getRejected())
+                .extracting(io.facestream.schemas.avro.Exemplar::getFaceId).containsExactly(rejected);
+        assertThat(fixture.backend.queries().face(rejected).orElseThrow().getIdentityId()).isNull();
+    }
+
+    @Test
+    @Order(8)
     void deleteBulkDeleteAndClearAll() {
         List<String> ids = new ArrayList<>();
         ok(get("/api/identities")).get("items").forEach(i -> ids.add(i.get("id").asText()));

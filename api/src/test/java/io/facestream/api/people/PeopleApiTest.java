@@ -52,10 +52,14 @@ class PeopleApiTest {
     static String personId;
     static List<String> faceIds = new ArrayList<>();
     static List<byte[]> photos = new ArrayList<>();
+    /** The sighting of the replay after Bea rejected its faces: an automatic identity's. */
+    static Sighting unmatched;
 
     @BeforeAll
     static void start() throws Exception {
-        fixture = ApiFixture.start(dir, backend -> List.of(new PeopleModule(backend)));
+        // identities, faces and search too: the privacy erase is checked through every endpoint that could show someone
+        fixture = ApiFixture.start(dir, backend -> List.of(new PeopleModule(backend), new io.facestream.api.identities.IdentitiesModule(backend),
+                new io.facestream.api.faces.FacesModule(backend), new io.facestream.api.poi.PoiModule(backend)));
         sprites = FaceImages.sprites();
     }
 
@@ -222,6 +226,103 @@ class PeopleApiTest {
 
     @Test
     @Order(5)
+    void negativeFeedbackKeepsTheSameFacesFromMatchingThePersonAgain() throws Exception {
+        String bea = json(admin("POST", "/api/people", "{\"name\": \"Bea\"}")).get("id").asText();
+        assertThat(enrol(bea, "bea.jpg", "image/jpeg", FaceImages.jpeg(sprites.get(0))).statusCode()).isEqualTo(201);
+        Sighting named = replay();
+        assertThat(named.getPersonId()).isEqualTo(bea);
+        List<String> matched = fixture.backend.queries().facesOf(named.getIdentityId()).stream()
+                .filter(f -> named.getTrackId().equals(f.getTrackId())).map(io.facestream.schemas.avro.Face::getFaceId).toList();
+        assertThat(matched).isNotEmpty();
+        String ids = matched.stream().map(id -> "\"" + id + "\"").collect(Collectors.joining(","));
+
+        assertThat(admin("POST", "/api/people/" + bea + "/reject-faces", "{\"face_ids\": []}").statusCode()).isEqualTo(422);
+        assertThat(admin("POST", "/api/people/" + bea + "/reject-faces", "{\"face_ids\": [\"nobody\"]}").statusCode()).isEqualTo(404);
+        assertThat(admin("POST", "/api/people/nobody/reject-faces", "{\"face_ids\": [" + ids + "]}").statusCode()).isEqualTo(404);
+        JsonNode rejected = json(admin("POST", "/api/people/" + bea + "/reject-faces", "{\"face_ids\": [" + ids + "]}"));
+        assertThat(rejected.get("rejected").asInt()).isEqualTo(matched.size());
+        assertThat(fixture.backend.gallery().person(bea).orElseThrow().getRejectedFaces()).hasSize(matched.size());
+        for (String id : matched) assertThat(fixture.backend.queries().face(id).orElseThrow().getIdentityId()).isNull();
+
+        Sighting again = replay();
+        unmatched = again;
+        assertThat(again.getPersonId()).as("the same faces never match Bea again").isNull();
+        assertThat(fixture.backend.gallery().person(bea).orElseThrow().getFaces()).as("Bea keeps her own faces").hasSize(1);
+        assertThat(admin("DELETE", "/api/people/" + bea, null).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    @Order(6)
+    void privacyEraseLeavesNothingOfThePersonOrTheIdentityToFind() throws Exception {
+        String cy = json(admin("POST", "/api/people", "{\"name\": \"Cy\"}")).get("id").asText();
+        String photoUrl = json(enrol(cy, "cy.jpg", "image/jpeg", FaceImages.jpeg(sprites.get(1)))).get("image_path").asText();
+        String fileId = "file-" + UUID.randomUUID();
+        fixture.replay(FaceImages.video(dir.resolve(fileId + ".mp4"), FRAMES, List.of(
+                new Sprite(sprites.get(1), 0, FRAMES - 1, 200, 120, 240, 110, 150, 150))), fileId, "door-cam", Instant.now().minusSeconds(30));
+        String identity = Views.identityOf(fixture.backend.gallery().person(cy).orElseThrow());
+        FaceImages.await(() -> fixture.backend.queries().identity(identity).map(i -> i.getFaceCount() > 0
+                        && fixture.backend.queries().sightingsOf(identity).stream().anyMatch(Sighting::getFinal$)).orElse(false),
+                Duration.ofSeconds(60), "Cy's final sighting");
+        Person person = fixture.backend.gallery().person(cy).orElseThrow();
+        List<io.facestream.schemas.avro.Face> faces = fixture.backend.queries().facesOf(identity);
+        List<Sighting> sightings = fixture.backend.queries().sightingsOf(identity);
+        List<String> frames = faces.stream().map(io.facestream.schemas.avro.Face::getFrameRef).filter(java.util.Objects::nonNull).distinct().toList();
+        assertThat(frames).isNotEmpty();
+        for (String frame : frames) assertThat(fixture.blobs.get(frame)).as("ingest kept the frame").isPresent();
+
+        java.util.function.Supplier<HttpResponse<String>> searchByPhoto = () -> ApiTestSupport.postMultipart(fixture.server, "/api/v1/search",
+                List.of(Part.file("image", "cy.jpg", "image/jpeg", FaceImages.jpeg(sprites.get(1)))), "Authorization", "Bearer " + ADMIN_KEY);
+        String before = searchByPhoto.get().body();
+        assertThat(sightings).as("the search finds Cy's track before the erase").anyMatch(s -> before.contains(s.getSightingId()));
+
+        assertThat(admin("POST", "/api/people/" + cy + "/erase", "{}").statusCode()).isEqualTo(400);
+        assertThat(admin("POST", "/api/people/nobody/erase", "{\"confirm\": true}").statusCode()).isEqualTo(404);
+        HttpResponse<String> erased = admin("POST", "/api/people/" + cy + "/erase", "{\"confirm\": true}");
+        assertThat(erased.statusCode()).as(erased.body()).isEqualTo(200);
+        JsonNode receipt = json(erased);
+        assertThat(receipt.get("person_id").asText()).isEqualTo(cy);
+        assertThat(receipt.get("identity_ids")).extracting(JsonNode::asText).containsExactly(identity);
+        assertThat(receipt.get("faces").asInt()).isEqualTo(faces.size());
+        assertThat(receipt.get("sightings").asInt()).isEqualTo(sightings.size());
+        List<String> blobs = new ArrayList<>();
+        receipt.get("blobs").forEach(b -> blobs.add(b.asText()));
+        assertThat(blobs).containsAll(frames).contains(person.getFaces().get(0).getImageRef());
+        assertThat(receipt.get("retained")).extracting(JsonNode::asText).anyMatch(r -> r.startsWith("facestream.identity-commands"));
+
+        // nothing of Cy through any endpoint, view, the vector store, the blob store, or a search by her photo
+        assertThat(get("/api/people/" + cy).statusCode()).isEqualTo(404);
+        assertThat(get(photoUrl).statusCode()).isEqualTo(404);
+        assertThat(get("/api/identities/" + identity).statusCode()).isEqualTo(404);
+        assertThat(json(get("/api/identities?limit=500")).get("items")).noneMatch(i -> i.get("id").asText().equals(identity));
+        for (var f : faces) {
+            assertThat(get("/api/faces/" + java.net.URLEncoder.encode(f.getFaceId(), java.nio.charset.StandardCharsets.UTF_8)).statusCode()).isEqualTo(404);
+            assertThat(fixture.backend.vectors().get(io.facestream.vectors.VectorStore.FACES, f.getFaceId())).isEmpty();
+        }
+        for (Sighting s : sightings) assertThat(get("/api/identities/sightings/" + s.getSightingId() + "/thumbnail").statusCode()).isEqualTo(404);
+        for (String frame : frames) assertThat(fixture.blobs.get(frame)).isEmpty();
+        for (var ref : person.getFaces()) assertThat(fixture.blobs.get(ref.getImageRef())).isEmpty();
+        assertThat(fixture.backend.gallery().person(cy)).isEmpty();
+        HttpResponse<String> search = searchByPhoto.get();
+        assertThat(search.statusCode()).as(search.body()).isEqualTo(200);
+        assertThat(search.body()).doesNotContain(cy).doesNotContain(identity);
+        for (var f : faces) assertThat(search.body()).doesNotContain(f.getFaceId());
+        for (Sighting s : sightings) assertThat(search.body()).doesNotContain(s.getSightingId());
+
+        // an automatic identity erased through /api/identities
+        String auto = unmatched.getIdentityId();
+        List<io.facestream.schemas.avro.Face> autoFaces = fixture.backend.queries().facesOf(auto);
+        assertThat(autoFaces).isNotEmpty();
+        assertThat(admin("POST", "/api/identities/" + auto + "/erase", "{\"confirm\": false}").statusCode()).isEqualTo(400);
+        JsonNode autoReceipt = json(admin("POST", "/api/identities/" + auto + "/erase", "{\"confirm\": true}"));
+        assertThat(autoReceipt.get("identity_ids")).extracting(JsonNode::asText).containsExactly(auto);
+        assertThat(autoReceipt.get("person_id").isNull()).isTrue();
+        assertThat(autoReceipt.get("faces").asInt()).isEqualTo(autoFaces.size());
+        assertThat(get("/api/identities/" + auto).statusCode()).isEqualTo(404);
+        for (var f : autoFaces) assertThat(fixture.backend.vectors().get(io.facestream.vectors.VectorStore.FACES, f.getFaceId())).isEmpty();
+    }
+
+    @Test
+    @Order(7)
     void bulkDeleteAndClearAll() {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) ids.add(json(admin("POST", "/api/people", "{\"name\": \"Bulk " + i + "\"}")).get("id").asText());

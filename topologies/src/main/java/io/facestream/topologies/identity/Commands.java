@@ -19,6 +19,8 @@ import java.util.Map;
  * checks before it sends; a command can still lose a race with a delete).
  */
 final class Commands {
+    /** Rejected faces an identity remembers (the latest): each costs a dot product per track decision. */
+    static final int MAX_REJECTED = 64;
     private final IdentityResolver r;
 
     Commands(IdentityResolver resolver) {
@@ -51,6 +53,7 @@ final class Commands {
             case UNBIND_PERSON -> update(target, b -> b.setPersonId(null));
             case LABEL_FACES -> labelFaces(c);
             case DELETE_FACES -> deleteFaces(c);
+            case REJECT_FACES -> rejectFaces(c, target);
         }
     }
 
@@ -169,6 +172,37 @@ final class Commands {
         byOwner.forEach(r::detachFaces);
         r.deleteFaces(gone);
         byOwner.keySet().forEach(r::recount);
+    }
+
+    /**
+     * Negative feedback: the faces leave the identity (they stay in the faces view, assigned to no one, bound so
+     * automatic decisions leave them there) and join its rejected faces, which veto the identity for any face more
+     * like them than like the identity ({@code Matching.vetoed}). A live track holding one resolves afresh.
+     */
+    private void rejectFaces(IdentityCommand c, Identity target) {
+        if (target == null) return;
+        String id = target.getIdentityId();
+        List<Face> rejected = c.getFaceIds().stream().distinct().map(r.faces()::get).filter(java.util.Objects::nonNull).toList();
+        if (rejected.isEmpty()) return;
+        List<Face> owned = rejected.stream().filter(f -> id.equals(f.getIdentityId())).toList();
+        r.detachFaces(id, owned);
+        for (Face f : owned) r.storeFace(Face.newBuilder(f).setIdentityId(null).setPersonId(null).setBound(true).build());
+        List<io.facestream.schemas.avro.Exemplar> kept = new ArrayList<>(io.facestream.topologies.gallery.Matching.rejected(r.identities().get(id)));
+        for (Face f : rejected) {
+            kept.removeIf(x -> x.getFaceId().equals(f.getFaceId()));
+            kept.add(new io.facestream.schemas.avro.Exemplar(f.getFaceId(), f.getEmbedding(), f.getQuality()));
+        }
+        if (kept.size() > MAX_REJECTED) kept = new ArrayList<>(kept.subList(kept.size() - MAX_REJECTED, kept.size()));
+        r.putIdentity(Identity.newBuilder(r.identities().get(id)).setRejected(kept).build());
+        r.recount(id);
+        for (Face f : rejected) {
+            if (f.getTrackId() == null) continue;
+            io.facestream.schemas.avro.state.TrackResolution live = r.tracks().get(f.getTrackId());
+            if (live != null && id.equals(live.getIdentityId())) {
+                r.tracks().put(live.getTrackId(), io.facestream.schemas.avro.state.TrackResolution.newBuilder(live)
+                        .setIdentityId(null).setPersonId(null).build());
+            }
+        }
     }
 
     /** Faces an operator placed by hand; automatic decisions leave them where they are. */

@@ -146,6 +146,13 @@ public final class ViewQueries {
         return out;
     }
 
+    /** Calls {@code each} with every sighting, in id order (a scan: for aggregates over them all). */
+    public void forEachSighting(Consumer<Sighting> each) {
+        try (KeyValueIterator<String, Sighting> it = store(Views.SIGHTINGS).all()) {
+            it.forEachRemaining(kv -> each.accept(kv.value));
+        }
+    }
+
     /** Seconds an identity was on screen: the sum of its sightings' spans (entry to exit). */
     public double dwellSeconds(String identityId) {
         long millis = 0;
@@ -186,6 +193,21 @@ public final class ViewQueries {
             });
         }
         return out;
+    }
+
+    // ---- privacy erase ----
+
+    /** Which of {@code frameRefs} some kept face still points to (a frame blob shared with someone else). */
+    public java.util.Set<String> frameRefsInUse(java.util.Set<String> frameRefs) {
+        java.util.Set<String> used = new java.util.HashSet<>();
+        if (frameRefs.isEmpty()) return used;
+        try (KeyValueIterator<String, Face> it = store(Views.FACES).all()) {
+            while (it.hasNext()) {
+                String ref = it.next().value.getFrameRef();
+                if (ref != null && frameRefs.contains(ref)) used.add(ref);
+            }
+        }
+        return used;
     }
 
     // ---- cameras and files ----
