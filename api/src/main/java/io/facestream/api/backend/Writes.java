@@ -15,6 +15,10 @@ import org.apache.kafka.common.serialization.LongSerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +53,22 @@ public final class Writes implements AutoCloseable {
     }
 
     public void identityCommand(IdentityCommand command) {
-        send(Topics.IDENTITY_COMMANDS, command.getIdentityId(), serdes.of(IdentityCommand.class).serialize(Topics.IDENTITY_COMMANDS, command));
+        identityCommands(List.of(command));
+    }
+
+    /** Identity commands in this order, sent together and each acknowledged before the call returns (a bulk delete). */
+    public void identityCommands(List<IdentityCommand> commands) {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(commands.size());
+        for (IdentityCommand c : commands) {
+            records.add(new ProducerRecord<>(Topics.IDENTITY_COMMANDS, c.getIdentityId(),
+                    serdes.of(IdentityCommand.class).serialize(Topics.IDENTITY_COMMANDS, c)));
+        }
+        sendAll(records);
+    }
+
+    /** Removes people together (tombstones in this order), each acknowledged before the call returns. */
+    public void deletePeople(List<String> personIds) {
+        sendAll(personIds.stream().map(id -> new ProducerRecord<String, byte[]>(Topics.PEOPLE, id, null)).toList());
     }
 
     public void putCamera(Camera camera) {
@@ -67,8 +86,16 @@ public final class Writes implements AutoCloseable {
     }
 
     private void send(String topic, String key, byte[] value) {
+        sendAll(List.of(new ProducerRecord<>(topic, key, value)));
+    }
+
+    /** Sends every record (the idempotent producer keeps their order per partition), then waits for every acknowledgement. */
+    private void sendAll(List<ProducerRecord<String, byte[]>> records) {
         try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
+            List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+            for (ProducerRecord<String, byte[]> record : records) acks.add(producer.send(record));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10 + records.size() / 1000);
+            for (Future<RecordMetadata> ack : acks) ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw ApiException.unavailable("Kafka did not accept the change: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
         } catch (InterruptedException e) {

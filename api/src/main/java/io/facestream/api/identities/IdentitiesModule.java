@@ -144,7 +144,8 @@ public final class IdentitiesModule implements ApiModule {
                 .summary("Privacy erase: remove an identity from everywhere, with a receipt").tags("identities").pathParam("id", "The identity id")
                 .description("Removes the identity, its sightings and faces from every view, its faces from the vector store, "
                         + "and the frames kept only for its faces from the blob store; the receipt lists what was removed and "
-                        + "what Kafka keeps until retention or compaction.")
+                        + "what Kafka keeps until retention or compaction. An identity standing for a known person comes "
+                        + "back with that person's next sighting: erase the person (/api/people/{id}/erase) for that.")
                 .jsonBody(IdentityBodies.Confirm.class, "{confirm: true}")
                 .responds(200, "The receipt", Erasure.Receipt.class)
                 .responds(400, "confirm is not true").responds(404, "No such identity");
@@ -393,8 +394,8 @@ public final class IdentitiesModule implements ApiModule {
 
     /** One DELETE command per identity, then waits until the view has none of them. */
     private void deleteAll(List<String> ids, Principal who) {
-        for (String id : ids) send(command(IdentityCommandType.DELETE, id, who).build());
         if (ids.isEmpty()) return;
+        backend.writes().identityCommands(ids.stream().map(id -> command(IdentityCommandType.DELETE, id, who).build()).toList());
         // a large clear waits longer: the pipeline applies the deletes one by one
         java.time.Duration timeout = backend.writeTimeout().plusMillis(20L * ids.size());
         backend.awaitVisible(() -> {

@@ -357,7 +357,7 @@ public final class PeopleModule implements ApiModule {
     /** Tombstones every person, waits until the view and gallery have none of them, then drops their photos. */
     private void deleteAll(List<Person> people) {
         if (people.isEmpty()) return;
-        for (Person p : people) backend.writes().deletePerson(p.getPersonId());
+        backend.writes().deletePeople(people.stream().map(Person::getPersonId).toList());
         backend.awaitVisible(() -> people.stream().allMatch(p -> backend.gallery().person(p.getPersonId()).isEmpty()
                         && backend.queries().person(p.getPersonId()).isEmpty()),
                 people.size() == 1 ? "Deleting person " + people.get(0).getPersonId() : "Deleting " + people.size() + " people",
