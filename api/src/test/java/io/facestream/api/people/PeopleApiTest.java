@@ -198,6 +198,24 @@ class PeopleApiTest {
     }
 
     @Test
+    @Order(3)
+    void aRecognizerThatCannotRunIs503AndStoresNothing() throws Exception {
+        io.facestream.models.FaceAnalyzer broken = io.facestream.models.FaceAnalyzer.create();
+        broken.close(); // its model sessions are gone: every detection fails, as with a lost device
+        var b = fixture.backend;
+        var backend = new io.facestream.api.backend.Backend(b.streams(), b.router(), b.gallery(), b.thresholds(), b.vectors(), broken,
+                b.blobs(), b.writes(), b.writeTimeout());
+        try (var server = io.facestream.api.ApiServer.builder(ApiTestSupport.config(io.facestream.api.AuthConfig.withKeys(ApiTestSupport.keys())))
+                .modules(List.of(new PeopleModule(backend))).start()) {
+            HttpResponse<String> unavailable = ApiTestSupport.postMultipart(server, "/api/people/" + personId + "/faces",
+                    List.of(Part.file("file", "a.jpg", "image/jpeg", FaceImages.jpeg(sprites.get(0)))), "Authorization", "Bearer " + ADMIN_KEY);
+            assertThat(unavailable.statusCode()).as(unavailable.body()).isEqualTo(503);
+            assertThat(json(unavailable).get("detail").asText()).isEqualTo("The face recognizer is unavailable; try again later.");
+        }
+        assertThat(fixture.backend.gallery().person(personId).orElseThrow().getFaces()).as("nothing stored").hasSize(3);
+    }
+
+    @Test
     @Order(4)
     void aReplayNamesTheEnrolledPersonAndAfterDeletionNoOne() throws Exception {
         Sighting named = replay();
