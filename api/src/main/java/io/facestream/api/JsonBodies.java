@@ -2,7 +2,6 @@ package io.facestream.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -31,20 +30,6 @@ public final class JsonBodies {
         }
         if (node == null || !node.isObject()) throw ApiException.validation("body: a JSON object is required");
         return node;
-    }
-
-    /** The body mapped onto a record; 422 naming the field that does not fit. */
-    public static <T> T read(Context ctx, Class<T> type) {
-        JsonNode node = object(ctx);
-        try {
-            return ApiJson.mapper().treeToValue(node, type);
-        } catch (MismatchedInputException e) {
-            String field = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                    .reduce((a, b) -> a + "." + b).orElse("body");
-            throw ApiException.validation(field + ": wrong type");
-        } catch (JsonProcessingException e) {
-            throw ApiException.validation("body: " + e.getOriginalMessage());
-        }
     }
 
     /** A text field: absent or null is empty; a non-string, or one longer than {@code max}, is a 422. */
