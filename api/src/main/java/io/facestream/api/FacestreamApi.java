@@ -4,12 +4,15 @@ import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.InternalViewsModule;
 import io.facestream.api.backend.Readiness;
 import io.facestream.api.cameras.CamerasModule;
+import io.facestream.api.facegroups.FaceGroupsModule;
 import io.facestream.api.faces.FacesModule;
+import io.facestream.api.identities.IdentitiesModule;
 import io.facestream.api.index.IndexModule;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.api.live.LiveModule;
 import io.facestream.api.live.LiveViewModule;
 import io.facestream.api.live.RegisterModule;
+import io.facestream.api.people.PeopleModule;
 import io.facestream.api.poi.PoiModule;
 import io.facestream.api.system.SystemModule;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -26,7 +29,8 @@ public final class FacestreamApi {
     static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView, Duration cameraStatusStale) {
         return List.of(new PoiModule(backend), new RegisterModule(backend), new LiveModule(backend), liveAlerts,
                 new CamerasModule(backend, cameraStatusStale), liveView,
-                new FacesModule(backend), new IndexModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()));
+                new FacesModule(backend), new IndexModule(backend), new IdentitiesModule(backend), new PeopleModule(backend),
+                new FaceGroupsModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()));
     }
 
     /**

@@ -320,6 +320,101 @@ class PipelineTopologyTest {
     }
 
     @Test
+    void mergeKeepsANamedSourcesNameAndSplitBySightingsMovesThemBackWithTheirFaces() {
+        List<String> ids = twoIdentities();
+        String a = ids.get(0);
+        String b = ids.get(1);
+        Identity before = (Identity) store(Views.IDENTITIES.name()).get(a);
+        Identity named = (Identity) store(Views.IDENTITIES.name()).get(b);
+        commands.pipeInput(b, command(IdentityCommandType.RENAME, b).setName("Visitor B").build());
+        commands.pipeInput(a, command(IdentityCommandType.MERGE, a).setOtherIdentityIds(List.of(b, a, "nobody")).build());
+        Identity merged = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(merged.getName()).as("an unnamed target keeps a named source's name").isEqualTo("Visitor B");
+        assertThat(merged.getSightingCount()).isEqualTo(2);
+        assertThat(merged.getFaceCount()).isEqualTo(before.getFaceCount() + named.getFaceCount());
+        assertThat(merged.getFirstSeen()).isEqualTo(java.util.Collections.min(List.of(before.getFirstSeen(), named.getFirstSeen())));
+        assertThat(merged.getLastSeen()).isEqualTo(java.util.Collections.max(List.of(before.getLastSeen(), named.getLastSeen())));
+
+        KeyValueStore<String, Sighting> sightingStore = store(Views.SIGHTINGS.name());
+        List<Sighting> all = new ArrayList<>();
+        sightingStore.all().forEachRemaining(kv -> all.add(kv.value));
+        Sighting ofB = all.stream().filter(s -> s.getSourceId().equals("cam-b")).findFirst().orElseThrow();
+        commands.pipeInput(a, command(IdentityCommandType.SPLIT, a).setSightingIds(List.of(ofB.getSightingId()))
+                .setNewIdentityId("split-b").setName("Split B").build());
+        Identity split = (Identity) store(Views.IDENTITIES.name()).get("split-b");
+        assertThat(split.getName()).isEqualTo("Split B");
+        assertThat(split.getSightingCount()).isEqualTo(1);
+        assertThat(split.getFaceCount()).isEqualTo(named.getFaceCount());
+        assertThat(split.getCameras()).containsExactly("cam-b");
+        assertThat(split.getFirstSeen()).isEqualTo(named.getFirstSeen());
+        assertThat(split.getLastSeen()).isEqualTo(named.getLastSeen());
+        Identity rest = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(rest.getSightingCount()).isEqualTo(1);
+        assertThat(rest.getFaceCount()).isEqualTo(before.getFaceCount());
+        assertThat(rest.getCameras()).containsExactly("cam-a");
+        assertThat(rest.getFirstSeen()).isEqualTo(before.getFirstSeen());
+        assertThat(rest.getLastSeen()).isEqualTo(before.getLastSeen());
+        assertThat(sightingStore.get(ofB.getSightingId()).getIdentityId()).isEqualTo("split-b");
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
+        faces.all().forEachRemaining(kv -> assertThat(kv.value.getIdentityId())
+                .isEqualTo(kv.value.getSourceId().equals("cam-b") ? "split-b" : a));
+        assertThat(vectors.count(VectorStore.FACES, VectorFilter.all().whereEquals("identity_id", "split-b"))).isEqualTo(named.getFaceCount());
+    }
+
+    @Test
+    void labelAndDeleteFacesByHand() {
+        List<String> ids = twoIdentities();
+        String a = ids.get(0);
+        Identity before = (Identity) store(Views.IDENTITIES.name()).get(a);
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
+        List<String> facesOfA = new ArrayList<>();
+        faces.all().forEachRemaining(kv -> {
+            if (a.equals(kv.value.getIdentityId())) facesOfA.add(kv.key);
+        });
+        assertThat(facesOfA).hasSizeGreaterThanOrEqualTo(2);
+        commands.pipeInput(a, command(IdentityCommandType.LABEL_FACES, a).setFaceIds(facesOfA).setName("Courier").build());
+        facesOfA.forEach(id -> assertThat(faces.get(id).getLabel()).isEqualTo("Courier"));
+
+        String gone = facesOfA.get(0);
+        commands.pipeInput(a, command(IdentityCommandType.DELETE_FACES, a).setFaceIds(List.of(gone, "no-such-face")).build());
+        assertThat(faces.get(gone)).isNull();
+        assertThat(vectors.get(VectorStore.FACES, gone)).isEmpty();
+        Identity after = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(after.getFaceCount()).isEqualTo(before.getFaceCount() - 1);
+        assertThat(after.getExemplars()).extracting(io.facestream.schemas.avro.Exemplar::getFaceId).doesNotContain(gone);
+        assertThat(faces.get(facesOfA.get(1)).getLabel()).as("the others keep their label").isEqualTo("Courier");
+    }
+
+    @Test
+    void aRejectedFaceLeavesItsIdentityAndTheSameFaceNeverJoinsItAgain() {
+        List<String> ids = twoIdentities();
+        String a = ids.get(0);
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
+        List<String> facesOfA = new ArrayList<>();
+        faces.all().forEachRemaining(kv -> {
+            if (a.equals(kv.value.getIdentityId())) facesOfA.add(kv.key);
+        });
+        assertThat(facesOfA).hasSizeGreaterThanOrEqualTo(2);
+        String rejected = facesOfA.get(0);
+        Identity before = (Identity) store(Views.IDENTITIES.name()).get(a);
+        commands.pipeInput(a, command(IdentityCommandType.REJECT_FACES, a).setFaceIds(List.of(rejected)).build());
+        Identity after = (Identity) store(Views.IDENTITIES.name()).get(a);
+        assertThat(after.getFaceCount()).isEqualTo(before.getFaceCount() - 1).isPositive();
+        assertThat(after.getRejected()).extracting(io.facestream.schemas.avro.Exemplar::getFaceId).containsExactly(rejected);
+        assertThat(faces.get(rejected).getIdentityId()).isNull();
+        assertThat(faces.get(rejected).getBound()).isTrue();
+        assertThat(vectors.get(VectorStore.FACES, rejected).orElseThrow().payload()).doesNotContainKey("identity_id");
+
+        // the very same face again on another camera: as like A's remaining faces as the rejected one, so not A's
+        frames("cam-c", 100, 110, strangerA);
+        frames("cam-c", 170, 170);
+        flushBatches();
+        Sighting again = sightings.readValuesToList().stream().filter(s -> s.getFinal$() && s.getSourceId().equals("cam-c"))
+                .findFirst().orElseThrow();
+        assertThat(again.getIdentityId()).isNotEqualTo(a);
+    }
+
+    @Test
     void deleteRemovesTheIdentityItsFacesAndSightingsEverywhere() {
         List<String> ids = twoIdentities();
         long facesBefore = vectors.count(VectorStore.FACES);

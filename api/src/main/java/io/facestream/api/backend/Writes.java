@@ -17,6 +17,10 @@ import org.apache.kafka.common.serialization.LongSerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +58,22 @@ public final class Writes implements AutoCloseable {
     }
 
     public void identityCommand(IdentityCommand command) {
-        send(Topics.IDENTITY_COMMANDS, command.getIdentityId(), serdes.of(IdentityCommand.class).serialize(Topics.IDENTITY_COMMANDS, command));
+        identityCommands(List.of(command));
+    }
+
+    /** Identity commands in this order, sent together and each acknowledged before the call returns (a bulk delete). */
+    public void identityCommands(List<IdentityCommand> commands) {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>(commands.size());
+        for (IdentityCommand c : commands) {
+            records.add(new ProducerRecord<>(Topics.IDENTITY_COMMANDS, c.getIdentityId(),
+                    serdes.of(IdentityCommand.class).serialize(Topics.IDENTITY_COMMANDS, c)));
+        }
+        sendAll(records);
+    }
+
+    /** Removes people together (tombstones in this order), each acknowledged before the call returns. */
+    public void deletePeople(List<String> personIds) {
+        sendAll(personIds.stream().map(id -> new ProducerRecord<String, byte[]>(Topics.PEOPLE, id, null)).toList());
     }
 
     public void putCamera(Camera camera) {
@@ -72,14 +91,22 @@ public final class Writes implements AutoCloseable {
     }
 
     private void send(String topic, String key, byte[] value) {
+        sendAll(List.of(new ProducerRecord<>(topic, key, value)));
+    }
+
+    /** Sends every record (the idempotent producer keeps their order per partition), then waits for every acknowledgement. */
+    private void sendAll(List<ProducerRecord<String, byte[]>> records) {
         try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
+            List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+            for (ProducerRecord<String, byte[]> record : records) acks.add(producer.send(record));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10 + records.size() / 1000);
+            for (Future<RecordMetadata> ack : acks) ack.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RecordTooLargeException) {
                 // FieldLimits keeps every record under the broker's limit; a retry could not help, so no 503
                 throw new ApiException(ErrorKind.PAYLOAD_TOO_LARGE, "The change is too large to store.");
             }
-            LOG.warn("Kafka did not accept a change to {}", topic, e.getCause());
+            LOG.warn("Kafka did not accept a change to {}", records.getFirst().topic(), e.getCause());
             throw ApiException.unavailable("Kafka did not accept the change; try again in a moment.");
         } catch (TimeoutException e) {
             throw ApiException.unavailable("Kafka did not accept the change in time; try again in a moment.");

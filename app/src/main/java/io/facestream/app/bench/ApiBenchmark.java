@@ -696,6 +696,10 @@ public final class ApiBenchmark {
         out.printf("answers: GET /api/v1/alerts %d alerts; GET /api/v1/poi %d POIs; status: %d vectors, %d people, %d alerts in the view%n",
                 alerts.size(), pois.size(), status.path("faiss_vectors").asLong(), status.path("people").asInt(),
                 status.path("recent_alerts").asLong());
+        JsonNode identities = client.json(client.get("/api/identities?limit=1"));
+        JsonNode groups = client.json(client.get("/api/face-groups?max_samples=2000&max_members=10"));
+        out.printf("answers: GET /api/identities: %d identities; GET /api/face-groups: %d groups of %d faces%n",
+                identities.path("total").asInt(), groups.path("total_groups").asInt(), groups.path("total_samples").asInt());
         out.printf("answers: search with POI 0's photo: stage %s, matched %s (expected %s), %d appearances;"
                         + " with the stranger's photo: stage %s, %d vectors searched, %d raw hits, %d tracks%n",
                 poiResult.path("search_stats").path("search_stage").asText(), poiResult.path("matched_poi_id").asText(null),
@@ -711,7 +715,10 @@ public final class ApiBenchmark {
                 new Endpoint("GET /api/faces/{id}", () -> client.get(randomFace.get())),
                 new Endpoint("GET /api/faces/{id}?include=cluster_assignment", () -> client.get(randomFace.get() + "?include=cluster_assignment")),
                 new Endpoint("POST /api/v1/search, stage 1 (POI photo)", () -> client.post("/api/v1/search", multipart, poiSearch)),
-                new Endpoint("POST /api/v1/search, stage 2 (stranger photo)", () -> client.post("/api/v1/search", multipart, strangerSearch)));
+                new Endpoint("POST /api/v1/search, stage 2 (stranger photo)", () -> client.post("/api/v1/search", multipart, strangerSearch)),
+                new Endpoint("GET /api/identities (first page of 100)", () -> client.get("/api/identities")),
+                new Endpoint("GET /api/identities/analytics", () -> client.get("/api/identities/analytics")),
+                new Endpoint("GET /api/face-groups (2 000 newest faces)", () -> client.get("/api/face-groups?max_samples=2000&max_members=10")));
         List<Row> rows = new ArrayList<>();
         for (int clients : settings.clients()) {
             for (Endpoint e : endpoints) {

@@ -9,6 +9,7 @@ import io.facestream.schemas.avro.ReferenceFace;
 
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,7 +29,12 @@ public final class Enrolment {
      * is read too); empty when it has none.
      */
     public Optional<DetectedFace> subject(RgbImage photo) {
-        return analyzer.analyzeStill(photo).stream().max(Comparator.comparingDouble(f -> f.box().area()));
+        return faces(photo).stream().findFirst();
+    }
+
+    /** Every face of a photo, largest first (the first is its {@link #subject}). */
+    public List<DetectedFace> faces(RgbImage photo) {
+        return analyzer.analyzeStill(photo).stream().sorted(Comparator.comparingDouble((DetectedFace f) -> f.box().area()).reversed()).toList();
     }
 
     /** The face's embedding by the configured embedder. */

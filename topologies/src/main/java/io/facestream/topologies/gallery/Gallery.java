@@ -31,7 +31,7 @@ public final class Gallery {
     public record WeightedFace(float[] embedding, double quality) {
     }
 
-    private record Entry(Person person, float[][] embeddings) {
+    private record Entry(Person person, float[][] embeddings, float[][] rejected) {
     }
 
     private volatile Map<String, Entry> people = Map.of();
@@ -45,7 +45,8 @@ public final class Gallery {
         List<ReferenceFace> faces = person.getFaces();
         float[][] embeddings = new float[faces.size()][];
         for (int i = 0; i < faces.size(); i++) embeddings[i] = Embeddings.toArray(faces.get(i).getEmbedding());
-        next.put(person.getPersonId(), new Entry(person, embeddings));
+        float[][] rejected = Matching.rejected(person).stream().map(f -> Embeddings.toArray(f.getEmbedding())).toArray(float[][]::new);
+        next.put(person.getPersonId(), new Entry(person, embeddings, rejected));
         people = Map.copyOf(next);
     }
 
@@ -120,10 +121,13 @@ public final class Gallery {
         return Optional.ofNullable(best);
     }
 
+    /** The closest reference face's similarity; {@link Matching#NO_MATCH} when a face the person rejected vetoes it. */
     private static double closest(Entry e, float[] embedding) {
-        double best = -1;
+        double best = Matching.NO_MATCH;
         for (float[] ref : e.embeddings()) best = Math.max(best, Embeddings.similarity(ref, embedding));
-        return best;
+        double rejected = Matching.NO_MATCH;
+        for (float[] ref : e.rejected()) rejected = Math.max(rejected, Embeddings.similarity(ref, embedding));
+        return Matching.vetoed(best, rejected) ? Matching.NO_MATCH : best;
     }
 
     /** The similarity of {@code embedding} to a person's closest reference face; empty for someone not in the gallery. */

@@ -5,22 +5,52 @@ import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.ReferenceFace;
+import io.facestream.schemas.avro.RejectedFace;
 
 /** Similarity of a face to a stored record, as every match decision measures it. */
 public final class Matching {
 
-    /** To a person: their closest reference face. -1 for a person without faces. */
+    /** The similarity of a face that cannot match a record: none at all, or one an operator ruled out. */
+    public static final double NO_MATCH = -1;
+
+    /** To a person: their closest reference face; {@link #NO_MATCH} for a person without faces, or {@link #vetoed} by one they rejected. */
     public static double toPerson(Person person, float[] embedding) {
-        double best = -1;
+        double best = NO_MATCH;
         for (ReferenceFace f : person.getFaces()) best = Math.max(best, Embeddings.similarity(Embeddings.toArray(f.getEmbedding()), embedding));
-        return best;
+        double rejected = NO_MATCH;
+        for (RejectedFace f : rejected(person)) rejected = Math.max(rejected, Embeddings.similarity(Embeddings.toArray(f.getEmbedding()), embedding));
+        return vetoed(best, rejected) ? NO_MATCH : best;
     }
 
-    /** To an automatic identity: the closest of its centroid and exemplars. -1 for an identity without faces. */
+    /**
+     * To an automatic identity: the closest of its centroid and exemplars; {@link #NO_MATCH} for an identity without
+     * faces, or {@link #vetoed} by one rejected from it.
+     */
     public static double toIdentity(Identity identity, float[] embedding) {
-        double best = identity.getCentroid().isEmpty() ? -1 : Embeddings.similarity(Embeddings.toArray(identity.getCentroid()), embedding);
+        double best = identity.getCentroid().isEmpty() ? NO_MATCH : Embeddings.similarity(Embeddings.toArray(identity.getCentroid()), embedding);
         for (Exemplar e : identity.getExemplars()) best = Math.max(best, Embeddings.similarity(Embeddings.toArray(e.getEmbedding()), embedding));
-        return best;
+        double rejected = NO_MATCH;
+        for (Exemplar e : rejected(identity)) rejected = Math.max(rejected, Embeddings.similarity(Embeddings.toArray(e.getEmbedding()), embedding));
+        return vetoed(best, rejected) ? NO_MATCH : best;
+    }
+
+    /**
+     * Negative feedback, the one rule: a face at least as similar to the closest face an operator rejected from a
+     * person or identity ({@code rejected}) as to their closest own face ({@code own}) is not theirs. A face far from
+     * every rejected one is judged as before; the rejected face itself, and faces like it, never match again.
+     */
+    public static boolean vetoed(double own, double rejected) {
+        return rejected > NO_MATCH && rejected >= own;
+    }
+
+    /** A person's rejected faces; none when the record has never had any. */
+    public static java.util.List<RejectedFace> rejected(Person person) {
+        return person.getRejectedFaces() == null ? java.util.List.of() : person.getRejectedFaces();
+    }
+
+    /** Faces rejected from an identity; none when the record has never had any. */
+    public static java.util.List<Exemplar> rejected(Identity identity) {
+        return identity.getRejected() == null ? java.util.List.of() : identity.getRejected();
     }
 
     private Matching() {

@@ -309,6 +309,39 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         b.setCentroid(kept.isEmpty() ? List.of() : Embeddings.toList(centroid(kept)));
     }
 
+    /**
+     * Recomputes an identity's counters, first and last seen, cameras and files from the faces and sightings it
+     * holds now (after an operator moved some in or out); an identity left with neither keeps its times.
+     */
+    void recount(String identityId) {
+        Identity identity = identities.get(identityId);
+        if (identity == null) return;
+        List<Face> owned = facesOf(identityId);
+        List<Sighting> seen = sightingsOf(identityId);
+        Identity.Builder b = Identity.newBuilder(identity).setFaceCount(owned.size()).setSightingCount(seen.size());
+        if (!owned.isEmpty() || !seen.isEmpty()) {
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            Set<String> cameras = new LinkedHashSet<>();
+            Set<String> files = new LinkedHashSet<>();
+            for (Face f : owned) {
+                first = Math.min(first, f.getTimestamp().toEpochMilli());
+                last = Math.max(last, f.getTimestamp().toEpochMilli());
+                if (f.getCameraId() != null) cameras.add(f.getCameraId());
+                if (f.getFileId() != null) files.add(f.getFileId());
+            }
+            for (Sighting s : seen) {
+                first = Math.min(first, s.getEntryTime().toEpochMilli());
+                last = Math.max(last, s.getExitTime().toEpochMilli());
+                if (s.getCameraId() != null) cameras.add(s.getCameraId());
+                if (s.getFileId() != null) files.add(s.getFileId());
+            }
+            b.setFirstSeen(Instant.ofEpochMilli(first)).setLastSeen(Instant.ofEpochMilli(last))
+                    .setCameras(List.copyOf(cameras)).setFiles(List.copyOf(files));
+        }
+        putIdentity(b.build());
+    }
+
     void adjustSightings(String identityId, int delta) {
         Identity identity = identities.get(identityId);
         if (identity == null) return;
@@ -355,6 +388,13 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         live.forEach(tracks::delete); // a live track of the deleted identity starts over from its next face
         identities.delete(identityId);
         index.remove(identityId);
+    }
+
+    /** Removes faces (already detached from their identities) from the faces view and the vector store. */
+    void deleteFaces(List<String> faceIds) {
+        if (faceIds.isEmpty()) return;
+        faceIds.forEach(faces::delete);
+        vectors.delete(VectorStore.FACES, faceIds);
     }
 
     List<Face> facesOf(String identityId) {

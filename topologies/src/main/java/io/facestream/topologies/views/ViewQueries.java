@@ -157,6 +157,91 @@ public final class ViewQueries {
         return face(Views.face(sourceId, frameNumber, index));
     }
 
+    // ---- identities for seed 002's /api/identities (curation: paging an identity's sightings, dwell time) ----
+
+    /** A page of an identity's sightings, newest entry first; only those still filed under it. */
+    public List<Sighting> sightingsOf(String identityId, int offset, int limit) {
+        if (offset < 0 || limit < 0) throw new IllegalArgumentException("offset and limit must not be negative");
+        ReadOnlyKeyValueStore<String, Sighting> values = store(Views.SIGHTINGS);
+        List<Sighting> out = new ArrayList<>(Math.min(limit, 1024));
+        String prefix = Views.ofIdentity(identityId);
+        // Index keys are the identity, a separator, then entry time: the reverse range over the prefix is newest first.
+        try (KeyValueIterator<String, String> it = store(Views.SIGHTINGS_BY_IDENTITY).reverseRange(prefix, Views.afterIdentity(identityId))) {
+            int skipped = 0;
+            while (it.hasNext() && out.size() < limit) {
+                Sighting s = values.get(it.next().value);
+                if (s == null || !identityId.equals(s.getIdentityId())) continue;
+                if (skipped++ < offset) continue;
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Calls {@code each} with every sighting, in id order (a scan: for aggregates over them all). */
+    public void forEachSighting(Consumer<Sighting> each) {
+        try (KeyValueIterator<String, Sighting> it = store(Views.SIGHTINGS).all()) {
+            it.forEachRemaining(kv -> each.accept(kv.value));
+        }
+    }
+
+    /** Seconds an identity was on screen: the sum of its sightings' spans (entry to exit). */
+    public double dwellSeconds(String identityId) {
+        long millis = 0;
+        for (Sighting s : sightingsOf(identityId)) millis += Math.max(0, s.getExitTime().toEpochMilli() - s.getEntryTime().toEpochMilli());
+        return millis / 1000.0;
+    }
+
+    // ---- captured faces for seed 002's /api/face-groups ----
+
+    /**
+     * The {@code limit} most recent kept faces (by event time, newest first), those with a label of {@code label}
+     * only when it is not null. A scan of the faces view, keeping a bounded heap.
+     */
+    public List<Face> recentFaces(int limit, String label) {
+        if (limit < 0) throw new IllegalArgumentException("limit must not be negative: " + limit);
+        java.util.PriorityQueue<Face> newest = new java.util.PriorityQueue<>(java.util.Comparator.comparing(Face::getTimestamp)
+                .thenComparing(Face::getFaceId));
+        if (limit == 0) return List.of();
+        try (KeyValueIterator<String, Face> it = store(Views.FACES).all()) {
+            while (it.hasNext()) {
+                Face f = it.next().value;
+                if (label != null && !label.equals(f.getLabel())) continue;
+                newest.add(f);
+                if (newest.size() > limit) newest.poll();
+            }
+        }
+        List<Face> out = new ArrayList<>(newest);
+        out.sort(java.util.Comparator.comparing(Face::getTimestamp).thenComparing(Face::getFaceId).reversed());
+        return out;
+    }
+
+    /** The ids of every kept face, with a label of {@code label} only when it is not null (for deleting them all). */
+    public List<String> faceIds(String label) {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<String, Face> it = store(Views.FACES).all()) {
+            it.forEachRemaining(kv -> {
+                if (label == null || label.equals(kv.value.getLabel())) out.add(kv.key);
+            });
+        }
+        return out;
+    }
+
+    // ---- privacy erase ----
+
+    /** Which of {@code frameRefs} some kept face still points to (a frame blob shared with someone else). */
+    public java.util.Set<String> frameRefsInUse(java.util.Set<String> frameRefs) {
+        java.util.Set<String> used = new java.util.HashSet<>();
+        if (frameRefs.isEmpty()) return used;
+        try (KeyValueIterator<String, Face> it = store(Views.FACES).all()) {
+            while (it.hasNext()) {
+                String ref = it.next().value.getFrameRef();
+                if (ref != null && frameRefs.contains(ref)) used.add(ref);
+            }
+        }
+        return used;
+    }
+
     // ---- cameras and files ----
 
     /** Every camera, by camera id. */

@@ -131,6 +131,11 @@ public final class Views {
         }
     }
 
+    /** The least key after every entry of an identity in {@link #FACES_BY_IDENTITY} and {@link #SIGHTINGS_BY_IDENTITY} (a range's end). */
+    public static String afterIdentity(String identityId) {
+        return identityId + '\u0001';
+    }
+
     /** {@link #RECENT_ALERTS}' key: event time first, zero-padded so byte order is time order, then the alert id. */
     public static String recentAlert(PoiAlert alert) {
         return String.format("%019d:%s", Math.max(0, alert.getTimestamp().toEpochMilli()), alert.getAlertId());

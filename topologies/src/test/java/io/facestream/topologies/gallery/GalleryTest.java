@@ -85,6 +85,29 @@ class GalleryTest {
         assertThat(Matching.toPerson(person("ann", false, axis(0)), new float[] {1})).isEqualTo(-1.0);
     }
 
+    @Test
+    void aRejectedFaceVetoesThePersonForFacesMoreLikeItThanLikeThem() {
+        Person poi = person("ann", true, axis(0));
+        Person ann = Person.newBuilder().setPersonId("ann").setName("ann").setMetadata(Map.of()).setFaces(poi.getFaces())
+                .setWatchlist(new Watchlist(Severity.HIGH, WatchlistStatus.ACTIVE, null, T0))
+                .setRejectedFaces(List.of(new io.facestream.schemas.avro.RejectedFace("seen-1", Embeddings.toList(mix(1, 1)), T0)))
+                .setCreatedAt(T0).setUpdatedAt(T0).build();
+        Gallery gallery = new Gallery();
+        gallery.put(ann);
+        // the rejected face itself, and one closer to it than to Ann's reference: no match, no alert
+        for (float[] like : List.of(mix(1, 1), mix(1, 0.8))) {
+            assertThat(gallery.similarityTo("ann", like).getAsDouble()).isEqualTo(Matching.NO_MATCH);
+            assertThat(gallery.poisAtLeast(like, 0.1)).isEmpty();
+            assertThat(gallery.bestForTrack(List.of(new Gallery.WeightedFace(like, 1)))).get()
+                    .extracting(Gallery.Match::similarity).isEqualTo(Matching.NO_MATCH);
+            assertThat(Matching.toPerson(ann, like)).isEqualTo(Matching.NO_MATCH);
+        }
+        // Ann's own face is still hers
+        assertThat(gallery.similarityTo("ann", axis(0)).getAsDouble()).isCloseTo(1, within(1e-6));
+        assertThat(gallery.poisAtLeast(axis(0), 0.9)).extracting(m -> m.person().getPersonId()).containsExactly("ann");
+        assertThat(Matching.toPerson(ann, mix(1, 0.2))).isCloseTo(1 / Math.hypot(1, 0.2), within(1e-6));
+    }
+
     static float[] axis(int i) {
         float[] v = new float[8];
         v[i] = 1;
