@@ -48,7 +48,8 @@ class WorkerManagerTest {
              }).start()) {
             producer.send(new ProducerRecord<>(topic, "cam-a", camera("cam-a", url, true, 5, "Front door"))).get();
             producer.send(new ProducerRecord<>(topic, "cam-b", camera("cam-b", url, false, 5, "Back door"))).get();
-            await(() -> started.contains("cam-a@5.0"));
+            // the factory runs before the manager files the worker it returns: wait for both
+            await(() -> started.contains("cam-a@5.0") && manager.statuses().containsKey("cam-a"));
             assertThat(manager.statuses()).containsOnlyKeys("cam-a");
 
             producer.send(new ProducerRecord<>(topic, "cam-a", camera("cam-a", url, true, 2, "Front door"))).get();
