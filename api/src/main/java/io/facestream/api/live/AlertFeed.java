@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
@@ -123,23 +122,7 @@ public final class AlertFeed implements AutoCloseable {
     }
 
     private void run() {
-        try {
-            while (running) {
-                try {
-                    pollOnce();
-                } catch (WakeupException e) {
-                    throw e;
-                } catch (RuntimeException e) {
-                    // the broker or the registry is away: keep the feed and its subscribers, try again shortly
-                    LOG.warn("Live alerts feed: {}; retrying in a second", e.toString());
-                    Thread.sleep(1000);
-                }
-            }
-        } catch (WakeupException | InterruptedException e) {
-            // close() stops the thread
-        } finally {
-            consumer.close();
-        }
+        PollLoop.run("Live alerts feed", () -> running, this::pollOnce, consumer, LOG);
     }
 
     private void pollOnce() throws InterruptedException {
