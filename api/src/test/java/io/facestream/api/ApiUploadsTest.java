@@ -79,7 +79,7 @@ class ApiUploadsTest {
         assertThat(json(multipart).get("detail").asText()).contains("8 MiB");
 
         HttpResponse<String> raw = ApiTestSupport.send(ApiTestSupport.request(server, "/api/test/raw",
-                "X-API-Key", READ_KEY).POST(HttpRequest.BodyPublishers.ofByteArray(big)).build());
+                "X-API-Key", READ_KEY).expectContinue(true).POST(HttpRequest.BodyPublishers.ofByteArray(big)).build());
         assertThat(raw.statusCode()).isEqualTo(413);
     }
 
