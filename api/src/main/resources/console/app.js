@@ -348,7 +348,7 @@ async function systemPage() {
 const PAGES = {alerts: alertsPage, cameras: () => cameraPage(), identities: identitiesPage, people: peoplePage,
   search: searchPage, files: filesPage, system: systemPage};
 
-async function route() {
+async function route(event) {
   if (alertSocket) { alertSocket.close(); alertSocket = null; }
   showError('');
   const [, page = 'alerts', id] = (location.hash || '#/alerts').split('/');
@@ -359,7 +359,7 @@ async function route() {
   if (page === 'identities' && id) await identityPage(decodeURIComponent(id));
   else if (page === 'people' && id) await personPage(decodeURIComponent(id));
   else await (PAGES[page] || alertsPage)();
-  main.focus({preventScroll: true});
+  if (event) main.focus({preventScroll: true}); // after a page change, not over the skip link at load
 }
 
 document.getElementById('signout').addEventListener('click', async () => {
