@@ -62,13 +62,24 @@ const when = (t) => (t ? new Date(t).toLocaleString() : '—');
 const badge = (status) => h('span', {class: `badge ${String(status).toLowerCase()}`}, status);
 const empty = (...text) => h('div', {class: 'empty'}, ...text);
 
+/** An alert can arrive before its track's picture is stored: try again a few times, a second apart. */
+function retryImage(event) {
+  const img = event.target;
+  const tries = Number(img.dataset.tries || 0);
+  if (tries >= 10) return;
+  img.dataset.tries = tries + 1;
+  const url = new URL(img.src);
+  url.searchParams.set('retry', tries + 1); // a new URL, so the browser asks again
+  setTimeout(() => { img.src = url.href; }, 1000);
+}
+
 // ---- alerts ----------------------------------------------------------------------------------------------
 let alertSocket = null;
 
 function alertItem(alert) {
   const match = alert.match || {};
   return h('li', {dataset: {alertId: alert.alert_id}, tabindex: 0},
-    match.thumbnail_path ? h('img', {src: match.thumbnail_path, alt: `Face of POI ${alert.poi_id}`}) : null,
+    match.thumbnail_path ? h('img', {src: match.thumbnail_path, alt: `Face of POI ${alert.poi_id}`, onerror: retryImage}) : null,
     h('div', {},
       h('strong', {class: 'alert-poi'}, alert.poi_id), ' ', badge(alert.severity), h('br'),
       'camera ', h('span', {class: 'alert-camera'}, match.camera_id), ' · similarity ',

@@ -91,6 +91,7 @@ try {
   }
   console.log(`THUMBNAIL ${thumb} ${thumbStatus}`);
   check(thumbStatus === 200, `the alert's thumbnail ${thumb} answered ${thumbStatus}`);
+  await page.waitForFunction(() => { const img = document.querySelector('#alert-feed li:first-child img'); return img.complete && img.naturalWidth > 0; }, null, {timeout: 15000});
   await page.screenshot({path: `${shots}/alerts.png`, fullPage: true});
   step('alert-pushed');
 
