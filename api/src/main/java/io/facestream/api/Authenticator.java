@@ -35,6 +35,15 @@ final class Authenticator {
         return config.required();
     }
 
+    /** Whether the trusted SSO header, when enabled, names a user on this request. */
+    boolean ssoUser(Context ctx) {
+        if (!config.ssoEnabled()) {
+            return false;
+        }
+        String email = ctx.header(config.ssoEmailHeader());
+        return email != null && !email.isBlank();
+    }
+
     ConsoleSessions sessions() {
         return sessions;
     }

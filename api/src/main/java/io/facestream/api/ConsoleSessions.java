@@ -45,9 +45,12 @@ public final class ConsoleSessions {
         new SecureRandom().nextBytes(signingKey);
     }
 
-    /** Whether a browser must sign in at all (api.auth.required). */
-    public boolean required() {
-        return authenticator.required();
+    /**
+     * Whether a browser must sign in before it sees the console: auth is required (api.auth.required) and the
+     * request has neither a valid session cookie nor the trusted SSO header of a gateway-authenticated user.
+     */
+    public boolean needsSignIn(Context ctx) {
+        return authenticator.required() && !authenticator.ssoUser(ctx) && current(ctx).isEmpty();
     }
 
     /** A signed-in browser: who, what it may do, until when, and the CSRF token its writes carry. */

@@ -41,7 +41,7 @@ public final class ConsoleModule implements ApiModule {
     public void register(Routes routes) {
         ConsoleSessions sessions = routes.sessions();
         routes.get("/", ctx -> {
-            if (sessions.required() && sessions.current(ctx).isEmpty()) {
+            if (sessions.needsSignIn(ctx)) {
                 ctx.redirect("/signin");
             } else {
                 page(ctx, "index.html");

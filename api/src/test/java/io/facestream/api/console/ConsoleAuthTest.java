@@ -39,18 +39,22 @@ class ConsoleAuthTest {
 
     private static ApiServer server;
     private static ApiServer devServer;
+    private static ApiServer ssoServer;
 
     @BeforeAll
     static void start() {
         server = ApiServer.start(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys())),
                 List.of(ApiTestSupport.TEST_ROUTES, KEY_ONLY_ROUTES, new ConsoleModule()));
         devServer = ApiServer.start(ApiTestSupport.config(AuthConfig.disabled()), List.of(new ConsoleModule()));
+        ssoServer = ApiServer.start(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys())
+                .withSso("X-Email", "X-User", java.util.EnumSet.of(Scope.READ))), List.of(new ConsoleModule()));
     }
 
     @AfterAll
     static void stop() {
         server.close();
         devServer.close();
+        ssoServer.close();
     }
 
     @Test
@@ -70,6 +74,9 @@ class ConsoleAuthTest {
                 .startsWith("text/javascript");
         assertThat(get(server, "/console/..%2Fapplication.properties").statusCode()).isEqualTo(404);
         assertThat(get(devServer, "/").statusCode()).as("auth off: no sign-in").isEqualTo(200);
+        assertThat(get(ssoServer, "/", "X-Email", "ann@example.org").statusCode()).as("behind the SSO gateway")
+                .isEqualTo(200);
+        assertThat(get(ssoServer, "/").statusCode()).isEqualTo(302);
     }
 
     @Test
