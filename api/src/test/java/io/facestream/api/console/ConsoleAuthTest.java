@@ -123,6 +123,11 @@ class ConsoleAuthTest {
             assertThat(json(response).get("detail").asText()).as(path).contains("needs an API key");
         }
         assertThat(get(server, "/metrics", "X-API-Key", ADMIN_KEY).statusCode()).isEqualTo(200);
+
+        // and the OpenAPI document says so, route by route
+        JsonNode paths = json(get(server, "/openapi.json", "X-API-Key", READ_KEY)).get("paths");
+        assertThat(paths.get("/api/test/items").get("get").get("security").toString()).contains("consoleSession");
+        assertThat(paths.get("/metrics").get("get").get("security").toString()).doesNotContain("consoleSession");
     }
 
     @Test
