@@ -107,6 +107,16 @@ try {
   await page.screenshot({path: `${shots}/identity.png`, fullPage: true});
   step('identity-renamed');
 
+  // Merge by selection: the POI's identity and the stranger's from the same replay become one.
+  await page.goto(`${base}/#/identities`);
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-identity-id]').length >= 2, null, {timeout: 30000});
+  const rows = await page.locator('tr[data-identity-id]').count();
+  await page.check('tr[data-identity-id]:nth-child(1) input[type=checkbox]');
+  await page.check('tr[data-identity-id]:nth-child(2) input[type=checkbox]');
+  await page.click('text=Merge selected');
+  await page.waitForFunction((n) => document.querySelectorAll('tr[data-identity-id]').length === n - 1, rows, {timeout: 30000});
+  step('identities-merged');
+
   // Search by photo: the POI's photo finds the POI (stage 1) and its appearances.
   await page.goto(`${base}/#/search`);
   await page.setInputFiles('#search-image', process.env.PHOTO);

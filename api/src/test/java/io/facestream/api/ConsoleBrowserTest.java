@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The web console in a real browser against the real product: Debian's headless Chromium driven by
  * playwright-core (pinned, installed by npm into target/ at test time, never a browser download), running
  * src/test/resources/console/console-browser-test.mjs. Sign-in, a POI enrolled by uploading a photo, a video
- * replayed through real ingest and its alert seen on the feed without a reload, an identity renamed, a search
+ * replayed through real ingest and its alert seen on the feed without a reload, an identity renamed, two merged, a search
  * by photo, the unauthenticated and cross-site cases; a screenshot of each page under target/console-browser/.
  * Where Chromium, Node or the npm package is unavailable, the test is reported skipped with the reason.
  */
@@ -85,7 +85,8 @@ class ConsoleBrowserTest {
         Path photo = dir.resolve("suspect.jpg");
         Files.write(photo, FaceImages.jpeg(sprites.get(0)));
         Path video = FaceImages.video(dir.resolve("walk-by.mp4"), 40,
-                List.of(new Sprite(sprites.get(0), 0, 39, 140, 180, 220, 170, 150, 160)));
+                List.of(new Sprite(sprites.get(0), 0, 39, 140, 180, 220, 170, 150, 160),
+                        new Sprite(sprites.get(1), 0, 39, 470, 190, 440, 180, 150, 150)));
         Path shots = Files.createDirectories(WORK.resolve("screenshots"));
         Path script = Path.of(ConsoleBrowserTest.class.getResource("/console/console-browser-test.mjs").toURI());
 
