@@ -174,8 +174,11 @@ async function cameraPage(editing) {
   const cameras = (await attempt(() => api('/api/cameras'))) || [];
   const grid = h('div', {class: 'grid', id: 'camera-grid'});
   for (const c of cameras) {
-    grid.append(h('div', {class: 'card tile', dataset: {cameraId: c.id}},
-      h('img', {src: `/api/live/${encodeURIComponent(c.id)}/stream?fps=1`, alt: `Live view of ${c.name}`}),
+    const stream = (fps) => `/api/live/${encodeURIComponent(c.id)}/stream?fps=${fps}`;
+    // 1 fps in the grid; the focused tile at the server's full live-view rate (it clamps fps to its maximum)
+    const live = h('img', {src: stream(1), alt: `Live view of ${c.name}`, tabindex: 0,
+      onfocus: (e) => { e.target.src = stream(30); }, onblur: (e) => { e.target.src = stream(1); }});
+    grid.append(h('div', {class: 'card tile', dataset: {cameraId: c.id}}, live,
       h('div', {class: 'row'}, h('strong', {}, c.name), badge(c.status), `${(c.fps ?? 0).toFixed(1)} fps`),
       h('div', {class: 'hint'}, c.rtsp_url),
       h('div', {class: 'row'},

@@ -127,6 +127,25 @@ try {
   await page.screenshot({path: `${shots}/search.png`, fullPage: true});
   step('searched');
 
+  // Add a camera with the form: its URL comes back masked, and its tile's MJPEG stream (a "no signal" picture
+  // until the first frame) draws through the cookie.
+  await page.goto(`${base}/#/cameras`);
+  await page.fill('#camera-form input[name=name]', 'Gate');
+  // the browser checks the ranges itself; the server's refusals show its own message
+  await page.fill('#camera-form input[name=rtsp_url]', 'ftp://127.0.0.1/gate');
+  await page.click('#camera-form button[type=submit]');
+  await page.waitForSelector('#error:not([hidden])');
+  const urlError = await page.textContent('#error');
+  check(urlError.includes('rtsp_url'), `a refused URL shows the API's message: ${urlError}`);
+  await page.fill('#camera-form input[name=rtsp_url]', 'rtsp://viewer:s3cret@127.0.0.1:9/gate');
+  await page.fill('#camera-form input[name=detect_conf]', '0.6');
+  await page.click('#camera-form button[type=submit]');
+  await page.waitForSelector('#camera-grid .tile', {timeout: 30000});
+  const shownUrl = await page.textContent('#camera-grid .tile .hint');
+  check(shownUrl.includes('***@') && !shownUrl.includes('s3cret'), `the camera URL is masked: ${shownUrl}`);
+  await page.waitForFunction(() => document.querySelector('#camera-grid .tile img').naturalWidth > 0, null, {timeout: 15000});
+  step('camera-added');
+
   for (const name of ['cameras', 'files', 'system']) {
     await page.goto(`${base}/#/${name}`);
     await page.waitForSelector('main h1');
