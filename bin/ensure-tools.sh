@@ -4,7 +4,8 @@
 # with `npm pack`; a Node.js Kafka client decodes our records), ffmpeg and
 # rtsp-server-perl (a live RTSP camera for the camera-worker tests: ffmpeg publishes a
 # video into the server, the worker reads it back), mosquitto (the MQTT broker the integrations'
-# tests publish to) and docker-compose (validates docker/compose.yaml without a Docker engine).
+# tests publish to), docker-compose (validates docker/compose.yaml without a Docker engine) and chromium (the
+# headless browser the web console's test drives with playwright-core, which npm installs under target/).
 # With "run", only what building and running the product needs (Maven; npm for the models).
 set -euo pipefail
 missing=()
@@ -16,6 +17,7 @@ if [ "${1:-}" != run ]; then
   command -v rtsp-server-perl >/dev/null || missing+=(rtsp-server-perl)
   command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
   command -v docker-compose >/dev/null || missing+=(docker-compose)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

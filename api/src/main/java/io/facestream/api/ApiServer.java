@@ -68,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
                 builder.readiness, builder.healthFollowsReadiness);
         Authenticator authenticator = new Authenticator(config.auth());
         this.analysis = new AnalysisPool(config.limits().analysisWorkers(), config.limits().analysisQueue());
-        Routes registry = new Routes(new Uploads(config.uploads(), analysis), metrics.registry());
+        Routes registry = new Routes(new Uploads(config.uploads(), analysis), metrics.registry(), authenticator.sessions());
         DocsModule docs = new DocsModule();
         List<ApiModule> modules = new ArrayList<>(List.of(health, this::registerMetrics, docs));
         modules.addAll(builder.modules);
@@ -127,6 +127,7 @@ public final class ApiServer implements AutoCloseable {
 
     private void registerMetrics(Routes routes) {
         routes.get("/metrics", ctx -> ctx.contentType(ApiMetrics.CONTENT_TYPE).result(metrics.scrape()))
+                .keyOnly() // a scraper's, not a browser's
                 .summary("Prometheus metrics: JVM, HTTP per route, and what other components register")
                 .tags("system")
                 .respondsBinary(200, "text/plain", "Prometheus text format 0.0.4");
@@ -262,7 +263,7 @@ public final class ApiServer implements AutoCloseable {
         ctx.attribute(ROUTE_ATTRIBUTE, route);
         try {
             if (!route.open()) {
-                Principal principal = authenticator.authenticate(ctx);
+                Principal principal = authenticator.authenticate(ctx, route);
                 Authenticator.authorize(principal, route.scope());
                 ctx.attribute(Principal.ATTRIBUTE, principal);
             }

@@ -3,13 +3,15 @@ package io.facestream.api;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns a request's credentials into a {@link Principal}, or refuses it (API.md, "Auth"). In the order of
  * seed 002: the trusted SSO header when enabled, then an API key as {@code Authorization: Bearer} or
- * {@code X-API-Key}. Keys are compared by SHA-256 in constant time, against every configured key, so
+ * {@code X-API-Key}, then the web console's session cookie ({@link ConsoleSessions}) where the route accepts it.
+ * Keys are compared by SHA-256 in constant time, against every configured key, so
  * neither the key nor which key matched leaks through timing.
  */
 final class Authenticator {
@@ -21,10 +23,29 @@ final class Authenticator {
 
     private final AuthConfig config;
     private final List<ApiKey> keys;
+    private final ConsoleSessions sessions;
 
     Authenticator(AuthConfig config) {
         this.config = config;
         this.keys = config.keys();
+        this.sessions = new ConsoleSessions(this);
+    }
+
+    boolean required() {
+        return config.required();
+    }
+
+    /** Whether the trusted SSO header, when enabled, names a user on this request. */
+    boolean ssoUser(Context ctx) {
+        if (!config.ssoEnabled()) {
+            return false;
+        }
+        String email = ctx.header(config.ssoEmailHeader());
+        return email != null && !email.isBlank();
+    }
+
+    ConsoleSessions sessions() {
+        return sessions;
     }
 
     /** Warns at start where the settings leave the API open, or closed to everyone. */
@@ -45,7 +66,7 @@ final class Authenticator {
         }
     }
 
-    Principal authenticate(Context ctx) {
+    Principal authenticate(Context ctx, RouteSpec route) {
         if (config.ssoEnabled()) {
             String email = ctx.header(config.ssoEmailHeader());
             if (email != null && !email.isBlank()) {
@@ -56,11 +77,20 @@ final class Authenticator {
         }
         String presented = presentedKey(ctx);
         if (presented == null) {
+            Optional<Principal> fromCookie = sessions.authenticate(ctx, route);
+            if (fromCookie.isPresent()) {
+                return fromCookie.get();
+            }
             if (!config.required()) {
                 return Principal.anonymous();
             }
             throw new ApiException(ErrorKind.UNAUTHENTICATED, MISSING_MESSAGE);
         }
+        return principalForKey(ctx, presented);
+    }
+
+    /** The principal of an API key, however it was presented; 401 when no configured key matches. */
+    Principal principalForKey(Context ctx, String presented) {
         byte[] presentedHash = ApiKey.sha256(presented);
         ApiKey matched = null;
         for (ApiKey key : keys) { // no early exit: every request costs the same

@@ -4,6 +4,7 @@ import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.InternalViewsModule;
 import io.facestream.api.backend.Readiness;
 import io.facestream.api.cameras.CamerasModule;
+import io.facestream.api.console.ConsoleModule;
 import io.facestream.api.facegroups.FaceGroupsModule;
 import io.facestream.api.faces.FacesModule;
 import io.facestream.api.identities.IdentitiesModule;
@@ -30,7 +31,7 @@ public final class FacestreamApi {
         return List.of(new PoiModule(backend), new RegisterModule(backend), new LiveModule(backend), liveAlerts,
                 new CamerasModule(backend, cameraStatusStale), liveView,
                 new FacesModule(backend), new IndexModule(backend), new IdentitiesModule(backend), new PeopleModule(backend),
-                new FaceGroupsModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()));
+                new FaceGroupsModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()), new ConsoleModule());
     }
 
     /**

@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
 final class OpenApiDocument {
     static final String API_KEY_SCHEME = "apiKey";
     static final String BEARER_SCHEME = "bearer";
+    static final String SESSION_SCHEME = "consoleSession";
     static final String SSO_SCHEME = "ssoHeader";
     private static final Pattern PATH_PARAM = Pattern.compile("[{<]([^}>]+)[}>]");
 
@@ -76,7 +77,12 @@ final class OpenApiDocument {
                         .in(SecurityScheme.In.HEADER).name(Authenticator.API_KEY_HEADER)
                         .description("An API key with the operation's scope."))
                 .addSecuritySchemes(BEARER_SCHEME, new SecurityScheme().type(SecurityScheme.Type.HTTP)
-                        .scheme("bearer").description("The same API key as Authorization: Bearer <key>."));
+                        .scheme("bearer").description("The same API key as Authorization: Bearer <key>."))
+                .addSecuritySchemes(SESSION_SCHEME, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
+                        .in(SecurityScheme.In.COOKIE).name(ConsoleSessions.COOKIE)
+                        .description("The web console's session cookie (POST /api/console/session), with the scopes of"
+                                + " the key that signed in; a write also needs its " + ConsoleSessions.CSRF_HEADER
+                                + " header."));
         if (auth.ssoEnabled()) {
             components.addSecuritySchemes(SSO_SCHEME, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
                     .in(SecurityScheme.In.HEADER).name(auth.ssoEmailHeader())
@@ -125,6 +131,9 @@ final class OpenApiDocument {
             List<String> scope = List.of(route.scope().wireName());
             op.addSecurityItem(new SecurityRequirement().addList(API_KEY_SCHEME, scope));
             op.addSecurityItem(new SecurityRequirement().addList(BEARER_SCHEME, scope));
+            if (route.acceptsSessionCookie()) {
+                op.addSecurityItem(new SecurityRequirement().addList(SESSION_SCHEME, scope));
+            }
             if (auth.ssoEnabled()) {
                 op.addSecurityItem(new SecurityRequirement().addList(SSO_SCHEME, List.of()));
             }

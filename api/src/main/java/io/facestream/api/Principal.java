@@ -10,7 +10,7 @@ import java.util.Set;
  */
 public record Principal(String name, String email, Via via, Set<Scope> scopes) {
     /** How the request authenticated. */
-    public enum Via { API_KEY, SSO_HEADER, ANONYMOUS }
+    public enum Via { API_KEY, SSO_HEADER, SESSION_COOKIE, ANONYMOUS }
 
     static final String ATTRIBUTE = "facestream.principal";
 

@@ -31,6 +31,7 @@ public final class Route {
     private Body body;
     private final List<Response> responses = new ArrayList<>();
     private boolean hidden;
+    private boolean keyOnly;
 
     Route(String method, String path, Handler handler, Consumer<WsConfig> ws) {
         if (!path.startsWith("/")) {
@@ -69,6 +70,15 @@ public final class Route {
     /** No credential needed. API.md allows it for GET /health only; say why wherever else it is used. */
     public Route open() {
         this.scope = null;
+        return this;
+    }
+
+    /**
+     * Refuses the console's session cookie here: only an API key (or the SSO header) will do. Routes of the
+     * instances' internal scope are key-only without saying so.
+     */
+    public Route keyOnly() {
+        this.keyOnly = true;
         return this;
     }
 
@@ -139,6 +149,6 @@ public final class Route {
 
     RouteSpec freeze() {
         return new RouteSpec(method, path, handler, ws, scope, family, summary, description, tags, params, body,
-                responses, hidden);
+                responses, hidden, !keyOnly && scope != Scope.INTERNAL);
     }
 }

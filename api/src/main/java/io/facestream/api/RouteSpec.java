@@ -15,10 +15,11 @@ import java.util.function.Consumer;
  * @param scope     the scope a caller needs; null for an open route
  * @param family    how errors on this route are spelled
  * @param hidden    left out of the OpenAPI document (static assets)
+ * @param acceptsSessionCookie whether the console's session cookie authenticates here ({@link ConsoleSessions})
  */
 public record RouteSpec(String method, String path, Handler handler, Consumer<WsConfig> ws, Scope scope,
         ErrorFamily family, String summary, String description, List<String> tags, List<Param> params,
-        Body body, List<Response> responses, boolean hidden) {
+        Body body, List<Response> responses, boolean hidden, boolean acceptsSessionCookie) {
 
     public RouteSpec {
         tags = List.copyOf(tags);

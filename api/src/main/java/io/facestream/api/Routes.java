@@ -19,10 +19,17 @@ public final class Routes {
     private final Set<String> keys = new HashSet<>();
     private final Uploads uploads;
     private final MeterRegistry meterRegistry;
+    private final ConsoleSessions sessions;
 
-    Routes(Uploads uploads, MeterRegistry meterRegistry) {
+    Routes(Uploads uploads, MeterRegistry meterRegistry, ConsoleSessions sessions) {
         this.uploads = uploads;
         this.meterRegistry = meterRegistry;
+        this.sessions = sessions;
+    }
+
+    /** The web console's sign-in cookies. */
+    public ConsoleSessions sessions() {
+        return sessions;
     }
 
     public Route get(String path, Handler handler) {

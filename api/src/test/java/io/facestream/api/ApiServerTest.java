@@ -141,7 +141,7 @@ class ApiServerTest {
         assertThat(paths.get("/api/test/upload").get("post").get("responses").fieldNames()).toIterable()
                 .contains("413", "415", "400", "422");
         assertThat(doc.get("components").get("securitySchemes").fieldNames()).toIterable()
-                .containsExactlyInAnyOrder("apiKey", "bearer");
+                .containsExactlyInAnyOrder("apiKey", "bearer", "consoleSession");
     }
 
     @Test

@@ -1,0 +1,395 @@
+// The console: one ES module, no build step. It only calls the HTTP API; the session cookie authenticates
+// reads, media and the alerts WebSocket, and every write carries the session's CSRF token.
+const main = document.getElementById('main');
+const errorBox = document.getElementById('error');
+let csrfToken = null;
+
+/** Builds an element; strings become text nodes (never HTML), so API data cannot inject markup. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = !message;
+}
+
+/** The API's own message from an error body, whichever seed's shape it has. */
+function messageOf(body, status) {
+  if (body) {
+    if (typeof body.detail === 'string') return body.detail;
+    if (Array.isArray(body.detail)) return body.detail.map((d) => d.msg || JSON.stringify(d)).join('; ');
+    if (typeof body.error === 'string') return body.error;
+    if (body.error && body.error.message) return body.error.message;
+    if (body.message) return body.message;
+  }
+  return `The server answered ${status}.`;
+}
+
+async function api(path, {method = 'GET', json, form} = {}) {
+  const headers = {};
+  let body;
+  if (json !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(json); }
+  if (form) body = form;
+  if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
+  const response = await fetch(path, {method, headers, body, credentials: 'same-origin'});
+  if (response.status === 401) { location.assign('/signin'); throw new Error('Signed out.'); }
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+  if (!response.ok) throw new Error(messageOf(data, response.status));
+  return data;
+}
+
+/** Runs an action, showing the API's message on failure. */
+async function attempt(action) {
+  showError('');
+  try { return await action(); } catch (e) { showError(e.message); return undefined; }
+}
+
+const when = (t) => (t ? new Date(t).toLocaleString() : '—');
+const badge = (status) => h('span', {class: `badge ${String(status).toLowerCase()}`}, status);
+const empty = (...text) => h('div', {class: 'empty'}, ...text);
+
+/** An alert can arrive before its track's picture is stored: try again a few times, a second apart. */
+function retryImage(event) {
+  const img = event.target;
+  const tries = Number(img.dataset.tries || 0);
+  if (tries >= 10) return;
+  img.dataset.tries = tries + 1;
+  const url = new URL(img.src);
+  url.searchParams.set('retry', tries + 1); // a new URL, so the browser asks again
+  setTimeout(() => { img.src = url.href; }, 1000);
+}
+
+// ---- alerts ----------------------------------------------------------------------------------------------
+let alertSocket = null;
+
+function alertItem(alert) {
+  const match = alert.match || {};
+  return h('li', {dataset: {alertId: alert.alert_id}, tabindex: 0},
+    match.thumbnail_path ? h('img', {src: match.thumbnail_path, alt: `Face of POI ${alert.poi_id}`, onerror: retryImage}) : null,
+    h('div', {},
+      h('strong', {class: 'alert-poi'}, alert.poi_id), ' ', badge(alert.severity), h('br'),
+      'camera ', h('span', {class: 'alert-camera'}, match.camera_id), ' · similarity ',
+      (match.similarity_score ?? 0).toFixed(2), h('br'), h('time', {datetime: alert.timestamp}, when(alert.timestamp))));
+}
+
+async function alertsPage() {
+  const list = h('ul', {class: 'feed', id: 'alert-feed', 'aria-live': 'polite'});
+  const state = h('span', {id: 'alerts-state', class: 'badge'}, 'connecting');
+  const none = empty('No alerts yet. Enrol a person of interest under ', h('a', {href: '#/people'}, 'People & POIs'),
+    ' and add a camera under ', h('a', {href: '#/cameras'}, 'Cameras'), '; alerts appear here as they happen.');
+  main.replaceChildren(h('h1', {}, 'Alerts'), h('div', {class: 'row'}, 'Live feed: ', state), none, list);
+  const past = await attempt(() => api('/api/v1/alerts'));
+  const items = Array.isArray(past) ? past : (past && (past.alerts || past.items)) || [];
+  items.forEach((a) => list.append(alertItem(a)));
+  none.hidden = list.children.length > 0;
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  alertSocket = new WebSocket(`${scheme}://${location.host}/api/v1/ws/alerts`);
+  alertSocket.onopen = () => { state.textContent = 'connected'; state.className = 'badge online'; };
+  alertSocket.onclose = () => { state.textContent = 'disconnected'; state.className = 'badge offline'; };
+  alertSocket.onmessage = (event) => {
+    const alert = JSON.parse(event.data);
+    if (alert.event_type !== 'poi_match_alert') { if (alert.error) showError(messageOf(alert, 503)); return; }
+    list.prepend(alertItem(alert));
+    none.hidden = true;
+  };
+}
+
+// ---- cameras ---------------------------------------------------------------------------------------------
+// Every field of seed 002's camera with its documented range (see /docs, POST /api/cameras).
+const CAMERA_FIELDS = [
+  ['name', 'text', {required: true, maxlength: 200}],
+  ['rtsp_url', 'text', {maxlength: 2048, placeholder: 'rtsp://user:pass@host/path'}],
+  ['location', 'text', {maxlength: 200}],
+  ['enabled', 'checkbox', {}],
+  ['detect_conf', 'number', {min: 0, max: 1, step: 0.01}],
+  ['detect_interval', 'number', {min: 0, max: 60, step: 0.01}],
+  ['rtsp_transport', 'select', {options: ['tcp', 'udp']}],
+  ['live_view_fps', 'number', {min: 0.1, max: 30, step: 0.1}],
+  ['min_face_size', 'number', {min: 8, max: 1024, step: 1}],
+  ['faces_enabled', 'checkbox', {}],
+  ['pre_seconds', 'number', {min: 0, max: 120, step: 1}],
+  ['post_seconds', 'number', {min: 0, max: 300, step: 1}],
+  ['trigger_classes', 'text', {maxlength: 500}],
+  ['trigger_cooldown', 'number', {min: 0, max: 3600, step: 0.1}],
+  ['min_trigger_frames', 'number', {min: 1, max: 100, step: 1}],
+  ['detect_iou', 'number', {min: 0, max: 1, step: 0.01}],
+  ['detect_imgsz', 'number', {min: 128, max: 1920, step: 1}],
+  ['reid_enabled', 'checkbox', {}],
+];
+
+function cameraForm(camera, onSaved) {
+  const form = h('form', {class: 'fields', id: 'camera-form'}, h('h2', {style: 'grid-column:1/-1'},
+    camera ? `Edit camera ${camera.id}` : 'Add a camera'));
+  if (!camera) form.append(h('label', {}, 'id (optional)', h('input', {name: 'id', maxlength: 64})));
+  for (const [name, type, opts] of CAMERA_FIELDS) {
+    const value = camera ? camera[name] : undefined;
+    let input;
+    if (type === 'select') {
+      input = h('select', {name}, opts.options.map((o) => h('option', {value: o, selected: value === o}, o)));
+    } else if (type === 'checkbox') {
+      input = h('input', {name, type, checked: camera ? Boolean(value) : name === 'enabled' || name === 'faces_enabled'});
+    } else {
+      const range = opts.min !== undefined ? ` (${opts.min}–${opts.max})` : '';
+      input = h('input', {name, type, ...opts, value: value ?? '', required: opts.required && !camera,
+        title: `${name}${range}`});
+    }
+    const range = opts.min !== undefined ? ` ${opts.min}–${opts.max}` : '';
+    form.append(h('label', {}, `${name}${range}`, input));
+  }
+  form.append(h('div', {class: 'actions'}, h('button', {type: 'submit'}, camera ? 'Save' : 'Add camera'),
+    camera ? h('button', {type: 'button', class: 'secondary', onclick: () => cameraPage()}, 'Cancel') : null));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = {};
+    for (const [name, type] of [['id', 'text'], ...CAMERA_FIELDS]) {
+      const input = form.elements[name];
+      if (!input) continue;
+      if (type === 'checkbox') body[name] = input.checked;
+      else if (input.value === '') continue;
+      else body[name] = type === 'number' ? Number(input.value) : input.value;
+    }
+    const saved = await attempt(() => camera
+      ? api(`/api/cameras/${encodeURIComponent(camera.id)}`, {method: 'PUT', json: body})
+      : api('/api/cameras', {method: 'POST', json: body}));
+    if (saved) onSaved();
+  });
+  return form;
+}
+
+async function cameraPage(editing) {
+  const cameras = (await attempt(() => api('/api/cameras'))) || [];
+  const grid = h('div', {class: 'grid', id: 'camera-grid'});
+  for (const c of cameras) {
+    const stream = (fps) => `/api/live/${encodeURIComponent(c.id)}/stream?fps=${fps}`;
+    // 1 fps in the grid; the focused tile at the server's full live-view rate (it clamps fps to its maximum)
+    const live = h('img', {src: stream(1), alt: `Live view of ${c.name}`, tabindex: 0,
+      onfocus: (e) => { e.target.src = stream(30); }, onblur: (e) => { e.target.src = stream(1); }});
+    grid.append(h('div', {class: 'card tile', dataset: {cameraId: c.id}}, live,
+      h('div', {class: 'row'}, h('strong', {}, c.name), badge(c.status), `${(c.fps ?? 0).toFixed(1)} fps`),
+      h('div', {class: 'hint'}, c.rtsp_url),
+      h('div', {class: 'row'},
+        h('button', {type: 'button', class: 'secondary', onclick: () => cameraPage(c)}, 'Edit'),
+        h('button', {type: 'button', class: 'danger', onclick: async () => {
+          if (confirm(`Delete camera ${c.name}?`) && (await attempt(() => api(`/api/cameras/${encodeURIComponent(c.id)}`, {method: 'DELETE'}))) !== undefined) cameraPage();
+        }}, 'Delete'))));
+  }
+  main.replaceChildren(h('h1', {}, 'Cameras'),
+    cameras.length ? grid : empty('No cameras yet: add one with the form below (an RTSP or HTTP URL).'),
+    cameraForm(editing, () => cameraPage()));
+}
+
+// ---- identities ------------------------------------------------------------------------------------------
+async function identitiesPage() {
+  const data = await attempt(() => api('/api/identities?limit=200'));
+  const items = (data && data.items) || [];
+  const selected = new Set();
+  const rows = items.map((i) => h('tr', {dataset: {identityId: i.id}},
+    h('td', {}, h('input', {type: 'checkbox', 'aria-label': `Select ${i.name || i.id}`,
+      onchange: (e) => (e.target.checked ? selected.add(i.id) : selected.delete(i.id))})),
+    h('td', {}, i.face_thumb_url ? h('img', {src: i.face_thumb_url, alt: ''}) : ''),
+    h('td', {}, h('a', {href: `#/identities/${encodeURIComponent(i.id)}`, class: 'identity-name'}, i.name || i.id)),
+    h('td', {}, i.num_sightings), h('td', {}, (i.cameras || []).join(', ')), h('td', {}, when(i.last_seen))));
+  const merge = h('button', {type: 'button', onclick: async () => {
+    const ids = [...selected];
+    if (ids.length < 2) return showError('Select at least two identities to merge; the first selected is kept.');
+    if (await attempt(() => api('/api/identities/merge', {method: 'POST', json: {target_id: ids[0], source_ids: ids.slice(1)}}))) identitiesPage();
+  }}, 'Merge selected');
+  main.replaceChildren(h('h1', {}, `Identities (${data ? data.total : 0})`),
+    items.length ? h('div', {}, h('div', {class: 'row'}, merge),
+      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Face'), h('th', {}, 'Name'),
+        h('th', {}, 'Sightings'), h('th', {}, 'Cameras'), h('th', {}, 'Last seen'))), h('tbody', {}, rows)))
+      : empty('No identities yet: they appear once a camera or a replayed file has seen faces.'));
+}
+
+async function identityPage(id) {
+  const path = `/api/identities/${encodeURIComponent(id)}`;
+  const identity = await attempt(() => api(path));
+  if (!identity) return;
+  const faces = (await attempt(() => api(`${path}/faces?limit=50`))) || {items: []};
+  const rename = h('form', {class: 'row', id: 'rename-form'},
+    h('label', {for: 'identity-name'}, 'Name'), h('input', {id: 'identity-name', name: 'name', value: identity.name || '', maxlength: 200}),
+    h('button', {type: 'submit'}, 'Rename'));
+  rename.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (await attempt(() => api(path, {method: 'PUT', json: {name: rename.elements.name.value}}))) identityPage(id);
+  });
+  main.replaceChildren(h('h1', {id: 'identity-title'}, identity.name || identity.id), rename,
+    h('p', {}, `${identity.num_sightings} sightings, ${identity.num_faces} faces; first seen ${when(identity.first_seen)}, last seen ${when(identity.last_seen)}`),
+    h('h2', {}, 'Faces'),
+    faces.items.length ? h('div', {class: 'row'}, faces.items.map((f) => h('img', {src: f.thumb_url || f.image_url, alt: `Face ${f.id}`, width: 96, height: 96})))
+      : empty('No faces kept for this identity.'),
+    h('h2', {}, 'Recent sightings'),
+    (identity.recent || []).length ? h('table', {}, h('tbody', {}, identity.recent.map((s) => h('tr', {},
+      h('td', {}, s.thumb_url ? h('img', {src: s.thumb_url, alt: ''}) : ''), h('td', {}, s.camera_id || s.file_id),
+      h('td', {}, when(s.ts)), h('td', {}, `${s.duration_seconds.toFixed(1)} s`), h('td', {}, s.match_kind)))))
+      : empty('No sightings.'),
+    h('div', {class: 'row'}, h('a', {href: '#/identities'}, '← All identities'),
+      h('button', {type: 'button', class: 'danger', onclick: async () => {
+        if (confirm('Delete this identity?') && (await attempt(() => api(path, {method: 'DELETE'}))) !== undefined) location.hash = '#/identities';
+      }}, 'Delete identity')));
+}
+
+// ---- people and POIs -------------------------------------------------------------------------------------
+function dropZone(input) {
+  const zone = h('div', {class: 'drop'}, 'Drop face photos here, or ', input);
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); input.files = e.dataTransfer.files; });
+  return zone;
+}
+
+async function peoplePage() {
+  const [pois, people] = await Promise.all([attempt(() => api('/api/v1/poi')), attempt(() => api('/api/people'))]);
+  const poiList = Array.isArray(pois) ? pois : (pois && pois.pois) || [];
+  const files = h('input', {type: 'file', name: 'images', accept: 'image/jpeg,image/png', multiple: true, id: 'poi-images'});
+  const enrol = h('form', {class: 'fields', id: 'poi-form'}, h('h2', {style: 'grid-column:1/-1'}, 'Enrol a person of interest'),
+    h('div', {style: 'grid-column:1/-1'}, dropZone(files)),
+    h('label', {}, 'severity', h('select', {name: 'severity'}, ['low', 'medium', 'high', 'critical'].map((s) => h('option', {selected: s === 'medium'}, s)))),
+    h('label', {}, 'notes', h('input', {name: 'notes', maxlength: 1000})),
+    h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Enrol POI')));
+  enrol.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!files.files.length) return showError('Choose 1 to 5 face photos (JPEG or PNG) first.');
+    const form = new FormData();
+    [...files.files].forEach((f) => form.append('images', f));
+    form.append('severity', enrol.elements.severity.value);
+    if (enrol.elements.notes.value) form.append('notes', enrol.elements.notes.value);
+    if (await attempt(() => api('/api/v1/poi', {method: 'POST', form}))) peoplePage();
+  });
+  const poiRows = poiList.map((p) => h('tr', {dataset: {poiId: p.poi_id}}, h('td', {}, p.poi_id), h('td', {}, badge(p.severity)),
+    h('td', {}, p.notes || ''), h('td', {}, when(p.created_at)),
+    h('td', {}, h('button', {type: 'button', class: 'danger', onclick: async () => {
+      if (confirm('Remove this POI?') && (await attempt(() => api(`/api/v1/poi/${encodeURIComponent(p.poi_id)}`, {method: 'DELETE'}))) !== undefined) peoplePage();
+    }}, 'Remove'))));
+  const personRows = (people || []).map((p) => h('tr', {}, h('td', {}, h('a', {href: `#/people/${encodeURIComponent(p.id)}`}, p.name)),
+    h('td', {}, p.num_faces), h('td', {}, p.is_poi ? badge(p.severity || 'poi') : ''), h('td', {}, when(p.updated_at))));
+  main.replaceChildren(h('h1', {}, 'People & POIs'), enrol,
+    h('h2', {}, 'Persons of interest'),
+    poiList.length ? h('table', {id: 'poi-table'}, h('tbody', {}, poiRows)) : empty('No POIs yet: enrol one from a photo above.'),
+    h('h2', {}, 'People'),
+    personRows.length ? h('table', {}, h('tbody', {}, personRows)) : empty('No people yet: enrolled POIs and people registered by the API appear here.'));
+}
+
+async function personPage(id) {
+  const path = `/api/people/${encodeURIComponent(id)}`;
+  const person = await attempt(() => api(path));
+  if (!person) return;
+  const faces = (await attempt(() => api(`${path}/faces`))) || [];
+  const list = Array.isArray(faces) ? faces : faces.items || [];
+  const file = h('input', {type: 'file', name: 'file', accept: 'image/jpeg,image/png'});
+  const add = h('form', {class: 'row'}, dropZone(file), h('button', {type: 'submit'}, 'Add face'));
+  add.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = new FormData();
+    form.append('file', file.files[0]);
+    if (await attempt(() => api(`${path}/faces`, {method: 'POST', form}))) personPage(id);
+  });
+  main.replaceChildren(h('h1', {}, person.name), h('p', {}, person.notes || ''), h('h2', {}, 'Reference faces'),
+    list.length ? h('div', {class: 'row'}, list.map((f) => h('img', {src: f.image_url, alt: `Reference face ${f.id}`, width: 112, height: 112})))
+      : empty('No reference faces: add a photo below.'), add, h('a', {href: '#/people'}, '← People & POIs'));
+}
+
+// ---- search by photo -------------------------------------------------------------------------------------
+function searchPage() {
+  const file = h('input', {type: 'file', name: 'image', accept: 'image/jpeg,image/png', id: 'search-image', required: true});
+  const results = h('div', {id: 'search-results'});
+  const form = h('form', {class: 'fields', id: 'search-form'}, h('div', {style: 'grid-column:1/-1'}, dropZone(file)),
+    h('label', {}, 'from (ISO 8601)', h('input', {name: 'start_time', placeholder: '2026-01-01T00:00:00Z'})),
+    h('label', {}, 'to (ISO 8601)', h('input', {name: 'end_time'})),
+    h('label', {}, 'top_k 1–1000', h('input', {name: 'top_k', type: 'number', min: 1, max: 1000, value: 20})),
+    h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Search')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = new FormData();
+    body.append('image', file.files[0]);
+    for (const name of ['start_time', 'end_time', 'top_k']) if (form.elements[name].value) body.append(name, form.elements[name].value);
+    const r = await attempt(() => api('/api/v1/search', {method: 'POST', form: body}));
+    if (!r) return;
+    const stage = r.search_stats && r.search_stats.search_stage;
+    results.replaceChildren(h('p', {id: 'search-summary'}, `${r.total_appearances} appearances (${stage === 'poi_index' ? `stage 1: POI ${r.matched_poi_id}` : `stage 2: ${stage}`})`),
+      r.appearances.length ? h('div', {class: 'grid'}, r.appearances.map((a) => h('div', {class: 'card'},
+        a.thumbnail_url ? h('img', {src: a.thumbnail_url, alt: 'Matched face'}) : null,
+        h('div', {}, `camera ${a.camera_id} · similarity ${a.similarity.toFixed(2)}`),
+        h('div', {}, when(a.best_match_time || a.timestamp)))))
+        : empty('No appearance of this face in the range. Try a wider range or another photo.'));
+  });
+  main.replaceChildren(h('h1', {}, 'Search by photo'), form, results);
+}
+
+// ---- files (seed 000's identity index) -------------------------------------------------------------------
+async function filesPage() {
+  const data = await attempt(() => api('/api/v1/identities?page=1&page_size=100'));
+  const items = (data && data.identities) || [];
+  const detail = h('div', {id: 'files-detail'});
+  main.replaceChildren(h('h1', {}, 'Files and their identities'),
+    items.length ? h('table', {}, h('tbody', {}, items.map((i) => h('tr', {},
+      h('td', {}, h('button', {type: 'button', class: 'secondary', onclick: async () => {
+        const files = await attempt(() => api(`/api/v1/identity/${encodeURIComponent(i.identity_uuid)}/files`));
+        if (files) detail.replaceChildren(h('h2', {}, `Files of ${i.name || i.identity_uuid}`), files.data.length
+          ? h('table', {}, h('tbody', {}, files.data.map((f) => h('tr', {}, h('td', {}, f.file_name || f.file_uuid),
+            h('td', {}, `${f.face_count} faces`), h('td', {}, `${f.sightings} sightings`)))))
+          : empty('This identity appears in no recorded file.'));
+      }}, i.name || i.identity_uuid)),
+      h('td', {}, `${i.face_count} faces`), h('td', {}, (i.file_uuids || []).length + ' files'), h('td', {}, when(i.last_seen))))))
+      : empty('No identities from files yet: replay a recording (facestream replay FILE) and they appear here.'), detail);
+}
+
+// ---- system ----------------------------------------------------------------------------------------------
+async function systemPage() {
+  const [health, system] = await Promise.all([
+    fetch('/health').then((r) => r.json()).catch((e) => ({status: 'unreachable', detail: e.message})),
+    attempt(() => api('/api/system'))]);
+  main.replaceChildren(h('h1', {}, 'System'), h('div', {class: 'row'}, 'Health: ', badge(health.status)),
+    h('h2', {}, 'Health'), h('pre', {}, JSON.stringify(health, null, 2)),
+    h('h2', {}, 'Service'), h('pre', {id: 'system-info'}, JSON.stringify(system, null, 2)));
+}
+
+// ---- routing ---------------------------------------------------------------------------------------------
+const PAGES = {alerts: alertsPage, cameras: () => cameraPage(), identities: identitiesPage, people: peoplePage,
+  search: searchPage, files: filesPage, system: systemPage};
+
+async function route(event) {
+  if (alertSocket) { alertSocket.close(); alertSocket = null; }
+  showError('');
+  const [, page = 'alerts', id] = (location.hash || '#/alerts').split('/');
+  for (const link of document.querySelectorAll('nav a')) {
+    if (link.getAttribute('href') === `#/${page}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  if (page === 'identities' && id) await identityPage(decodeURIComponent(id));
+  else if (page === 'people' && id) await personPage(decodeURIComponent(id));
+  else await (PAGES[page] || alertsPage)();
+  if (event) main.focus({preventScroll: true}); // after a page change, not over the skip link at load
+}
+
+document.getElementById('signout').addEventListener('click', async () => {
+  await fetch('/api/console/session', {method: 'DELETE'});
+  location.assign('/signin');
+});
+
+const session = await fetch('/api/console/session', {credentials: 'same-origin'});
+if (session.ok) {
+  const s = await session.json();
+  csrfToken = s.csrf_token;
+  document.getElementById('who').textContent = `${s.name} (${s.scopes.join(', ')})`;
+} else {
+  // auth.required=false serves the console without a session: writes need no token then.
+  document.getElementById('who').textContent = 'not signed in';
+}
+window.addEventListener('hashchange', route);
+await route();
+document.body.dataset.ready = 'true';

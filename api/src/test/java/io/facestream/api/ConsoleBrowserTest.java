@@ -1,0 +1,163 @@
+package io.facestream.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.facestream.api.live.FaceImages;
+import io.facestream.api.live.LiveAlertsModule;
+import io.facestream.api.live.LiveViewModule;
+import io.facestream.api.testing.ApiFixture;
+import io.facestream.ingest.testing.KafkaFixture;
+import io.facestream.ingest.video.SceneVideoWriter.Sprite;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web console in a real browser against the real product: Debian's headless Chromium driven by
+ * playwright-core (pinned, installed by npm into target/ at test time, never a browser download), running
+ * src/test/resources/console/console-browser-test.mjs. Sign-in, a POI enrolled by uploading a photo, a video
+ * replayed through real ingest and its alert seen on the feed without a reload, an identity renamed, two merged, a search
+ * by photo, the unauthenticated and cross-site cases; a screenshot of each page under target/console-browser/.
+ * Where Chromium, Node or the npm package is unavailable, the test is reported skipped with the reason.
+ */
+class ConsoleBrowserTest {
+    /** Pinned; speaks CDP to Debian's Chromium, so no Playwright browser build is fetched. */
+    static final String PLAYWRIGHT_CORE = "playwright-core@1.65.1";
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path WORK = Path.of("target", "console-browser").toAbsolutePath();
+    static final Instant BASE = Instant.parse("2026-11-21T09:00:00Z");
+
+    @TempDir
+    static Path dir;
+    static ApiFixture fixture;
+    static LiveAlertsModule liveAlerts;
+    static LiveViewModule liveView;
+    static Path playwright;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM),
+                "SKIPPED: no Chromium at " + CHROMIUM + " (bin/ensure-tools.sh installs Debian's chromium)");
+        Assumptions.assumeTrue(run(List.of("node", "--version"), WORK.getParent(), 30).exit == 0,
+                "SKIPPED: node is not on the PATH");
+        playwright = WORK.resolve("node_modules/playwright-core");
+        if (!Files.isDirectory(playwright)) {
+            Files.createDirectories(WORK);
+            Result npm = run(List.of("npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix", WORK.toString(),
+                    PLAYWRIGHT_CORE), WORK, 180);
+            Assumptions.assumeTrue(npm.exit == 0 && Files.isDirectory(playwright),
+                    "SKIPPED: npm could not install " + PLAYWRIGHT_CORE + ": " + String.join("\n", npm.lines));
+        }
+        fixture = ApiFixture.start(dir, backend -> {
+            liveAlerts = new LiveAlertsModule(KafkaFixture.bootstrap(), registryUrl());
+            liveView = new LiveViewModule(backend, KafkaFixture.bootstrap(), registryUrl(), LiveViewModule.Settings.defaults());
+            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30));
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fixture != null) fixture.close();
+        if (liveAlerts != null) liveAlerts.close();
+        if (liveView != null) liveView.close();
+    }
+
+    @Test
+    void anOperatorSignsInEnrolsAPoiSeesItsAlertLiveRenamesAnIdentityAndSearches() throws Exception {
+        long began = System.nanoTime();
+        var sprites = FaceImages.sprites();
+        Path photo = dir.resolve("suspect.jpg");
+        Files.write(photo, FaceImages.jpeg(sprites.get(0)));
+        Path video = FaceImages.video(dir.resolve("walk-by.mp4"), 40,
+                List.of(new Sprite(sprites.get(0), 0, 39, 140, 180, 220, 170, 150, 160),
+                        new Sprite(sprites.get(1), 0, 39, 470, 190, 440, 180, 150, 150)));
+        Path shots = Files.createDirectories(WORK.resolve("screenshots"));
+        Path script = Path.of(ConsoleBrowserTest.class.getResource("/console/console-browser-test.mjs").toURI());
+
+        ProcessBuilder builder = new ProcessBuilder("node", script.toString()).redirectErrorStream(true);
+        builder.environment().put("BASE_URL", "http://127.0.0.1:" + fixture.server.port());
+        builder.environment().put("ADMIN_KEY", ApiTestSupport.ADMIN_KEY);
+        builder.environment().put("PHOTO", photo.toString());
+        builder.environment().put("SHOTS", shots.toString());
+        builder.environment().put("PLAYWRIGHT", playwright.toString());
+        Process browser = builder.start();
+        // a hung browser or script fails the test instead of holding the build
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                if (!browser.waitFor(150, TimeUnit.SECONDS)) browser.destroyForcibly();
+            } catch (InterruptedException e) {
+                browser.destroyForcibly();
+            }
+        });
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(browser.getInputStream(), StandardCharsets.UTF_8));
+             OutputStream in = browser.getOutputStream()) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                lines.add(line);
+                System.out.println("[browser] " + line);
+                if (line.equals("AWAIT_REPLAY")) {
+                    fixture.replay(video, "console-" + UUID.randomUUID(), "console-cam", BASE);
+                    in.write('\n');
+                    in.flush();
+                }
+            }
+        } finally {
+            if (!browser.waitFor(30, TimeUnit.SECONDS)) browser.destroyForcibly();
+            watchdog.interrupt();
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began);
+        Files.write(WORK.resolve("browser-test.log"), lines);
+        System.out.println("console browser test: " + seconds + " s (fixture start excluded)");
+        assertThat(browser.exitValue()).as(String.join("\n", lines)).isZero();
+        assertThat(lines).contains("AWAIT_REPLAY").anyMatch(l -> l.startsWith("STEP signed-out"))
+                .noneMatch(l -> l.startsWith("PAGEERROR"));
+        for (String page : List.of("signin", "people", "alerts", "identities", "identity", "search", "cameras", "files",
+                "system", "alerts-phone")) {
+            assertThat(shots.resolve(page + ".png")).as(page).isNotEmptyFile();
+        }
+    }
+
+    private record Result(int exit, List<String> lines) {}
+
+    private static Result run(List<String> command, Path cwd, int timeoutSeconds) throws IOException, InterruptedException {
+        Files.createDirectories(cwd);
+        Process process;
+        try {
+            process = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return new Result(-1, List.of(e.getMessage()));
+        }
+        List<String> lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
+                .lines().toList();
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            return new Result(-1, lines);
+        }
+        return new Result(process.exitValue(), lines);
+    }
+
+    private static String registryUrl() {
+        try {
+            return KafkaFixture.registryUrl();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+// Drives the console in headless Chromium (Debian's package) with playwright-core, against a running server.
+// Env: BASE_URL, ADMIN_KEY, PHOTO (a face JPEG), SHOTS (screenshot folder), PLAYWRIGHT (playwright-core's folder).
+// Prints "STEP <name> <ms>" as it goes and "AWAIT_REPLAY" when the alerts page is live, then waits for the
+// test to replay a video; any failure exits non-zero with the reason.
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require(process.env.PLAYWRIGHT);
+const base = process.env.BASE_URL;
+const shots = process.env.SHOTS;
+const started = Date.now();
+const step = (name) => console.log(`STEP ${name} ${Date.now() - started}`);
+const check = (ok, what) => { if (!ok) throw new Error(what); };
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  const context = await browser.newContext({viewport: {width: 1280, height: 720}});
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`PAGEERROR ${e.message}`));
+
+  // Unauthenticated: the console sends the browser to sign-in.
+  await page.goto(`${base}/#/identities`);
+  check(new URL(page.url()).pathname === '/signin', `unauthenticated / ended at ${page.url()}`);
+  step('redirected-to-signin');
+
+  // A wrong key shows the API's own message; the right one signs in.
+  await page.fill('#api-key', 'not-a-key');
+  await page.press('#api-key', 'Enter');
+  await page.waitForSelector('#signin-error:not([hidden])');
+  check((await page.textContent('#signin-error')) === 'Invalid API key.', 'the wrong key message');
+  await page.screenshot({path: `${shots}/signin.png`});
+  await page.fill('#api-key', process.env.ADMIN_KEY);
+  const t0 = Date.now();
+  await page.press('#api-key', 'Enter');
+  await page.waitForSelector('body[data-ready="true"]');
+  console.log(`FIRST_PAINT ${await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1)}`);
+  console.log(`SIGNIN_TO_READY ${Date.now() - t0}`);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'facestream_session');
+  check(session && session.httpOnly && session.sameSite === 'Strict', `session cookie ${JSON.stringify(session)}`);
+  check(await page.evaluate(() => !document.cookie.includes('facestream_session')), 'the cookie is hidden from scripts');
+  step('signed-in');
+
+  // Keyboard: the skip link is the first stop and shows focus.
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.className === 'skip'), 'the skip link takes the first Tab');
+  check(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none'), 'focus is visible');
+
+  // Enrol a POI by uploading a photo.
+  await page.goto(`${base}/#/people`);
+  await page.waitForSelector('#poi-form');
+  await page.setInputFiles('#poi-images', process.env.PHOTO);
+  await page.selectOption('#poi-form select[name=severity]', 'high');
+  await page.fill('#poi-form input[name=notes]', 'Browser test suspect');
+  await page.click('#poi-form button[type=submit]');
+  await page.waitForSelector('#poi-table tr[data-poi-id]', {timeout: 30000});
+  const poiId = await page.getAttribute('#poi-table tr[data-poi-id]', 'data-poi-id');
+  console.log(`POI ${poiId}`);
+  await page.screenshot({path: `${shots}/people.png`, fullPage: true});
+  step('poi-enrolled');
+
+  // A write from the page without the CSRF header is refused, even same-origin with the cookie.
+  const noCsrf = await page.evaluate(async () => (await fetch('/api/people', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: '{"name":"no csrf"}'})).status);
+  check(noCsrf === 403, `a cookie write without the CSRF header answered ${noCsrf}`);
+
+  // The alerts feed: connected over the WebSocket; the test replays a video now.
+  await page.goto(`${base}/#/alerts`);
+  await page.waitForSelector('#alerts-state.online', {timeout: 10000});
+  const before = await page.locator('#alert-feed li').count();
+  console.log('AWAIT_REPLAY');
+  const stdin = createInterface({input: process.stdin});
+  await new Promise((resolve) => stdin.once('line', resolve));
+  stdin.close(); // an open stdin would keep node from exiting
+  await page.waitForSelector(`#alert-feed li:nth-child(${before + 1})`, {timeout: 60000});
+  const poiShown = await page.textContent('#alert-feed li:first-child .alert-poi');
+  check(poiShown === poiId, `the pushed alert names ${poiShown}, not ${poiId}`);
+  check(await page.evaluate(() => performance.getEntriesByType('navigation').length) === 1, 'no reload');
+  // the thumbnail comes through the cookie too (an <img> cannot send a header)
+  const thumb = await page.getAttribute('#alert-feed li:first-child img', 'src');
+  let thumbStatus = 0;
+  for (let tries = 0; tries < 40 && thumbStatus !== 200; tries++) {
+    // the track's picture is stored as its track closes, which may come after the alert
+    if (tries) await page.waitForTimeout(500);
+    thumbStatus = await page.evaluate(async (src) => (await fetch(src)).status, thumb);
+  }
+  console.log(`THUMBNAIL ${thumb} ${thumbStatus}`);
+  check(thumbStatus === 200, `the alert's thumbnail ${thumb} answered ${thumbStatus}`);
+  await page.waitForFunction(() => { const img = document.querySelector('#alert-feed li:first-child img'); return img.complete && img.naturalWidth > 0; }, null, {timeout: 15000});
+  await page.screenshot({path: `${shots}/alerts.png`, fullPage: true});
+  step('alert-pushed');
+
+  // Rename an identity from the replay.
+  await page.goto(`${base}/#/identities`);
+  await page.waitForSelector('tr[data-identity-id] a.identity-name', {timeout: 30000});
+  await page.screenshot({path: `${shots}/identities.png`, fullPage: true});
+  await page.click('tr[data-identity-id] a.identity-name');
+  await page.waitForSelector('#rename-form');
+  await page.fill('#identity-name', 'Renamed In Browser');
+  await page.click('#rename-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#identity-title')?.textContent === 'Renamed In Browser', null, {timeout: 30000});
+  await page.screenshot({path: `${shots}/identity.png`, fullPage: true});
+  step('identity-renamed');
+
+  // Merge by selection: the POI's identity and the stranger's from the same replay become one.
+  await page.goto(`${base}/#/identities`);
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-identity-id]').length >= 2, null, {timeout: 30000});
+  const rows = await page.locator('tr[data-identity-id]').count();
+  await page.check('tr[data-identity-id]:nth-child(1) input[type=checkbox]');
+  await page.check('tr[data-identity-id]:nth-child(2) input[type=checkbox]');
+  await page.click('text=Merge selected');
+  await page.waitForFunction((n) => document.querySelectorAll('tr[data-identity-id]').length === n - 1, rows, {timeout: 30000});
+  step('identities-merged');
+
+  // Search by photo: the POI's photo finds the POI (stage 1) and its appearances.
+  await page.goto(`${base}/#/search`);
+  await page.setInputFiles('#search-image', process.env.PHOTO);
+  await page.click('#search-form button[type=submit]');
+  await page.waitForSelector('#search-summary', {timeout: 30000});
+  const summary = await page.textContent('#search-summary');
+  check(summary.includes(`POI ${poiId}`), `search summary: ${summary}`);
+  await page.screenshot({path: `${shots}/search.png`, fullPage: true});
+  step('searched');
+
+  // Add a camera with the form: its URL comes back masked, and its tile's MJPEG stream (a "no signal" picture
+  // until the first frame) draws through the cookie.
+  await page.goto(`${base}/#/cameras`);
+  await page.fill('#camera-form input[name=name]', 'Gate');
+  // the browser checks the ranges itself; the server's refusals show its own message
+  await page.fill('#camera-form input[name=rtsp_url]', 'ftp://127.0.0.1/gate');
+  await page.click('#camera-form button[type=submit]');
+  await page.waitForSelector('#error:not([hidden])');
+  const urlError = await page.textContent('#error');
+  check(urlError.includes('rtsp_url'), `a refused URL shows the API's message: ${urlError}`);
+  await page.fill('#camera-form input[name=rtsp_url]', 'rtsp://viewer:s3cret@127.0.0.1:9/gate');
+  await page.fill('#camera-form input[name=detect_conf]', '0.6');
+  await page.click('#camera-form button[type=submit]');
+  await page.waitForSelector('#camera-grid .tile', {timeout: 30000});
+  const shownUrl = await page.textContent('#camera-grid .tile .hint');
+  check(shownUrl.includes('***@') && !shownUrl.includes('s3cret'), `the camera URL is masked: ${shownUrl}`);
+  await page.waitForFunction(() => document.querySelector('#camera-grid .tile img').naturalWidth > 0, null, {timeout: 15000});
+  step('camera-added');
+
+  for (const name of ['cameras', 'files', 'system']) {
+    await page.goto(`${base}/#/${name}`);
+    await page.waitForSelector('main h1');
+    await page.screenshot({path: `${shots}/${name}.png`, fullPage: true});
+  }
+  await page.setViewportSize({width: 390, height: 844});
+  await page.goto(`${base}/#/alerts`);
+  await page.waitForSelector('main h1');
+  check(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal scroll at phone width');
+  await page.screenshot({path: `${shots}/alerts-phone.png`, fullPage: true});
+  step('pages');
+
+  // A forged cross-site POST: a page of another site (no CSP of ours) submits a form to the API; the browser
+  // leaves the SameSite=Strict cookie out.
+  const evil = await context.newPage();
+  await evil.setContent(`<form method="post" enctype="text/plain" action="${base}/api/people">
+    <input name='{"name":"forged","x":"' value='"}'></form>`);
+  await Promise.all([evil.waitForURL(`${base}/api/people`), evil.evaluate(() => document.forms[0].submit())]);
+  const forged = await evil.textContent('body');
+  check(forged.includes('Authentication required.'), `the forged POST answered ${forged}`);
+  const people = await page.evaluate(async () => (await (await fetch('/api/people')).json()).map((p) => p.name));
+  check(!people.includes('forged'), 'nothing was created by the forged POST');
+  step('forged-post-refused');
+
+  // Sign out: the cookie is gone and the console sends the browser back to sign-in.
+  await page.click('#signout');
+  await page.waitForURL(`${base}/signin`);
+  await page.goto(`${base}/`);
+  check(new URL(page.url()).pathname === '/signin', 'signed out');
+  step('signed-out');
+} finally {
+  await browser.close();
+}
