@@ -26,8 +26,10 @@ import io.facestream.vectors.EmbeddedVectorStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 
@@ -42,6 +44,9 @@ public final class ApiFixture implements AutoCloseable {
     private static FaceAnalyzer analyzer;
 
     public final Backend backend;
+    /** What the shared topics held when this fixture started: anything a test class adds beyond it is removed at close. */
+    private final Set<String> peopleAtStart;
+    private final Set<String> camerasAtStart;
     public final ApiServer server;
     public final FileBlobStore blobs;
     private final Pipeline pipeline;
@@ -78,6 +83,8 @@ public final class ApiFixture implements AutoCloseable {
         backend = new Backend(pipeline.streams(), views, pipeline.gallery(), pipeline.thresholds(), vectors, analyzer(), blobs, writes, Duration.ofSeconds(10));
         server = ApiServer.builder(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys())).withLimits(limits))
                 .modules(modules.apply(backend)).start();
+        peopleAtStart = peopleIds();
+        camerasAtStart = cameraIds();
     }
 
     /** Replays a video through the real ingest into the pipeline (as fast as it goes), as camera {@code cameraId}. */
@@ -94,10 +101,47 @@ public final class ApiFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        removeWhatThisClassAdded();
         server.close();
         pipeline.close();
         writes.close();
         vectors.close();
     }
 
+    /**
+     * People and cameras live on topics every test class of the JVM shares (the gallery is a global store read from
+     * the start): a POI left behind would be matched in the next class's replays, a camera would have its worker
+     * started by the next class's worker manager. So what a class added is removed when its fixture closes.
+     */
+    private void removeWhatThisClassAdded() {
+        try {
+            Set<String> people = peopleIds();
+            people.removeAll(peopleAtStart);
+            people.forEach(backend.writes()::deletePerson);
+            Set<String> cameras = cameraIds();
+            cameras.removeAll(camerasAtStart);
+            cameras.forEach(backend.writes()::deleteCamera);
+            backend.awaitVisible(() -> people.stream().noneMatch(id -> backend.gallery().person(id).isPresent()),
+                    "removing the people this test class added", Duration.ofSeconds(20));
+        } catch (RuntimeException e) {
+            System.err.println("ApiFixture: could not remove what this test class added: " + e);
+        }
+    }
+
+    private Set<String> peopleIds() {
+        Set<String> ids = new HashSet<>();
+        backend.gallery().people().forEach(p -> ids.add(p.getPersonId()));
+        return ids;
+    }
+
+    /** The cameras the catalog view shows (none while it is not queryable yet). */
+    private Set<String> cameraIds() {
+        Set<String> ids = new HashSet<>();
+        try {
+            backend.queries().cameras().forEach(c -> ids.add(c.cameraId()));
+        } catch (RuntimeException e) {
+            // the view is still restoring: nothing known to keep
+        }
+        return ids;
+    }
 }
