@@ -7,13 +7,14 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import io.javalin.json.JavalinJackson;
 import io.javalin.validation.ValidationError;
 import io.javalin.validation.ValidationException;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.ServletInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.eclipse.jetty.ee10.servlet.SessionHandler;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
@@ -50,6 +52,8 @@ public final class ApiServer implements AutoCloseable {
     static final String ERROR_ID_HEADER = "X-Error-Id";
     /** Set when {@link #guard} refused a request: whether it declared a body, left unread. */
     private static final String REFUSED_UNREAD_ATTRIBUTE = "facestream.refused-unread";
+    /** Largest unread body of an authenticated, refused request that is read and dropped rather than cut off. */
+    private static final long DRAIN_LIMIT = 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
 
     private final Javalin app;
@@ -315,8 +319,14 @@ public final class ApiServer implements AutoCloseable {
         if (!declaresBody(ctx)) {
             return false;
         }
-        try {
-            return !ctx.req().getInputStream().isFinished();
+        // An authenticated request a handler refused before reading its body (an unknown id, say): a small body is
+        // read and dropped, so the connection stays usable; asking the stream anything makes Jetty send 100 Continue,
+        // and closing while the client sends what it was told to would reset the connection before our answer.
+        long length = ctx.req().getContentLengthLong();
+        try (ServletInputStream body = ctx.req().getInputStream()) {
+            if (length < 0 || length > DRAIN_LIMIT) return !body.isFinished();
+            body.transferTo(OutputStream.nullOutputStream());
+            return false;
         } catch (IOException | IllegalStateException e) {
             return true;
         }
