@@ -2,6 +2,7 @@ package io.facestream.api.index;
 
 import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
+import io.facestream.api.JsonBodies;
 import io.facestream.api.Principal;
 import io.facestream.api.RouteSpec.FormField;
 import io.facestream.api.Routes;
@@ -158,8 +159,8 @@ public final class IndexModule implements ApiModule {
     // ---- identities ----
 
     private void list(Context ctx) {
-        int page = intParam(ctx, "page", 1, 1, 1_000_000);
-        int size = intParam(ctx, "page_size", 20, 1, MAX_PAGE_SIZE);
+        int page = JsonBodies.intQuery(ctx, "page", 1, 1, 1_000_000);
+        int size = JsonBodies.intQuery(ctx, "page_size", 20, 1, MAX_PAGE_SIZE);
         List<Identity> all = new ArrayList<>();
         backend.queries().forEachIdentity(all::add);
         all.sort(BY_NAME_THEN_CREATION);
@@ -490,18 +491,6 @@ public final class IndexModule implements ApiModule {
     }
 
     // ---- helpers ----
-
-    private static int intParam(Context ctx, String name, int fallback, int min, int max) {
-        String raw = ctx.queryParam(name);
-        if (raw == null || raw.isBlank()) return fallback;
-        try {
-            int value = Integer.parseInt(raw.strip());
-            if (value >= min && value <= max) return value;
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ApiException.validation(name + ": an integer from " + min + " to " + max + ", got '" + raw + "'.");
-    }
 
     private static double seconds(long millis) {
         return millis / 1000.0;
