@@ -2,6 +2,7 @@ package io.facestream.topologies;
 
 import io.facestream.models.InferenceMetrics;
 import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.embedding.Embedder;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.models.MatchThresholds;
@@ -71,7 +72,11 @@ public final class Pipeline implements AutoCloseable {
         // Crops and frames meet in one task and the tracker orders them itself: never hold one back waiting
         // to learn whether the other topic has older records.
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        // Undecodable records and records a processor fails on for good go to the dead-letter topic; see SkipPoisonRecords.
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, SkipPoisonRecords.class);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.DEAD_LETTERS);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.DEAD_LETTER_MAX_BYTES);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         if (settings.applicationServer() != null) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServer());

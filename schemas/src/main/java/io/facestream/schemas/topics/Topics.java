@@ -26,11 +26,16 @@ public final class Topics {
     public static final String CHUNKS = "facestream.chunks";
     public static final String RECORDINGS = "facestream.recordings";
     public static final String SCHEMAS = "facestream._schemas";
+    /** Records the pipeline could not process, with Kafka Streams' error headers (exception, stack trace, source). */
+    public static final String DEAD_LETTERS = "facestream.dead-letters";
 
     /** Largest frame record: a downscaled JPEG (1280x720 at quality 80 is ~150 KiB) with ample room. */
     public static final int FRAME_MAX_BYTES = 2 * 1024 * 1024;
     /** Largest crop record: a 112x112 JPEG (~5 KiB) plus metadata, with room for a larger embedder's crop. */
     public static final int CROP_MAX_BYTES = 256 * 1024;
+
+    /** Largest dead letter: the largest record it can carry (a frame) plus its error headers. */
+    public static final int DEAD_LETTER_MAX_BYTES = FRAME_MAX_BYTES + 256 * 1024;
 
     private static final long HOUR = 3_600_000L, DAY = 24 * HOUR;
 
@@ -84,6 +89,14 @@ public final class Topics {
                         "Subtitle and transcript sentences of files."),
                 new TopicSpec(RECORDINGS, 1, replicationFactor, Map.of("cleanup.policy", compact),
                         "Recorded events (clips) per camera."),
+                new TopicSpec(DEAD_LETTERS, 1, replicationFactor, Map.of(
+                        "retention.ms", String.valueOf(30 * DAY),
+                        // a registry mismatch can make every record undecodable: a gigabyte caps what that costs
+                        "retention.bytes", String.valueOf(1L << 30),
+                        "max.message.bytes", String.valueOf(DEAD_LETTER_MAX_BYTES),
+                        "compression.type", "uncompressed"),
+                        "Records the pipeline skipped (undecodable, or a processor failed on them for good), kept 30 days "
+                                + "for an operator to read and replay; the pipeline moves on."),
                 new TopicSpec(SCHEMAS, 1, replicationFactor, Map.of("cleanup.policy", compact),
                         "The embedded schema registry's store; one partition keeps registrations in order."));
     }
