@@ -1,5 +1,6 @@
 package io.facestream.ingest.publish;
 
+import io.facestream.schemas.crop.CropIds;
 import io.facestream.blobs.BlobKeys;
 import io.facestream.blobs.BlobKind;
 import io.facestream.blobs.BlobStore;
@@ -193,7 +194,7 @@ public final class FrameProcessor {
         for (var p : face.landmarks()) landmarks.add(new Point(p.x(), p.y()));
         FaceQuality q = face.quality();
         return FaceCrop.newBuilder()
-                .setCropId(source.sourceId() + ":" + frame.frameNumber() + ":" + index)
+                .setCropId(CropIds.of(source.sourceId(), frame.frameNumber(), index))
                 .setSourceId(source.sourceId()).setSourceKind(source.kind())
                 .setCameraId(source.cameraId()).setFileId(source.fileId())
                 .setFrameNumber(frame.frameNumber()).setFaceIndex(index).setTimestamp(time)

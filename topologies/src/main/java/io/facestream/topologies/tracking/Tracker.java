@@ -1,5 +1,6 @@
 package io.facestream.topologies.tracking;
 
+import io.facestream.schemas.crop.CropIds;
 import io.facestream.schemas.avro.state.TrackSnapshot;
 
 import java.util.ArrayDeque;
@@ -167,7 +168,7 @@ public final class Tracker {
         associate(low, predicted, matched, settings.lowMatchIou(), timestamp, events, toEmbed);
 
         for (Detection d : unmatchedHigh) {
-            Track t = new Track(sourceId + ":t" + d.frameNumber() + "." + d.cropId().substring(d.cropId().lastIndexOf(':') + 1), d);
+            Track t = new Track(sourceId + ":t" + d.frameNumber() + "." + CropIds.index(d.cropId()), d);
             live.put(t.id, t);
             events.add(new Event(EventType.STARTED, t, timestamp));
             chooseForEmbedding(t, d, toEmbed);

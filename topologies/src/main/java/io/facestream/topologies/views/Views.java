@@ -1,5 +1,6 @@
 package io.facestream.topologies.views;
 
+import io.facestream.schemas.crop.CropIds;
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
@@ -89,22 +90,19 @@ public final class Views {
         return Keys.prefix(identityId);
     }
 
-    /**
-     * A face's id, the {@link #FACES} view's key: the crop id ingest gives it ({@code source:frame:index}, where the
-     * source of a replayed file is its file id, and index the face's position among the frame's detections).
-     */
+    /** A face's id, the {@link #FACES} view's key: the crop id ingest gives it ({@link CropIds}). */
     public static String face(String sourceId, long frameNumber, int index) {
-        return framePrefix(sourceId, frameNumber) + index;
+        return CropIds.of(sourceId, frameNumber, index);
     }
 
     /** A face's index among its frame's detections: the last part of its {@link #face} id. */
     public static int faceIndex(String faceId) {
-        return Integer.parseInt(faceId.substring(faceId.lastIndexOf(':') + 1));
+        return CropIds.index(faceId);
     }
 
     /** The prefix of the {@link #FACES} keys of every face of one frame of a source. */
     public static String framePrefix(String sourceId, long frameNumber) {
-        return sourceId + ":" + frameNumber + ":";
+        return CropIds.framePrefix(sourceId, frameNumber);
     }
 
     /** {@link #CHUNKS}' key: file id, then the chunk's index zero-padded, so a file's chunks scan in order. */
