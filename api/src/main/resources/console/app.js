@@ -58,6 +58,8 @@ async function attempt(action) {
   try { return await action(); } catch (e) { showError(e.message); return undefined; }
 }
 
+/** Replaces the page's content; absent parts (null, false) are left out rather than drawn as text. */
+const show = (...nodes) => main.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
 const when = (t) => (t ? new Date(t).toLocaleString() : '—');
 const badge = (status) => h('span', {class: `badge ${String(status).toLowerCase()}`}, status);
 const empty = (...text) => h('div', {class: 'empty'}, ...text);
@@ -132,7 +134,7 @@ const CAMERA_FIELDS = [
 ];
 
 function cameraForm(camera, onSaved) {
-  const form = h('form', {class: 'fields', id: 'camera-form'}, h('h2', {style: 'grid-column:1/-1'},
+  const form = h('form', {class: 'fields', id: 'camera-form'}, h('h2', {class: 'full'},
     camera ? `Edit camera ${camera.id}` : 'Add a camera'));
   if (!camera) form.append(h('label', {}, 'id (optional)', h('input', {name: 'id', maxlength: 64})));
   for (const [name, type, opts] of CAMERA_FIELDS) {
@@ -256,8 +258,8 @@ async function peoplePage() {
   const [pois, people] = await Promise.all([attempt(() => api('/api/v1/poi')), attempt(() => api('/api/people'))]);
   const poiList = Array.isArray(pois) ? pois : (pois && pois.pois) || [];
   const files = h('input', {type: 'file', name: 'images', accept: 'image/jpeg,image/png', multiple: true, id: 'poi-images'});
-  const enrol = h('form', {class: 'fields', id: 'poi-form'}, h('h2', {style: 'grid-column:1/-1'}, 'Enrol a person of interest'),
-    h('div', {style: 'grid-column:1/-1'}, dropZone(files)),
+  const enrol = h('form', {class: 'fields', id: 'poi-form'}, h('h2', {class: 'full'}, 'Enrol a person of interest'),
+    h('div', {class: 'full'}, dropZone(files)),
     h('label', {}, 'severity', h('select', {name: 'severity'}, ['low', 'medium', 'high', 'critical'].map((s) => h('option', {selected: s === 'medium'}, s)))),
     h('label', {}, 'notes', h('input', {name: 'notes', maxlength: 1000})),
     h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Enrol POI')));
@@ -303,11 +305,110 @@ async function personPage(id) {
       : empty('No reference faces: add a photo below.'), add, h('a', {href: '#/people'}, '← People & POIs'));
 }
 
+// ---- face groups ---------------------------------------------------------------------------------------
+/** Member thumbnails drawn per group before "Show all"; the rest are still selectable once shown. */
+const GROUP_PREVIEW = 24;
+
+/** The face groups' settings, kept in the page's address so a reload or a shared link regroups alike. */
+function groupSettings() {
+  const query = new URLSearchParams(location.hash.split('?')[1] || '');
+  const number = (name, fallback, min, max) => {
+    const v = Number(query.get(name));
+    return query.has(name) && Number.isFinite(v) && v >= min && v <= max ? v : fallback;
+  };
+  return {face_threshold: number('face_threshold', 0.5, 0, 1), min_size: number('min_size', 1, 1, 2000),
+    max_samples: number('max_samples', 2000, 1, 2000)};
+}
+
+function groupCard(group, onChanged) {
+  const selected = new Set();
+  const members = group.members;
+  const memberTile = (m) => h('label', {class: 'member', title: `${m.camera_id || m.file_id || ''} ${when(m.ts)}`},
+    h('input', {type: 'checkbox', value: m.id, 'aria-label': `Select face ${m.id}`,
+      onchange: (e) => (e.target.checked ? selected.add(m.id) : selected.delete(m.id))}),
+    m.thumb_url ? h('img', {src: m.thumb_url, alt: '', width: 64, height: 64}) : h('span', {class: 'hint'}, 'no crop'));
+  const strip = h('div', {class: 'members'}, members.slice(0, GROUP_PREVIEW).map(memberTile));
+  const more = members.length > GROUP_PREVIEW ? h('button', {type: 'button', class: 'secondary', onclick: (e) => {
+    strip.append(...members.slice(GROUP_PREVIEW).map(memberTile));
+    e.target.remove();
+  }}, `Show all ${members.length}`) : null;
+  // the selected faces, or every member of the group when none is selected
+  const chosen = () => (selected.size ? [...selected] : members.map((m) => m.id));
+  const name = h('input', {name: 'name', maxlength: 200, required: true, 'aria-label': 'Name of the new person',
+    placeholder: 'Name', value: group.label || ''});
+  const enrol = h('form', {class: 'row group-enrol'}, name, h('button', {type: 'submit'}, 'Enrol as person'));
+  enrol.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await attempt(() => api('/api/face-groups/enroll', {method: 'POST', json: {sample_ids: chosen(), name: name.value}}));
+    if (r) onChanged(`Enrolled ${r.name} with ${r.enrolled_faces} reference faces (see People & POIs).`);
+  });
+  const labelInput = h('input', {name: 'label', maxlength: 200, 'aria-label': 'Label', placeholder: 'Label (empty clears it)',
+    value: group.label || ''});
+  const label = h('form', {class: 'row group-label'}, labelInput, h('button', {type: 'submit', class: 'secondary'}, 'Label'));
+  label.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await attempt(() => api('/api/face-groups/label', {method: 'POST', json: {sample_ids: chosen(), label: labelInput.value}}));
+    if (r) onChanged(`Labelled ${r.updated} faces ${r.label ? `"${r.label}"` : '(label cleared)'}.`);
+  });
+  const remove = h('button', {type: 'button', class: 'danger', onclick: async () => {
+    if (!selected.size) return showError('Select the faces to delete first (tick them).');
+    if (!confirm(`Delete ${selected.size} captured face(s)? They leave their identities too.`)) return;
+    const r = await attempt(() => api('/api/face-groups/samples/bulk-delete', {method: 'POST', json: {ids: [...selected]}}));
+    if (r) onChanged(`Deleted ${r.deleted} faces.`);
+  }}, 'Delete selected faces');
+  return h('section', {class: 'card group', dataset: {groupId: group.group_id}, 'aria-label': `Group of ${group.size} faces`},
+    h('div', {class: 'row'},
+      group.rep_thumb_url ? h('img', {src: group.rep_thumb_url, alt: 'Representative face', width: 96, height: 96, class: 'rep'}) : null,
+      h('div', {},
+        h('strong', {class: 'group-size'}, `${group.size} face${group.size === 1 ? '' : 's'}`), ' ',
+        group.label ? badge(group.label) : h('span', {class: 'hint'}, 'no label'), h('br'),
+        h('span', {class: 'hint'}, `${(group.cameras || []).join(', ') || 'recorded files'} · ${when(group.first_seen)} – ${when(group.last_seen)}`))),
+    strip, more,
+    h('p', {class: 'hint'}, 'The actions below use the ticked faces, or the whole group when none is ticked (deleting needs ticks).'),
+    h('div', {class: 'row'}, enrol, label, remove));
+}
+
+async function faceGroupsPage(notice) {
+  const settings = groupSettings();
+  const query = new URLSearchParams({...settings, max_members: 500});
+  const data = await attempt(() => api(`/api/face-groups?${query}`));
+  const reload = (message) => faceGroupsPage(message);
+  const slider = h('input', {type: 'range', id: 'group-threshold', name: 'face_threshold', min: 0, max: 1, step: 0.01,
+    value: settings.face_threshold, 'aria-describedby': 'group-threshold-value'});
+  const shown = h('output', {id: 'group-threshold-value', for: 'group-threshold'}, settings.face_threshold.toFixed(2));
+  slider.addEventListener('input', () => { shown.textContent = Number(slider.value).toFixed(2); });
+  const minSize = h('input', {type: 'number', name: 'min_size', min: 1, max: 2000, value: settings.min_size});
+  const form = h('form', {class: 'fields', id: 'group-settings'},
+    h('label', {}, 'Link faces at similarity ≥', h('span', {class: 'row'}, slider, shown)),
+    h('label', {}, 'Smallest group shown', minSize),
+    h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Regroup')));
+  const apply = (e) => {
+    if (e) e.preventDefault();
+    const next = new URLSearchParams({face_threshold: slider.value, min_size: minSize.value || 1});
+    location.hash = `#/face-groups?${next}`; // the route redraws the page with these settings
+  };
+  form.addEventListener('submit', apply);
+  slider.addEventListener('change', apply); // released (mouse) or moved (keyboard): regroup
+  const groups = (data && data.groups) || [];
+  let content;
+  if (!data) content = empty('The groups could not be computed (see the message above).');
+  else if (!data.total_samples) content = empty('No faces captured yet: faces appear here once a camera (', h('a', {href: '#/cameras'}, 'add one'),
+    ') or a replayed file (facestream replay FILE) has seen people.');
+  else if (!groups.length) content = empty(`No group has ${settings.min_size} or more faces: lower "Smallest group shown".`);
+  else content = h('div', {class: 'groups', id: 'face-groups'}, groups.map((g) => groupCard(g, reload)));
+  show(h('h1', {}, 'Face groups'),
+    h('p', {class: 'hint'}, 'Captured faces grouped on demand by how alike they are: a higher threshold makes smaller, surer groups.'),
+    form,
+    notice ? h('p', {class: 'notice', role: 'status', id: 'groups-notice'}, notice) : null,
+    data ? h('p', {id: 'groups-summary'}, `${data.total_samples} faces in ${data.total_groups} groups`) : null,
+    content);
+}
+
 // ---- search by photo -------------------------------------------------------------------------------------
 function searchPage() {
   const file = h('input', {type: 'file', name: 'image', accept: 'image/jpeg,image/png', id: 'search-image', required: true});
   const results = h('div', {id: 'search-results'});
-  const form = h('form', {class: 'fields', id: 'search-form'}, h('div', {style: 'grid-column:1/-1'}, dropZone(file)),
+  const form = h('form', {class: 'fields', id: 'search-form'}, h('div', {class: 'full'}, dropZone(file)),
     h('label', {}, 'from (ISO 8601)', h('input', {name: 'start_time', placeholder: '2026-01-01T00:00:00Z'})),
     h('label', {}, 'to (ISO 8601)', h('input', {name: 'end_time'})),
     h('label', {}, 'top_k 1–1000', h('input', {name: 'top_k', type: 'number', min: 1, max: 1000, value: 20})),
@@ -360,12 +461,12 @@ async function systemPage() {
 
 // ---- routing ---------------------------------------------------------------------------------------------
 const PAGES = {alerts: alertsPage, cameras: () => cameraPage(), identities: identitiesPage, people: peoplePage,
-  search: searchPage, files: filesPage, system: systemPage};
+  'face-groups': () => faceGroupsPage(), search: searchPage, files: filesPage, system: systemPage};
 
 async function route(event) {
   if (alertSocket) { alertSocket.close(); alertSocket = null; }
   showError('');
-  const [, page = 'alerts', id] = (location.hash || '#/alerts').split('/');
+  const [, page = 'alerts', id] = (location.hash || '#/alerts').split('?')[0].split('/');
   for (const link of document.querySelectorAll('nav a')) {
     if (link.getAttribute('href') === `#/${page}`) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

@@ -127,6 +127,45 @@ try {
   await page.screenshot({path: `${shots}/search.png`, fullPage: true});
   step('searched');
 
+  // Face groups: the replay's faces grouped; the threshold slider regroups (keyboard), a group is labelled, one
+  // face deleted, and a group enrolled as a person.
+  page.on('dialog', (dialog) => dialog.accept()); // the console's confirm() before a delete
+  await page.goto(`${base}/#/face-groups`);
+  await page.waitForSelector('#face-groups section.group', {timeout: 30000});
+  await page.screenshot({path: `${shots}/face-groups.png`, fullPage: true});
+  const samplesIn = async () => Number((await page.textContent('#groups-summary')).split(' ')[0]);
+  const samplesBefore = await samplesIn();
+  await page.focus('#group-settings input[name=min_size]');
+  await page.keyboard.press('Shift+Tab'); // reached by keyboard, as an operator would
+  check(await page.evaluate(() => document.activeElement.id === 'group-threshold'), 'Shift+Tab reaches the slider');
+  check(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none'), 'the slider shows focus');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => location.hash.includes('face_threshold=0.51'), null, {timeout: 10000});
+  await page.waitForFunction(() => document.querySelector('#group-threshold-value')?.textContent === '0.51', null, {timeout: 30000});
+  check(await samplesIn() === samplesBefore, 'regrouping keeps every face');
+  const biggest = page.locator('#face-groups section.group').first();
+  await biggest.locator('.group-label input').fill('Browser label');
+  await biggest.locator('.group-label button').click();
+  await page.waitForSelector('#groups-notice', {timeout: 30000});
+  const labelled = await page.textContent('#groups-notice');
+  check(/^Labelled \d+ faces "Browser label"/.test(labelled), `label notice: ${labelled}`);
+  await page.waitForFunction(() => [...document.querySelectorAll('#face-groups .group .badge')].some((b) => b.textContent === 'Browser label'));
+  // delete one face of the last group by ticking it
+  const last = page.locator('#face-groups section.group').last();
+  await last.locator('.member input').first().check();
+  await last.locator('text=Delete selected faces').click();
+  await page.waitForFunction(() => document.querySelector('#groups-notice')?.textContent === 'Deleted 1 faces.', null, {timeout: 30000});
+  check(await samplesIn() === samplesBefore - 1, `one face fewer after the delete: ${await samplesIn()} of ${samplesBefore}`);
+  // an empty selection with delete shows what to do instead of calling the API
+  await page.locator('#face-groups section.group').first().locator('text=Delete selected faces').click();
+  check((await page.textContent('#error')).startsWith('Select the faces to delete'), 'delete without a selection explains itself');
+  await page.locator('#face-groups section.group').first().locator('.group-enrol input').fill('Group Person');
+  await page.locator('#face-groups section.group').first().locator('.group-enrol button').click();
+  await page.waitForFunction(() => document.querySelector('#groups-notice')?.textContent.startsWith('Enrolled Group Person with'), null, {timeout: 30000});
+  const enrolled = await page.evaluate(async () => (await (await fetch('/api/people')).json()).map((p) => p.name));
+  check(enrolled.includes('Group Person'), `the group became a person: ${enrolled}`);
+  step('face-groups');
+
   // Add a camera with the form: its URL comes back masked, and its tile's MJPEG stream (a "no signal" picture
   // until the first frame) draws through the cookie.
   await page.goto(`${base}/#/cameras`);
