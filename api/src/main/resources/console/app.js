@@ -195,8 +195,65 @@ async function cameraPage(editing) {
 }
 
 // ---- identities ------------------------------------------------------------------------------------------
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG element; like h(), children that are strings become text nodes. */
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) if (value !== undefined && value !== null) el.setAttribute(key, value);
+  for (const child of children.flat()) if (child !== null && child !== undefined) el.append(child instanceof Node ? child : String(child));
+  return el;
+}
+
+/**
+ * A bar chart as inline SVG (no chart library: a few rectangles need none, and the page has no build step).
+ * Horizontal bars, one per item, or vertical columns; each bar carries its figure as a tooltip, and the figure's
+ * caption plus a visually hidden table say the same to a screen reader.
+ */
+function barChart(id, caption, items, {columns = false, unit = ''} = {}) {
+  const max = Math.max(1, ...items.map((i) => i.value));
+  let chart;
+  if (columns) {
+    const w = 12 * items.length;
+    chart = svg('svg', {viewBox: `0 0 ${w} 80`, class: 'chart', 'aria-hidden': 'true'},
+      items.map((item, n) => {
+        const height = Math.round((item.value / max) * 60);
+        return svg('g', {}, svg('rect', {x: n * 12 + 1.5, y: 62 - height, width: 9, height: Math.max(height, item.value ? 1 : 0), class: 'bar'},
+          svg('title', {}, `${item.label}: ${item.value}${unit}`)),
+        n % 3 === 0 ? svg('text', {x: n * 12 + 6, y: 76, 'text-anchor': 'middle', class: 'axis'}, item.short ?? item.label) : null);
+      }));
+  } else {
+    const rowHeight = 26;
+    chart = svg('svg', {viewBox: `0 0 400 ${Math.max(1, items.length) * rowHeight}`, class: 'chart', 'aria-hidden': 'true'},
+      items.map((item, n) => svg('g', {},
+        svg('text', {x: 0, y: n * rowHeight + 17, class: 'axis'}, item.label.length > 18 ? `${item.label.slice(0, 17)}…` : item.label),
+        svg('rect', {x: 130, y: n * rowHeight + 4, width: Math.max((item.value / max) * 220, item.value ? 1 : 0), height: 18, class: 'bar'},
+          svg('title', {}, `${item.label}: ${item.value}${unit}`)),
+        svg('text', {x: 134 + (item.value / max) * 220, y: n * rowHeight + 17, class: 'value'}, `${item.value}${unit}`))));
+  }
+  const table = h('table', {class: 'sr-only'}, h('tbody', {}, items.map((i) => h('tr', {}, h('th', {}, i.label), h('td', {}, `${i.value}${unit}`)))));
+  return h('figure', {class: 'card', id}, h('figcaption', {}, caption), items.length ? chart : h('p', {class: 'hint'}, 'Nothing yet.'), table);
+}
+
+async function analyticsSection() {
+  const a = await attempt(() => api('/api/identities/analytics'));
+  if (!a) return null;
+  const s = a.summary;
+  const figures = [['identities', s.total_identities], ['named', s.named], ['unnamed', s.unnamed], ['new today', s.created_today],
+    ['seen today', s.seen_today], ['seen in 7 days', s.seen7d], ['sightings', s.total_sightings]];
+  const hour = (t) => new Date(t).getHours();
+  return h('section', {id: 'analytics', 'aria-label': 'Analytics'},
+    h('dl', {class: 'stats'}, figures.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))),
+    h('div', {class: 'charts'},
+      barChart('chart-hours', 'Sightings per hour, last 24 hours (local time)',
+        a.by_hour.map((b) => ({label: `${hour(b.hour)}:00, ${b.distinct_people} people`, short: hour(b.hour), value: b.sightings})), {columns: true}),
+      barChart('chart-cameras', 'Sightings per camera or file', a.by_camera.map((c) => ({label: c.camera_id, value: c.sightings}))),
+      barChart('chart-dwell', 'Average time on screen per camera or file', a.by_camera.map((c) => ({label: c.camera_id, value: c.avg_dwell_seconds})), {unit: ' s'}),
+      barChart('chart-kinds', 'Sightings by how they matched', Object.entries(a.by_match_kind).map(([kind, n]) => ({label: kind, value: n})))));
+}
+
 async function identitiesPage() {
-  const data = await attempt(() => api('/api/identities?limit=200'));
+  const [data, analytics] = await Promise.all([attempt(() => api('/api/identities?limit=200')), analyticsSection()]);
   const items = (data && data.items) || [];
   const selected = new Set();
   const rows = items.map((i) => h('tr', {dataset: {identityId: i.id}},
@@ -210,18 +267,23 @@ async function identitiesPage() {
     if (ids.length < 2) return showError('Select at least two identities to merge; the first selected is kept.');
     if (await attempt(() => api('/api/identities/merge', {method: 'POST', json: {target_id: ids[0], source_ids: ids.slice(1)}}))) identitiesPage();
   }}, 'Merge selected');
-  main.replaceChildren(h('h1', {}, `Identities (${data ? data.total : 0})`),
+  show(h('h1', {}, `Identities (${data ? data.total : 0})`), analytics,
     items.length ? h('div', {}, h('div', {class: 'row'}, merge),
-      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Face'), h('th', {}, 'Name'),
+      h('table', {id: 'identity-table'}, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Face'), h('th', {}, 'Name'),
         h('th', {}, 'Sightings'), h('th', {}, 'Cameras'), h('th', {}, 'Last seen'))), h('tbody', {}, rows)))
       : empty('No identities yet: they appear once a camera or a replayed file has seen faces.'));
 }
 
-async function identityPage(id) {
+/** Up to this many of an identity's faces and sightings are listed for selection (the API's page maximum). */
+const DETAIL_PAGE = 200;
+
+async function identityPage(id, notice) {
   const path = `/api/identities/${encodeURIComponent(id)}`;
   const identity = await attempt(() => api(path));
-  if (!identity) return;
-  const faces = (await attempt(() => api(`${path}/faces?limit=50`))) || {items: []};
+  if (!identity) return show(empty('No such identity (it may have been merged or deleted). ', h('a', {href: '#/identities'}, 'All identities')));
+  const [faces, sightings] = await Promise.all([
+    attempt(() => api(`${path}/faces?limit=${DETAIL_PAGE}`)), attempt(() => api(`${path}/sightings?limit=${DETAIL_PAGE}`))]);
+  const reload = (message) => identityPage(id, message);
   const rename = h('form', {class: 'row', id: 'rename-form'},
     h('label', {for: 'identity-name'}, 'Name'), h('input', {id: 'identity-name', name: 'name', value: identity.name || '', maxlength: 200}),
     h('button', {type: 'submit'}, 'Rename'));
@@ -229,16 +291,54 @@ async function identityPage(id) {
     e.preventDefault();
     if (await attempt(() => api(path, {method: 'PUT', json: {name: rename.elements.name.value}}))) identityPage(id);
   });
-  main.replaceChildren(h('h1', {id: 'identity-title'}, identity.name || identity.id), rename,
+
+  // faces: tick those that are someone else, then "Not this person" (negative feedback the pipeline remembers)
+  const faceItems = (faces && faces.items) || [];
+  const badFaces = new Set();
+  const reject = h('button', {type: 'button', class: 'danger', id: 'reject-faces', onclick: async () => {
+    if (!badFaces.size) return showError('Tick the faces that are not this person first.');
+    const r = await attempt(() => api(`${path}/reject-faces`, {method: 'POST', json: {face_ids: [...badFaces]}}));
+    if (r) reload(`${r.rejected} face${r.rejected === 1 ? '' : 's'} marked as not this person: they left the identity, and faces like them will not join it again.`);
+  }}, 'Not this person');
+  const faceSection = faceItems.length ? [h('div', {class: 'members', id: 'identity-faces'}, faceItems.map((f) =>
+    h('label', {class: 'member', title: `${f.camera_id || f.file_id || ''} ${when(f.ts)} · quality ${f.quality}`},
+      h('input', {type: 'checkbox', value: f.id, 'aria-label': `Select face ${f.id}`,
+        onchange: (e) => (e.target.checked ? badFaces.add(f.id) : badFaces.delete(f.id))}),
+      f.thumb_url ? h('img', {src: f.thumb_url, alt: '', width: 64, height: 64}) : h('span', {class: 'hint'}, 'no crop')))),
+  faces.total > faceItems.length ? h('p', {class: 'hint'}, `The oldest ${faceItems.length} of ${faces.total} faces.`) : null,
+  h('div', {class: 'row'}, reject)] : [empty('No faces kept for this identity.')];
+
+  // sightings: tick some to split them off, or let the faces decide (auto)
+  const sightingItems = (sightings && sightings.items) || [];
+  const moving = new Set();
+  const newName = h('input', {name: 'new_name', maxlength: 200, placeholder: 'Name of the new identity (optional)', 'aria-label': 'Name of the new identity'});
+  const split = async (body) => {
+    const r = await attempt(() => api(`${path}/split`, {method: 'POST', json: {...body, ...(newName.value.trim() ? {new_name: newName.value.trim()} : {})}}));
+    if (r) reload(r.detail);
+  };
+  const splitForm = h('form', {class: 'row', id: 'split-form'}, newName,
+    h('button', {type: 'submit'}, 'Split ticked sightings off'),
+    h('button', {type: 'button', class: 'secondary', id: 'split-auto', onclick: () => split({auto: true})}, 'Split automatically'));
+  splitForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!moving.size) return showError('Tick the sightings to split off first, or split automatically.');
+    split({sighting_ids: [...moving]});
+  });
+  const sightingSection = sightingItems.length ? [h('table', {id: 'sightings'}, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Face'),
+    h('th', {}, 'Camera or file'), h('th', {}, 'Seen'), h('th', {}, 'For'), h('th', {}, 'Match'))),
+  h('tbody', {}, sightingItems.map((s) => h('tr', {dataset: {sightingId: s.id}},
+    h('td', {}, h('input', {type: 'checkbox', 'aria-label': `Select sighting at ${when(s.ts)}`,
+      onchange: (e) => (e.target.checked ? moving.add(s.id) : moving.delete(s.id))})),
+    h('td', {}, s.thumb_url ? h('img', {src: s.thumb_url, alt: ''}) : ''), h('td', {}, s.camera_id || s.file_id),
+    h('td', {}, when(s.ts)), h('td', {}, `${s.duration_seconds.toFixed(1)} s`), h('td', {}, s.match_kind))))),
+  sightings.total > sightingItems.length ? h('p', {class: 'hint'}, `The newest ${sightingItems.length} of ${sightings.total} sightings.`) : null,
+  splitForm] : [empty('No sightings.')];
+
+  show(h('h1', {id: 'identity-title'}, identity.name || identity.id), rename,
+    notice ? h('p', {class: 'notice', role: 'status', id: 'identity-notice'}, notice) : null,
     h('p', {}, `${identity.num_sightings} sightings, ${identity.num_faces} faces; first seen ${when(identity.first_seen)}, last seen ${when(identity.last_seen)}`),
-    h('h2', {}, 'Faces'),
-    faces.items.length ? h('div', {class: 'row'}, faces.items.map((f) => h('img', {src: f.thumb_url || f.image_url, alt: `Face ${f.id}`, width: 96, height: 96})))
-      : empty('No faces kept for this identity.'),
-    h('h2', {}, 'Recent sightings'),
-    (identity.recent || []).length ? h('table', {}, h('tbody', {}, identity.recent.map((s) => h('tr', {},
-      h('td', {}, s.thumb_url ? h('img', {src: s.thumb_url, alt: ''}) : ''), h('td', {}, s.camera_id || s.file_id),
-      h('td', {}, when(s.ts)), h('td', {}, `${s.duration_seconds.toFixed(1)} s`), h('td', {}, s.match_kind)))))
-      : empty('No sightings.'),
+    h('h2', {}, 'Faces'), faceSection,
+    h('h2', {}, 'Sightings'), sightingSection,
     h('div', {class: 'row'}, h('a', {href: '#/identities'}, '← All identities'),
       h('button', {type: 'button', class: 'danger', onclick: async () => {
         if (confirm('Delete this identity?') && (await attempt(() => api(path, {method: 'DELETE'}))) !== undefined) location.hash = '#/identities';

@@ -128,7 +128,7 @@ class ConsoleBrowserTest {
         assertThat(browser.exitValue()).as(String.join("\n", lines)).isZero();
         assertThat(lines).contains("AWAIT_REPLAY").anyMatch(l -> l.startsWith("STEP signed-out"))
                 .noneMatch(l -> l.startsWith("PAGEERROR"));
-        for (String page : List.of("signin", "people", "alerts", "identities", "identity", "search", "face-groups", "cameras", "files",
+        for (String page : List.of("signin", "people", "alerts", "identities", "identity", "identities-analytics", "identity-split", "search", "face-groups", "cameras", "files",
                 "system", "alerts-phone")) {
             assertThat(shots.resolve(page + ".png")).as(page).isNotEmptyFile();
         }
