@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
 public final class LiveViewModule implements ApiModule, AutoCloseable {
     static final String PREFIX = "/api/live";
     static final String BOUNDARY = "frame";
+    private static final byte[] DELIMITER = ("--" + BOUNDARY + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    /** The end of a part and the delimiter of the next one, sent together (see writePart). */
+    private static final byte[] PART_END = ("\r\n--" + BOUNDARY + "\r\n").getBytes(StandardCharsets.US_ASCII);
     private static final Logger LOG = LoggerFactory.getLogger(LiveViewModule.class);
     /** While nothing changes, the latest part is sent again this often, so a client that left is noticed. */
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(10);
@@ -170,6 +173,7 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
             long interval = Math.round(1_000_000_000 / fps);
             String id = camera.cameraId();
             long version = frames.latest(id).map(LatestFrames.Latest::version).orElse(-1L);
+            out.write(DELIMITER);
             writePart(out, current(camera));
             long lastPart = System.nanoTime();
             while (frames.running()) {
@@ -199,15 +203,20 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
         }
     }
 
-    /** One part; a frame's carries its capture time (X-Frame-Time), so a client can tell how late it is. */
+    /**
+     * One part, followed at once by the next part's delimiter: a browser draws a part of multipart/x-mixed-replace only
+     * when it sees the boundary after it, so writing the boundary late would hold each picture back until the next one
+     * (up to the keep-alive for a camera whose picture does not change). A frame's part carries its capture time
+     * (X-Frame-Time), so a client can tell how late it is.
+     */
     private static void writePart(OutputStream out, Picture picture) throws IOException {
         byte[] jpeg = picture.jpeg();
-        out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length
+        out.write(("Content-Type: image/jpeg\r\nContent-Length: " + jpeg.length
                 + (picture.capturedAt() == null ? "" : "\r\nX-Frame-Time: " + picture.capturedAt())
                 + (picture.names().isEmpty() ? "" : "\r\nX-Frame-Names: " + picture.names()) + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(jpeg);
-        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.write(PART_END);
         out.flush();
     }
 

@@ -279,6 +279,17 @@ class CamerasApiTest {
         assertThat(placeholder.statusCode()).isEqualTo(200);
         assertThat(placeholder.headers().firstValue("X-Facestream-Placeholder")).hasValue("no-signal");
         assertThat(ImageIO.read(new ByteArrayInputStream(placeholder.body()))).isNotNull();
+        // its MJPEG stream: the placeholder part is followed at once by the next part's delimiter, which is what makes a
+        // browser draw a part, rather than by the next part itself (for a picture that never changes, the keep-alive)
+        try (InputStream in = openStream("/api/live/" + id + "/stream?fps=1").body()) {
+            long opened = System.nanoTime();
+            String head = readHead(in);
+            assertThat(head).startsWith("--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ");
+            in.readNBytes(Integer.parseInt(head.split("\r\n")[2].substring("Content-Length: ".length())));
+            assertThat(in.readNBytes(11)).isEqualTo("\r\n--frame\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(Duration.ofNanos(System.nanoTime() - opened)).as("the delimiter after the first part")
+                    .isLessThan(Duration.ofSeconds(5));
+        }
         assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
     }
 
