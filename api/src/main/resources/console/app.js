@@ -88,12 +88,77 @@ function alertItem(alert) {
       (match.similarity_score ?? 0).toFixed(2), h('br'), h('time', {datetime: alert.timestamp}, when(alert.timestamp))));
 }
 
+/** The operator's opt-ins, remembered per browser: they are this browser's preferences, not shared state. */
+const alertPrefs = {
+  get: (name) => localStorage.getItem(`facestream.alerts.${name}`) === 'on',
+  set: (name, on) => (on ? localStorage.setItem(`facestream.alerts.${name}`, 'on') : localStorage.removeItem(`facestream.alerts.${name}`)),
+};
+let audio = null;
+
+/** A short two-tone chime made by the Web Audio API (no sound file to fetch). */
+function chime() {
+  audio = audio || new AudioContext();
+  if (audio.state === 'suspended') audio.resume(); // allowed once the page has had a click or key press
+  const now = audio.currentTime;
+  [880, 660].forEach((frequency, n) => {
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.2, now + n * 0.18);
+    gain.gain.exponentialRampToValueAtTime(0.001, now + n * 0.18 + 0.16);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(now + n * 0.18);
+    tone.stop(now + n * 0.18 + 0.17);
+  });
+}
+
+function announce(alert) {
+  const match = alert.match || {};
+  if (alertPrefs.get('sound')) chime();
+  if (alertPrefs.get('notify') && 'Notification' in window && Notification.permission === 'granted') {
+    const note = new Notification(`Person of interest ${alert.poi_id}`, {tag: alert.alert_id,
+      body: `${alert.severity} · camera ${match.camera_id} · similarity ${(match.similarity_score ?? 0).toFixed(2)}`});
+    note.onclick = () => { window.focus(); note.close(); };
+  }
+}
+
+function alertOptIns() {
+  const sound = h('input', {type: 'checkbox', id: 'alert-sound', checked: alertPrefs.get('sound')});
+  sound.addEventListener('change', () => {
+    alertPrefs.set('sound', sound.checked);
+    if (sound.checked) { audio = audio || new AudioContext(); audio.resume(); } // this click unlocks the sound
+  });
+  const notify = h('input', {type: 'checkbox', id: 'alert-notify',
+    checked: alertPrefs.get('notify') && 'Notification' in window && Notification.permission === 'granted'});
+  notify.addEventListener('change', async () => {
+    if (!notify.checked) return alertPrefs.set('notify', false);
+    if (!('Notification' in window)) {
+      notify.checked = false;
+      return showError('This browser has no desktop notifications.');
+    }
+    const permission = await Notification.requestPermission();
+    if (permission !== 'granted') {
+      notify.checked = false;
+      alertPrefs.set('notify', false);
+      return showError('Desktop notifications are blocked for this site: allow them in the browser\'s site settings, then tick again.');
+    }
+    alertPrefs.set('notify', true);
+  });
+  return h('fieldset', {class: 'row opt-ins'}, h('legend', {}, 'On a new alert (this browser only)'),
+    h('label', {}, sound, ' play a sound'), h('label', {}, notify, ' show a desktop notification'));
+}
+
 async function alertsPage() {
   const list = h('ul', {class: 'feed', id: 'alert-feed', 'aria-live': 'polite'});
   const state = h('span', {id: 'alerts-state', class: 'badge'}, 'connecting');
   const none = empty('No alerts yet. Enrol a person of interest under ', h('a', {href: '#/people'}, 'People & POIs'),
     ' and add a camera under ', h('a', {href: '#/cameras'}, 'Cameras'), '; alerts appear here as they happen.');
-  main.replaceChildren(h('h1', {}, 'Alerts'), h('div', {class: 'row'}, 'Live feed: ', state), none, list);
+  // seed 001's clear is the shared way to dismiss alerts: it empties the recent list for every operator
+  const clear = h('button', {type: 'button', class: 'secondary', id: 'alerts-clear', onclick: async () => {
+    if (!confirm('Clear every recent alert, for every operator?')) return;
+    if ((await attempt(() => api('/api/v1/alerts', {method: 'DELETE'}))) !== undefined) { list.replaceChildren(); none.hidden = false; }
+  }}, 'Clear all alerts');
+  main.replaceChildren(h('h1', {}, 'Alerts'), h('div', {class: 'row'}, 'Live feed: ', state, clear), alertOptIns(), none, list);
   const past = await attempt(() => api('/api/v1/alerts'));
   const items = Array.isArray(past) ? past : (past && (past.alerts || past.items)) || [];
   items.forEach((a) => list.append(alertItem(a)));
@@ -107,6 +172,7 @@ async function alertsPage() {
     if (alert.event_type !== 'poi_match_alert') { if (alert.error) showError(messageOf(alert, 503)); return; }
     list.prepend(alertItem(alert));
     none.hidden = true;
+    announce(alert);
   };
 }
 

@@ -22,6 +22,20 @@ try {
   const context = await browser.newContext({viewport: {width: 1280, height: 720}});
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`PAGEERROR ${e.message}`));
+  page.on('dialog', (dialog) => dialog.accept()); // the console's confirm() before a delete or a clear
+  // Records the desktop notifications and chimes the console makes, still calling the browser's own API.
+  await context.addInitScript(() => {
+    window.__notes = [];
+    window.__tones = 0;
+    if (window.Notification) {
+      const Native = window.Notification;
+      window.Notification = class extends Native { constructor(title, options) { super(title, options); window.__notes.push(title); } };
+      Object.defineProperty(window.Notification, 'permission', {get: () => Native.permission});
+      window.Notification.requestPermission = (...a) => Native.requestPermission(...a);
+    }
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...a) { window.__tones++; return start.apply(this, a); };
+  });
 
   // Unauthenticated: the console sends the browser to sign-in.
   await page.goto(`${base}/#/identities`);
@@ -72,6 +86,11 @@ try {
   // The alerts feed: connected over the WebSocket; the test replays a video now.
   await page.goto(`${base}/#/alerts`);
   await page.waitForSelector('#alerts-state.online', {timeout: 10000});
+  // opt in to a sound and a desktop notification (the browser grants the permission as a user would)
+  await context.grantPermissions(['notifications'], {origin: base});
+  await page.check('#alert-sound');
+  await page.check('#alert-notify');
+  await page.waitForFunction(() => localStorage.getItem('facestream.alerts.notify') === 'on');
   const before = await page.locator('#alert-feed li').count();
   console.log('AWAIT_REPLAY');
   const stdin = createInterface({input: process.stdin});
@@ -93,6 +112,17 @@ try {
   check(thumbStatus === 200, `the alert's thumbnail ${thumb} answered ${thumbStatus}`);
   await page.waitForFunction(() => { const img = document.querySelector('#alert-feed li:first-child img'); return img.complete && img.naturalWidth > 0; }, null, {timeout: 15000});
   await page.screenshot({path: `${shots}/alerts.png`, fullPage: true});
+  const notes = await page.evaluate(() => window.__notes);
+  check(notes.includes(`Person of interest ${poiId}`), `desktop notifications: ${JSON.stringify(notes)}`);
+  check(await page.evaluate(() => window.__tones) >= 2, 'the chime played');
+  // the opt-ins are remembered by this browser
+  await page.reload();
+  await page.waitForSelector('#alerts-state.online', {timeout: 10000});
+  check(await page.isChecked('#alert-sound') && await page.isChecked('#alert-notify'), 'opt-ins remembered after a reload');
+  // clearing is shared (seed 001's DELETE /alerts): the feed is empty, for a fresh load too
+  await page.click('#alerts-clear');
+  await page.waitForFunction(() => document.querySelectorAll('#alert-feed li').length === 0, null, {timeout: 30000});
+  check((await page.evaluate(async () => (await (await fetch('/api/v1/alerts')).json()).length)) === 0, 'alerts cleared on the server');
   step('alert-pushed');
 
   // Rename an identity from the replay.
@@ -169,7 +199,6 @@ try {
 
   // Face groups: the replay's faces grouped; the threshold slider regroups (keyboard), a group is labelled, one
   // face deleted, and a group enrolled as a person.
-  page.on('dialog', (dialog) => dialog.accept()); // the console's confirm() before a delete
   await page.goto(`${base}/#/face-groups`);
   await page.waitForSelector('#face-groups section.group', {timeout: 30000});
   await page.screenshot({path: `${shots}/face-groups.png`, fullPage: true});
@@ -209,20 +238,26 @@ try {
   // Add a camera with the form: its URL comes back masked, and its tile's MJPEG stream (a "no signal" picture
   // until the first frame) draws through the cookie.
   await page.goto(`${base}/#/cameras`);
+  await page.waitForSelector('#camera-form');
+  step('cameras-page');
   await page.fill('#camera-form input[name=name]', 'Gate');
   // the browser checks the ranges itself; the server's refusals show its own message
   await page.fill('#camera-form input[name=rtsp_url]', 'ftp://127.0.0.1/gate');
   await page.click('#camera-form button[type=submit]');
   await page.waitForSelector('#error:not([hidden])');
   const urlError = await page.textContent('#error');
+  step('camera-refused');
   check(urlError.includes('rtsp_url'), `a refused URL shows the API's message: ${urlError}`);
   await page.fill('#camera-form input[name=rtsp_url]', 'rtsp://viewer:s3cret@127.0.0.1:9/gate');
   await page.fill('#camera-form input[name=detect_conf]', '0.6');
   await page.click('#camera-form button[type=submit]');
   await page.waitForSelector('#camera-grid .tile', {timeout: 30000});
+  const tileShown = Date.now();
   const shownUrl = await page.textContent('#camera-grid .tile .hint');
   check(shownUrl.includes('***@') && !shownUrl.includes('s3cret'), `the camera URL is masked: ${shownUrl}`);
   await page.waitForFunction(() => document.querySelector('#camera-grid .tile img').naturalWidth > 0, null, {timeout: 15000});
+  // the idle camera's "no signal" part is drawn as it arrives (the server sends the next delimiter right after it)
+  console.log(`IDLE_TILE_DRAWN ${Date.now() - tileShown}`);
   step('camera-added');
 
   for (const name of ['cameras', 'files', 'system']) {
