@@ -40,9 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class LiveViewModule implements ApiModule, AutoCloseable {
     static final String PREFIX = "/api/live";
     static final String BOUNDARY = "frame";
-    private static final byte[] DELIMITER = ("--" + BOUNDARY + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    /** The end of a part and the delimiter of the next one, sent together (see writePart). */
-    private static final byte[] PART_END = ("\r\n--" + BOUNDARY + "\r\n").getBytes(StandardCharsets.US_ASCII);
     private static final Logger LOG = LoggerFactory.getLogger(LiveViewModule.class);
     /** While nothing changes, the latest part is sent again this often, so a client that left is noticed. */
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(10);
@@ -113,7 +110,8 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
                 .description("The first part is the latest frame or the \"no signal\" placeholder; then a part is "
                         + "sent only when the frame changed (at most fps per second; the same part is repeated every "
                         + KEEP_ALIVE.toSeconds() + " s while nothing changes, so a client that left is noticed), until "
-                        + "the client goes. Boundary: " + BOUNDARY + "; each part of a frame carries its capture time in X-Frame-Time "
+                        + "the client goes. The first part and each repeated one are sent twice in a row, as a browser draws "
+                        + "a part only once the next one begins. Boundary: " + BOUNDARY + "; each part of a frame carries its capture time in X-Frame-Time "
                         + "and the names drawn on it in X-Frame-Names, as the snapshot does. "
                         + "X-Accel-Buffering: no is set for nginx.")
                 .respondsBinary(200, "multipart/x-mixed-replace", "The stream")
@@ -173,8 +171,7 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
             long interval = Math.round(1_000_000_000 / fps);
             String id = camera.cameraId();
             long version = frames.latest(id).map(LatestFrames.Latest::version).orElse(-1L);
-            out.write(DELIMITER);
-            writePart(out, current(camera));
+            writeDrawnAtOnce(out, current(camera));
             long lastPart = System.nanoTime();
             while (frames.running()) {
                 // at most fps parts a second: wait out the interval, then for a newer frame
@@ -193,7 +190,8 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
                 if (now == null) break; // deleted
                 camera = now;
                 if (!changed && System.nanoTime() - lastPart < KEEP_ALIVE.toNanos()) continue;
-                writePart(out, current(now));
+                if (changed) writePart(out, current(now)); // it draws the part before it
+                else writeDrawnAtOnce(out, current(now));
                 lastPart = System.nanoTime();
             }
         } catch (IOException e) {
@@ -204,19 +202,25 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
     }
 
     /**
-     * One part, followed at once by the next part's delimiter: a browser draws a part of multipart/x-mixed-replace only
-     * when it sees the boundary after it, so writing the boundary late would hold each picture back until the next one
-     * (up to the keep-alive for a camera whose picture does not change). A frame's part carries its capture time
-     * (X-Frame-Time), so a client can tell how late it is.
+     * A picture no other part may follow soon (a stream's first, a repeated one: no signal, a stopped camera), sent
+     * twice in a row: Chromium shows a part of multipart/x-mixed-replace only once the next part's headers have arrived
+     * (Blink's MultipartImageResourceParser finishes a part as it parses the next one's), so sent once it would stay
+     * undrawn until the next keep-alive. A changing stream's next part draws the one before it.
      */
+    private static void writeDrawnAtOnce(OutputStream out, Picture picture) throws IOException {
+        writePart(out, picture);
+        writePart(out, picture);
+    }
+
+    /** One part; a frame's carries its capture time (X-Frame-Time), so a client can tell how late it is. */
     private static void writePart(OutputStream out, Picture picture) throws IOException {
         byte[] jpeg = picture.jpeg();
-        out.write(("Content-Type: image/jpeg\r\nContent-Length: " + jpeg.length
+        out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + jpeg.length
                 + (picture.capturedAt() == null ? "" : "\r\nX-Frame-Time: " + picture.capturedAt())
                 + (picture.names().isEmpty() ? "" : "\r\nX-Frame-Names: " + picture.names()) + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(jpeg);
-        out.write(PART_END);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
     }
 
