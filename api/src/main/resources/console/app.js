@@ -598,31 +598,98 @@ function searchPage() {
 }
 
 // ---- files (seed 000's identity index) -------------------------------------------------------------------
+let refreshTimer = null; // a page's periodic refresh, stopped when the page changes
+
+const percent = (fraction) => `${Math.round((fraction || 0) * 100)}%`;
+
+function replaysTable(files) {
+  return h('table', {id: 'replays'}, h('thead', {}, h('tr', {}, h('th', {}, 'File'), h('th', {}, 'Status'), h('th', {}, 'Progress'),
+    h('th', {}, 'Frames'), h('th', {}, 'Faces'), h('th', {}, 'Identities'), h('th', {}, 'Started'))),
+  h('tbody', {}, files.map((f) => h('tr', {dataset: {fileId: f.file_uuid}},
+    h('td', {}, h('strong', {}, f.name), h('br'), h('span', {class: 'hint'}, f.camera_id || f.file_uuid)),
+    h('td', {}, badge(f.status), f.error ? h('div', {class: 'hint'}, f.error) : null),
+    h('td', {}, h('progress', {max: 1, value: f.progress, 'aria-label': `${f.name} replayed`}), ' ', percent(f.progress)),
+    h('td', {}, `${f.frames_processed} of ${f.frame_count}`), h('td', {}, f.faces_detected),
+    h('td', {}, `${f.identities} (${f.sightings} sightings)`), h('td', {}, when(f.registered_at))))));
+}
+
 async function filesPage() {
-  const data = await attempt(() => api('/api/v1/identities?page=1&page_size=100'));
+  const [replays, data] = await Promise.all([attempt(() => api('/api/v1/files?limit=100')),
+    attempt(() => api('/api/v1/identities?page=1&page_size=100'))]);
+  const files = (replays && replays.data) || [];
   const items = (data && data.identities) || [];
   const detail = h('div', {id: 'files-detail'});
-  main.replaceChildren(h('h1', {}, 'Files and their identities'),
+  const replaySection = h('section', {id: 'replay-section', 'aria-label': 'Replayed files'},
+    files.length ? replaysTable(files) : empty('No recorded file replayed yet: run ', h('code', {}, 'facestream replay FILE'),
+      ' (or a folder) against this server, and its progress shows here as it goes.'));
+  show(h('h1', {}, 'Files and their identities'),
+    h('p', {class: 'hint'}, 'Videos are indexed with facestream replay on the server; the console follows their progress ' +
+      '(it cannot upload a video: the API takes none).'),
+    h('h2', {}, 'Replays'), replaySection,
+    h('h2', {}, 'Identities in files'),
     items.length ? h('table', {}, h('tbody', {}, items.map((i) => h('tr', {},
       h('td', {}, h('button', {type: 'button', class: 'secondary', onclick: async () => {
-        const files = await attempt(() => api(`/api/v1/identity/${encodeURIComponent(i.identity_uuid)}/files`));
-        if (files) detail.replaceChildren(h('h2', {}, `Files of ${i.name || i.identity_uuid}`), files.data.length
-          ? h('table', {}, h('tbody', {}, files.data.map((f) => h('tr', {}, h('td', {}, f.file_name || f.file_uuid),
+        const found = await attempt(() => api(`/api/v1/identity/${encodeURIComponent(i.identity_uuid)}/files`));
+        if (found) detail.replaceChildren(h('h2', {}, `Files of ${i.name || i.identity_uuid}`), found.data.length
+          ? h('table', {}, h('tbody', {}, found.data.map((f) => h('tr', {}, h('td', {}, f.file_name || f.file_uuid),
             h('td', {}, `${f.face_count} faces`), h('td', {}, `${f.sightings} sightings`)))))
           : empty('This identity appears in no recorded file.'));
       }}, i.name || i.identity_uuid)),
       h('td', {}, `${i.face_count} faces`), h('td', {}, (i.file_uuids || []).length + ' files'), h('td', {}, when(i.last_seen))))))
       : empty('No identities from files yet: replay a recording (facestream replay FILE) and they appear here.'), detail);
+  // while a replay runs, follow its progress (a replay re-publishes its record every 2 s)
+  if (files.some((f) => f.status === 'processing')) {
+    refreshTimer = setInterval(async () => {
+      const next = await api('/api/v1/files?limit=100').catch(() => null);
+      if (!next) return;
+      replaySection.replaceChildren(replaysTable(next.data));
+      if (!next.data.some((f) => f.status === 'processing')) { clearInterval(refreshTimer); refreshTimer = null; }
+    }, 2000);
+  }
 }
 
 // ---- system ----------------------------------------------------------------------------------------------
+const tagsOf = (figure) => Object.entries(figure.tags || {}).map(([k, v]) => `${k}=${v}`).join(', ');
+const figureValue = (f) => (f.kind === 'timer' ? `${f.count} × mean ${f.mean_ms} ms, max ${f.max_ms} ms` : String(f.value));
+const mib = (bytes) => `${(bytes / 1048576).toFixed(0)} MiB`;
+
 async function systemPage() {
-  const [health, system] = await Promise.all([
+  const [health, system, status, metrics] = await Promise.all([
     fetch('/health').then((r) => r.json()).catch((e) => ({status: 'unreachable', detail: e.message})),
-    attempt(() => api('/api/system'))]);
-  main.replaceChildren(h('h1', {}, 'System'), h('div', {class: 'row'}, 'Health: ', badge(health.status)),
-    h('h2', {}, 'Health'), h('pre', {}, JSON.stringify(health, null, 2)),
-    h('h2', {}, 'Service'), h('pre', {id: 'system-info'}, JSON.stringify(system, null, 2)));
+    attempt(() => api('/api/system')), attempt(() => api('/api/v1/status')), attempt(() => api('/api/system/metrics'))]);
+  const figures = (metrics && metrics.figures) || [];
+  const named = (name) => figures.find((f) => f.name === name);
+  const workers = (system && system.workers) || [];
+  const own = figures.filter((f) => f.name.startsWith('facestream.'));
+  const lag = (status && status.kafka_lag) || {};
+  const facts = [
+    ['pipeline', status ? status.pipeline_state : '—'], ['Kafka', status ? (status.kafka_connected ? 'connected' : 'not connected') : '—'],
+    ['faces stored', status ? status.faiss_vectors : '—'], ['MQTT', status ? (status.mqtt_connected ? 'connected' : 'off') : '—'],
+    ['uptime', named('process.uptime') ? `${Math.round(named('process.uptime').value / 60)} min` : '—'],
+    ['CPU (process)', named('process.cpu.usage') ? percent(named('process.cpu.usage').value) : '—'],
+    ['heap', named('jvm.memory.used') ? `${mib(named('jvm.memory.used').value)} of ${mib(named('jvm.memory.max')?.value || 0)}` : '—'],
+    ['version', system ? system.version : '—']];
+  show(h('h1', {}, 'System'), h('div', {class: 'row'}, 'Health: ', badge(health.status)),
+    h('dl', {class: 'stats', id: 'system-facts'}, facts.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))),
+    h('h2', {}, 'Camera workers'),
+    workers.length ? h('table', {id: 'workers'}, h('thead', {}, h('tr', {}, h('th', {}, 'Camera'), h('th', {}, 'Status'), h('th', {}, 'fps'),
+      h('th', {}, 'Last frame'), h('th', {}, 'Last error'))), h('tbody', {}, workers.map((w) => h('tr', {dataset: {cameraId: w.camera_id}},
+      h('td', {}, w.name || w.camera_id), h('td', {}, badge(w.status)), h('td', {}, (w.fps ?? 0).toFixed(1)),
+      h('td', {}, when(w.last_frame_time)), h('td', {}, w.last_error || '')))))
+      : empty('No camera workers: add a camera under ', h('a', {href: '#/cameras'}, 'Cameras'), ' and its worker shows here.'),
+    h('h2', {}, 'Pipeline lag (records to read)'),
+    Object.keys(lag).length ? h('table', {id: 'lag'}, h('tbody', {}, Object.entries(lag).map(([topic, n]) => h('tr', {}, h('td', {}, topic), h('td', {}, n)))))
+      : empty('No lag figures yet (the pipeline has not reported its consumers).'),
+    h('h2', {}, 'Metrics'),
+    h('table', {id: 'metrics'}, h('thead', {}, h('tr', {}, h('th', {}, 'Metric'), h('th', {}, 'Labels'), h('th', {}, 'Value'))),
+      h('tbody', {}, figures.filter((f) => f.name === 'http.server.requests').concat(own).map((f) => h('tr', {},
+        h('td', {}, f.name), h('td', {}, tagsOf(f)), h('td', {}, figureValue(f)))))),
+    own.length ? null : h('p', {class: 'hint'}, 'No pipeline meters in this process (cameras, replays and the pipeline add theirs when they run here).'),
+    metrics && metrics.truncated ? h('p', {class: 'hint'}, 'More figures exist: /metrics (with an API key) has them all.') : null,
+    h('h2', {}, 'Models'),
+    system ? h('table', {id: 'models'}, h('tbody', {}, system.models.map((m) => h('tr', {}, h('td', {}, m.role), h('td', {}, m.id),
+      h('td', {}, m.engine), h('td', {class: 'hint'}, (m.sha256 || '').slice(0, 12)))))) : null,
+    h('details', {}, h('summary', {}, 'Everything /api/system says'), h('pre', {id: 'system-info'}, JSON.stringify(system, null, 2))));
 }
 
 // ---- routing ---------------------------------------------------------------------------------------------
@@ -631,15 +698,18 @@ const PAGES = {alerts: alertsPage, cameras: () => cameraPage(), identities: iden
 
 async function route(event) {
   if (alertSocket) { alertSocket.close(); alertSocket = null; }
+  if (refreshTimer) { clearInterval(refreshTimer); refreshTimer = null; }
   showError('');
   const [, page = 'alerts', id] = (location.hash || '#/alerts').split('?')[0].split('/');
   for (const link of document.querySelectorAll('nav a')) {
     if (link.getAttribute('href') === `#/${page}`) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
+  delete main.dataset.page; // set again once this page is drawn (tests and screenshots wait for it)
   if (page === 'identities' && id) await identityPage(decodeURIComponent(id));
   else if (page === 'people' && id) await personPage(decodeURIComponent(id));
   else await (PAGES[page] || alertsPage)();
+  main.dataset.page = page;
   if (event) main.focus({preventScroll: true}); // after a page change, not over the skip link at load
 }
 

@@ -262,14 +262,28 @@ try {
 
   for (const name of ['cameras', 'files', 'system']) {
     await page.goto(`${base}/#/${name}`);
-    await page.waitForSelector('main h1');
+    await page.waitForSelector(`main[data-page="${name}"]`);
     await page.screenshot({path: `${shots}/${name}.png`, fullPage: true});
   }
+  // files: the replay of this test with its final progress, from the files view
+  await page.goto(`${base}/#/files`);
+  await page.waitForSelector('#replays tr[data-file-id^="console-"]');
+  const replayRow = await page.textContent('#replays tr[data-file-id^="console-"]');
+  check(replayRow.includes('completed') && replayRow.includes('100%') && replayRow.includes('40 of 40'), `the replay's row: ${replayRow}`);
+  // system: the camera added above has its worker row, and the metrics summary its HTTP figures
+  await page.goto(`${base}/#/system`);
+  await page.waitForSelector('#workers tr[data-camera-id]');
+  check((await page.textContent('#workers')).includes('Gate'), 'the camera\'s worker is listed');
+  check((await page.textContent('#metrics')).includes('http.server.requests'), 'the metrics summary');
+  check(!(await page.textContent('#system-facts')).includes('—'), `every system fact was read: ${await page.textContent('#system-facts')}`);
   await page.setViewportSize({width: 390, height: 844});
-  await page.goto(`${base}/#/alerts`);
-  await page.waitForSelector('main h1');
-  check(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal scroll at phone width');
-  await page.screenshot({path: `${shots}/alerts-phone.png`, fullPage: true});
+  for (const name of ['alerts', 'identities', 'face-groups', 'files', 'system']) {
+    await page.goto(`${base}/#/${name}`);
+    await page.waitForSelector(`main[data-page="${name}"]`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 390, `no horizontal scroll at phone width on ${name}: ${width}px`);
+    await page.screenshot({path: `${shots}/${name}-phone.png`, fullPage: true});
+  }
   step('pages');
 
   // A forged cross-site POST: a page of another site (no CSP of ours) submits a form to the API; the browser

@@ -129,7 +129,7 @@ class ConsoleBrowserTest {
         assertThat(lines).contains("AWAIT_REPLAY").anyMatch(l -> l.startsWith("STEP signed-out"))
                 .noneMatch(l -> l.startsWith("PAGEERROR"));
         for (String page : List.of("signin", "people", "alerts", "identities", "identity", "identities-analytics", "identity-split", "search", "face-groups", "cameras", "files",
-                "system", "alerts-phone")) {
+                "system", "alerts-phone", "identities-phone", "face-groups-phone", "files-phone", "system-phone")) {
             assertThat(shots.resolve(page + ".png")).as(page).isNotEmptyFile();
         }
     }
