@@ -530,7 +530,9 @@ function groupCard(group, onChanged) {
         group.label ? badge(group.label) : h('span', {class: 'hint'}, 'no label'), h('br'),
         h('span', {class: 'hint'}, `${(group.cameras || []).join(', ') || 'recorded files'} · ${when(group.first_seen)} – ${when(group.last_seen)}`))),
     strip, more,
-    h('p', {class: 'hint'}, 'The actions below use the ticked faces, or the whole group when none is ticked (deleting needs ticks).'),
+    h('p', {class: 'hint'}, group.size > members.length
+      ? `The actions below use the ticked faces, or, when none is ticked, the group's ${members.length} best faces of ${group.size} (deleting needs ticks).`
+      : 'The actions below use the ticked faces, or the whole group when none is ticked (deleting needs ticks).'),
     h('div', {class: 'row'}, enrol, label, remove));
 }
 

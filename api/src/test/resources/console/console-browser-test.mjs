@@ -233,6 +233,11 @@ try {
   await page.waitForFunction(() => document.querySelector('#groups-notice')?.textContent.startsWith('Enrolled Group Person with'), null, {timeout: 30000});
   const enrolled = await page.evaluate(async () => (await (await fetch('/api/people')).json()).map((p) => p.name));
   check(enrolled.includes('Group Person'), `the group became a person: ${enrolled}`);
+  // an empty result says what to do next
+  await page.goto(`${base}/#/face-groups?min_size=2000`);
+  await page.waitForSelector('main[data-page="face-groups"] .empty');
+  const none = await page.textContent('main .empty');
+  check(none.startsWith('No group has 2000 or more faces: lower'), `face groups' empty state: ${none}`);
   step('face-groups');
 
   // Add a camera with the form: its URL comes back masked, and its tile's MJPEG stream (a "no signal" picture
