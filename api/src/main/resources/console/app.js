@@ -116,10 +116,19 @@ function announce(alert) {
   const match = alert.match || {};
   if (alertPrefs.get('sound')) chime();
   if (alertPrefs.get('notify') && 'Notification' in window && Notification.permission === 'granted') {
-    const note = new Notification(`Person of interest ${alert.poi_id}`, {tag: alert.alert_id,
-      body: `${alert.severity} · camera ${match.camera_id} · similarity ${(match.similarity_score ?? 0).toFixed(2)}`});
-    note.onclick = () => { window.focus(); note.close(); };
+    try {
+      const note = new Notification(`Person of interest ${alert.poi_id}`, {tag: alert.alert_id,
+        body: `${alert.severity} · camera ${match.camera_id} · similarity ${(match.similarity_score ?? 0).toFixed(2)}`});
+      note.onclick = () => { window.focus(); note.close(); };
+    } catch (e) { // a phone's browser may allow notifications only from a service worker
+      showError(`This browser would not show a desktop notification: ${e.message}`);
+    }
   }
+}
+
+// A browser starts sound only after the page had a click or key press: after a reload, the first one unlocks it.
+for (const type of ['pointerdown', 'keydown']) {
+  document.addEventListener(type, () => { if (alertPrefs.get('sound')) { audio = audio || new AudioContext(); audio.resume(); } }, {once: true});
 }
 
 function alertOptIns() {

@@ -208,9 +208,11 @@ try {
   await page.keyboard.press('Shift+Tab'); // reached by keyboard, as an operator would
   check(await page.evaluate(() => document.activeElement.id === 'group-threshold'), 'Shift+Tab reaches the slider');
   check(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none'), 'the slider shows focus');
+  await page.evaluate(() => { document.querySelector('#face-groups').dataset.old = 'yes'; }); // gone once regrouped
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => location.hash.includes('face_threshold=0.51'), null, {timeout: 10000});
-  await page.waitForFunction(() => document.querySelector('#group-threshold-value')?.textContent === '0.51', null, {timeout: 30000});
+  await page.waitForSelector('main[data-page="face-groups"] #face-groups:not([data-old])', {timeout: 30000});
+  check(await page.textContent('#group-threshold-value') === '0.51', 'the regrouped page shows the new threshold');
   check(await samplesIn() === samplesBefore, 'regrouping keeps every face');
   const biggest = page.locator('#face-groups section.group').first();
   await biggest.locator('.group-label input').fill('Browser label');
