@@ -58,6 +58,8 @@ async function attempt(action) {
   try { return await action(); } catch (e) { showError(e.message); return undefined; }
 }
 
+/** Replaces the page's content; absent parts (null, false) are left out rather than drawn as text. */
+const show = (...nodes) => main.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
 const when = (t) => (t ? new Date(t).toLocaleString() : '—');
 const badge = (status) => h('span', {class: `badge ${String(status).toLowerCase()}`}, status);
 const empty = (...text) => h('div', {class: 'empty'}, ...text);
@@ -86,12 +88,86 @@ function alertItem(alert) {
       (match.similarity_score ?? 0).toFixed(2), h('br'), h('time', {datetime: alert.timestamp}, when(alert.timestamp))));
 }
 
+/** The operator's opt-ins, remembered per browser: they are this browser's preferences, not shared state. */
+const alertPrefs = {
+  get: (name) => localStorage.getItem(`facestream.alerts.${name}`) === 'on',
+  set: (name, on) => (on ? localStorage.setItem(`facestream.alerts.${name}`, 'on') : localStorage.removeItem(`facestream.alerts.${name}`)),
+};
+let audio = null;
+
+/** A short two-tone chime made by the Web Audio API (no sound file to fetch). */
+function chime() {
+  audio = audio || new AudioContext();
+  if (audio.state === 'suspended') audio.resume(); // allowed once the page has had a click or key press
+  const now = audio.currentTime;
+  [880, 660].forEach((frequency, n) => {
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.2, now + n * 0.18);
+    gain.gain.exponentialRampToValueAtTime(0.001, now + n * 0.18 + 0.16);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(now + n * 0.18);
+    tone.stop(now + n * 0.18 + 0.17);
+  });
+}
+
+function announce(alert) {
+  const match = alert.match || {};
+  if (alertPrefs.get('sound')) chime();
+  if (alertPrefs.get('notify') && 'Notification' in window && Notification.permission === 'granted') {
+    try {
+      const note = new Notification(`Person of interest ${alert.poi_id}`, {tag: alert.alert_id,
+        body: `${alert.severity} · camera ${match.camera_id} · similarity ${(match.similarity_score ?? 0).toFixed(2)}`});
+      note.onclick = () => { window.focus(); note.close(); };
+    } catch (e) { // a phone's browser may allow notifications only from a service worker
+      showError(`This browser would not show a desktop notification: ${e.message}`);
+    }
+  }
+}
+
+// A browser starts sound only after the page had a click or key press: after a reload, the first one unlocks it.
+for (const type of ['pointerdown', 'keydown']) {
+  document.addEventListener(type, () => { if (alertPrefs.get('sound')) { audio = audio || new AudioContext(); audio.resume(); } }, {once: true});
+}
+
+function alertOptIns() {
+  const sound = h('input', {type: 'checkbox', id: 'alert-sound', checked: alertPrefs.get('sound')});
+  sound.addEventListener('change', () => {
+    alertPrefs.set('sound', sound.checked);
+    if (sound.checked) { audio = audio || new AudioContext(); audio.resume(); } // this click unlocks the sound
+  });
+  const notify = h('input', {type: 'checkbox', id: 'alert-notify',
+    checked: alertPrefs.get('notify') && 'Notification' in window && Notification.permission === 'granted'});
+  notify.addEventListener('change', async () => {
+    if (!notify.checked) return alertPrefs.set('notify', false);
+    if (!('Notification' in window)) {
+      notify.checked = false;
+      return showError('This browser has no desktop notifications.');
+    }
+    const permission = await Notification.requestPermission();
+    if (permission !== 'granted') {
+      notify.checked = false;
+      alertPrefs.set('notify', false);
+      return showError('Desktop notifications are blocked for this site: allow them in the browser\'s site settings, then tick again.');
+    }
+    alertPrefs.set('notify', true);
+  });
+  return h('fieldset', {class: 'row opt-ins'}, h('legend', {}, 'On a new alert (this browser only)'),
+    h('label', {}, sound, ' play a sound'), h('label', {}, notify, ' show a desktop notification'));
+}
+
 async function alertsPage() {
   const list = h('ul', {class: 'feed', id: 'alert-feed', 'aria-live': 'polite'});
   const state = h('span', {id: 'alerts-state', class: 'badge'}, 'connecting');
   const none = empty('No alerts yet. Enrol a person of interest under ', h('a', {href: '#/people'}, 'People & POIs'),
     ' and add a camera under ', h('a', {href: '#/cameras'}, 'Cameras'), '; alerts appear here as they happen.');
-  main.replaceChildren(h('h1', {}, 'Alerts'), h('div', {class: 'row'}, 'Live feed: ', state), none, list);
+  // seed 001's clear is the shared way to dismiss alerts: it empties the recent list for every operator
+  const clear = h('button', {type: 'button', class: 'secondary', id: 'alerts-clear', onclick: async () => {
+    if (!confirm('Clear every recent alert, for every operator?')) return;
+    if ((await attempt(() => api('/api/v1/alerts', {method: 'DELETE'}))) !== undefined) { list.replaceChildren(); none.hidden = false; }
+  }}, 'Clear all alerts');
+  main.replaceChildren(h('h1', {}, 'Alerts'), h('div', {class: 'row'}, 'Live feed: ', state, clear), alertOptIns(), none, list);
   const past = await attempt(() => api('/api/v1/alerts'));
   const items = Array.isArray(past) ? past : (past && (past.alerts || past.items)) || [];
   items.forEach((a) => list.append(alertItem(a)));
@@ -105,6 +181,7 @@ async function alertsPage() {
     if (alert.event_type !== 'poi_match_alert') { if (alert.error) showError(messageOf(alert, 503)); return; }
     list.prepend(alertItem(alert));
     none.hidden = true;
+    announce(alert);
   };
 }
 
@@ -132,7 +209,7 @@ const CAMERA_FIELDS = [
 ];
 
 function cameraForm(camera, onSaved) {
-  const form = h('form', {class: 'fields', id: 'camera-form'}, h('h2', {style: 'grid-column:1/-1'},
+  const form = h('form', {class: 'fields', id: 'camera-form'}, h('h2', {class: 'full'},
     camera ? `Edit camera ${camera.id}` : 'Add a camera'));
   if (!camera) form.append(h('label', {}, 'id (optional)', h('input', {name: 'id', maxlength: 64})));
   for (const [name, type, opts] of CAMERA_FIELDS) {
@@ -193,8 +270,65 @@ async function cameraPage(editing) {
 }
 
 // ---- identities ------------------------------------------------------------------------------------------
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** An SVG element; like h(), children that are strings become text nodes. */
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) if (value !== undefined && value !== null) el.setAttribute(key, value);
+  for (const child of children.flat()) if (child !== null && child !== undefined) el.append(child instanceof Node ? child : String(child));
+  return el;
+}
+
+/**
+ * A bar chart as inline SVG (no chart library: a few rectangles need none, and the page has no build step).
+ * Horizontal bars, one per item, or vertical columns; each bar carries its figure as a tooltip, and the figure's
+ * caption plus a visually hidden table say the same to a screen reader.
+ */
+function barChart(id, caption, items, {columns = false, unit = ''} = {}) {
+  const max = Math.max(1, ...items.map((i) => i.value));
+  let chart;
+  if (columns) {
+    const w = 12 * items.length;
+    chart = svg('svg', {viewBox: `0 0 ${w} 80`, class: 'chart', 'aria-hidden': 'true'},
+      items.map((item, n) => {
+        const height = Math.round((item.value / max) * 60);
+        return svg('g', {}, svg('rect', {x: n * 12 + 1.5, y: 62 - height, width: 9, height: Math.max(height, item.value ? 1 : 0), class: 'bar'},
+          svg('title', {}, `${item.label}: ${item.value}${unit}`)),
+        n % 3 === 0 ? svg('text', {x: n * 12 + 6, y: 76, 'text-anchor': 'middle', class: 'axis'}, item.short ?? item.label) : null);
+      }));
+  } else {
+    const rowHeight = 26;
+    chart = svg('svg', {viewBox: `0 0 400 ${Math.max(1, items.length) * rowHeight}`, class: 'chart', 'aria-hidden': 'true'},
+      items.map((item, n) => svg('g', {},
+        svg('text', {x: 0, y: n * rowHeight + 17, class: 'axis'}, item.label.length > 18 ? `${item.label.slice(0, 17)}…` : item.label),
+        svg('rect', {x: 130, y: n * rowHeight + 4, width: Math.max((item.value / max) * 220, item.value ? 1 : 0), height: 18, class: 'bar'},
+          svg('title', {}, `${item.label}: ${item.value}${unit}`)),
+        svg('text', {x: 134 + (item.value / max) * 220, y: n * rowHeight + 17, class: 'value'}, `${item.value}${unit}`))));
+  }
+  const table = h('table', {class: 'sr-only'}, h('tbody', {}, items.map((i) => h('tr', {}, h('th', {}, i.label), h('td', {}, `${i.value}${unit}`)))));
+  return h('figure', {class: 'card', id}, h('figcaption', {}, caption), items.length ? chart : h('p', {class: 'hint'}, 'Nothing yet.'), table);
+}
+
+async function analyticsSection() {
+  const a = await attempt(() => api('/api/identities/analytics'));
+  if (!a) return null;
+  const s = a.summary;
+  const figures = [['identities', s.total_identities], ['named', s.named], ['unnamed', s.unnamed], ['new today', s.created_today],
+    ['seen today', s.seen_today], ['seen in 7 days', s.seen7d], ['sightings', s.total_sightings]];
+  const hour = (t) => new Date(t).getHours();
+  return h('section', {id: 'analytics', 'aria-label': 'Analytics'},
+    h('dl', {class: 'stats'}, figures.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))),
+    h('div', {class: 'charts'},
+      barChart('chart-hours', 'Sightings per hour, last 24 hours (local time)',
+        a.by_hour.map((b) => ({label: `${hour(b.hour)}:00, ${b.distinct_people} people`, short: hour(b.hour), value: b.sightings})), {columns: true}),
+      barChart('chart-cameras', 'Sightings per camera or file', a.by_camera.map((c) => ({label: c.camera_id, value: c.sightings}))),
+      barChart('chart-dwell', 'Average time on screen per camera or file', a.by_camera.map((c) => ({label: c.camera_id, value: c.avg_dwell_seconds})), {unit: ' s'}),
+      barChart('chart-kinds', 'Sightings by how they matched', Object.entries(a.by_match_kind).map(([kind, n]) => ({label: kind, value: n})))));
+}
+
 async function identitiesPage() {
-  const data = await attempt(() => api('/api/identities?limit=200'));
+  const [data, analytics] = await Promise.all([attempt(() => api('/api/identities?limit=200')), analyticsSection()]);
   const items = (data && data.items) || [];
   const selected = new Set();
   const rows = items.map((i) => h('tr', {dataset: {identityId: i.id}},
@@ -208,18 +342,23 @@ async function identitiesPage() {
     if (ids.length < 2) return showError('Select at least two identities to merge; the first selected is kept.');
     if (await attempt(() => api('/api/identities/merge', {method: 'POST', json: {target_id: ids[0], source_ids: ids.slice(1)}}))) identitiesPage();
   }}, 'Merge selected');
-  main.replaceChildren(h('h1', {}, `Identities (${data ? data.total : 0})`),
+  show(h('h1', {}, `Identities (${data ? data.total : 0})`), analytics,
     items.length ? h('div', {}, h('div', {class: 'row'}, merge),
-      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Face'), h('th', {}, 'Name'),
+      h('table', {id: 'identity-table'}, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Face'), h('th', {}, 'Name'),
         h('th', {}, 'Sightings'), h('th', {}, 'Cameras'), h('th', {}, 'Last seen'))), h('tbody', {}, rows)))
       : empty('No identities yet: they appear once a camera or a replayed file has seen faces.'));
 }
 
-async function identityPage(id) {
+/** Up to this many of an identity's faces and sightings are listed for selection (the API's page maximum). */
+const DETAIL_PAGE = 200;
+
+async function identityPage(id, notice) {
   const path = `/api/identities/${encodeURIComponent(id)}`;
   const identity = await attempt(() => api(path));
-  if (!identity) return;
-  const faces = (await attempt(() => api(`${path}/faces?limit=50`))) || {items: []};
+  if (!identity) return show(empty('No such identity (it may have been merged or deleted). ', h('a', {href: '#/identities'}, 'All identities')));
+  const [faces, sightings] = await Promise.all([
+    attempt(() => api(`${path}/faces?limit=${DETAIL_PAGE}`)), attempt(() => api(`${path}/sightings?limit=${DETAIL_PAGE}`))]);
+  const reload = (message) => identityPage(id, message);
   const rename = h('form', {class: 'row', id: 'rename-form'},
     h('label', {for: 'identity-name'}, 'Name'), h('input', {id: 'identity-name', name: 'name', value: identity.name || '', maxlength: 200}),
     h('button', {type: 'submit'}, 'Rename'));
@@ -227,16 +366,54 @@ async function identityPage(id) {
     e.preventDefault();
     if (await attempt(() => api(path, {method: 'PUT', json: {name: rename.elements.name.value}}))) identityPage(id);
   });
-  main.replaceChildren(h('h1', {id: 'identity-title'}, identity.name || identity.id), rename,
+
+  // faces: tick those that are someone else, then "Not this person" (negative feedback the pipeline remembers)
+  const faceItems = (faces && faces.items) || [];
+  const badFaces = new Set();
+  const reject = h('button', {type: 'button', class: 'danger', id: 'reject-faces', onclick: async () => {
+    if (!badFaces.size) return showError('Tick the faces that are not this person first.');
+    const r = await attempt(() => api(`${path}/reject-faces`, {method: 'POST', json: {face_ids: [...badFaces]}}));
+    if (r) reload(`${r.rejected} face${r.rejected === 1 ? '' : 's'} marked as not this person: they left the identity, and faces like them will not join it again.`);
+  }}, 'Not this person');
+  const faceSection = faceItems.length ? [h('div', {class: 'members', id: 'identity-faces'}, faceItems.map((f) =>
+    h('label', {class: 'member', title: `${f.camera_id || f.file_id || ''} ${when(f.ts)} · quality ${f.quality}`},
+      h('input', {type: 'checkbox', value: f.id, 'aria-label': `Select face ${f.id}`,
+        onchange: (e) => (e.target.checked ? badFaces.add(f.id) : badFaces.delete(f.id))}),
+      f.thumb_url ? h('img', {src: f.thumb_url, alt: '', width: 64, height: 64}) : h('span', {class: 'hint'}, 'no crop')))),
+  faces.total > faceItems.length ? h('p', {class: 'hint'}, `The oldest ${faceItems.length} of ${faces.total} faces.`) : null,
+  h('div', {class: 'row'}, reject)] : [empty('No faces kept for this identity.')];
+
+  // sightings: tick some to split them off, or let the faces decide (auto)
+  const sightingItems = (sightings && sightings.items) || [];
+  const moving = new Set();
+  const newName = h('input', {name: 'new_name', maxlength: 200, placeholder: 'Name of the new identity (optional)', 'aria-label': 'Name of the new identity'});
+  const split = async (body) => {
+    const r = await attempt(() => api(`${path}/split`, {method: 'POST', json: {...body, ...(newName.value.trim() ? {new_name: newName.value.trim()} : {})}}));
+    if (r) reload(r.detail);
+  };
+  const splitForm = h('form', {class: 'row', id: 'split-form'}, newName,
+    h('button', {type: 'submit'}, 'Split ticked sightings off'),
+    h('button', {type: 'button', class: 'secondary', id: 'split-auto', onclick: () => split({auto: true})}, 'Split automatically'));
+  splitForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!moving.size) return showError('Tick the sightings to split off first, or split automatically.');
+    split({sighting_ids: [...moving]});
+  });
+  const sightingSection = sightingItems.length ? [h('table', {id: 'sightings'}, h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Face'),
+    h('th', {}, 'Camera or file'), h('th', {}, 'Seen'), h('th', {}, 'For'), h('th', {}, 'Match'))),
+  h('tbody', {}, sightingItems.map((s) => h('tr', {dataset: {sightingId: s.id}},
+    h('td', {}, h('input', {type: 'checkbox', 'aria-label': `Select sighting at ${when(s.ts)}`,
+      onchange: (e) => (e.target.checked ? moving.add(s.id) : moving.delete(s.id))})),
+    h('td', {}, s.thumb_url ? h('img', {src: s.thumb_url, alt: ''}) : ''), h('td', {}, s.camera_id || s.file_id),
+    h('td', {}, when(s.ts)), h('td', {}, `${s.duration_seconds.toFixed(1)} s`), h('td', {}, s.match_kind))))),
+  sightings.total > sightingItems.length ? h('p', {class: 'hint'}, `The newest ${sightingItems.length} of ${sightings.total} sightings.`) : null,
+  splitForm] : [empty('No sightings.')];
+
+  show(h('h1', {id: 'identity-title'}, identity.name || identity.id), rename,
+    notice ? h('p', {class: 'notice', role: 'status', id: 'identity-notice'}, notice) : null,
     h('p', {}, `${identity.num_sightings} sightings, ${identity.num_faces} faces; first seen ${when(identity.first_seen)}, last seen ${when(identity.last_seen)}`),
-    h('h2', {}, 'Faces'),
-    faces.items.length ? h('div', {class: 'row'}, faces.items.map((f) => h('img', {src: f.thumb_url || f.image_url, alt: `Face ${f.id}`, width: 96, height: 96})))
-      : empty('No faces kept for this identity.'),
-    h('h2', {}, 'Recent sightings'),
-    (identity.recent || []).length ? h('table', {}, h('tbody', {}, identity.recent.map((s) => h('tr', {},
-      h('td', {}, s.thumb_url ? h('img', {src: s.thumb_url, alt: ''}) : ''), h('td', {}, s.camera_id || s.file_id),
-      h('td', {}, when(s.ts)), h('td', {}, `${s.duration_seconds.toFixed(1)} s`), h('td', {}, s.match_kind)))))
-      : empty('No sightings.'),
+    h('h2', {}, 'Faces'), faceSection,
+    h('h2', {}, 'Sightings'), sightingSection,
     h('div', {class: 'row'}, h('a', {href: '#/identities'}, '← All identities'),
       h('button', {type: 'button', class: 'danger', onclick: async () => {
         if (confirm('Delete this identity?') && (await attempt(() => api(path, {method: 'DELETE'}))) !== undefined) location.hash = '#/identities';
@@ -256,8 +433,8 @@ async function peoplePage() {
   const [pois, people] = await Promise.all([attempt(() => api('/api/v1/poi')), attempt(() => api('/api/people'))]);
   const poiList = Array.isArray(pois) ? pois : (pois && pois.pois) || [];
   const files = h('input', {type: 'file', name: 'images', accept: 'image/jpeg,image/png', multiple: true, id: 'poi-images'});
-  const enrol = h('form', {class: 'fields', id: 'poi-form'}, h('h2', {style: 'grid-column:1/-1'}, 'Enrol a person of interest'),
-    h('div', {style: 'grid-column:1/-1'}, dropZone(files)),
+  const enrol = h('form', {class: 'fields', id: 'poi-form'}, h('h2', {class: 'full'}, 'Enrol a person of interest'),
+    h('div', {class: 'full'}, dropZone(files)),
     h('label', {}, 'severity', h('select', {name: 'severity'}, ['low', 'medium', 'high', 'critical'].map((s) => h('option', {selected: s === 'medium'}, s)))),
     h('label', {}, 'notes', h('input', {name: 'notes', maxlength: 1000})),
     h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Enrol POI')));
@@ -303,11 +480,112 @@ async function personPage(id) {
       : empty('No reference faces: add a photo below.'), add, h('a', {href: '#/people'}, '← People & POIs'));
 }
 
+// ---- face groups ---------------------------------------------------------------------------------------
+/** Member thumbnails drawn per group before "Show all"; the rest are still selectable once shown. */
+const GROUP_PREVIEW = 24;
+
+/** The face groups' settings, kept in the page's address so a reload or a shared link regroups alike. */
+function groupSettings() {
+  const query = new URLSearchParams(location.hash.split('?')[1] || '');
+  const number = (name, fallback, min, max) => {
+    const v = Number(query.get(name));
+    return query.has(name) && Number.isFinite(v) && v >= min && v <= max ? v : fallback;
+  };
+  return {face_threshold: number('face_threshold', 0.5, 0, 1), min_size: number('min_size', 1, 1, 2000),
+    max_samples: number('max_samples', 2000, 1, 2000)};
+}
+
+function groupCard(group, onChanged) {
+  const selected = new Set();
+  const members = group.members;
+  const memberTile = (m) => h('label', {class: 'member', title: `${m.camera_id || m.file_id || ''} ${when(m.ts)}`},
+    h('input', {type: 'checkbox', value: m.id, 'aria-label': `Select face ${m.id}`,
+      onchange: (e) => (e.target.checked ? selected.add(m.id) : selected.delete(m.id))}),
+    m.thumb_url ? h('img', {src: m.thumb_url, alt: '', width: 64, height: 64}) : h('span', {class: 'hint'}, 'no crop'));
+  const strip = h('div', {class: 'members'}, members.slice(0, GROUP_PREVIEW).map(memberTile));
+  const more = members.length > GROUP_PREVIEW ? h('button', {type: 'button', class: 'secondary', onclick: (e) => {
+    strip.append(...members.slice(GROUP_PREVIEW).map(memberTile));
+    e.target.remove();
+  }}, `Show all ${members.length}`) : null;
+  // the selected faces, or every member of the group when none is selected
+  const chosen = () => (selected.size ? [...selected] : members.map((m) => m.id));
+  const name = h('input', {name: 'name', maxlength: 200, required: true, 'aria-label': 'Name of the new person',
+    placeholder: 'Name', value: group.label || ''});
+  const enrol = h('form', {class: 'row group-enrol'}, name, h('button', {type: 'submit'}, 'Enrol as person'));
+  enrol.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await attempt(() => api('/api/face-groups/enroll', {method: 'POST', json: {sample_ids: chosen(), name: name.value}}));
+    if (r) onChanged(`Enrolled ${r.name} with ${r.enrolled_faces} reference faces (see People & POIs).`);
+  });
+  const labelInput = h('input', {name: 'label', maxlength: 200, 'aria-label': 'Label', placeholder: 'Label (empty clears it)',
+    value: group.label || ''});
+  const label = h('form', {class: 'row group-label'}, labelInput, h('button', {type: 'submit', class: 'secondary'}, 'Label'));
+  label.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await attempt(() => api('/api/face-groups/label', {method: 'POST', json: {sample_ids: chosen(), label: labelInput.value}}));
+    if (r) onChanged(`Labelled ${r.updated} faces ${r.label ? `"${r.label}"` : '(label cleared)'}.`);
+  });
+  const remove = h('button', {type: 'button', class: 'danger', onclick: async () => {
+    if (!selected.size) return showError('Select the faces to delete first (tick them).');
+    if (!confirm(`Delete ${selected.size} captured face(s)? They leave their identities too.`)) return;
+    const r = await attempt(() => api('/api/face-groups/samples/bulk-delete', {method: 'POST', json: {ids: [...selected]}}));
+    if (r) onChanged(`Deleted ${r.deleted} faces.`);
+  }}, 'Delete selected faces');
+  return h('section', {class: 'card group', dataset: {groupId: group.group_id}, 'aria-label': `Group of ${group.size} faces`},
+    h('div', {class: 'row'},
+      group.rep_thumb_url ? h('img', {src: group.rep_thumb_url, alt: 'Representative face', width: 96, height: 96, class: 'rep'}) : null,
+      h('div', {},
+        h('strong', {class: 'group-size'}, `${group.size} face${group.size === 1 ? '' : 's'}`), ' ',
+        group.label ? badge(group.label) : h('span', {class: 'hint'}, 'no label'), h('br'),
+        h('span', {class: 'hint'}, `${(group.cameras || []).join(', ') || 'recorded files'} · ${when(group.first_seen)} – ${when(group.last_seen)}`))),
+    strip, more,
+    h('p', {class: 'hint'}, group.size > members.length
+      ? `The actions below use the ticked faces, or, when none is ticked, the group's ${members.length} best faces of ${group.size} (deleting needs ticks).`
+      : 'The actions below use the ticked faces, or the whole group when none is ticked (deleting needs ticks).'),
+    h('div', {class: 'row'}, enrol, label, remove));
+}
+
+async function faceGroupsPage(notice) {
+  const settings = groupSettings();
+  const query = new URLSearchParams({...settings, max_members: 500});
+  const data = await attempt(() => api(`/api/face-groups?${query}`));
+  const reload = (message) => faceGroupsPage(message);
+  const slider = h('input', {type: 'range', id: 'group-threshold', name: 'face_threshold', min: 0, max: 1, step: 0.01,
+    value: settings.face_threshold, 'aria-describedby': 'group-threshold-value'});
+  const shown = h('output', {id: 'group-threshold-value', for: 'group-threshold'}, settings.face_threshold.toFixed(2));
+  slider.addEventListener('input', () => { shown.textContent = Number(slider.value).toFixed(2); });
+  const minSize = h('input', {type: 'number', name: 'min_size', min: 1, max: 2000, value: settings.min_size});
+  const form = h('form', {class: 'fields', id: 'group-settings'},
+    h('label', {}, 'Link faces at similarity ≥', h('span', {class: 'row'}, slider, shown)),
+    h('label', {}, 'Smallest group shown', minSize),
+    h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Regroup')));
+  const apply = (e) => {
+    if (e) e.preventDefault();
+    const next = new URLSearchParams({face_threshold: slider.value, min_size: minSize.value || 1});
+    location.hash = `#/face-groups?${next}`; // the route redraws the page with these settings
+  };
+  form.addEventListener('submit', apply);
+  slider.addEventListener('change', apply); // released (mouse) or moved (keyboard): regroup
+  const groups = (data && data.groups) || [];
+  let content;
+  if (!data) content = empty('The groups could not be computed (see the message above).');
+  else if (!data.total_samples) content = empty('No faces captured yet: faces appear here once a camera (', h('a', {href: '#/cameras'}, 'add one'),
+    ') or a replayed file (facestream replay FILE) has seen people.');
+  else if (!groups.length) content = empty(`No group has ${settings.min_size} or more faces: lower "Smallest group shown".`);
+  else content = h('div', {class: 'groups', id: 'face-groups'}, groups.map((g) => groupCard(g, reload)));
+  show(h('h1', {}, 'Face groups'),
+    h('p', {class: 'hint'}, 'Captured faces grouped on demand by how alike they are: a higher threshold makes smaller, surer groups.'),
+    form,
+    notice ? h('p', {class: 'notice', role: 'status', id: 'groups-notice'}, notice) : null,
+    data ? h('p', {id: 'groups-summary'}, `${data.total_samples} faces in ${data.total_groups} groups`) : null,
+    content);
+}
+
 // ---- search by photo -------------------------------------------------------------------------------------
 function searchPage() {
   const file = h('input', {type: 'file', name: 'image', accept: 'image/jpeg,image/png', id: 'search-image', required: true});
   const results = h('div', {id: 'search-results'});
-  const form = h('form', {class: 'fields', id: 'search-form'}, h('div', {style: 'grid-column:1/-1'}, dropZone(file)),
+  const form = h('form', {class: 'fields', id: 'search-form'}, h('div', {class: 'full'}, dropZone(file)),
     h('label', {}, 'from (ISO 8601)', h('input', {name: 'start_time', placeholder: '2026-01-01T00:00:00Z'})),
     h('label', {}, 'to (ISO 8601)', h('input', {name: 'end_time'})),
     h('label', {}, 'top_k 1–1000', h('input', {name: 'top_k', type: 'number', min: 1, max: 1000, value: 20})),
@@ -331,48 +609,118 @@ function searchPage() {
 }
 
 // ---- files (seed 000's identity index) -------------------------------------------------------------------
+let refreshTimer = null; // a page's periodic refresh, stopped when the page changes
+
+const percent = (fraction) => `${Math.round((fraction || 0) * 100)}%`;
+
+function replaysTable(files) {
+  return h('table', {id: 'replays'}, h('thead', {}, h('tr', {}, h('th', {}, 'File'), h('th', {}, 'Status'), h('th', {}, 'Progress'),
+    h('th', {}, 'Frames'), h('th', {}, 'Faces'), h('th', {}, 'Identities'), h('th', {}, 'Started'))),
+  h('tbody', {}, files.map((f) => h('tr', {dataset: {fileId: f.file_uuid}},
+    h('td', {}, h('strong', {}, f.name), h('br'), h('span', {class: 'hint'}, f.camera_id || f.file_uuid)),
+    h('td', {}, badge(f.status), f.error ? h('div', {class: 'hint'}, f.error) : null),
+    h('td', {}, h('progress', {max: 1, value: f.progress, 'aria-label': `${f.name} replayed`}), ' ', percent(f.progress)),
+    h('td', {}, `${f.frames_processed} of ${f.frame_count}`), h('td', {}, f.faces_detected),
+    h('td', {}, `${f.identities} (${f.sightings} sightings)`), h('td', {}, when(f.registered_at))))));
+}
+
 async function filesPage() {
-  const data = await attempt(() => api('/api/v1/identities?page=1&page_size=100'));
+  const [replays, data] = await Promise.all([attempt(() => api('/api/v1/files?limit=100')),
+    attempt(() => api('/api/v1/identities?page=1&page_size=100'))]);
+  const files = (replays && replays.data) || [];
   const items = (data && data.identities) || [];
   const detail = h('div', {id: 'files-detail'});
-  main.replaceChildren(h('h1', {}, 'Files and their identities'),
+  const replaySection = h('section', {id: 'replay-section', 'aria-label': 'Replayed files'},
+    files.length ? replaysTable(files) : empty('No recorded file replayed yet: run ', h('code', {}, 'facestream replay FILE'),
+      ' (or a folder) against this server, and its progress shows here as it goes.'));
+  show(h('h1', {}, 'Files and their identities'),
+    h('p', {class: 'hint'}, 'Videos are indexed with facestream replay on the server; the console follows their progress ' +
+      '(it cannot upload a video: the API takes none).'),
+    h('h2', {}, 'Replays'), replaySection,
+    h('h2', {}, 'Identities in files'),
     items.length ? h('table', {}, h('tbody', {}, items.map((i) => h('tr', {},
       h('td', {}, h('button', {type: 'button', class: 'secondary', onclick: async () => {
-        const files = await attempt(() => api(`/api/v1/identity/${encodeURIComponent(i.identity_uuid)}/files`));
-        if (files) detail.replaceChildren(h('h2', {}, `Files of ${i.name || i.identity_uuid}`), files.data.length
-          ? h('table', {}, h('tbody', {}, files.data.map((f) => h('tr', {}, h('td', {}, f.file_name || f.file_uuid),
+        const found = await attempt(() => api(`/api/v1/identity/${encodeURIComponent(i.identity_uuid)}/files`));
+        if (found) detail.replaceChildren(h('h2', {}, `Files of ${i.name || i.identity_uuid}`), found.data.length
+          ? h('table', {}, h('tbody', {}, found.data.map((f) => h('tr', {}, h('td', {}, f.file_name || f.file_uuid),
             h('td', {}, `${f.face_count} faces`), h('td', {}, `${f.sightings} sightings`)))))
           : empty('This identity appears in no recorded file.'));
       }}, i.name || i.identity_uuid)),
       h('td', {}, `${i.face_count} faces`), h('td', {}, (i.file_uuids || []).length + ' files'), h('td', {}, when(i.last_seen))))))
       : empty('No identities from files yet: replay a recording (facestream replay FILE) and they appear here.'), detail);
+  // while a replay runs, follow its progress (a replay re-publishes its record every 2 s)
+  if (files.some((f) => f.status === 'processing')) {
+    refreshTimer = setInterval(async () => {
+      const next = await api('/api/v1/files?limit=100').catch(() => null);
+      if (!next) return;
+      replaySection.replaceChildren(replaysTable(next.data));
+      if (!next.data.some((f) => f.status === 'processing')) { clearInterval(refreshTimer); refreshTimer = null; }
+    }, 2000);
+  }
 }
 
 // ---- system ----------------------------------------------------------------------------------------------
+const tagsOf = (figure) => Object.entries(figure.tags || {}).map(([k, v]) => `${k}=${v}`).join(', ');
+const figureValue = (f) => (f.kind === 'timer' ? `${f.count} × mean ${f.mean_ms} ms, max ${f.max_ms} ms` : String(f.value));
+const mib = (bytes) => `${(bytes / 1048576).toFixed(0)} MiB`;
+
 async function systemPage() {
-  const [health, system] = await Promise.all([
+  const [health, system, status, metrics] = await Promise.all([
     fetch('/health').then((r) => r.json()).catch((e) => ({status: 'unreachable', detail: e.message})),
-    attempt(() => api('/api/system'))]);
-  main.replaceChildren(h('h1', {}, 'System'), h('div', {class: 'row'}, 'Health: ', badge(health.status)),
-    h('h2', {}, 'Health'), h('pre', {}, JSON.stringify(health, null, 2)),
-    h('h2', {}, 'Service'), h('pre', {id: 'system-info'}, JSON.stringify(system, null, 2)));
+    attempt(() => api('/api/system')), attempt(() => api('/api/v1/status')), attempt(() => api('/api/system/metrics'))]);
+  const figures = (metrics && metrics.figures) || [];
+  const named = (name) => figures.find((f) => f.name === name);
+  const workers = (system && system.workers) || [];
+  const own = figures.filter((f) => f.name.startsWith('facestream.'));
+  const lag = (status && status.kafka_lag) || {};
+  const facts = [
+    ['pipeline', status ? status.pipeline_state : '—'], ['Kafka', status ? (status.kafka_connected ? 'connected' : 'not connected') : '—'],
+    ['faces stored', status ? status.faiss_vectors : '—'], ['MQTT', status ? (status.mqtt_connected ? 'connected' : 'off') : '—'],
+    ['uptime', named('process.uptime') ? `${Math.round(named('process.uptime').value / 60)} min` : '—'],
+    ['CPU (process)', named('process.cpu.usage') ? percent(named('process.cpu.usage').value) : '—'],
+    ['heap', named('jvm.memory.used') ? `${mib(named('jvm.memory.used').value)} of ${mib(named('jvm.memory.max')?.value || 0)}` : '—'],
+    ['version', system ? system.version : '—']];
+  show(h('h1', {}, 'System'), h('div', {class: 'row'}, 'Health: ', badge(health.status)),
+    h('dl', {class: 'stats', id: 'system-facts'}, facts.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))),
+    h('h2', {}, 'Camera workers'),
+    workers.length ? h('table', {id: 'workers'}, h('thead', {}, h('tr', {}, h('th', {}, 'Camera'), h('th', {}, 'Status'), h('th', {}, 'fps'),
+      h('th', {}, 'Last frame'), h('th', {}, 'Last error'))), h('tbody', {}, workers.map((w) => h('tr', {dataset: {cameraId: w.camera_id}},
+      h('td', {}, w.name || w.camera_id), h('td', {}, badge(w.status)), h('td', {}, (w.fps ?? 0).toFixed(1)),
+      h('td', {}, when(w.last_frame_time)), h('td', {}, w.last_error || '')))))
+      : empty('No camera workers: add a camera under ', h('a', {href: '#/cameras'}, 'Cameras'), ' and its worker shows here.'),
+    h('h2', {}, 'Pipeline lag (records to read)'),
+    Object.keys(lag).length ? h('table', {id: 'lag'}, h('tbody', {}, Object.entries(lag).map(([topic, n]) => h('tr', {}, h('td', {}, topic), h('td', {}, n)))))
+      : empty('No lag figures yet (the pipeline has not reported its consumers).'),
+    h('h2', {}, 'Metrics'),
+    h('table', {id: 'metrics'}, h('thead', {}, h('tr', {}, h('th', {}, 'Metric'), h('th', {}, 'Labels'), h('th', {}, 'Value'))),
+      h('tbody', {}, figures.filter((f) => f.name === 'http.server.requests').concat(own).map((f) => h('tr', {},
+        h('td', {}, f.name), h('td', {}, tagsOf(f)), h('td', {}, figureValue(f)))))),
+    own.length ? null : h('p', {class: 'hint'}, 'No pipeline meters in this process (cameras, replays and the pipeline add theirs when they run here).'),
+    metrics && metrics.truncated ? h('p', {class: 'hint'}, 'More figures exist: /metrics (with an API key) has them all.') : null,
+    h('h2', {}, 'Models'),
+    system ? h('table', {id: 'models'}, h('tbody', {}, system.models.map((m) => h('tr', {}, h('td', {}, m.role), h('td', {}, m.id),
+      h('td', {}, m.engine), h('td', {class: 'hint'}, (m.sha256 || '').slice(0, 12)))))) : null,
+    h('details', {}, h('summary', {}, 'Everything /api/system says'), h('pre', {id: 'system-info'}, JSON.stringify(system, null, 2))));
 }
 
 // ---- routing ---------------------------------------------------------------------------------------------
 const PAGES = {alerts: alertsPage, cameras: () => cameraPage(), identities: identitiesPage, people: peoplePage,
-  search: searchPage, files: filesPage, system: systemPage};
+  'face-groups': () => faceGroupsPage(), search: searchPage, files: filesPage, system: systemPage};
 
 async function route(event) {
   if (alertSocket) { alertSocket.close(); alertSocket = null; }
+  if (refreshTimer) { clearInterval(refreshTimer); refreshTimer = null; }
   showError('');
-  const [, page = 'alerts', id] = (location.hash || '#/alerts').split('/');
+  const [, page = 'alerts', id] = (location.hash || '#/alerts').split('?')[0].split('/');
   for (const link of document.querySelectorAll('nav a')) {
     if (link.getAttribute('href') === `#/${page}`) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
+  delete main.dataset.page; // set again once this page is drawn (tests and screenshots wait for it)
   if (page === 'identities' && id) await identityPage(decodeURIComponent(id));
   else if (page === 'people' && id) await personPage(decodeURIComponent(id));
   else await (PAGES[page] || alertsPage)();
+  main.dataset.page = page;
   if (event) main.focus({preventScroll: true}); // after a page change, not over the skip link at load
 }
 

@@ -22,6 +22,20 @@ try {
   const context = await browser.newContext({viewport: {width: 1280, height: 720}});
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`PAGEERROR ${e.message}`));
+  page.on('dialog', (dialog) => dialog.accept()); // the console's confirm() before a delete or a clear
+  // Records the desktop notifications and chimes the console makes, still calling the browser's own API.
+  await context.addInitScript(() => {
+    window.__notes = [];
+    window.__tones = 0;
+    if (window.Notification) {
+      const Native = window.Notification;
+      window.Notification = class extends Native { constructor(title, options) { super(title, options); window.__notes.push(title); } };
+      Object.defineProperty(window.Notification, 'permission', {get: () => Native.permission});
+      window.Notification.requestPermission = (...a) => Native.requestPermission(...a);
+    }
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...a) { window.__tones++; return start.apply(this, a); };
+  });
 
   // Unauthenticated: the console sends the browser to sign-in.
   await page.goto(`${base}/#/identities`);
@@ -72,6 +86,11 @@ try {
   // The alerts feed: connected over the WebSocket; the test replays a video now.
   await page.goto(`${base}/#/alerts`);
   await page.waitForSelector('#alerts-state.online', {timeout: 10000});
+  // opt in to a sound and a desktop notification (the browser grants the permission as a user would)
+  await context.grantPermissions(['notifications'], {origin: base});
+  await page.check('#alert-sound');
+  await page.check('#alert-notify');
+  await page.waitForFunction(() => localStorage.getItem('facestream.alerts.notify') === 'on');
   const before = await page.locator('#alert-feed li').count();
   console.log('AWAIT_REPLAY');
   const stdin = createInterface({input: process.stdin});
@@ -93,6 +112,17 @@ try {
   check(thumbStatus === 200, `the alert's thumbnail ${thumb} answered ${thumbStatus}`);
   await page.waitForFunction(() => { const img = document.querySelector('#alert-feed li:first-child img'); return img.complete && img.naturalWidth > 0; }, null, {timeout: 15000});
   await page.screenshot({path: `${shots}/alerts.png`, fullPage: true});
+  const notes = await page.evaluate(() => window.__notes);
+  check(notes.includes(`Person of interest ${poiId}`), `desktop notifications: ${JSON.stringify(notes)}`);
+  check(await page.evaluate(() => window.__tones) >= 2, 'the chime played');
+  // the opt-ins are remembered by this browser
+  await page.reload();
+  await page.waitForSelector('#alerts-state.online', {timeout: 10000});
+  check(await page.isChecked('#alert-sound') && await page.isChecked('#alert-notify'), 'opt-ins remembered after a reload');
+  // clearing is shared (seed 001's DELETE /alerts): the feed is empty, for a fresh load too
+  await page.click('#alerts-clear');
+  await page.waitForFunction(() => document.querySelectorAll('#alert-feed li').length === 0, null, {timeout: 30000});
+  check((await page.evaluate(async () => (await (await fetch('/api/v1/alerts')).json()).length)) === 0, 'alerts cleared on the server');
   step('alert-pushed');
 
   // Rename an identity from the replay.
@@ -117,6 +147,46 @@ try {
   await page.waitForFunction((n) => document.querySelectorAll('tr[data-identity-id]').length === n - 1, rows, {timeout: 30000});
   step('identities-merged');
 
+  // Analytics charts from /api/identities/analytics: the replay's camera has its bar.
+  await page.waitForSelector('#chart-cameras svg rect');
+  const cameraBars = await page.$$eval('#chart-cameras svg rect title', (ts) => ts.map((t) => t.textContent));
+  check(cameraBars.some((t) => t.startsWith('console-cam: ')), `the per-camera chart: ${cameraBars}`);
+  check(await page.$$eval('#chart-hours svg rect', (r) => r.length) === 24, 'the hourly chart has 24 columns');
+  await page.screenshot({path: `${shots}/identities-analytics.png`, fullPage: true});
+
+  // Split by ticked sightings: the merged identity gives its second sighting back to a new identity.
+  await page.click('tr[data-identity-id] a.identity-name');
+  await page.waitForSelector('#sightings');
+  const sightingsBefore = await page.locator('#sightings tr[data-sighting-id]').count();
+  check(sightingsBefore >= 2, `the merged identity has ${sightingsBefore} sightings`);
+  await page.locator('#split-form button[type=submit]').click();
+  check((await page.textContent('#error')).startsWith('Tick the sightings'), 'a split without ticks explains itself');
+  await page.check('#sightings tr[data-sighting-id]:nth-child(2) input[type=checkbox]');
+  await page.fill('#split-form input[name=new_name]', 'Split Off');
+  await page.click('#split-form button[type=submit]');
+  await page.waitForSelector('#identity-notice', {timeout: 30000});
+  const splitNotice = await page.textContent('#identity-notice');
+  check(splitNotice.startsWith('Moved 1 sighting'), `split notice: ${splitNotice}`);
+  check(await page.locator('#sightings tr[data-sighting-id]').count() === sightingsBefore - 1, 'one sighting fewer after the split');
+  await page.screenshot({path: `${shots}/identity-split.png`, fullPage: true});
+  // an automatic split of an identity left with one sighting: the API's own refusal is shown
+  if (sightingsBefore === 2) {
+    await page.click('#split-auto');
+    await page.waitForSelector('#error:not([hidden])');
+    const autoError = await page.textContent('#error');
+    check(autoError.startsWith('auto: ') || autoError.startsWith('sighting_ids: '), `auto split refusal: ${autoError}`);
+  }
+  step('identity-split');
+
+  // "Not this person": a ticked face leaves the identity as negative feedback.
+  const facesBefore = await page.locator('#identity-faces input[type=checkbox]').count();
+  check(facesBefore >= 1, 'the identity shows its faces');
+  await page.check('#identity-faces input[type=checkbox] >> nth=0');
+  await page.click('#reject-faces');
+  await page.waitForFunction(() => document.querySelector('#identity-notice')?.textContent.startsWith('1 face marked as not this person'), null, {timeout: 30000});
+  check(await page.locator('#identity-faces input[type=checkbox]').count() === facesBefore - 1, 'the rejected face left the identity');
+  step('face-rejected');
+
   // Search by photo: the POI's photo finds the POI (stage 1) and its appearances.
   await page.goto(`${base}/#/search`);
   await page.setInputFiles('#search-image', process.env.PHOTO);
@@ -127,35 +197,100 @@ try {
   await page.screenshot({path: `${shots}/search.png`, fullPage: true});
   step('searched');
 
+  // Face groups: the replay's faces grouped; the threshold slider regroups (keyboard), a group is labelled, one
+  // face deleted, and a group enrolled as a person.
+  await page.goto(`${base}/#/face-groups`);
+  await page.waitForSelector('#face-groups section.group', {timeout: 30000});
+  await page.screenshot({path: `${shots}/face-groups.png`, fullPage: true});
+  const samplesIn = async () => Number((await page.textContent('#groups-summary')).split(' ')[0]);
+  const samplesBefore = await samplesIn();
+  await page.focus('#group-settings input[name=min_size]');
+  await page.keyboard.press('Shift+Tab'); // reached by keyboard, as an operator would
+  check(await page.evaluate(() => document.activeElement.id === 'group-threshold'), 'Shift+Tab reaches the slider');
+  check(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none'), 'the slider shows focus');
+  await page.evaluate(() => { document.querySelector('#face-groups').dataset.old = 'yes'; }); // gone once regrouped
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => location.hash.includes('face_threshold=0.51'), null, {timeout: 10000});
+  await page.waitForSelector('main[data-page="face-groups"] #face-groups:not([data-old])', {timeout: 30000});
+  check(await page.textContent('#group-threshold-value') === '0.51', 'the regrouped page shows the new threshold');
+  check(await samplesIn() === samplesBefore, 'regrouping keeps every face');
+  const biggest = page.locator('#face-groups section.group').first();
+  await biggest.locator('.group-label input').fill('Browser label');
+  await biggest.locator('.group-label button').click();
+  await page.waitForSelector('#groups-notice', {timeout: 30000});
+  const labelled = await page.textContent('#groups-notice');
+  check(/^Labelled \d+ faces "Browser label"/.test(labelled), `label notice: ${labelled}`);
+  await page.waitForFunction(() => [...document.querySelectorAll('#face-groups .group .badge')].some((b) => b.textContent === 'Browser label'));
+  // delete one face of the last group by ticking it
+  const last = page.locator('#face-groups section.group').last();
+  await last.locator('.member input').first().check();
+  await last.locator('text=Delete selected faces').click();
+  await page.waitForFunction(() => document.querySelector('#groups-notice')?.textContent === 'Deleted 1 faces.', null, {timeout: 30000});
+  check(await samplesIn() === samplesBefore - 1, `one face fewer after the delete: ${await samplesIn()} of ${samplesBefore}`);
+  // an empty selection with delete shows what to do instead of calling the API
+  await page.locator('#face-groups section.group').first().locator('text=Delete selected faces').click();
+  check((await page.textContent('#error')).startsWith('Select the faces to delete'), 'delete without a selection explains itself');
+  await page.locator('#face-groups section.group').first().locator('.group-enrol input').fill('Group Person');
+  await page.locator('#face-groups section.group').first().locator('.group-enrol button').click();
+  await page.waitForFunction(() => document.querySelector('#groups-notice')?.textContent.startsWith('Enrolled Group Person with'), null, {timeout: 30000});
+  const enrolled = await page.evaluate(async () => (await (await fetch('/api/people')).json()).map((p) => p.name));
+  check(enrolled.includes('Group Person'), `the group became a person: ${enrolled}`);
+  // an empty result says what to do next
+  await page.goto(`${base}/#/face-groups?min_size=2000`);
+  await page.waitForSelector('main[data-page="face-groups"] .empty');
+  const none = await page.textContent('main .empty');
+  check(none.startsWith('No group has 2000 or more faces: lower'), `face groups' empty state: ${none}`);
+  step('face-groups');
+
   // Add a camera with the form: its URL comes back masked, and its tile's MJPEG stream (a "no signal" picture
   // until the first frame) draws through the cookie.
   await page.goto(`${base}/#/cameras`);
+  await page.waitForSelector('#camera-form');
+  step('cameras-page');
   await page.fill('#camera-form input[name=name]', 'Gate');
   // the browser checks the ranges itself; the server's refusals show its own message
   await page.fill('#camera-form input[name=rtsp_url]', 'ftp://127.0.0.1/gate');
   await page.click('#camera-form button[type=submit]');
   await page.waitForSelector('#error:not([hidden])');
   const urlError = await page.textContent('#error');
+  step('camera-refused');
   check(urlError.includes('rtsp_url'), `a refused URL shows the API's message: ${urlError}`);
   await page.fill('#camera-form input[name=rtsp_url]', 'rtsp://viewer:s3cret@127.0.0.1:9/gate');
   await page.fill('#camera-form input[name=detect_conf]', '0.6');
   await page.click('#camera-form button[type=submit]');
   await page.waitForSelector('#camera-grid .tile', {timeout: 30000});
+  const tileShown = Date.now();
   const shownUrl = await page.textContent('#camera-grid .tile .hint');
   check(shownUrl.includes('***@') && !shownUrl.includes('s3cret'), `the camera URL is masked: ${shownUrl}`);
   await page.waitForFunction(() => document.querySelector('#camera-grid .tile img').naturalWidth > 0, null, {timeout: 15000});
+  // the idle camera's "no signal" part is drawn as it arrives (the server sends the next delimiter right after it)
+  console.log(`IDLE_TILE_DRAWN ${Date.now() - tileShown}`);
   step('camera-added');
 
   for (const name of ['cameras', 'files', 'system']) {
     await page.goto(`${base}/#/${name}`);
-    await page.waitForSelector('main h1');
+    await page.waitForSelector(`main[data-page="${name}"]`);
     await page.screenshot({path: `${shots}/${name}.png`, fullPage: true});
   }
+  // files: the replay of this test with its final progress, from the files view
+  await page.goto(`${base}/#/files`);
+  await page.waitForSelector('#replays tr[data-file-id^="console-"]');
+  const replayRow = await page.textContent('#replays tr[data-file-id^="console-"]');
+  check(replayRow.includes('completed') && replayRow.includes('100%') && replayRow.includes('40 of 40'), `the replay's row: ${replayRow}`);
+  // system: the camera added above has its worker row, and the metrics summary its HTTP figures
+  await page.goto(`${base}/#/system`);
+  await page.waitForSelector('#workers tr[data-camera-id]');
+  check((await page.textContent('#workers')).includes('Gate'), 'the camera\'s worker is listed');
+  check((await page.textContent('#metrics')).includes('http.server.requests'), 'the metrics summary');
+  check(!(await page.textContent('#system-facts')).includes('—'), `every system fact was read: ${await page.textContent('#system-facts')}`);
   await page.setViewportSize({width: 390, height: 844});
-  await page.goto(`${base}/#/alerts`);
-  await page.waitForSelector('main h1');
-  check(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal scroll at phone width');
-  await page.screenshot({path: `${shots}/alerts-phone.png`, fullPage: true});
+  for (const name of ['alerts', 'identities', 'face-groups', 'files', 'system']) {
+    await page.goto(`${base}/#/${name}`);
+    await page.waitForSelector(`main[data-page="${name}"]`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 390, `no horizontal scroll at phone width on ${name}: ${width}px`);
+    await page.screenshot({path: `${shots}/${name}-phone.png`, fullPage: true});
+  }
   step('pages');
 
   // A forged cross-site POST: a page of another site (no CSP of ours) submits a form to the API; the browser

@@ -28,7 +28,7 @@ final class Authenticator {
     Authenticator(AuthConfig config) {
         this.config = config;
         this.keys = config.keys();
-        this.sessions = new ConsoleSessions(this);
+        this.sessions = new ConsoleSessions(this, config.sessionKey());
     }
 
     boolean required() {

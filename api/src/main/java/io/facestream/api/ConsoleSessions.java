@@ -20,8 +20,10 @@ import javax.crypto.spec.SecretKeySpec;
  * The web console's sign-in, without server-side sessions (the server keeps none): an API key presented once
  * becomes a signed, expiring cookie that names the key's principal and scopes. The token is
  * {@code v1.<expires epoch s>.<scopes>.<base64url name>.<base64url nonce>.<base64url HMAC-SHA256>}, signed with
- * a key drawn at random per process, so a restart signs every browser out and a key removed from the
- * configuration stops working at the next restart, as it does for header keys.
+ * the {@link SessionKey}: by default drawn at random per process, so a restart signs every browser out; configured
+ * ({@code api.console.session.key}), shared by the instances behind one address, so any of them accepts the cookie.
+ * The token names the key's principal and scopes, not the key: a key removed from the configuration keeps its
+ * sessions until they expire or the session key changes.
  *
  * <p>CSRF: the cookie is HttpOnly and SameSite=Strict, and every cookie-authenticated write must also carry
  * {@value #CSRF_HEADER}, a second HMAC of the token which the page learns from the sign-in answer (a cross-site
@@ -39,10 +41,9 @@ public final class ConsoleSessions {
     private final byte[] signingKey;
     private final Authenticator authenticator;
 
-    ConsoleSessions(Authenticator authenticator) {
+    ConsoleSessions(Authenticator authenticator, SessionKey key) {
         this.authenticator = authenticator;
-        this.signingKey = new byte[32];
-        new SecureRandom().nextBytes(signingKey);
+        this.signingKey = key.bytes();
     }
 
     /**

@@ -11,7 +11,7 @@ public enum ErrorFamily {
      */
     DETAIL,
     /**
-     * Seed 000 (/api/v1/identities, /api/v1/identity/...) answers {@code {"success": true, ...}}; its errors
+     * Seed 000 (/api/v1/identities, /api/v1/identity/..., and /api/v1/files, its replayed files) answers {@code {"success": true, ...}}; its errors
      * are {@code {"success": false, "error": "..."}}, and a missing field is 400 as its table says.
      */
     SUCCESS_FLAG,
@@ -31,7 +31,7 @@ public enum ErrorFamily {
             return ENVELOPE;
         }
         if (path.equals("/api/v1/identities") || path.startsWith("/api/v1/identities/")
-                || path.equals("/api/v1/identity") || path.startsWith("/api/v1/identity/")) {
+                || path.equals("/api/v1/identity") || path.startsWith("/api/v1/identity/") || path.equals("/api/v1/files")) {
             return SUCCESS_FLAG;
         }
         return DETAIL;

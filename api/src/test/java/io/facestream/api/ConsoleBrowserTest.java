@@ -100,7 +100,7 @@ class ConsoleBrowserTest {
         // a hung browser or script fails the test instead of holding the build
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
-                if (!browser.waitFor(150, TimeUnit.SECONDS)) browser.destroyForcibly();
+                if (!browser.waitFor(300, TimeUnit.SECONDS)) browser.destroyForcibly();
             } catch (InterruptedException e) {
                 browser.destroyForcibly();
             }
@@ -128,8 +128,8 @@ class ConsoleBrowserTest {
         assertThat(browser.exitValue()).as(String.join("\n", lines)).isZero();
         assertThat(lines).contains("AWAIT_REPLAY").anyMatch(l -> l.startsWith("STEP signed-out"))
                 .noneMatch(l -> l.startsWith("PAGEERROR"));
-        for (String page : List.of("signin", "people", "alerts", "identities", "identity", "search", "cameras", "files",
-                "system", "alerts-phone")) {
+        for (String page : List.of("signin", "people", "alerts", "identities", "identity", "identities-analytics", "identity-split", "search", "face-groups", "cameras", "files",
+                "system", "alerts-phone", "identities-phone", "face-groups-phone", "files-phone", "system-phone")) {
             assertThat(shots.resolve(page + ".png")).as(page).isNotEmptyFile();
         }
     }

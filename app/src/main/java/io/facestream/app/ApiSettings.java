@@ -4,6 +4,7 @@ import io.facestream.api.ApiConfig;
 import io.facestream.api.ApiKey;
 import io.facestream.api.AuthConfig;
 import io.facestream.api.Scope;
+import io.facestream.api.SessionKey;
 import io.facestream.api.ServerLimits;
 import io.facestream.api.UploadLimits;
 import io.facestream.app.config.Config;
@@ -35,8 +36,9 @@ final class ApiSettings {
         boolean required = config.getBoolean(ConfigKey.API_AUTH_REQUIRED);
         if (keys.isEmpty() && required) keys.add(ApiKey.ofSecret("generated-admin", generatedKey(config, GENERATED_KEY_FILE), EnumSet.of(Scope.ADMIN)));
         keys.add(ApiKey.ofSecret("internal", internalKey(config), EnumSet.of(Scope.INTERNAL)));
+        String sessionKey = config.get(ConfigKey.API_CONSOLE_SESSION_KEY);
         AuthConfig auth = new AuthConfig(required, keys, false, config.get(ConfigKey.API_SSO_EMAIL_HEADER),
-                AuthConfig.DEFAULT_SSO_USER_HEADER, Set.of(Scope.ADMIN));
+                AuthConfig.DEFAULT_SSO_USER_HEADER, Set.of(Scope.ADMIN), sessionKey.isBlank() ? null : SessionKey.of(sessionKey));
         if (config.getBoolean(ConfigKey.API_SSO_ENABLED)) {
             auth = auth.withSso(config.get(ConfigKey.API_SSO_EMAIL_HEADER), AuthConfig.DEFAULT_SSO_USER_HEADER, Set.of(Scope.ADMIN));
         }

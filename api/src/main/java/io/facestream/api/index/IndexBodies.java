@@ -41,6 +41,16 @@ final class IndexBodies {
 
     record FilesResult(boolean success, String identityUuid, int count, List<FileSummary> data) {}
 
+    /**
+     * One replayed file as the files view has it: its replay's state and progress (a replay re-publishes its record every
+     * 2 s; one that stopped reads {@code stale}) and what was seen in it. The path it was read from is not shown.
+     */
+    record ReplayedFile(String fileUuid, String name, String cameraId, String status, double progress, long framesProcessed,
+            long frameCount, long facesDetected, double fps, double durationSeconds, int width, int height, String error,
+            Instant registeredAt, Instant updatedAt, long sightings, int identities) {}
+
+    record ReplayedFiles(boolean success, int count, List<ReplayedFile> data) {}
+
     record BoundingBox(int x, int y, int w, int h) {}
 
     /**

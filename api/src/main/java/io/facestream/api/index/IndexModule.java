@@ -23,6 +23,8 @@ import io.facestream.api.index.IndexBodies.IdentityFile;
 import io.facestream.api.index.IndexBodies.IdentityPage;
 import io.facestream.api.index.IndexBodies.IdentityRecord;
 import io.facestream.api.index.IndexBodies.ProfileSaved;
+import io.facestream.api.index.IndexBodies.ReplayedFile;
+import io.facestream.api.index.IndexBodies.ReplayedFiles;
 import io.facestream.api.index.IndexBodies.SearchHit;
 import io.facestream.api.index.IndexBodies.SearchResult;
 import io.facestream.api.index.IndexBodies.Segment;
@@ -88,6 +90,15 @@ public final class IndexModule implements ApiModule {
                 .queryParam("page_size", "integer", false, "Identities per page, 1-" + MAX_PAGE_SIZE + " (default 20)")
                 .responds(200, "A page of identities", IdentityPage.class)
                 .responds(400, "A page or page_size out of range");
+        routes.get(PREFIX + "/files", this::replayedFiles)
+                .summary("Replayed files with their progress, newest first").tags("identity index")
+                .description("Every file `facestream replay` has published, from the files view: status (processing, completed, "
+                        + "partial, failed, or stale when its replay stopped sending its record), progress 0-1, frames "
+                        + "processed and declared, faces, and the sightings and identities found in it so far. Files are "
+                        + "indexed by `facestream replay FILE|DIR`; this API takes no video upload.")
+                .queryParam("limit", "integer", false, "Files listed, 1-" + MAX_PAGE_SIZE + " (default 100)")
+                .responds(200, "The files", ReplayedFiles.class)
+                .responds(400, "limit out of range");
         routes.get(PREFIX + "/identities/search", this::search)
                 .summary("Search identities by name").tags("identity index")
                 .description("Case-insensitive substring match on the name (SQL's ILIKE '%q%', with q taken literally).")
@@ -285,6 +296,22 @@ public final class IndexModule implements ApiModule {
     }
 
     // ---- files, faces, chunks ----
+
+    private void replayedFiles(Context ctx) {
+        int limit = JsonBodies.intQuery(ctx, "limit", 100, 1, MAX_PAGE_SIZE);
+        List<ReplayedFile> out = backend.queries().files().stream()
+                .sorted(Comparator.comparing((FileView f) -> f.file().getRegisteredAt()).reversed().thenComparing(FileView::fileId))
+                .limit(limit).map(IndexModule::replayed).toList();
+        ctx.json(new ReplayedFiles(true, out.size(), out));
+    }
+
+    private static ReplayedFile replayed(FileView view) {
+        var f = view.file();
+        return new ReplayedFile(f.getFileId(), f.getName(), f.getCameraId(), f.getStatus().name().toLowerCase(Locale.ROOT),
+                round(f.getProgress()), f.getFramesProcessed(), f.getFrameCount(), f.getFacesDetected(), f.getFps(),
+                f.getDurationMs() / 1000.0, f.getWidth(), f.getHeight(), f.getError(), f.getRegisteredAt(), f.getUpdatedAt(),
+                view.summary().sightings(), view.summary().sightingsByIdentity().size());
+    }
 
     private void files(Context ctx) {
         Identity identity = find(ctx);

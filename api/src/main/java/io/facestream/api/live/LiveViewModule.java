@@ -110,7 +110,8 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
                 .description("The first part is the latest frame or the \"no signal\" placeholder; then a part is "
                         + "sent only when the frame changed (at most fps per second; the same part is repeated every "
                         + KEEP_ALIVE.toSeconds() + " s while nothing changes, so a client that left is noticed), until "
-                        + "the client goes. Boundary: " + BOUNDARY + "; each part of a frame carries its capture time in X-Frame-Time "
+                        + "the client goes. The first part and each repeated one are sent twice in a row, as a browser draws "
+                        + "a part only once the next one begins. Boundary: " + BOUNDARY + "; each part of a frame carries its capture time in X-Frame-Time "
                         + "and the names drawn on it in X-Frame-Names, as the snapshot does. "
                         + "X-Accel-Buffering: no is set for nginx.")
                 .respondsBinary(200, "multipart/x-mixed-replace", "The stream")
@@ -170,7 +171,7 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
             long interval = Math.round(1_000_000_000 / fps);
             String id = camera.cameraId();
             long version = frames.latest(id).map(LatestFrames.Latest::version).orElse(-1L);
-            writePart(out, current(camera));
+            writeDrawnAtOnce(out, current(camera));
             long lastPart = System.nanoTime();
             while (frames.running()) {
                 // at most fps parts a second: wait out the interval, then for a newer frame
@@ -189,7 +190,8 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
                 if (now == null) break; // deleted
                 camera = now;
                 if (!changed && System.nanoTime() - lastPart < KEEP_ALIVE.toNanos()) continue;
-                writePart(out, current(now));
+                if (changed) writePart(out, current(now)); // it draws the part before it
+                else writeDrawnAtOnce(out, current(now));
                 lastPart = System.nanoTime();
             }
         } catch (IOException e) {
@@ -197,6 +199,17 @@ public final class LiveViewModule implements ApiModule, AutoCloseable {
         } finally {
             streams.release();
         }
+    }
+
+    /**
+     * A picture no other part may follow soon (a stream's first, a repeated one: no signal, a stopped camera), sent
+     * twice in a row: Chromium shows a part of multipart/x-mixed-replace only once the next part's headers have arrived
+     * (Blink's MultipartImageResourceParser finishes a part as it parses the next one's), so sent once it would stay
+     * undrawn until the next keep-alive. A changing stream's next part draws the one before it.
+     */
+    private static void writeDrawnAtOnce(OutputStream out, Picture picture) throws IOException {
+        writePart(out, picture);
+        writePart(out, picture);
     }
 
     /** One part; a frame's carries its capture time (X-Frame-Time), so a client can tell how late it is. */

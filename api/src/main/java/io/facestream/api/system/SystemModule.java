@@ -10,6 +10,7 @@ import io.facestream.models.store.ModelSpec;
 import io.facestream.schemas.avro.WorkerState;
 import io.facestream.topologies.views.CameraStatus;
 import io.facestream.vectors.VectorStore;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,8 +50,26 @@ public final class SystemModule implements ApiModule {
                              FaceIndex face_index, Object gpu, Kafka kafka, List<Worker> workers) {
     }
 
+    /** A figure of /metrics: a counter's or gauge's value, or a timer's count, mean and max (milliseconds). */
+    public record Figure(String name, java.util.Map<String, String> tags, String kind, Double value, Long count, Double mean_ms,
+                         Double max_ms) {
+    }
+
+    public record MetricsSummary(Instant generated_at, List<Figure> figures, boolean truncated) {
+    }
+
     @Override
     public void register(Routes routes) {
+        MeterRegistry registry = routes.meterRegistry();
+        routes.get("/api/system/metrics", ctx -> ctx.json(MetricsSummaries.of(registry)))
+                .summary("A summary of this instance's /metrics, readable by the console")
+                .description("The figures an operator looks at first, from the same registry /metrics exposes: uptime, CPU, "
+                        + "heap, live threads, HTTP requests (count, mean and max per status class), and every facestream_* "
+                        + "meter (cameras' fps, consumer lag, replays' progress, alert and model latencies) with its tags. At most "
+                        + MetricsSummaries.MAX_FIGURES + " figures (`truncated` says when more exist). /metrics itself stays "
+                        + "key-only, for scrapers.")
+                .tags("system")
+                .responds(200, "The figures", MetricsSummary.class);
         routes.get("/api/system", ctx -> ctx.json(info(Principal.of(ctx))))
                 .summary("System introspection")
                 .description("Version, runtime, the caller, the models and engine in use and their device, the face index, the "

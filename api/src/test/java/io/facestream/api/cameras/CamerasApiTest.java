@@ -279,6 +279,18 @@ class CamerasApiTest {
         assertThat(placeholder.statusCode()).isEqualTo(200);
         assertThat(placeholder.headers().firstValue("X-Facestream-Placeholder")).hasValue("no-signal");
         assertThat(ImageIO.read(new ByteArrayInputStream(placeholder.body()))).isNotNull();
+        // its MJPEG stream: the placeholder is sent twice at once, as Chromium draws a part only when the next part's
+        // headers arrive (once, it would wait for the 10 s keep-alive)
+        try (InputStream in = openStream("/api/live/" + id + "/stream?fps=1").body()) {
+            long opened = System.nanoTime();
+            String head = readHead(in);
+            assertThat(head).startsWith("--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ");
+            byte[] first = in.readNBytes(Integer.parseInt(head.split("\r\n")[2].substring("Content-Length: ".length())));
+            in.readNBytes(2);
+            assertThat(readHead(in)).isEqualTo(head);
+            assertThat(in.readNBytes(first.length)).isEqualTo(first);
+            assertThat(Duration.ofNanos(System.nanoTime() - opened)).as("the repeated placeholder").isLessThan(Duration.ofSeconds(5));
+        }
         assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
     }
 
@@ -395,9 +407,15 @@ class CamerasApiTest {
         long parts = 0;
         long end = System.nanoTime() + duration.toNanos();
         try (InputStream in = response.body()) {
+            String previous = null;
             while (System.nanoTime() < end) {
                 String head = readHead(in);
                 long arrived = System.currentTimeMillis();
+                if (head.equals(previous)) { // a picture sent twice so a browser draws it at once: one picture
+                    in.readNBytes(Integer.parseInt(head.split("\r\n")[2].substring("Content-Length: ".length())) + 2);
+                    continue;
+                }
+                previous = head;
                 assertThat(head).startsWith("--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ");
                 String[] lines = head.split("\r\n");
                 int length = Integer.parseInt(lines[2].substring("Content-Length: ".length()));

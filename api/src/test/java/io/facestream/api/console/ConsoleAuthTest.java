@@ -17,6 +17,7 @@ import io.facestream.api.ApiTestSupport;
 import io.facestream.api.AuthConfig;
 import io.facestream.api.ConsoleSessions;
 import io.facestream.api.Scope;
+import io.facestream.api.SessionKey;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -192,10 +193,40 @@ class ConsoleAuthTest {
                 .get(10, TimeUnit.SECONDS)).hasStackTraceContaining("status code 403");
     }
 
+    @Test
+    void instancesConfiguredWithOneSessionKeyAcceptEachOthersCookiesAndOthersDoNot() {
+        String secret = "4f1c2b9e8d7a6f5e4d3c2b1a0f9e8d7c";
+        AuthConfig shared = AuthConfig.withKeys(ApiTestSupport.keys()).withSessionKey(SessionKey.of(secret));
+        try (ApiServer first = ApiServer.start(ApiTestSupport.config(shared), List.of(ApiTestSupport.TEST_ROUTES, new ConsoleModule()));
+             ApiServer second = ApiServer.start(ApiTestSupport.config(shared), List.of(ApiTestSupport.TEST_ROUTES, new ConsoleModule()));
+             ApiServer otherKey = ApiServer.start(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys())
+                     .withSessionKey(SessionKey.of(secret.replace('4', '5')))), List.of(new ConsoleModule()))) {
+            Session session = signIn(first, ADMIN_KEY);
+            // the second instance takes the first one's cookie for reads and, with its CSRF token, for writes
+            HttpResponse<String> there = get(second, "/api/console/session", "Cookie", session.cookie());
+            assertThat(there.statusCode()).as(there.body()).isEqualTo(200);
+            assertThat(json(there).get("csrf_token").asText()).isEqualTo(session.csrf());
+            assertThat(send(request(second, "/api/test/items", "Cookie", session.cookie(), ConsoleSessions.CSRF_HEADER, session.csrf())
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build()).statusCode()).isEqualTo(201);
+            // an instance with another key, or with the per-process default, does not
+            assertThat(get(otherKey, "/api/console/session", "Cookie", session.cookie()).statusCode()).isEqualTo(401);
+            assertThat(get(server, "/api/console/session", "Cookie", session.cookie()).statusCode()).isEqualTo(401);
+            assertThat(get(server, "/", "Cookie", session.cookie()).statusCode()).isEqualTo(302);
+        }
+        assertThat(SessionKey.of(secret).toString()).doesNotContain(secret);
+        assertThatThrownBy(() -> SessionKey.of("too-short")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 32 characters");
+    }
+
     private record Session(String cookie, String csrf) {}
 
     private static Session signIn(String key) {
-        HttpResponse<String> response = postJson("/api/console/session", "{\"api_key\": \"" + key + "\"}");
+        return signIn(server, key);
+    }
+
+    private static Session signIn(ApiServer at, String key) {
+        HttpResponse<String> response = send(request(at, "/api/console/session", "Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"api_key\": \"" + key + "\"}")).build());
         assertThat(response.statusCode()).isEqualTo(200);
         String setCookie = response.headers().firstValue("Set-Cookie").orElseThrow();
         return new Session(setCookie.substring(0, setCookie.indexOf(';')), json(response).get("csrf_token").asText());

@@ -351,6 +351,33 @@ class IndexApiTest {
     }
 
     @Test
+    @Order(6)
+    void theReplayedFilesWithTheirProgressNewestFirst() {
+        JsonNode files = ok(get("/api/v1/files"));
+        assertThat(files.get("count").asInt()).isEqualTo(files.get("data").size()).isGreaterThanOrEqualTo(2);
+        List<String> order = new ArrayList<>();
+        files.get("data").forEach(f -> order.add(f.get("file_uuid").asText()));
+        assertThat(order.indexOf(garden)).as("the later replay first").isLessThan(order.indexOf(lobby)).isNotNegative();
+        JsonNode a = file(files, lobby);
+        assertThat(a.get("name").asText()).isEqualTo("lobby.mp4");
+        assertThat(a.get("camera_id").asText()).isEqualTo("lobby-cam");
+        assertThat(a.get("status").asText()).isEqualTo("completed");
+        assertThat(a.get("progress").asDouble()).isEqualTo(1.0);
+        assertThat(a.get("frames_processed").asLong()).isEqualTo(FRAMES);
+        assertThat(a.get("frame_count").asLong()).isEqualTo(FRAMES);
+        assertThat(a.get("faces_detected").asLong()).isPositive();
+        assertThat(a.get("sightings").asLong()).isEqualTo(2);
+        assertThat(a.get("identities").asInt()).isEqualTo(2);
+        assertThat(a.has("path")).as("where the server read it is not shown").isFalse();
+        assertThat(file(files, garden).get("identities").asInt()).isEqualTo(1);
+        assertThat(ok(get("/api/v1/files?limit=1")).get("data")).hasSize(1);
+        error(get("/api/v1/files?limit=0"), 400, "limit");
+        error(get("/api/v1/files?limit=201"), 400, "limit");
+        // seed 000's scope: a read-only key is refused
+        assertThat(ApiTestSupport.get(fixture.server, "/api/v1/files", "X-API-Key", READ_KEY).statusCode()).isEqualTo(403);
+    }
+
+    @Test
     @Order(7)
     void badInputIsAnsweredInSeed000sShapeAndChangesNothing() {
         JsonNode before = ok(get("/api/v1/identity/" + person));

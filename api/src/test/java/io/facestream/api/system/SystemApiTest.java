@@ -35,6 +35,28 @@ class SystemApiTest {
             assertThat(body.get("workers").isArray()).isTrue();
 
             assertThat(ApiTestSupport.get(fixture.server, "/api/system").statusCode()).isEqualTo(401);
+
+            // the metrics summary: from the registry /metrics exposes, with a facestream meter as the app registers them
+            io.micrometer.core.instrument.Gauge.builder("facestream.camera.fps", () -> 4.5).tag("camera", "gate")
+                    .register(fixture.server.meterRegistry());
+            HttpResponse<String> metrics = ApiTestSupport.get(fixture.server, "/api/system/metrics", "X-API-Key", ApiTestSupport.READ_KEY);
+            assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
+            JsonNode figures = ApiTestSupport.json(metrics).get("figures");
+            assertThat(figure(figures, "process.uptime").get("value").asDouble()).isPositive();
+            assertThat(figure(figures, "jvm.memory.used").get("value").asDouble()).isPositive();
+            JsonNode ok = figure(figures, "http.server.requests");
+            assertThat(ok.at("/tags/status").asText()).isEqualTo("2xx");
+            assertThat(ok.get("count").asLong()).isPositive();
+            JsonNode fps = figure(figures, "facestream.camera.fps");
+            assertThat(fps.at("/tags/camera").asText()).isEqualTo("gate");
+            assertThat(fps.get("value").asDouble()).isEqualTo(4.5);
+            assertThat(ApiTestSupport.json(metrics).get("truncated").asBoolean()).isFalse();
+            assertThat(ApiTestSupport.get(fixture.server, "/api/system/metrics").statusCode()).isEqualTo(401);
         }
+    }
+
+    private static JsonNode figure(JsonNode figures, String name) {
+        for (JsonNode f : figures) if (f.get("name").asText().equals(name)) return f;
+        throw new AssertionError("no figure " + name + " in " + figures);
     }
 }

@@ -72,6 +72,8 @@ public enum ConfigKey {
             "Trust the SSO e-mail header set by a gateway that strips clients' copies of it."),
     API_SSO_EMAIL_HEADER("api.sso.email.header", "X-Email",
             "The trusted SSO header's name."),
+    API_CONSOLE_SESSION_KEY("api.console.session.key", "",
+            "Secret (at least 32 characters) that signs the web console's session cookies; the same on every instance behind one address so each accepts the others' cookies, and sessions survive restarts (empty: a random key per process)."),
     API_UPLOAD_MAX_BYTES("api.upload.max.bytes", "8388608",
             "Largest image upload accepted (8 MiB)."),
     API_LIMITS_REQUESTS_PER_SECOND("api.limits.requests.per.second", "500",
