@@ -154,9 +154,12 @@ class FailoverTest {
                             kafka.kill(leader);
 
                             // the survivor answers again once the group gave up on the victim and it restored the views
-                            long answering = -1;
+                            long answering = -1, rebalancing = -1, runningAgain = -1;
                             int failures = 0;
                             while (answering < 0) {
+                                KafkaStreams.State state = streams.state();
+                                if (rebalancing < 0 && state != KafkaStreams.State.RUNNING) rebalancing = System.nanoTime();
+                                if (rebalancing > 0 && runningAgain < 0 && state == KafkaStreams.State.RUNNING) runningAgain = System.nanoTime();
                                 boolean all = true;
                                 for (String q : queries) all &= status(url(survivor, q)) == 200;
                                 if (all) answering = System.nanoTime();
@@ -183,9 +186,12 @@ class FailoverTest {
                             await(() -> get(url(survivor, "/api/v1/alerts")).body().split("\"" + poi.getPersonId() + "\"", -1).length - 1 == 2,
                                     "the survivor's alerts view shows both", Duration.ofSeconds(60));
                             for (String q : queries) assertThat(status(url(survivor, q))).as("after: " + q).isEqualTo(200);
-                            System.out.printf("failover: queries answered again %d ms after the kill (session timeout %d ms; %d failed polls);"
+                            System.out.printf("failover: queries answered again %d ms after the kill (session timeout %d ms; %d failed polls;"
+                                            + " the survivor left RUNNING at %d ms, RUNNING again at %d ms);"
                                             + " cluster and both instances ready after %d s, the test took %d s%n",
                                     Duration.ofNanos(answering - killed).toMillis(), SESSION_TIMEOUT.toMillis(), failures,
+                                    rebalancing < 0 ? -1 : Duration.ofNanos(rebalancing - killed).toMillis(),
+                                    runningAgain < 0 ? -1 : Duration.ofNanos(runningAgain - killed).toMillis(),
                                     Duration.ofNanos(ready - began).toSeconds(), Duration.ofNanos(System.nanoTime() - began).toSeconds());
                         } finally {
                             ingest.close();
