@@ -100,10 +100,10 @@ public final class Standalone implements AutoCloseable {
             s.startKafka(config);
             s.provisionTopics(config);
             s.startRegistry(config);
+            BlobStore blobs = Ingest.blobStore(config); // before the models: a bucket that does not answer stops it at once
+            s.running.push(blobs);
             FaceAnalyzer analyzer = FaceAnalyzer.create();
             s.running.push(analyzer);
-            BlobStore blobs = Ingest.blobStore(config);
-            s.running.push(blobs);
             s.apiPort = ApiSettings.port(config);
             s.startPipeline(config, analyzer);
             s.startApi(config, analyzer, blobs);
