@@ -91,6 +91,10 @@ public final class Pipeline implements AutoCloseable {
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) settings.sessionTimeout().toMillis());
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                 (int) Math.min(3000, settings.sessionTimeout().toMillis() / 3));
+        // The instance taking over a dead one's tasks waits for its open transaction to time out before it can read
+        // their committed offsets: no longer than the session (Kafka Streams' own 10 s when the session is longer).
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                (int) Math.min(10_000, settings.sessionTimeout().toMillis()));
         KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p);
         Pipeline started = new Pipeline(streams, gallery, pipeline.thresholds(), metrics);
         streams.setStateListener((now, before) -> {
