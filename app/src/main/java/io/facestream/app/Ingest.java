@@ -3,7 +3,9 @@ package io.facestream.app;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.BlobKind;
+import io.facestream.blobs.BlobStore;
 import io.facestream.blobs.FileBlobStore;
+import io.facestream.blobs.S3BlobStore;
 import io.facestream.ingest.publish.AnalysisMetrics;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -59,13 +62,13 @@ final class Ingest implements AutoCloseable {
     private final FaceAnalyzer analyzer;
     private final FrameProcessor processor;
     private final Replayer replayer;
-    private final FileBlobStore blobs;
+    private final BlobStore blobs;
     private final ScheduledExecutorService sweeper;
     private WorkerManager cameras;
     private final Map<String, java.util.concurrent.atomic.LongAdder> reconnects = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<String> everOnline = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private Ingest(Connection connection, IngestPublisher publisher, FaceAnalyzer analyzer, FrameProcessor processor, FileBlobStore blobs) {
+    private Ingest(Connection connection, IngestPublisher publisher, FaceAnalyzer analyzer, FrameProcessor processor, BlobStore blobs) {
         this.connection = connection;
         this.publisher = publisher;
         this.analyzer = analyzer;
@@ -75,7 +78,7 @@ final class Ingest implements AutoCloseable {
         this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("blob-sweeper").daemon().factory());
         sweeper.scheduleWithFixedDelay(() -> {
             try {
-                FileBlobStore.SweepResult swept = blobs.sweep();
+                BlobStore.SweepResult swept = blobs.sweep();
                 if (swept.removedFiles() > 0) log.info("blob store: removed {} files ({} bytes)", swept.removedFiles(), swept.removedBytes());
             } catch (IOException | RuntimeException e) {
                 log.warn("blob store sweep failed: {}", e.toString());
@@ -84,7 +87,7 @@ final class Ingest implements AutoCloseable {
     }
 
     static Ingest start(Config config, Connection connection, String clientId) {
-        FileBlobStore blobs = blobStore(config);
+        BlobStore blobs = blobStore(config);
         FaceAnalyzer analyzer = FaceAnalyzer.create();
         IngestPublisher publisher = new IngestPublisher(connection.bootstrapServers(), new RestSchemaRegistryClient(connection.registryUrl()), clientId);
         int threads = config.getInt(ConfigKey.INGEST_DETECTOR_THREADS);
@@ -130,14 +133,50 @@ final class Ingest implements AutoCloseable {
         return config.isSet(ConfigKey.BLOBS_DIR) ? config.getPath(ConfigKey.BLOBS_DIR) : config.getPath(ConfigKey.DATA_DIR).resolve("blobs");
     }
 
-    static FileBlobStore blobStore(Config config) {
-        Path dir = blobsDir(config);
+    /** Where blobs live, for the start-up lines: the directory or the bucket (never credentials). */
+    static String describeBlobStore(Config config) {
+        return isS3(config) ? "S3 bucket " + config.get(ConfigKey.BLOBS_S3_BUCKET)
+                + (config.isSet(ConfigKey.BLOBS_S3_PREFIX) ? "/" + config.get(ConfigKey.BLOBS_S3_PREFIX) : "")
+                + (config.isSet(ConfigKey.BLOBS_S3_ENDPOINT) ? " at " + config.get(ConfigKey.BLOBS_S3_ENDPOINT) : "")
+                : blobsDir(config).toString();
+    }
+
+    private static boolean isS3(Config config) {
+        return switch (config.get(ConfigKey.BLOBS_STORE)) {
+            case "dir" -> false;
+            case "s3" -> true;
+            default -> throw new IllegalArgumentException("blobs.store is dir or s3, got '" + config.get(ConfigKey.BLOBS_STORE) + "'");
+        };
+    }
+
+    /**
+     * The blob store blobs.store names, shared by every process of a deployment: the directory (blobs.dir) or the
+     * S3 bucket (blobs.s3.*), whose answer is checked here, before anything else of the role starts.
+     */
+    static BlobStore blobStore(Config config) {
         long maxBytes = Long.parseLong(config.get(ConfigKey.BLOBS_MAX_BYTES));
         Duration frames = Duration.ofHours(config.getInt(ConfigKey.BLOBS_FRAME_RETENTION_HOURS));
+        BlobStore.Policy policy = new BlobStore.Policy(Map.of(BlobKind.FRAME, frames), maxBytes,
+                Long.parseLong(config.get(ConfigKey.BLOBS_MAX_OBJECT_BYTES)));
+        if (isS3(config)) {
+            if (!config.isSet(ConfigKey.BLOBS_S3_BUCKET)) throw new IllegalArgumentException("blobs.store=s3 needs blobs.s3.bucket");
+            S3BlobStore.Settings settings = new S3BlobStore.Settings(
+                    config.isSet(ConfigKey.BLOBS_S3_ENDPOINT) ? URI.create(config.get(ConfigKey.BLOBS_S3_ENDPOINT)) : null,
+                    config.get(ConfigKey.BLOBS_S3_REGION), config.get(ConfigKey.BLOBS_S3_BUCKET), config.get(ConfigKey.BLOBS_S3_PREFIX),
+                    config.get(ConfigKey.BLOBS_S3_ACCESS_KEY), config.get(ConfigKey.BLOBS_S3_SECRET_KEY),
+                    config.getBoolean(ConfigKey.BLOBS_S3_PATH_STYLE), Duration.ofMillis(config.getInt(ConfigKey.BLOBS_S3_TIMEOUT_MS)),
+                    config.getInt(ConfigKey.BLOBS_S3_MAX_ATTEMPTS));
+            try {
+                return S3BlobStore.open(settings, policy);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        Path dir = blobsDir(config);
         try {
-            return new FileBlobStore(dir, new FileBlobStore.Policy(Map.of(BlobKind.FRAME, frames), maxBytes));
+            return new FileBlobStore(dir, policy);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the blob store at " + dir, e);
+            throw new UncheckedIOException("cannot open the blob store at " + dir + ": " + e, e);
         }
     }
 
@@ -151,7 +190,7 @@ final class Ingest implements AutoCloseable {
     }
 
     /** The blob store this role writes frames to, for the API's media endpoints in the same process. */
-    public FileBlobStore blobs() {
+    public BlobStore blobs() {
         return blobs;
     }
 
@@ -166,5 +205,6 @@ final class Ingest implements AutoCloseable {
         sweeper.shutdownNow();
         publisher.close();
         analyzer.close();
+        blobs.close();
     }
 }

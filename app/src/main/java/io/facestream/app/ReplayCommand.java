@@ -63,7 +63,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--registry", description = "Schema registry URL (default: registry.url, else the standalone's).")
     String registry;
 
-    /** Exit codes, for scripts: 0 replayed whole, 2 a bad file or argument, 3 Kafka or the registry unreachable, 4 a damaged file. */
+    /** Exit codes, for scripts: 0 replayed whole, 2 a bad file or argument, 3 Kafka, the registry or the blob store unreachable, 4 a damaged file. */
     static final int BAD_INPUT = 2, UNREACHABLE = 3, DAMAGED = 4;
 
     @Override
@@ -111,6 +111,10 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (VideoSourceException | IOException e) {
             System.err.println("facestream replay: " + e.getMessage());
             return BAD_INPUT;
+        } catch (java.io.UncheckedIOException e) {
+            // the blob store (an S3 bucket, a shared directory) did not open: as unreachable as Kafka would be
+            System.err.println("facestream replay: " + e.getMessage());
+            return UNREACHABLE;
         }
     }
 

@@ -12,7 +12,6 @@ import io.facestream.api.live.LiveViewModule;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.BlobStore;
-import io.facestream.blobs.FileBlobStore;
 import io.facestream.integrations.Integrations;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.FaceAnalyzer;
@@ -89,8 +88,8 @@ public final class Standalone implements AutoCloseable {
 
     /**
      * The API role alone, with the pipeline instance whose views it reads, against an external cluster and
-     * registry (no broker, no camera workers). Frames and thumbnails come from {@code blobs.dir}, which the
-     * ingest instances must share (a network file system) for the media endpoints to find them.
+     * registry (no broker, no camera workers). Frames come from the blob store (blobs.store), which every
+     * ingest and API process of the deployment must share for the media endpoints to find them.
      */
     public static Standalone startApiRole(Config config) {
         if (!config.isSet(ConfigKey.KAFKA_BOOTSTRAP_SERVERS) || !config.isSet(ConfigKey.REGISTRY_URL)) {
@@ -101,9 +100,10 @@ public final class Standalone implements AutoCloseable {
             s.startKafka(config);
             s.provisionTopics(config);
             s.startRegistry(config);
+            BlobStore blobs = Ingest.blobStore(config); // before the models: a bucket that does not answer stops it at once
+            s.running.push(blobs);
             FaceAnalyzer analyzer = FaceAnalyzer.create();
             s.running.push(analyzer);
-            FileBlobStore blobs = Ingest.blobStore(config);
             s.apiPort = ApiSettings.port(config);
             s.startPipeline(config, analyzer);
             s.startApi(config, analyzer, blobs);
@@ -181,7 +181,7 @@ public final class Standalone implements AutoCloseable {
         Ingest ingest = Ingest.start(config, new Ingest.Connection(bootstrapServers, registryUrl), "facestream-ingest");
         running.push(ingest);
         ingest.startCameras();
-        endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in " + Ingest.blobsDir(config));
+        endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in " + Ingest.describeBlobStore(config));
         return ingest;
     }
 
@@ -202,7 +202,8 @@ public final class Standalone implements AutoCloseable {
         pipeline = Pipeline.start(new Pipeline.Settings(bootstrapServers, config.get(ConfigKey.TOPOLOGIES_APPLICATION_ID),
                         dataDir.resolve("streams"), config.getInt(ConfigKey.TOPOLOGIES_THREADS),
                         Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_COMMIT_INTERVAL_MS)),
-                        (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR), advertised(config)),
+                        (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR), advertised(config),
+                        Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_SESSION_TIMEOUT_MS))),
                 settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
         running.push(pipeline);
         endpoints.put("pipeline", "tracking, embeddings, identities and alerts; state in " + dataDir.resolve("streams")

@@ -99,16 +99,19 @@ class DockerFilesTest {
         for (String name : FACESTREAM_SERVICES) {
             Map<String, Object> service = (Map<String, Object>) services.get(name);
             List<String> mounts = (List<String>) service.get("volumes");
-            assertThat(mounts).hasSize(1);
+            // its own state volume, and the blob store every instance shares
+            assertThat(mounts).hasSize(2);
             assertThat(mounts.getFirst()).endsWith(":/var/lib/facestream");
             String volume = mounts.getFirst().substring(0, mounts.getFirst().indexOf(':'));
-            assertThat(((Map<String, Object>) file.get("volumes"))).containsKey(volume);
+            assertThat(((Map<String, Object>) file.get("volumes"))).containsKey(volume).containsKey("blobs");
             assertThat(volumes.add(volume)).as("%s shares its state volume", name).isTrue();
+            assertThat(mounts.get(1)).isEqualTo("blobs:/var/lib/facestream-blobs");
             assertThat(ports.add(((List<String>) service.get("ports")).getFirst().split(":")[0])).isTrue();
             Map<String, Object> env = (Map<String, Object>) service.get("environment");
             assertThat(hosts.add(String.valueOf(env.get(ConfigKey.API_ADVERTISED_HOST.envVar())))).isTrue();
             assertThat(env.get(ConfigKey.API_ADVERTISED_HOST.envVar())).isEqualTo(service.get("hostname"));
             assertThat(String.valueOf(env.get(ConfigKey.API_INTERNAL_KEY.envVar()))).startsWith("${FACESTREAM_API_INTERNAL_KEY:?");
+            assertThat(env.get(ConfigKey.BLOBS_DIR.envVar())).isEqualTo("/var/lib/facestream-blobs");
         }
         // camera workers run in one instance only: two would each read every camera
         assertThat(((Map<String, Object>) services.get("facestream-1")).get("command")).isEqualTo(List.of("standalone"));

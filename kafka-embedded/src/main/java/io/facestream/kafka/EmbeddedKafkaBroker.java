@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final int NODE_ID = 1;
+    /** Internal topics of a cluster node: as durable as the product's topics there (min.insync.replicas 2 of 3). */
+    private static final int CLUSTER_REPLICATION = 3;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
     /**
@@ -67,20 +69,34 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Starts the broker and returns once a client can reach it. */
     public static EmbeddedKafkaBroker start(Settings settings) {
+        int port = settings.port() == 0 ? freePort(settings.host()) : settings.port();
+        int controllerPort = settings.controllerPort() == 0 ? freePort(settings.host()) : settings.controllerPort();
+        return start(settings, NODE_ID, NODE_ID + "@" + settings.host() + ":" + controllerPort, null, port, controllerPort, 1);
+    }
+
+    /**
+     * Starts one node (broker and controller) of a cluster of several: {@code voters} lists every node's
+     * controller as {@code id@host:port}, {@code clusterId} is the same on each, and the internal topics are
+     * replicated three times (a cluster of three keeps working, and loses nothing, when one node dies).
+     */
+    public static EmbeddedKafkaBroker startClusterNode(Settings settings, int nodeId, String voters, String clusterId) {
+        return start(settings, nodeId, voters, clusterId, settings.port(), settings.controllerPort(), CLUSTER_REPLICATION);
+    }
+
+    private static EmbeddedKafkaBroker start(Settings settings, int nodeId, String voters, String clusterId, int port, int controllerPort,
+                                             int replication) {
         Path logDir = settings.dataDir().toAbsolutePath().resolve("kafka");
         try {
             Files.createDirectories(logDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the Kafka data directory " + logDir, e);
         }
-        int port = settings.port() == 0 ? freePort(settings.host()) : settings.port();
-        int controllerPort = settings.controllerPort() == 0 ? freePort(settings.host()) : settings.controllerPort();
         String bootstrap = settings.host() + ":" + port;
 
-        Properties props = brokerProperties(settings.host(), port, controllerPort, logDir);
+        Properties props = brokerProperties(nodeId, voters, settings.host(), port, controllerPort, logDir, replication);
         props.putAll(settings.overrides());
         KafkaConfig config = KafkaConfig.fromProps(props, false);
-        format(config, logDir);
+        format(config, logDir, nodeId, clusterId != null ? clusterId : Uuid.randomUuid().toString());
 
         KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
         try {
@@ -92,31 +108,33 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     + e.getMessage(), e);
         }
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, bootstrap, logDir);
-        broker.awaitReady(Duration.ofSeconds(30));
-        log.info("embedded Kafka broker ready at {} (data {})", bootstrap, logDir);
+        broker.awaitReady(Duration.ofSeconds(replication > 1 ? 120 : 30));
+        log.info("embedded Kafka broker {} ready at {} (data {})", nodeId, bootstrap, logDir);
         return broker;
     }
 
-    private static Properties brokerProperties(String host, int port, int controllerPort, Path logDir) {
+    private static Properties brokerProperties(int nodeId, String voters, String host, int port, int controllerPort, Path logDir, int replication) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", String.valueOf(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", voters);
         p.put("listeners", "PLAINTEXT://" + host + ":" + port + "," + CONTROLLER_LISTENER + "://" + host + ":" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
         p.put("controller.listener.names", CONTROLLER_LISTENER);
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", logDir.toString());
-        // One node: every internal topic has exactly one replica.
-        p.put("offsets.topic.replication.factor", "1");
+        // One node: every internal topic has exactly one replica. A cluster: three, two in sync to write.
+        String rf = String.valueOf(replication), minIsr = String.valueOf(Math.min(2, replication));
+        p.put("offsets.topic.replication.factor", rf);
         p.put("offsets.topic.num.partitions", "8");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", rf);
+        p.put("transaction.state.log.min.isr", minIsr);
         p.put("transaction.state.log.num.partitions", "8");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("min.insync.replicas", "1");
+        p.put("share.coordinator.state.topic.replication.factor", rf);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
+        p.put("min.insync.replicas", minIsr);
+        p.put("default.replication.factor", rf);
         // Topics come from the catalogue (and Kafka Streams' own internal topics), never from a typo.
         p.put("auto.create.topics.enable", "false");
         // No point waiting for other members to join on a one-process deployment.
@@ -125,14 +143,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /** Formats the storage on first start; an already formatted directory keeps its cluster id and data. */
-    private static void format(KafkaConfig config, Path logDir) {
+    private static void format(KafkaConfig config, Path logDir, int nodeId, String clusterId) {
         if (Files.exists(logDir.resolve("meta.properties"))) return;
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8)) {
             new Formatter()
                     .setPrintStream(out)
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(nodeId)
+                    .setClusterId(clusterId)
                     .setDirectories(List.of(logDir.toString()))
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .setControllerListenerName(CONTROLLER_LISTENER)
@@ -170,7 +188,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static int freePort(String host) {
+    /** A port nobody listens on now, on {@code host}. */
+    public static int freePort(String host) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(host, 0));

@@ -36,9 +36,18 @@ public final class Pipeline implements AutoCloseable {
      * @param commitInterval    under exactly-once a result is visible to consumers only after the commit, so
      *                          this bounds what each hop adds to frame-to-alert latency
      * @param applicationServer host:port of this instance's API, for routing queries of keys it does not own; null when none
+     * @param sessionTimeout    how long the group waits for a silent instance (crashed, cut off) before its tasks move to
+     *                          the others: what a failover costs before the survivors restore and answer
      */
     public record Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
-                           short replicationFactor, String applicationServer) {
+                           short replicationFactor, String applicationServer, Duration sessionTimeout) {
+        /** Kafka's own default session timeout. */
+        public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
+
+        public Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
+                        short replicationFactor, String applicationServer) {
+            this(bootstrapServers, applicationId, stateDir, threads, commitInterval, replicationFactor, applicationServer, DEFAULT_SESSION_TIMEOUT);
+        }
     }
 
     private final KafkaStreams streams;
@@ -83,6 +92,14 @@ public final class Pipeline implements AutoCloseable {
         // Static membership: a process restarted on the same state dir (after a crash too) takes its old place in
         // the group at once, where a new member would wait for the dead one's session (45 s) to expire first.
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId(settings.stateDir()));
+        // A static member that stops heartbeating keeps its tasks until its session ends: this is the failover time.
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) settings.sessionTimeout().toMillis());
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                (int) Math.min(3000, settings.sessionTimeout().toMillis() / 3));
+        // The instance taking over a dead one's tasks waits for its open transaction to time out before it can read
+        // their committed offsets: no longer than the session (Kafka Streams' own 10 s when the session is longer).
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                (int) Math.min(10_000, settings.sessionTimeout().toMillis()));
         KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p);
         Pipeline started = new Pipeline(streams, gallery, pipeline.thresholds(), metrics);
         streams.setStateListener((now, before) -> {
