@@ -2,6 +2,7 @@ package io.facestream.app;
 
 import io.facestream.api.ApiServer;
 import io.facestream.api.FacestreamApi;
+import io.facestream.api.events.EventsModule;
 import io.facestream.api.HealthCheck;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.Readiness;
@@ -180,7 +181,7 @@ public final class Standalone implements AutoCloseable {
     private Ingest startIngest(Config config) {
         Ingest ingest = Ingest.start(config, new Ingest.Connection(bootstrapServers, registryUrl), "facestream-ingest");
         running.push(ingest);
-        ingest.startCameras();
+        ingest.startCameras(config);
         endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in " + Ingest.blobsDir(config));
         return ingest;
     }
@@ -226,6 +227,8 @@ public final class Standalone implements AutoCloseable {
         running.push(liveView);
         ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts, liveView,
                 Duration.ofSeconds(config.getInt(ConfigKey.API_CAMERAS_STATUS_STALE_SECONDS)),
+                new EventsModule.Settings(Duration.ofSeconds(config.getInt(ConfigKey.INGEST_SEGMENTS_RETENTION_SECONDS)),
+                        EventsModule.Settings.defaults().clipWait()),
                 config.getBoolean(ConfigKey.API_HEALTH_READINESS));
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());

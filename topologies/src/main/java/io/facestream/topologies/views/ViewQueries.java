@@ -7,6 +7,7 @@ import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Recording;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.avro.WorkerState;
@@ -282,6 +283,19 @@ public final class ViewQueries {
                 || !file.getUpdatedAt().plus(staleness).plus(FILE_HEARTBEAT).isBefore(now)) return view;
         return new FileView(VideoFile.newBuilder(file).setStatus(FileStatus.STALE)
                 .setError("no heartbeat from its replay since " + file.getUpdatedAt()).build(), view.summary());
+    }
+
+    // ---- seed 002's events (recordings) ----
+
+    public Optional<Recording> event(String eventId) {
+        return Optional.ofNullable(store(Views.EVENTS).get(eventId));
+    }
+
+    /** Calls {@code each} with every event, in id order (a scan: the API filters and sorts what it lists). */
+    public void forEachEvent(Consumer<Recording> each) {
+        try (KeyValueIterator<String, Recording> it = store(Views.EVENTS).all()) {
+            it.forEachRemaining(kv -> each.accept(kv.value));
+        }
     }
 
     // ---- alerts ----
