@@ -196,6 +196,12 @@ public final class SegmentBuffer implements AutoCloseable {
         return out;
     }
 
+    /** CPU time the running ffmpeg child has used so far; empty when none runs or the OS does not say. */
+    public java.util.Optional<Duration> recorderCpu() {
+        Process p = child;
+        return p == null || !p.isAlive() ? java.util.Optional.empty() : p.info().totalCpuDuration();
+    }
+
     /** Bytes the buffer holds now. */
     public long sizeBytes() throws IOException {
         long total = 0;
