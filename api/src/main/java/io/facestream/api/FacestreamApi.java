@@ -53,7 +53,7 @@ public final class FacestreamApi {
         ApiServer server = ApiServer.builder(config)
                 .modules(modules(backend, liveAlerts, liveView, cameraStatusStale, events))
                 .readiness(() -> Readiness.check(backend.streams(), backend.router()), healthFollowsReadiness)
-                .workers(() -> backend.queries().cameras().stream()
+                .workers(() -> backend.queries(cameraStatusStale).cameras().stream()
                         .map(c -> Map.of("camera_id", c.cameraId(), "status", c.status().name().toLowerCase(Locale.ROOT),
                                 "fps", c.measuredFps())).toList())
                 .healthCheck("pipeline", () -> switch (backend.streams().state()) {

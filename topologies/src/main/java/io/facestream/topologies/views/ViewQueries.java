@@ -36,8 +36,11 @@ import java.util.function.Function;
  * {@code InvalidStateStoreException} comes through, which callers answer as "try again".
  */
 public final class ViewQueries {
-    /** How long a camera may stay silent before it reads as OFFLINE; workers send about one heartbeat a second. */
-    public static final Duration DEFAULT_STALENESS = Duration.ofSeconds(10);
+    /**
+     * How long a camera may stay silent before it reads as OFFLINE (workers send about one heartbeat a second): seed
+     * 002's {@code status_stale_seconds} default, so every endpoint that shows a camera's status judges it alike.
+     */
+    public static final Duration DEFAULT_STALENESS = Duration.ofSeconds(30);
     /** How often a running replay re-publishes its file record (ingest's Replayer.HEARTBEAT; topologies does not depend on ingest). */
     static final Duration FILE_HEARTBEAT = Duration.ofSeconds(2);
 
