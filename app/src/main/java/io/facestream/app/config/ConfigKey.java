@@ -122,6 +122,12 @@ public enum ConfigKey {
             "Seed 002's status_stale_seconds: a camera whose latest worker heartbeat is older reads offline at /api/cameras."),
     API_LIVE_MJPEG_FPS("api.live.mjpeg.fps", "10",
             "Seed 002's live_mjpeg_fps: the most parts per second an MJPEG stream sends; ?fps= is clamped to [1, it]."),
+    API_HLS_ENABLED("api.hls.enabled", "true",
+            "Seed 002's live HLS (live with sound): false answers every /api/live/{id}/hls request 503."),
+    API_HLS_MAX_SESSIONS("api.hls.max.sessions", "4",
+            "HLS sessions (an ffmpeg process each) one API process runs at once; more are answered 503."),
+    API_HLS_DIR("api.hls.dir", "",
+            "Where HLS sessions write their playlists and segments; empty: <data.dir>/hls."),
     API_LIVE_MAX_STREAMS("api.live.max.streams", "32",
             "MJPEG streams one API process serves at once (each holds a server thread); more are answered 503.");
 
