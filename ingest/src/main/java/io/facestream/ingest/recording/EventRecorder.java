@@ -157,6 +157,9 @@ public final class EventRecorder implements AutoCloseable {
     private void schedule(Recording event, SegmentBuffer buffer, long deadline) {
         cuts.schedule(() -> {
             if (!running) return;
+            // a camera deleted, repointed or retuned meanwhile: its old buffer's events are not recorded
+            Recorded now = cameras.get(event.getCameraId());
+            if (now == null || now.buffer() != buffer) return;
             try {
                 long to = event.getEndTime().toEpochMilli();
                 if (System.currentTimeMillis() < deadline && !ClipCutter.covered(buffer.dir(), to)) {
