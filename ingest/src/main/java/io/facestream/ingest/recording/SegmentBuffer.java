@@ -128,7 +128,7 @@ public final class SegmentBuffer implements AutoCloseable {
 
     /** ffmpeg's own messages can carry the URL: logged with its credentials masked, never written as they are. */
     private void logOutput(Process p) {
-        Thread.ofVirtual().name("segments-log-" + cameraId).start(() -> {
+        Thread.ofPlatform().daemon().name("segments-log-" + cameraId).start(() -> {
             try (var lines = p.inputReader(StandardCharsets.UTF_8)) {
                 String line;
                 while ((line = lines.readLine()) != null) log.info("camera {} segment recorder: {}", cameraId, SourceSpec.redact(line));
