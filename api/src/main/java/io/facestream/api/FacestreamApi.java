@@ -4,6 +4,8 @@ import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.InternalViewsModule;
 import io.facestream.api.backend.Readiness;
 import io.facestream.api.cameras.CamerasModule;
+import io.facestream.api.events.EventsModule;
+import io.facestream.api.hls.HlsModule;
 import io.facestream.api.console.ConsoleModule;
 import io.facestream.api.facegroups.FaceGroupsModule;
 import io.facestream.api.faces.FacesModule;
@@ -28,8 +30,21 @@ public final class FacestreamApi {
 
     /** The endpoint modules, in the order their routes are documented. */
     static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView, Duration cameraStatusStale) {
+        return modules(backend, liveAlerts, liveView, cameraStatusStale, EventsModule.Settings.defaults(), null);
+    }
+
+    /** {@link #modules(Backend, LiveAlertsModule, LiveViewModule, Duration)} with the events' own settings. */
+    static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView, Duration cameraStatusStale,
+                                   EventsModule.Settings events, HlsModule hls) {
+        if (hls == null) {
+            try {
+                hls = new HlsModule(backend, HlsModule.Settings.disabled());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         return List.of(new PoiModule(backend), new RegisterModule(backend), new LiveModule(backend), liveAlerts,
-                new CamerasModule(backend, cameraStatusStale), liveView,
+                new CamerasModule(backend, cameraStatusStale), liveView, new EventsModule(backend, events), hls,
                 new FacesModule(backend), new IndexModule(backend), new IdentitiesModule(backend), new PeopleModule(backend),
                 new FaceGroupsModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()), new ConsoleModule());
     }
@@ -38,14 +53,16 @@ public final class FacestreamApi {
      * @param liveAlerts             the alerts WebSocket's feed, which the caller closes after the server
      * @param liveView               seed 002's live view with its frames consumer, which the caller closes after the server
      * @param cameraStatusStale      a camera whose latest heartbeat is older than this reads offline at /api/cameras
+     * @param events                 how far back a manual recording may start, and how long its stop waits for the clip
+     * @param hls                    live HLS sessions, which the caller closes after the server
      * @param healthFollowsReadiness GET /health answers 503 until {@link Readiness} passes (GET /health/ready always does)
      */
     public static ApiServer start(ApiConfig config, Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView,
-                                  Duration cameraStatusStale, boolean healthFollowsReadiness) {
+                                  Duration cameraStatusStale, EventsModule.Settings events, HlsModule hls, boolean healthFollowsReadiness) {
         ApiServer server = ApiServer.builder(config)
-                .modules(modules(backend, liveAlerts, liveView, cameraStatusStale))
+                .modules(modules(backend, liveAlerts, liveView, cameraStatusStale, events, hls))
                 .readiness(() -> Readiness.check(backend.streams(), backend.router()), healthFollowsReadiness)
-                .workers(() -> backend.queries().cameras().stream()
+                .workers(() -> backend.queries(cameraStatusStale).cameras().stream()
                         .map(c -> Map.of("camera_id", c.cameraId(), "status", c.status().name().toLowerCase(Locale.ROOT),
                                 "fps", c.measuredFps())).toList())
                 .healthCheck("pipeline", () -> switch (backend.streams().state()) {

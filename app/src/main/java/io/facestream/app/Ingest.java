@@ -8,6 +8,8 @@ import io.facestream.ingest.publish.AnalysisMetrics;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.replay.Replayer;
+import io.facestream.ingest.recording.EventRecorder;
+import io.facestream.ingest.recording.SegmentBuffer;
 import io.facestream.ingest.worker.CameraWorkers;
 import io.facestream.ingest.worker.WorkerManager;
 import io.facestream.ingest.worker.WorkerStatus;
@@ -62,6 +64,7 @@ final class Ingest implements AutoCloseable {
     private final FileBlobStore blobs;
     private final ScheduledExecutorService sweeper;
     private WorkerManager cameras;
+    private EventRecorder recorder;
     private final Map<String, java.util.concurrent.atomic.LongAdder> reconnects = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<String> everOnline = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -94,13 +97,32 @@ final class Ingest implements AutoCloseable {
     }
 
     /** Starts a worker for every enabled camera of the cameras topic, and follows its changes. */
-    void startCameras() {
+    void startCameras(Config config) {
+        CameraWorkers.Segments segments = segments(config);
         var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers()),
                 new StringDeserializer(), AvroSerde.forValues(new RestSchemaRegistryClient(connection.registryUrl()), Camera.class).deserializer());
         String worker = ProcessHandle.current().pid() + "@" + hostName();
         Map<String, WorkerStatus.State> lastStates = new java.util.concurrent.ConcurrentHashMap<>();
         cameras = new WorkerManager(consumer, Topics.CAMERAS,
-                CameraWorkers.factory(processor, publisher, worker, status -> countReconnect(lastStates, status))).start();
+                CameraWorkers.factory(processor, publisher, worker, status -> countReconnect(lastStates, status), segments)).start();
+    }
+
+    /** The cameras' segment buffers and the recorder cutting their events' clips (started with the cameras). */
+    private CameraWorkers.Segments segments(Config config) {
+        Path dir = config.isSet(ConfigKey.INGEST_SEGMENTS_DIR) ? config.getPath(ConfigKey.INGEST_SEGMENTS_DIR)
+                : config.getPath(ConfigKey.DATA_DIR).resolve("segments");
+        int retention = config.getInt(ConfigKey.INGEST_SEGMENTS_RETENTION_SECONDS);
+        if (retention < 2 * SegmentBuffer.SEGMENT_SECONDS)
+            throw new IllegalArgumentException(ConfigKey.INGEST_SEGMENTS_RETENTION_SECONDS.key() + " must be at least "
+                    + 2 * SegmentBuffer.SEGMENT_SECONDS + ", got " + retention);
+        try {
+            recorder = new EventRecorder(connection.bootstrapServers(), new RestSchemaRegistryClient(connection.registryUrl()),
+                    publisher, blobs, dir.resolve(".clips")).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the clip directory under " + dir, e);
+        }
+        return new CameraWorkers.Segments(dir, Duration.ofSeconds(retention),
+                Long.parseLong(config.get(ConfigKey.INGEST_SEGMENTS_MAX_BYTES)), recorder);
     }
 
     /** A camera back ONLINE after having been online and then OFFLINE is a reconnect (its first connection is not). */
@@ -135,7 +157,8 @@ final class Ingest implements AutoCloseable {
         long maxBytes = Long.parseLong(config.get(ConfigKey.BLOBS_MAX_BYTES));
         Duration frames = Duration.ofHours(config.getInt(ConfigKey.BLOBS_FRAME_RETENTION_HOURS));
         try {
-            return new FileBlobStore(dir, new FileBlobStore.Policy(Map.of(BlobKind.FRAME, frames), maxBytes));
+            Duration clips = Duration.ofHours(config.getInt(ConfigKey.BLOBS_CLIP_RETENTION_HOURS));
+            return new FileBlobStore(dir, new FileBlobStore.Policy(Map.of(BlobKind.FRAME, frames, BlobKind.CLIP, clips), maxBytes));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the blob store at " + dir, e);
         }
@@ -163,6 +186,7 @@ final class Ingest implements AutoCloseable {
     @Override
     public void close() {
         if (cameras != null) cameras.close();
+        if (recorder != null) recorder.close();
         sweeper.shutdownNow();
         publisher.close();
         analyzer.close();

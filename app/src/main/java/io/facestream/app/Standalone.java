@@ -2,6 +2,8 @@ package io.facestream.app;
 
 import io.facestream.api.ApiServer;
 import io.facestream.api.FacestreamApi;
+import io.facestream.api.events.EventsModule;
+import io.facestream.api.hls.HlsModule;
 import io.facestream.api.HealthCheck;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.Readiness;
@@ -180,7 +182,7 @@ public final class Standalone implements AutoCloseable {
     private Ingest startIngest(Config config) {
         Ingest ingest = Ingest.start(config, new Ingest.Connection(bootstrapServers, registryUrl), "facestream-ingest");
         running.push(ingest);
-        ingest.startCameras();
+        ingest.startCameras(config);
         endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in " + Ingest.blobsDir(config));
         return ingest;
     }
@@ -224,8 +226,20 @@ public final class Standalone implements AutoCloseable {
         LiveViewModule liveView = new LiveViewModule(backend, bootstrapServers, registryUrl, LiveViewModule.Settings.defaults()
                 .withStreams(config.getInt(ConfigKey.API_LIVE_MJPEG_FPS), config.getInt(ConfigKey.API_LIVE_MAX_STREAMS)));
         running.push(liveView);
+        HlsModule hls;
+        try {
+            hls = new HlsModule(backend, new HlsModule.Settings(config.getBoolean(ConfigKey.API_HLS_ENABLED),
+                    config.getInt(ConfigKey.API_HLS_MAX_SESSIONS),
+                    config.isSet(ConfigKey.API_HLS_DIR) ? config.getPath(ConfigKey.API_HLS_DIR) : config.getPath(ConfigKey.DATA_DIR).resolve("hls"),
+                    Duration.ofSeconds(60), Duration.ofSeconds(15)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot prepare the HLS directory", e);
+        }
+        running.push(hls);
         ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts, liveView,
                 Duration.ofSeconds(config.getInt(ConfigKey.API_CAMERAS_STATUS_STALE_SECONDS)),
+                new EventsModule.Settings(Duration.ofSeconds(config.getInt(ConfigKey.INGEST_SEGMENTS_RETENTION_SECONDS)),
+                        EventsModule.Settings.defaults().clipWait()), hls,
                 config.getBoolean(ConfigKey.API_HEALTH_READINESS));
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());

@@ -5,6 +5,7 @@ import io.facestream.api.ErrorKind;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.IdentityCommand;
 import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.Recording;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.views.Views;
@@ -82,6 +83,16 @@ public final class Writes implements AutoCloseable {
 
     public void deleteCamera(String cameraId) {
         send(Topics.CAMERAS, cameraId, null);
+    }
+
+    /** Creates or replaces a recorded event (a manual recording's request, before the recorder cuts its clip). */
+    public void putRecording(Recording recording) {
+        send(Topics.RECORDINGS, recording.getEventId(), serdes.of(Recording.class).serialize(Topics.RECORDINGS, recording));
+    }
+
+    /** Removes events from the events view (tombstones in this order), each acknowledged before the call returns. */
+    public void deleteRecordings(List<String> eventIds) {
+        sendAll(eventIds.stream().map(id -> new ProducerRecord<String, byte[]>(Topics.RECORDINGS, id, null)).toList());
     }
 
     /** Clears the recent-alerts view up to {@code upTo}; the alerts topic keeps every alert. */

@@ -40,17 +40,20 @@ public final class CamerasModule implements ApiModule {
             min_face_size (8-1024 px, default 24: smaller faces are ignored; facestream's own; acts); \
             pre_seconds (0-120, default 5), post_seconds (0-300, default 10), trigger_classes (comma-separated classes the \
             detector can see, see detect/classes; empty means the default set), trigger_cooldown (0-3600 s, default 0), \
-            min_trigger_frames (1-100, default 1): STORED AND RETURNED ONLY, facestream records no event clips yet; \
+            min_trigger_frames (1-100, default 1): pre_seconds and post_seconds act (each presence's clip); the other three are \
+            STORED AND RETURNED ONLY (every face track of the camera records an event); \
             detect_iou (0-1, default 0.4) and detect_imgsz (128-1920, default 640): STORED AND RETURNED ONLY, the face \
             detector's NMS threshold is per process and its input size fixed by its model; \
             faces_enabled (bool, default true: false keeps the live view but detects no faces, so nothing is \
             recognised; acts); \
             reid_enabled (bool, default false): STORED AND RETURNED ONLY, facestream has no body re-identification. \
-            Changing the URL or any field marked "acts" restarts the camera's worker. \
+            Changing the URL or any field marked "acts" restarts the camera's worker; changing the URL also deletes the \
+            camera's earlier events with their clips (it is another camera now; X-Facestream-Purged-Events says how many). \
             A value of the wrong type or out of its range is 422 {"detail": "<field>: <what is allowed>"}.""";
 
     private final Backend backend;
     private final Duration statusStale;
+    private final CameraPurge purge;
 
     /** @param statusStale a camera whose latest heartbeat is older than this reads offline ({@code status_stale_seconds}) */
     public CamerasModule(Backend backend, Duration statusStale) {
@@ -59,6 +62,7 @@ public final class CamerasModule implements ApiModule {
         }
         this.backend = backend;
         this.statusStale = statusStale;
+        this.purge = new CameraPurge(backend);
     }
 
     @Override
@@ -96,11 +100,12 @@ public final class CamerasModule implements ApiModule {
                 .responds(503, "Kafka or the pipeline did not take the change in time");
         routes.delete(PREFIX + "/{id}", this::delete)
                 .summary("Delete a camera and stop its worker").tags("cameras").pathParam("id", "The camera's id")
-                .description("Removes the camera's definition (a tombstone on facestream.cameras), which stops its "
-                        + "worker wherever it runs; the X-Facestream-Removed header lists what was removed. NOT YET "
-                        + "removed: the camera's faces, sightings and identities already derived from it, and its "
-                        + "frames in the blob store (they expire with their retention); facestream records no event "
-                        + "clips yet, so there are none to remove.")
+                .description("Recursive: removes the camera's definition (a tombstone on facestream.cameras), which "
+                        + "stops its worker (and its segment recorder) wherever it runs; its events with their clips and "
+                        + "thumbnails; the identities only this camera saw (with their sightings and faces); and its face "
+                        + "samples of identities also seen elsewhere (which survive). The X-Facestream-Removed header says "
+                        + "how many of each. NOT removed: sightings of surviving identities at this camera, its full "
+                        + "frames in the blob store and its segment buffer (both expire with their retention).")
                 .responds(204, "Deleted")
                 .responds(404, "No such camera")
                 .responds(503, "Kafka or the pipeline did not take the change in time");
@@ -155,6 +160,8 @@ public final class CamerasModule implements ApiModule {
         if (changedAnything(stored, changed)) {
             backend.writes().putCamera(changed);
             backend.awaitVisible(() -> applied(id, updated), "Updating the camera");
+            // a repointed camera is another physical camera: its earlier events (and their files) go
+            if (!stored.getUrl().equals(changed.getUrl())) ctx.header("X-Facestream-Purged-Events", String.valueOf(purge.events(id)));
         }
         ctx.json(CameraView.of(queries().camera(id).orElseThrow(() -> ApiException.notFound("Camera not found.")), statusStale));
     }
@@ -169,7 +176,8 @@ public final class CamerasModule implements ApiModule {
         String id = find(ctx).cameraId();
         backend.writes().deleteCamera(id);
         backend.awaitVisible(() -> queries().camera(id).isEmpty(), "Deleting the camera");
-        ctx.header("X-Facestream-Removed", "camera definition; worker stopped");
+        CameraPurge.Removed removed = purge.everything(id, io.facestream.api.Principal.of(ctx) == null ? null : io.facestream.api.Principal.of(ctx).name());
+        ctx.header("X-Facestream-Removed", removed.header());
         ctx.status(204);
     }
 

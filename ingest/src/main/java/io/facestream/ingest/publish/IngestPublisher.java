@@ -4,6 +4,7 @@ import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.Frame;
 import io.facestream.schemas.avro.Heartbeat;
+import io.facestream.schemas.avro.Recording;
 import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.registry.SchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
@@ -33,6 +34,7 @@ public final class IngestPublisher implements AutoCloseable {
     private final AvroSerde<Heartbeat> heartbeats;
     private final AvroSerde<VideoFile> files;
     private final AvroSerde<Chunk> chunks;
+    private final AvroSerde<Recording> recordings;
 
     public IngestPublisher(String bootstrapServers, SchemaRegistryClient registry, String clientId) {
         this.producer = new KafkaProducer<>(Map.of(
@@ -48,6 +50,7 @@ public final class IngestPublisher implements AutoCloseable {
         this.heartbeats = AvroSerde.forValues(registry, Heartbeat.class);
         this.files = AvroSerde.forValues(registry, VideoFile.class);
         this.chunks = AvroSerde.forValues(registry, Chunk.class);
+        this.recordings = AvroSerde.forValues(registry, Recording.class);
     }
 
     public Future<?> frame(Frame frame) {
@@ -64,6 +67,11 @@ public final class IngestPublisher implements AutoCloseable {
 
     public Future<?> chunk(Chunk chunk) {
         return send(Topics.CHUNKS, chunk.getChunkId(), chunks, chunk);
+    }
+
+    /** A recorded event (its clip and thumbnail already in the blob store). */
+    public Future<?> recording(Recording recording) {
+        return send(Topics.RECORDINGS, recording.getEventId(), recordings, recording);
     }
 
     /** File records mark progress a person watches; each is written before the call returns. */

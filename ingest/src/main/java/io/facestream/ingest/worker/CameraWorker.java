@@ -37,6 +37,7 @@ public final class CameraWorker implements AutoCloseable {
     private final Backoff backoff;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final java.util.List<AutoCloseable> companions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile boolean running = true;
     private volatile WorkerStatus.State state = WorkerStatus.State.OFFLINE;
@@ -59,6 +60,12 @@ public final class CameraWorker implements AutoCloseable {
 
     public CameraWorker start() {
         thread.start();
+        return this;
+    }
+
+    /** Something that lives as long as the worker (its segment recorder), closed after it. */
+    public CameraWorker alsoClose(AutoCloseable companion) {
+        companions.add(companion);
         return this;
     }
 
@@ -171,6 +178,13 @@ public final class CameraWorker implements AutoCloseable {
                 log.warn("camera {} did not stop within its read timeout", cameraId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        for (AutoCloseable c : companions) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("camera {}: {} did not close: {}", cameraId, c, e.toString());
+            }
         }
     }
 }

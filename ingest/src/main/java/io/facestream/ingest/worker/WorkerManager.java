@@ -108,7 +108,10 @@ public final class WorkerManager implements AutoCloseable {
                 && a.getMinFaceSize() == b.getMinFaceSize()
                 && a.getDetectionThreshold() == b.getDetectionThreshold()
                 && a.getRecordPresence() == b.getRecordPresence()
-                && a.getFacesEnabled() == b.getFacesEnabled();
+                && a.getFacesEnabled() == b.getFacesEnabled()
+                // the event recorder reads them from the camera its worker was started with
+                && a.getPreSeconds() == b.getPreSeconds()
+                && a.getPostSeconds() == b.getPostSeconds();
     }
 
     @Override

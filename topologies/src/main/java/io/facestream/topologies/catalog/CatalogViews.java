@@ -4,6 +4,7 @@ import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Recording;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.serde.AvroSerde;
@@ -66,6 +67,8 @@ import java.util.List;
  *       holds for that POI.</li>
  *   <li>{@link Views#CHUNKS}, key {@link Views#chunkOfFile} (file id, index): each replayed file's subtitle
  *       sentences, for seed 000's "what was said while this identity was on screen".</li>
+ *   <li>{@link Views#EVENTS}, key event id: seed 002's recorded events (clips) as the ingest recorder and the API
+ *       write them to {@link Topics#RECORDINGS}.</li>
  * </ul>
  *
  * <p>Clearing alerts: the API produces {@link Views#clearAlerts(Instant)} to {@link Topics#ALERT_CLEARS}
@@ -94,6 +97,15 @@ public final class CatalogViews {
         addFiles(builder, serdes);
         addAlerts(builder, serdes, alerts);
         addChunks(builder, serdes);
+        addEvents(builder, serdes);
+    }
+
+    /** {@link Views#EVENTS}: the recordings topic (compacted, key event id) as a table; a tombstone removes its event. */
+    private static void addEvents(StreamsBuilder builder, AvroSerdes serdes) {
+        Serde<String> keys = Serdes.String();
+        builder.table(Topics.RECORDINGS, Consumed.with(keys, serdes.of(Recording.class)).withName("catalog-events-source"),
+                Materialized.<String, Recording, KeyValueStore<Bytes, byte[]>>as(Views.EVENTS.name())
+                        .withKeySerde(keys).withValueSerde(Views.EVENTS.serde(serdes)));
     }
 
     /**

@@ -7,6 +7,7 @@ import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Recording;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.VideoFile;
 import io.facestream.schemas.avro.WorkerState;
@@ -35,8 +36,11 @@ import java.util.function.Function;
  * {@code InvalidStateStoreException} comes through, which callers answer as "try again".
  */
 public final class ViewQueries {
-    /** How long a camera may stay silent before it reads as OFFLINE; workers send about one heartbeat a second. */
-    public static final Duration DEFAULT_STALENESS = Duration.ofSeconds(10);
+    /**
+     * How long a camera may stay silent before it reads as OFFLINE (workers send about one heartbeat a second): seed
+     * 002's {@code status_stale_seconds} default, so every endpoint that shows a camera's status judges it alike.
+     */
+    public static final Duration DEFAULT_STALENESS = Duration.ofSeconds(30);
     /** How often a running replay re-publishes its file record (ingest's Replayer.HEARTBEAT; topologies does not depend on ingest). */
     static final Duration FILE_HEARTBEAT = Duration.ofSeconds(2);
 
@@ -282,6 +286,19 @@ public final class ViewQueries {
                 || !file.getUpdatedAt().plus(staleness).plus(FILE_HEARTBEAT).isBefore(now)) return view;
         return new FileView(VideoFile.newBuilder(file).setStatus(FileStatus.STALE)
                 .setError("no heartbeat from its replay since " + file.getUpdatedAt()).build(), view.summary());
+    }
+
+    // ---- seed 002's events (recordings) ----
+
+    public Optional<Recording> event(String eventId) {
+        return Optional.ofNullable(store(Views.EVENTS).get(eventId));
+    }
+
+    /** Calls {@code each} with every event, in id order (a scan: the API filters and sorts what it lists). */
+    public void forEachEvent(Consumer<Recording> each) {
+        try (KeyValueIterator<String, Recording> it = store(Views.EVENTS).all()) {
+            it.forEachRemaining(kv -> each.accept(kv.value));
+        }
     }
 
     // ---- alerts ----

@@ -6,6 +6,7 @@ import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Recording;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.topics.Topics;
 import io.facestream.topologies.Keys;
@@ -46,12 +47,14 @@ public final class Views {
     public static final View<Long> RECENT_ALERT_COUNTS = new View<>("catalog-alert-counts", s -> Serdes.Long());
     /** Seed 000: each replayed file's timed sentences (subtitle cues) in order; key: {@link #chunkOfFile}. */
     public static final View<Chunk> CHUNKS = new View<>("catalog-chunks", s -> s.of(Chunk.class));
+    /** Seed 002's events: recorded clips of presences and manual recordings, from {@link Topics#RECORDINGS}; key: event id. */
+    public static final View<Recording> EVENTS = new View<>("catalog-events", s -> s.of(Recording.class));
     /** Global: every alert ever raised per POI (an alert's {@code previous_match_count}); key: POI id. */
     public static final View<Long> ALERT_COUNTS = new View<>("alert-counts", s -> Serdes.Long());
 
     /** The views one instance may ask another for (the partitioned ones and the catalog). */
     private static final List<View<?>> ROUTABLE = List.of(PEOPLE, IDENTITIES, FACES, FACES_BY_IDENTITY, SIGHTINGS,
-            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS, CHUNKS);
+            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS, CHUNKS, EVENTS);
 
     /** The key of every clear marker on {@link Topics#ALERT_CLEARS}: the latest subsumes the earlier ones (compacted). */
     public static final String CLEAR_KEY = "all";
