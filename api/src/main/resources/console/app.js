@@ -285,21 +285,67 @@ function recordButton(camera, note) {
   return button;
 }
 
+/** Whether this browser plays HLS itself (Safari; Chromium from about version 141): the console adds no HLS library. */
+const nativeHls = () => document.createElement('video').canPlayType('application/vnd.apple.mpegurl') !== '';
+/** The cameras whose HLS session this page opened: closed when the page changes or the tab goes away. */
+const hlsOpen = new Set();
+const closeHls = (cameraId) => {
+  hlsOpen.delete(cameraId);
+  // a GET: it needs no CSRF token, and keepalive lets it finish as the tab closes
+  return fetch(`/api/live/${encodeURIComponent(cameraId)}/hls/close`, {credentials: 'same-origin', keepalive: true}).catch(() => null);
+};
+window.addEventListener('pagehide', () => [...hlsOpen].forEach(closeHls));
+
+/** "Live with sound": the camera's HLS stream in a <video> on its tile, in a browser that plays HLS natively. */
+function liveSoundButton(camera, slot) {
+  if (!nativeHls()) return h('span', {class: 'hint'}, 'Live with sound needs a browser that plays HLS itself.');
+  const playlist = `/api/live/${encodeURIComponent(camera.id)}/hls/index.m3u8`;
+  const button = h('button', {type: 'button', class: 'secondary live-sound', 'aria-pressed': 'false'}, 'Live with sound');
+  button.addEventListener('click', async () => {
+    if (hlsOpen.has(camera.id)) {
+      slot.replaceChildren();
+      await closeHls(camera.id);
+    } else {
+      button.disabled = true;
+      // asked by fetch first, so that a refusal (HLS disabled, at capacity) shows the API's message; this starts the
+      // session. Chromium's own HLS player failed on a live playlist of one segment ("could not parse"), so the video
+      // is given the playlist once it lists three (the HLS spec's start distance from a live edge), or after 20 s.
+      let started;
+      for (let tries = 0; tries < 20; tries++) {
+        started = await attempt(() => api(playlist));
+        if (started === undefined || (started.match(/^seg\d+\.ts$/gm) || []).length >= 3) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      button.disabled = false;
+      if (started === undefined) return;
+      hlsOpen.add(camera.id);
+      slot.replaceChildren(h('video', {class: 'hls', src: playlist, controls: true, autoplay: true, playsinline: true,
+        'aria-label': `Live view of ${camera.name} with sound`}));
+    }
+    const on = hlsOpen.has(camera.id);
+    button.textContent = on ? 'Stop live sound' : 'Live with sound';
+    button.setAttribute('aria-pressed', String(on));
+  });
+  return button;
+}
+
 async function cameraPage(editing) {
+  [...hlsOpen].forEach(closeHls); // the tiles are drawn afresh, without their players
   const cameras = (await attempt(() => api('/api/cameras'))) || [];
   const grid = h('div', {class: 'grid', id: 'camera-grid'});
   for (const c of cameras) {
     const stream = (fps) => `/api/live/${encodeURIComponent(c.id)}/stream?fps=${fps}`;
     const note = h('div', {class: 'record-note', role: 'status'});
+    const sound = h('div', {class: 'hls-slot'});
     // 1 fps in the grid; the focused tile at the server's full live-view rate (it clamps fps to its maximum)
     const live = h('img', {src: stream(1), alt: `Live view of ${c.name}`, tabindex: 0,
       onfocus: (e) => { e.target.src = stream(30); }, onblur: (e) => { e.target.src = stream(1); }});
     grid.append(h('div', {class: 'card tile', dataset: {cameraId: c.id}}, live,
       h('div', {class: 'row'}, h('strong', {}, c.name), badge(c.status), `${(c.fps ?? 0).toFixed(1)} fps`),
       h('div', {class: 'hint'}, c.rtsp_url),
-      note,
+      note, sound,
       h('div', {class: 'row'},
-        recordButton(c, note),
+        recordButton(c, note), liveSoundButton(c, sound),
         h('button', {type: 'button', class: 'secondary', onclick: () => cameraPage(c)}, 'Edit'),
         h('button', {type: 'button', class: 'danger', onclick: async () => {
           if (confirm(`Delete camera ${c.name}?`) && (await attempt(() => api(`/api/cameras/${encodeURIComponent(c.id)}`, {method: 'DELETE'}))) !== undefined) cameraPage();
@@ -311,10 +357,10 @@ async function cameraPage(editing) {
 }
 
 // ---- events and the clip player --------------------------------------------------------------------------
-/** Events drawn per page of the events list. */
+/** Events drawn per page of the events list unless the address asks for another page size (`limit`). */
 const EVENTS_PAGE = 24;
-/** The list filters of seed 002's GET /api/events that the page offers, kept in the page's address. */
-const EVENT_FILTERS = ['camera_id', 'person_id', 'from', 'to', 'label'];
+/** The list parameters of seed 002's GET /api/events that the page offers, kept in the page's address. */
+const EVENT_FILTERS = ['camera_id', 'person_id', 'from', 'to', 'label', 'limit'];
 /** MediaError's codes, in words. */
 const MEDIA_ERRORS = {1: 'loading was stopped', 2: 'a network error', 3: 'the browser could not decode it',
   4: 'the browser cannot play this clip (its format or the camera\'s codec)'};
@@ -388,8 +434,9 @@ async function eventsPage(notice) {
   const query = new URLSearchParams(location.hash.split('?')[1] || '');
   const filters = Object.fromEntries(EVENT_FILTERS.filter((name) => query.get(name)).map((name) => [name, query.get(name)]));
   const offset = Math.max(0, Math.floor(Number(query.get('offset'))) || 0);
+  const pageSize = Number(filters.limit) || EVENTS_PAGE; // the API refuses a size out of 1-500 with its own message
   const [data, cameras, people] = await Promise.all([
-    attempt(() => api(`/api/events?${new URLSearchParams({...filters, limit: EVENTS_PAGE, offset})}`)),
+    attempt(() => api(`/api/events?${new URLSearchParams({limit: EVENTS_PAGE, ...filters, offset})}`)),
     api('/api/cameras').catch(() => []), api('/api/people').catch(() => [])]);
   const go = (next) => { location.hash = `#/events?${new URLSearchParams(next)}`; }; // the route redraws the page
 
@@ -404,6 +451,7 @@ async function eventsPage(notice) {
     h('label', {}, 'From', h('input', {type: 'datetime-local', name: 'from', value: localInput(filters.from)})),
     h('label', {}, 'To (before)', h('input', {type: 'datetime-local', name: 'to', value: localInput(filters.to)})),
     h('label', {}, 'Label', h('select', {name: 'label'}, options([['face', 'face (a presence)'], ['manual', 'manual recording']], filters.label, 'any'))),
+    h('label', {}, 'Per page', h('select', {name: 'limit'}, options([12, 48, 96].map((n) => [String(n), String(n)]), filters.limit, String(EVENTS_PAGE)))),
     h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Show'),
       h('button', {type: 'button', class: 'secondary', onclick: () => go({})}, 'Clear filters'),
       h('button', {type: 'button', class: 'secondary', id: 'events-refresh', onclick: () => eventsPage()}, 'Refresh')));
@@ -449,7 +497,7 @@ async function eventsPage(notice) {
     if (r) reload(`Cleared ${r.deleted} event${r.deleted === 1 ? '' : 's'}.`);
   }}, scope.length ? `Clear all ${scope.join(' ')}` : 'Clear all events');
 
-  const filtered = Object.keys(filters).length > 0;
+  const filtered = EVENT_FILTERS.some((name) => name !== 'limit' && filters[name]);
   let content;
   if (!data) content = empty('The events could not be read (see the message above). ', h('a', {href: '#/events'}, 'Show every event'));
   else if (!total && !filtered) content = empty('No events yet: one is recorded each time a camera sees someone (add a camera under ',
@@ -457,10 +505,12 @@ async function eventsPage(notice) {
   else if (!total) content = empty('No event matches these filters: widen the time range, or ', h('a', {href: '#/events'}, 'show every event'), '.');
   else if (!items.length) content = empty(`No events on this page (there are ${total}). `, h('a', {href: '#/events'}, 'Back to the first page'));
   else content = eventGallery(items, {selected, onDelete});
-  const pager = total > EVENTS_PAGE ? h('nav', {class: 'row pager', 'aria-label': 'Pages of events'},
-    h('button', {type: 'button', class: 'secondary', disabled: offset === 0, onclick: () => go({...filters, offset: Math.max(0, offset - EVENTS_PAGE)})}, '← Newer'),
-    h('span', {id: 'events-range'}, `${Math.min(offset + 1, total)}–${Math.min(offset + EVENTS_PAGE, total)} of ${total}`),
-    h('button', {type: 'button', class: 'secondary', disabled: offset + EVENTS_PAGE >= total, onclick: () => go({...filters, offset: offset + EVENTS_PAGE})}, 'Older →'))
+  const pager = total > pageSize || offset > 0 ? h('nav', {class: 'row pager', 'aria-label': 'Pages of events'},
+    h('button', {type: 'button', class: 'secondary', id: 'events-newer', disabled: offset === 0,
+      onclick: () => go({...filters, offset: Math.max(0, offset - pageSize)})}, '← Newer'),
+    h('span', {id: 'events-range'}, `${Math.min(offset + 1, total)}–${Math.min(offset + pageSize, total)} of ${total}`),
+    h('button', {type: 'button', class: 'secondary', id: 'events-older', disabled: offset + pageSize >= total,
+      onclick: () => go({...filters, offset: offset + pageSize})}, 'Older →'))
     : null;
   show(h('h1', {}, 'Events'),
     h('p', {class: 'hint'}, 'Recorded clips: one per presence of a face at a camera, and manual recordings. Open one to play it; the player seeks anywhere in the clip.'),
@@ -924,6 +974,7 @@ const PAGES = {alerts: alertsPage, cameras: () => cameraPage(), events: () => ev
 async function route(event) {
   if (alertSocket) { alertSocket.close(); alertSocket = null; }
   if (refreshTimer) { clearInterval(refreshTimer); refreshTimer = null; }
+  [...hlsOpen].forEach(closeHls);
   showError('');
   const [, page = 'alerts', id] = (location.hash || '#/alerts').split('?')[0].split('/');
   for (const link of document.querySelectorAll('nav a')) {

@@ -288,7 +288,7 @@ try {
       if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
     }
   };
-  await waitFor('the live camera online', async () => (await apiJson(`/api/cameras/${liveId}`)).status === 'online', 60);
+  await waitFor('the live camera online', async () => (await apiJson(`/api/cameras/${liveId}`)).status === 'online', 150);
   step('live-camera-online');
   // a manual recording from the tile: Record, 3 s, Stop; the tile links to the new event
   await page.click(`${liveTile} button.record`);
@@ -300,6 +300,20 @@ try {
   check(/^Recorded \d+\.\d s: see it in Events$/.test(recorded), `the tile's note: ${recorded}`);
   check(await page.getAttribute(`${liveTile} button.record`, 'aria-pressed') === 'false', 'the button is Record again');
   step('manual-recorded');
+  // live with sound: Chromium plays the camera's HLS stream itself (no library); stopping closes the server's session
+  await page.click(`${liveTile} button.live-sound`);
+  await page.waitForFunction((tile) => document.querySelector(`${tile} video.hls`)?.readyState >= 2, liveTile, {timeout: 45000});
+  const hlsState = await page.$eval(`${liveTile} video.hls`, (v) => ({error: v.error && v.error.code, message: v.error && v.error.message,
+    width: v.videoWidth, readyState: v.readyState, paused: v.paused, time: v.currentTime}));
+  console.log(`HLS ${JSON.stringify(hlsState)}`);
+  check(hlsState.error === null && hlsState.width > 0, `the HLS player shows the camera: ${JSON.stringify(hlsState)}`);
+  await page.locator(liveTile).screenshot({path: `${shots}/camera-live-sound.png`});
+  await page.click(`${liveTile} button.live-sound`);
+  await page.waitForSelector(`${liveTile} button.live-sound[aria-pressed="false"]`); // once its close was answered
+  check(await page.locator(`${liveTile} video.hls`).count() === 0, 'the HLS player is gone');
+  const closed = await page.evaluate(async (id) => (await (await fetch(`/api/live/${id}/hls/close`)).json()).closed, liveId);
+  check(closed === false, 'the HLS session was closed by the Stop button');
+  step('live-sound');
   // the camera's first presence (the face walks through for 3 s of every 8)
   await waitFor('a presence event', async () => (await apiJson(`/api/events?camera_id=${liveId}&label=face`)).total >= 1, 120);
   step('presence-recorded');
@@ -317,6 +331,18 @@ try {
   const eventsSummary = await page.textContent('#events-summary');
   check(/^\d+ events match$/.test(eventsSummary), `events summary: ${eventsSummary}`);
   await page.screenshot({path: `${shots}/events.png`, fullPage: true});
+  // paging, one event a page: the next page holds the next older event
+  await page.goto(`${base}/#/events?camera_id=${encodeURIComponent(liveId)}&limit=1`);
+  await page.waitForSelector('main[data-page="events"] #events-range');
+  const range = await page.textContent('#events-range');
+  check(/^1–1 of ([3-9]|\d\d+)$/.test(range), `first page: ${range}`);
+  const newest = await page.getAttribute('#events li.event', 'data-event-id');
+  check(await page.isDisabled('#events-newer'), 'no newer page than the first');
+  await page.click('#events-older');
+  await page.waitForFunction(() => document.querySelector('#events-range')?.textContent.startsWith('2–2 of'), null, {timeout: 15000});
+  check(await page.getAttribute('#events li.event', 'data-event-id') !== newest, 'the second page shows another event');
+  check(await page.inputValue('#event-filters select[name=limit]') === '1', 'the page size stays');
+  step('events-paged');
   // a time range that ends before the events: the empty state says what to do
   await page.fill('#event-filters input[name=to]', '2020-01-01T00:00');
   await page.click('#event-filters button[type=submit]');

@@ -6,6 +6,7 @@ import io.facestream.api.live.FaceImages;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.api.live.LiveViewModule;
 import io.facestream.api.events.EventsModule;
+import io.facestream.api.hls.HlsModule;
 import io.facestream.api.testing.ApiFixture;
 import io.facestream.api.testing.LiveIngest;
 import io.facestream.ingest.testing.RtspServer;
@@ -17,6 +18,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +62,7 @@ class ConsoleBrowserTest {
     /** Cameras with this id prefix get an ingest worker (the browser adds one); the others stay idle. */
     static final String LIVE_PREFIX = "console-live-" + UUID.randomUUID().toString().substring(0, 6) + "-";
     static LiveIngest ingest;
+    static HlsModule hls;
     static RtspServer liveCamera;
 
     @BeforeAll
@@ -79,7 +82,12 @@ class ConsoleBrowserTest {
         fixture = ApiFixture.start(dir, backend -> {
             liveAlerts = new LiveAlertsModule(KafkaFixture.bootstrap(), registryUrl());
             liveView = new LiveViewModule(backend, KafkaFixture.bootstrap(), registryUrl(), LiveViewModule.Settings.defaults());
-            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30));
+            try {
+                hls = new HlsModule(backend, new HlsModule.Settings(true, 2, dir.resolve("hls"), Duration.ofSeconds(60), Duration.ofSeconds(20)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30), EventsModule.Settings.defaults(), hls);
         });
         ingest = LiveIngest.start(fixture, dir, LIVE_PREFIX, "console-test", EventsModule.Settings.defaults().segmentRetention());
         // 8 s at 10 fps: a face walks across during frames 10-39, then nobody for 4 s, so each loop's track ends (an event)
@@ -107,6 +115,7 @@ class ConsoleBrowserTest {
     @AfterAll
     static void stop() throws Exception {
         if (ingest != null) ingest.close();
+        if (hls != null) hls.close();
         if (liveCamera != null) liveCamera.close();
         if (fixture != null) fixture.close();
         if (liveAlerts != null) liveAlerts.close();
@@ -166,7 +175,7 @@ class ConsoleBrowserTest {
         assertThat(lines).contains("AWAIT_REPLAY").anyMatch(l -> l.startsWith("STEP signed-out"))
                 .noneMatch(l -> l.startsWith("PAGEERROR"));
         for (String page : List.of("signin", "people", "alerts", "identities", "identity", "identities-analytics", "identity-split", "search", "face-groups", "cameras", "files",
-                "system", "events", "events-player", "identity-events", "face-group-clips", "alerts-phone", "identities-phone",
+                "system", "events", "events-player", "camera-live-sound", "identity-events", "face-group-clips", "alerts-phone", "identities-phone",
                 "face-groups-phone", "files-phone", "system-phone", "events-phone", "cameras-phone")) {
             assertThat(shots.resolve(page + ".png")).as(page).isNotEmptyFile();
         }
