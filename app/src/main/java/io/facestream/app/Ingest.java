@@ -117,7 +117,7 @@ final class Ingest implements AutoCloseable {
                     + 2 * SegmentBuffer.SEGMENT_SECONDS + ", got " + retention);
         try {
             recorder = new EventRecorder(connection.bootstrapServers(), new RestSchemaRegistryClient(connection.registryUrl()),
-                    publisher, blobs, dir.resolve(".clips")).start();
+                    publisher, blobs, dir.resolve(".clips")).sweepAbandonedBuffers(dir, Duration.ofSeconds(retention)).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the clip directory under " + dir, e);
         }

@@ -55,11 +55,13 @@ public final class HlsModule implements ApiModule, AutoCloseable {
     private static final class Session {
         final Process process;
         final Path dir;
+        final String url;
         volatile long touchedNanos = System.nanoTime();
 
-        Session(Process process, Path dir) {
+        Session(Process process, Path dir, String url) {
             this.process = process;
             this.dir = dir;
+            this.url = url;
         }
     }
 
@@ -136,7 +138,8 @@ public final class HlsModule implements ApiModule, AutoCloseable {
 
     private synchronized Session session(CameraStatus camera) throws IOException {
         Session running = sessions.get(camera.cameraId());
-        if (running != null && running.process.isAlive()) return running;
+        // a repointed camera's session is restarted on its new URL
+        if (running != null && running.process.isAlive() && running.url.equals(camera.camera().getUrl())) return running;
         if (running != null) end(camera.cameraId(), running);
         if (sessions.size() >= settings.maxSessions())
             throw ApiException.unavailable("HLS is at capacity (" + settings.maxSessions() + " sessions); try again later.");
@@ -145,7 +148,7 @@ public final class HlsModule implements ApiModule, AutoCloseable {
         Path dir = Files.createDirectories(settings.dir().resolve(camera.cameraId()));
         clear(dir);
         List<String> cmd = new java.util.ArrayList<>(List.of(Loader.load(org.bytedeco.ffmpeg.ffmpeg.class),
-                "-nostdin", "-hide_banner", "-loglevel", "error"));
+                "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"));
         if (camera.camera().getUrl().regionMatches(true, 0, "rtsp", 0, 4))
             cmd.addAll(List.of("-rtsp_transport", camera.camera().getRtspTransport(), "-timeout", "10000000"));
         cmd.addAll(List.of("-i", camera.camera().getUrl(), "-map", "0:v:0", "-map", "0:a:0?", "-c:v", "copy", "-c:a", "aac",
@@ -153,7 +156,7 @@ public final class HlsModule implements ApiModule, AutoCloseable {
                 "-hls_segment_filename", dir.resolve("seg%05d.ts").toString(), dir.resolve(PLAYLIST).toString()));
         Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String cameraId = camera.cameraId();
-        Thread.ofVirtual().start(() -> {
+        Thread.ofPlatform().daemon().name("hls-log-" + cameraId).start(() -> {
             try (var lines = process.inputReader(StandardCharsets.UTF_8)) {
                 String line;
                 // ffmpeg's messages can echo the URL: masked, never logged as they are
@@ -162,7 +165,7 @@ public final class HlsModule implements ApiModule, AutoCloseable {
                 // ended
             }
         });
-        Session session = new Session(process, dir);
+        Session session = new Session(process, dir, camera.camera().getUrl());
         sessions.put(cameraId, session);
         log.info("camera {}: HLS session started", cameraId);
         return session;
@@ -192,14 +195,30 @@ public final class HlsModule implements ApiModule, AutoCloseable {
         ctx.json(new Closed(closed));
     }
 
+    /** Closes sessions nobody fetched lately, whose ffmpeg ended, or whose camera was deleted, disabled or repointed. */
     private void closeIdle() {
         long idleNanos = settings.idle().toNanos();
         sessions.forEach((id, s) -> {
-            if (System.nanoTime() - s.touchedNanos > idleNanos || !s.process.isAlive()) {
-                log.info("camera {}: HLS session closed ({})", id, s.process.isAlive() ? "idle" : "ffmpeg ended");
+            String why = System.nanoTime() - s.touchedNanos > idleNanos ? "idle" : !s.process.isAlive() ? "ffmpeg ended" : cameraGone(id, s);
+            if (why != null) {
+                log.info("camera {}: HLS session closed ({})", id, why);
                 end(id, s);
             }
         });
+    }
+
+    /** Why the session's camera no longer wants it; null when it still does (or the view cannot say now). */
+    private String cameraGone(String id, Session s) {
+        java.util.Optional<CameraStatus> camera;
+        try {
+            camera = backend.queries().camera(id);
+        } catch (RuntimeException e) {
+            return null; // the view is not queryable now (rebalancing): judge again at the next round
+        }
+        if (camera.isEmpty()) return "camera deleted";
+        if (!camera.get().camera().getEnabled()) return "camera disabled";
+        if (!camera.get().camera().getUrl().equals(s.url)) return "camera repointed";
+        return null;
     }
 
     /** Stops the session's ffmpeg and removes its files; true when it was the running session. */

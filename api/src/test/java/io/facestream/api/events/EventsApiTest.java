@@ -57,6 +57,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EventsApiTest {
     static final String PREFIX = "evtest-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+    static final String PASSWORD = "s3cret-" + UUID.randomUUID().toString().substring(0, 8);
+    /** Every log line of the JVM while this class runs (API, workers, the segment recorder's ffmpeg), to check the password never shows. */
+    static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
 
     @TempDir
     static Path dir;
@@ -69,6 +72,8 @@ class EventsApiTest {
 
     @BeforeAll
     static void start() throws Exception {
+        logs.start();
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
         fixture = ApiFixture.start(dir, backend -> List.of(new CamerasModule(backend, Duration.ofSeconds(30)),
                 new EventsModule(backend, new EventsModule.Settings(Duration.ofSeconds(60), Duration.ofSeconds(40))),
                 new IdentitiesModule(backend)));
@@ -99,6 +104,12 @@ class EventsApiTest {
         if (camera != null) camera.close();
         if (otherCamera != null) otherCamera.close();
         if (fixture != null) fixture.close();
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        List<String> lines;
+        synchronized (logs) {
+            lines = logs.list.stream().map(e -> e.getFormattedMessage()).toList();
+        }
+        assertThat(lines).as("log lines").isNotEmpty().noneMatch(l -> l.contains(PASSWORD));
     }
 
     @Test
@@ -106,7 +117,8 @@ class EventsApiTest {
         String id = PREFIX + "hall";
         HttpResponse<String> created = send("POST", "/api/cameras", """
                 {"id": "%s", "name": "Hall", "rtsp_url": "%s", "rtsp_transport": "udp", "detect_interval": 0.2,
-                 "live_view_fps": 2, "pre_seconds": 1, "post_seconds": 1}""".formatted(id, camera.url()));
+                 "live_view_fps": 2, "pre_seconds": 1, "post_seconds": 1}""".formatted(id,
+                camera.url().replace("rtsp://", "rtsp://viewer:" + PASSWORD + "@")));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
         // a presence: an event with a clip, within a couple of the video's 8 s loops

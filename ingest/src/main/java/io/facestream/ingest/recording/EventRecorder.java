@@ -87,6 +87,22 @@ public final class EventRecorder implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Every 30 s, removes the expired segments of buffers under {@code root} that no worker of this process keeps
+     * (their camera was deleted or disabled), so their disk use ends with the retention too.
+     */
+    public EventRecorder sweepAbandonedBuffers(Path root, Duration retention) {
+        cuts.scheduleWithFixedDelay(() -> {
+            try {
+                int removed = SegmentBuffer.sweepAbandoned(root, retention, java.util.Set.copyOf(cameras.keySet()));
+                if (removed > 0) log.info("removed {} expired segments of cameras no longer recorded here", removed);
+            } catch (IOException | RuntimeException e) {
+                log.warn("sweeping abandoned segment buffers failed: {}", e.toString());
+            }
+        }, 30, 30, TimeUnit.SECONDS);
+        return this;
+    }
+
     /** From now on the camera's presences and manual requests are recorded from {@code buffer}. */
     public void record(Camera camera, SegmentBuffer buffer) {
         cameras.put(camera.getCameraId(), new Recorded(camera, buffer));
@@ -157,6 +173,9 @@ public final class EventRecorder implements AutoCloseable {
     private void schedule(Recording event, SegmentBuffer buffer, long deadline) {
         cuts.schedule(() -> {
             if (!running) return;
+            // a camera deleted, repointed or retuned meanwhile: its old buffer's events are not recorded
+            Recorded now = cameras.get(event.getCameraId());
+            if (now == null || now.buffer() != buffer) return;
             try {
                 long to = event.getEndTime().toEpochMilli();
                 if (System.currentTimeMillis() < deadline && !ClipCutter.covered(buffer.dir(), to)) {

@@ -30,7 +30,7 @@ final class Ffmpeg {
 
     /** {@code ffmpeg -nostdin -hide_banner -loglevel error ARGS}. */
     static List<String> command(List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(executable(), "-nostdin", "-hide_banner", "-loglevel", "error"));
+        List<String> cmd = new ArrayList<>(List.of(executable(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"));
         cmd.addAll(args);
         return cmd;
     }

@@ -128,7 +128,7 @@ public final class SegmentBuffer implements AutoCloseable {
 
     /** ffmpeg's own messages can carry the URL: logged with its credentials masked, never written as they are. */
     private void logOutput(Process p) {
-        Thread.ofVirtual().name("segments-log-" + cameraId).start(() -> {
+        Thread.ofPlatform().daemon().name("segments-log-" + cameraId).start(() -> {
             try (var lines = p.inputReader(StandardCharsets.UTF_8)) {
                 String line;
                 while ((line = lines.readLine()) != null) log.info("camera {} segment recorder: {}", cameraId, SourceSpec.redact(line));
@@ -241,6 +241,30 @@ public final class SegmentBuffer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The buffers no worker keeps any more (their camera was deleted or disabled, or runs elsewhere now): under
+     * {@code root}, the segments of every directory not in {@code active} that are older than the retention are
+     * removed, and the directory once empty of segments. Returns the segments removed.
+     */
+    public static int sweepAbandoned(Path root, Duration retention, java.util.Set<String> active) throws IOException {
+        if (!Files.isDirectory(root)) return 0;
+        int removed = 0;
+        long cutoff = System.currentTimeMillis() - retention.toMillis();
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : (Iterable<Path>) dirs::iterator) {
+                String name = dir.getFileName().toString();
+                if (name.startsWith(".") || active.contains(name) || !Files.isDirectory(dir)) continue;
+                List<Segment> left = new ArrayList<>();
+                for (Segment s : segments(dir)) {
+                    if (s.startMillis() < cutoff && Files.deleteIfExists(s.path())) removed++;
+                    else left.add(s);
+                }
+                if (left.isEmpty()) purge(dir);
+            }
+        }
+        return removed;
     }
 
     /** Removes every segment of the buffer's directory, and the directory (the camera was deleted). */

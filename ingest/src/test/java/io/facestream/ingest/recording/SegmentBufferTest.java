@@ -103,6 +103,24 @@ class SegmentBufferTest {
         }
     }
 
+    @Test
+    void theExpiredSegmentsOfBuffersNoWorkerKeepsAreRemovedWithTheirDirectory() throws Exception {
+        Path root = dir.resolve("abandoned");
+        long now = System.currentTimeMillis() / 1000;
+        Path gone = Files.createDirectories(root.resolve("cam-deleted")), kept = Files.createDirectories(root.resolve("cam-live")),
+                fresh = Files.createDirectories(root.resolve("cam-recent"));
+        Files.writeString(gone.resolve(".source"), "x");
+        Files.write(gone.resolve((now - 600) + ".ts"), new byte[10]);
+        Files.write(kept.resolve((now - 600) + ".ts"), new byte[10]);
+        Files.write(fresh.resolve((now - 600) + ".ts"), new byte[10]);
+        Files.write(fresh.resolve((now - 5) + ".ts"), new byte[10]);
+        assertThat(SegmentBuffer.sweepAbandoned(root, Duration.ofSeconds(60), java.util.Set.of("cam-live"))).isEqualTo(2);
+        assertThat(gone).doesNotExist();
+        // an active buffer sweeps itself
+        assertThat(SegmentBuffer.segments(kept)).hasSize(1);
+        assertThat(SegmentBuffer.segments(fresh)).extracting(SegmentBuffer.Segment::startMillis).containsExactly((now - 5) * 1000);
+    }
+
     static String probe(Path file, String entries) throws Exception {
         Process p = new ProcessBuilder("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", entries, "-of", "default=nw=1", file.toString())
                 .redirectErrorStream(true).start();
