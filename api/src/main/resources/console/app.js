@@ -263,14 +263,17 @@ function recordButton(camera, note) {
     button.textContent = started ? 'Stop recording' : 'Record';
     button.className = started ? 'danger record' : 'secondary record';
     button.setAttribute('aria-pressed', started ? 'true' : 'false');
-    if (started && !note.textContent) note.replaceChildren(h('span', {class: 'recording'}, `● recording since ${when(started)}`));
   };
+  const recording = (started) => note.replaceChildren(h('span', {class: 'recording'}, `● recording since ${when(started)}`));
   button.addEventListener('click', async () => {
     const started = recordings.get(camera.id);
     button.disabled = true;
     if (!started) {
       const r = await attempt(() => api(`${path}/start`, {method: 'POST'}));
-      if (r) recordings.set(camera.id, r.started_at);
+      if (r) {
+        recordings.set(camera.id, r.started_at);
+        recording(r.started_at);
+      }
     } else {
       note.replaceChildren('Cutting the clip…');
       const r = await attempt(() => api(`${path}/stop`, {method: 'POST', json: {started_at: started}}));
@@ -282,10 +285,11 @@ function recordButton(camera, note) {
     draw();
   });
   draw();
+  if (recordings.get(camera.id)) recording(recordings.get(camera.id)); // begun before this page was drawn
   return button;
 }
 
-/** Whether this browser plays HLS itself (Safari; Chromium from about version 141): the console adds no HLS library. */
+/** Whether this browser plays HLS itself (Safari; a recent Chromium, 156 as tested): the console adds no HLS library. */
 const nativeHls = () => document.createElement('video').canPlayType('application/vnd.apple.mpegurl') !== '';
 /** The cameras whose HLS session this page opened: closed when the page changes or the tab goes away. */
 const hlsOpen = new Set();
