@@ -247,18 +247,109 @@ function cameraForm(camera, onSaved) {
   return form;
 }
 
+/** A manual recording in progress: the server's started_at, kept by this tab until Stop (the server keeps no state). */
+const recordings = {
+  get: (cameraId) => sessionStorage.getItem(`facestream.recording.${cameraId}`),
+  set: (cameraId, startedAt) => (startedAt ? sessionStorage.setItem(`facestream.recording.${cameraId}`, startedAt)
+    : sessionStorage.removeItem(`facestream.recording.${cameraId}`)),
+};
+
+/** Record / Stop recording on a camera's tile (seed 002's record/start and record/stop); the note says what happened. */
+function recordButton(camera, note) {
+  const path = `/api/live/${encodeURIComponent(camera.id)}/record`;
+  const button = h('button', {type: 'button'});
+  const draw = () => {
+    const started = recordings.get(camera.id);
+    button.textContent = started ? 'Stop recording' : 'Record';
+    button.className = started ? 'danger record' : 'secondary record';
+    button.setAttribute('aria-pressed', started ? 'true' : 'false');
+  };
+  const recording = (started) => note.replaceChildren(h('span', {class: 'recording'}, `● recording since ${when(started)}`));
+  button.addEventListener('click', async () => {
+    const started = recordings.get(camera.id);
+    button.disabled = true;
+    if (!started) {
+      const r = await attempt(() => api(`${path}/start`, {method: 'POST'}));
+      if (r) {
+        recordings.set(camera.id, r.started_at);
+        recording(r.started_at);
+      }
+    } else {
+      note.replaceChildren('Cutting the clip…');
+      const r = await attempt(() => api(`${path}/stop`, {method: 'POST', json: {started_at: started}}));
+      recordings.set(camera.id, null); // a refused started_at would be refused again; a new recording starts afresh
+      note.replaceChildren(r ? h('span', {class: 'recorded'}, `Recorded ${r.duration.toFixed(1)} s: `,
+        h('a', {href: `#/events?camera_id=${encodeURIComponent(camera.id)}&label=manual`}, 'see it in Events')) : '');
+    }
+    button.disabled = false;
+    draw();
+  });
+  draw();
+  if (recordings.get(camera.id)) recording(recordings.get(camera.id)); // begun before this page was drawn
+  return button;
+}
+
+/** Whether this browser plays HLS itself (Safari; a recent Chromium, 156 as tested): the console adds no HLS library. */
+const nativeHls = () => document.createElement('video').canPlayType('application/vnd.apple.mpegurl') !== '';
+/** The cameras whose HLS session this page opened: closed when the page changes or the tab goes away. */
+const hlsOpen = new Set();
+const closeHls = (cameraId) => {
+  hlsOpen.delete(cameraId);
+  // a GET: it needs no CSRF token, and keepalive lets it finish as the tab closes
+  return fetch(`/api/live/${encodeURIComponent(cameraId)}/hls/close`, {credentials: 'same-origin', keepalive: true}).catch(() => null);
+};
+window.addEventListener('pagehide', () => [...hlsOpen].forEach(closeHls));
+
+/** "Live with sound": the camera's HLS stream in a <video> on its tile, in a browser that plays HLS natively. */
+function liveSoundButton(camera, slot) {
+  if (!nativeHls()) return h('span', {class: 'hint'}, 'Live with sound needs a browser that plays HLS itself.');
+  const playlist = `/api/live/${encodeURIComponent(camera.id)}/hls/index.m3u8`;
+  const button = h('button', {type: 'button', class: 'secondary live-sound', 'aria-pressed': 'false'}, 'Live with sound');
+  button.addEventListener('click', async () => {
+    if (hlsOpen.has(camera.id)) {
+      slot.replaceChildren();
+      await closeHls(camera.id);
+    } else {
+      button.disabled = true;
+      // asked by fetch first, so that a refusal (HLS disabled, at capacity) shows the API's message; this starts the
+      // session. Chromium's own HLS player failed on a live playlist of one segment ("could not parse"), so the video
+      // is given the playlist once it lists three (the HLS spec's start distance from a live edge), or after 20 s.
+      let started;
+      for (let tries = 0; tries < 20; tries++) {
+        started = await attempt(() => api(playlist));
+        if (started === undefined || (started.match(/^seg\d+\.ts$/gm) || []).length >= 3) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      button.disabled = false;
+      if (started === undefined) return;
+      hlsOpen.add(camera.id);
+      slot.replaceChildren(h('video', {class: 'hls', src: playlist, controls: true, autoplay: true, playsinline: true,
+        'aria-label': `Live view of ${camera.name} with sound`}));
+    }
+    const on = hlsOpen.has(camera.id);
+    button.textContent = on ? 'Stop live sound' : 'Live with sound';
+    button.setAttribute('aria-pressed', String(on));
+  });
+  return button;
+}
+
 async function cameraPage(editing) {
+  [...hlsOpen].forEach(closeHls); // the tiles are drawn afresh, without their players
   const cameras = (await attempt(() => api('/api/cameras'))) || [];
   const grid = h('div', {class: 'grid', id: 'camera-grid'});
   for (const c of cameras) {
     const stream = (fps) => `/api/live/${encodeURIComponent(c.id)}/stream?fps=${fps}`;
+    const note = h('div', {class: 'record-note', role: 'status'});
+    const sound = h('div', {class: 'hls-slot'});
     // 1 fps in the grid; the focused tile at the server's full live-view rate (it clamps fps to its maximum)
     const live = h('img', {src: stream(1), alt: `Live view of ${c.name}`, tabindex: 0,
       onfocus: (e) => { e.target.src = stream(30); }, onblur: (e) => { e.target.src = stream(1); }});
     grid.append(h('div', {class: 'card tile', dataset: {cameraId: c.id}}, live,
       h('div', {class: 'row'}, h('strong', {}, c.name), badge(c.status), `${(c.fps ?? 0).toFixed(1)} fps`),
       h('div', {class: 'hint'}, c.rtsp_url),
+      note, sound,
       h('div', {class: 'row'},
+        recordButton(c, note), liveSoundButton(c, sound),
         h('button', {type: 'button', class: 'secondary', onclick: () => cameraPage(c)}, 'Edit'),
         h('button', {type: 'button', class: 'danger', onclick: async () => {
           if (confirm(`Delete camera ${c.name}?`) && (await attempt(() => api(`/api/cameras/${encodeURIComponent(c.id)}`, {method: 'DELETE'}))) !== undefined) cameraPage();
@@ -267,6 +358,172 @@ async function cameraPage(editing) {
   main.replaceChildren(h('h1', {}, 'Cameras'),
     cameras.length ? grid : empty('No cameras yet: add one with the form below (an RTSP or HTTP URL).'),
     cameraForm(editing, () => cameraPage()));
+}
+
+// ---- events and the clip player --------------------------------------------------------------------------
+/** Events drawn per page of the events list unless the address asks for another page size (`limit`). */
+const EVENTS_PAGE = 24;
+/** The list parameters of seed 002's GET /api/events that the page offers, kept in the page's address. */
+const EVENT_FILTERS = ['camera_id', 'person_id', 'from', 'to', 'label', 'limit'];
+/** MediaError's codes, in words. */
+const MEDIA_ERRORS = {1: 'loading was stopped', 2: 'a network error', 3: 'the browser could not decode it',
+  4: 'the browser cannot play this clip (its format or the camera\'s codec)'};
+
+const eventPlace = (e) => e.camera_name || e.camera_id;
+const eventWho = (e) => e.person_name || e.identity_name || (e.identity_id ? `identity ${e.identity_id.slice(0, 8)}` : null);
+
+/** A <video> on the event's clip: the session cookie authenticates it, and the browser seeks with Range requests. */
+function clipPlayer(event, onClose) {
+  const video = h('video', {id: 'clip-player', src: event.clip_url, controls: true, tabindex: 0, preload: 'metadata', playsinline: true,
+    poster: event.thumbnail_url, 'aria-label': `Clip of ${eventPlace(event)} at ${when(event.start_ts)}`});
+  const download = () => h('a', {href: event.clip_url, download: `${event.id}.mp4`}, 'download');
+  const problem = h('p', {class: 'error', role: 'alert', id: 'player-error', hidden: true});
+  video.addEventListener('error', () => {
+    if (!video.getAttribute('src')) return; // the player was closed
+    problem.replaceChildren(`This clip cannot be played here: ${MEDIA_ERRORS[video.error && video.error.code] || 'an unknown error'}. `,
+      'You can still ', download(), ' it.');
+    problem.hidden = false;
+  });
+  const close = () => {
+    video.removeAttribute('src');
+    video.load(); // ends the clip's download
+    section.remove();
+    if (onClose) onClose();
+  };
+  const section = h('section', {class: 'card player', id: 'event-player', 'aria-label': 'Clip player', dataset: {eventId: event.id}},
+    h('div', {class: 'row'}, h('h2', {}, `${eventPlace(event)} · ${when(event.start_ts)}`),
+      h('button', {type: 'button', class: 'secondary', id: 'close-player', onclick: close}, 'Close')),
+    video, problem,
+    h('p', {class: 'hint'}, `${event.label} · ${event.duration.toFixed(1)} s · ${eventWho(event) || 'nobody recognised'} · `, download()));
+  section.addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); });
+  return section;
+}
+
+/** One event: its thumbnail opens the player; a selection set (the events page) adds a tick box, onDelete a button. */
+function eventCard(event, {onPlay, selected, onDelete}) {
+  const who = eventWho(event);
+  return h('li', {class: 'card event', dataset: {eventId: event.id}},
+    h('button', {type: 'button', class: 'play', 'aria-label': `Play the clip of ${eventPlace(event)} at ${when(event.start_ts)}`,
+      onclick: (e) => onPlay(event, e.currentTarget)},
+    event.thumbnail_url ? h('img', {src: event.thumbnail_url, alt: '', loading: 'lazy', width: 320, height: 180}) : h('span', {class: 'hint'}, 'no thumbnail'),
+    h('span', {class: 'play-mark', 'aria-hidden': 'true'}, '▶')),
+    h('div', {class: 'row'},
+      selected ? h('input', {type: 'checkbox', value: event.id, 'aria-label': `Select the event of ${eventPlace(event)} at ${when(event.start_ts)}`,
+        onchange: (e) => (e.target.checked ? selected.add(event.id) : selected.delete(event.id))}) : null,
+      h('strong', {}, eventPlace(event)), badge(event.label), `${event.duration.toFixed(1)} s`),
+    h('div', {}, h('time', {datetime: event.start_ts}, when(event.start_ts)), h('br'),
+      who && event.identity_id ? h('a', {href: `#/identities/${encodeURIComponent(event.identity_id)}`, class: 'event-who'}, who)
+        : h('span', {class: 'hint event-who'}, who || (event.kind === 'manual' ? 'manual recording' : 'nobody recognised'))),
+    onDelete ? h('button', {type: 'button', class: 'danger delete-event', onclick: () => onDelete(event)}, 'Delete') : null);
+}
+
+/** Events as cards with one player above them (events, an identity, a face group). */
+function eventGallery(events, {id = 'events', ...options} = {}) {
+  const slot = h('div', {class: 'player-slot'});
+  const onPlay = (event, opener) => {
+    slot.replaceChildren(clipPlayer(event, () => opener.focus()));
+    slot.querySelector('video').focus();
+  };
+  return h('div', {}, slot, h('ul', {class: 'events', id}, events.map((e) => eventCard(e, {...options, onPlay}))));
+}
+
+/** An ISO time as a datetime-local input's value (local time, to the minute). */
+function localInput(iso) {
+  const t = new Date(iso || NaN);
+  if (Number.isNaN(t.getTime())) return '';
+  return new Date(t.getTime() - t.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+async function eventsPage(notice) {
+  const query = new URLSearchParams(location.hash.split('?')[1] || '');
+  const filters = Object.fromEntries(EVENT_FILTERS.filter((name) => query.get(name)).map((name) => [name, query.get(name)]));
+  const offset = Math.max(0, Math.floor(Number(query.get('offset'))) || 0);
+  const pageSize = Number(filters.limit) || EVENTS_PAGE; // the API refuses a size out of 1-500 with its own message
+  const [data, cameras, people] = await Promise.all([
+    attempt(() => api(`/api/events?${new URLSearchParams({limit: EVENTS_PAGE, ...filters, offset})}`)),
+    api('/api/cameras').catch(() => []), api('/api/people').catch(() => [])]);
+  const go = (next) => { location.hash = `#/events?${new URLSearchParams(next)}`; }; // the route redraws the page
+
+  const options = (list, chosen, anyText) => {
+    const known = list.some(([value]) => value === chosen);
+    return [h('option', {value: ''}, anyText), ...list.map(([value, text]) => h('option', {value, selected: value === chosen}, text)),
+      chosen && !known ? h('option', {value: chosen, selected: true}, chosen) : null];
+  };
+  const form = h('form', {class: 'fields', id: 'event-filters'},
+    h('label', {}, 'Camera', h('select', {name: 'camera_id'}, options((cameras || []).map((c) => [c.id, c.name]), filters.camera_id, 'every camera'))),
+    h('label', {}, 'Person', h('select', {name: 'person_id'}, options((people || []).map((p) => [p.id, p.name]), filters.person_id, 'anyone'))),
+    h('label', {}, 'From', h('input', {type: 'datetime-local', name: 'from', value: localInput(filters.from)})),
+    h('label', {}, 'To (before)', h('input', {type: 'datetime-local', name: 'to', value: localInput(filters.to)})),
+    h('label', {}, 'Label', h('select', {name: 'label'}, options([['face', 'face (a presence)'], ['manual', 'manual recording']], filters.label, 'any'))),
+    h('label', {}, 'Per page', h('select', {name: 'limit'}, options([12, 48, 96].map((n) => [String(n), String(n)]), filters.limit, String(EVENTS_PAGE)))),
+    h('div', {class: 'actions'}, h('button', {type: 'submit'}, 'Show'),
+      h('button', {type: 'button', class: 'secondary', onclick: () => go({})}, 'Clear filters'),
+      h('button', {type: 'button', class: 'secondary', id: 'events-refresh', onclick: () => eventsPage()}, 'Refresh')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const next = {};
+    for (const name of EVENT_FILTERS) {
+      const value = form.elements[name].value;
+      if (value) next[name] = name === 'from' || name === 'to' ? new Date(value).toISOString() : value;
+    }
+    go(next);
+  });
+
+  const items = (data && data.items) || [];
+  const total = data ? data.total : 0;
+  const selected = new Set();
+  const reload = (message) => eventsPage(message);
+  const onDelete = async (event) => {
+    if (!confirm(`Delete the event of ${eventPlace(event)} at ${when(event.start_ts)}, with its clip?`)) return;
+    if ((await attempt(() => api(`/api/events/${encodeURIComponent(event.id)}`, {method: 'DELETE'}))) !== undefined) reload('Deleted 1 event.');
+  };
+  const selectAll = h('input', {type: 'checkbox', id: 'events-select-all', onchange: (e) => {
+    for (const box of main.querySelectorAll('#events input[type=checkbox]')) {
+      box.checked = e.target.checked;
+      box.dispatchEvent(new Event('change'));
+    }
+  }});
+  const bulk = h('button', {type: 'button', class: 'danger', id: 'events-delete-selected', onclick: async () => {
+    if (!selected.size) return showError('Tick the events to delete first.');
+    if (!confirm(`Delete ${selected.size} event(s) with their clips?`)) return;
+    const r = await attempt(() => api('/api/events/bulk-delete', {method: 'POST', json: {ids: [...selected]}}));
+    if (r) reload(`Deleted ${r.deleted} event${r.deleted === 1 ? '' : 's'}${r.not_found.length ? ` (${r.not_found.length} already gone)` : ''}.`);
+  }}, 'Delete selected');
+  // clear-all takes the camera and the label, not the time or the person: the question says what goes
+  const scope = [filters.camera_id ? `of camera ${filters.camera_id}` : null, filters.label ? `labelled ${filters.label}` : null].filter(Boolean);
+  const clearAll = h('button', {type: 'button', class: 'danger', id: 'events-clear-all', onclick: async () => {
+    const question = scope.length
+      ? `Delete EVERY event ${scope.join(' ')}, with their clips (whatever their time or person)? This cannot be undone.`
+      : 'Delete EVERY recorded event of every camera, with their clips? This cannot be undone.';
+    if (!confirm(question)) return;
+    const r = await attempt(() => api('/api/events/clear-all', {method: 'POST',
+      json: {confirm: true, ...(filters.camera_id ? {camera_id: filters.camera_id} : {}), ...(filters.label ? {label: filters.label} : {})}}));
+    if (r) reload(`Cleared ${r.deleted} event${r.deleted === 1 ? '' : 's'}.`);
+  }}, scope.length ? `Clear all ${scope.join(' ')}` : 'Clear all events');
+
+  const filtered = EVENT_FILTERS.some((name) => name !== 'limit' && filters[name]);
+  let content;
+  if (!data) content = empty('The events could not be read (see the message above). ', h('a', {href: '#/events'}, 'Show every event'));
+  else if (!total && !filtered) content = empty('No events yet: one is recorded each time a camera sees someone (add a camera under ',
+    h('a', {href: '#/cameras'}, 'Cameras'), '), or when you press Record on a camera\'s tile. Replayed files make no clips.');
+  else if (!total) content = empty('No event matches these filters: widen the time range, or ', h('a', {href: '#/events'}, 'show every event'), '.');
+  else if (!items.length) content = empty(`No events on this page (there are ${total}). `, h('a', {href: '#/events'}, 'Back to the first page'));
+  else content = eventGallery(items, {selected, onDelete});
+  const pager = total > pageSize || offset > 0 ? h('nav', {class: 'row pager', 'aria-label': 'Pages of events'},
+    h('button', {type: 'button', class: 'secondary', id: 'events-newer', disabled: offset === 0,
+      onclick: () => go({...filters, offset: Math.max(0, offset - pageSize)})}, '← Newer'),
+    h('span', {id: 'events-range'}, `${Math.min(offset + 1, total)}–${Math.min(offset + pageSize, total)} of ${total}`),
+    h('button', {type: 'button', class: 'secondary', id: 'events-older', disabled: offset + pageSize >= total,
+      onclick: () => go({...filters, offset: offset + pageSize})}, 'Older →'))
+    : null;
+  show(h('h1', {}, 'Events'),
+    h('p', {class: 'hint'}, 'Recorded clips: one per presence of a face at a camera, and manual recordings. Open one to play it; the player seeks anywhere in the clip.'),
+    form,
+    notice ? h('p', {class: 'notice', role: 'status', id: 'events-notice'}, notice) : null,
+    data ? h('p', {id: 'events-summary'}, `${total} event${total === 1 ? '' : 's'}${filtered ? ' match' : ''}`) : null,
+    items.length ? h('div', {class: 'row'}, h('label', {}, selectAll, ' select all on this page'), bulk) : null,
+    data && total ? h('div', {class: 'row'}, clearAll) : null,
+    pager, content);
 }
 
 // ---- identities ------------------------------------------------------------------------------------------
@@ -356,8 +613,9 @@ async function identityPage(id, notice) {
   const path = `/api/identities/${encodeURIComponent(id)}`;
   const identity = await attempt(() => api(path));
   if (!identity) return show(empty('No such identity (it may have been merged or deleted). ', h('a', {href: '#/identities'}, 'All identities')));
-  const [faces, sightings] = await Promise.all([
-    attempt(() => api(`${path}/faces?limit=${DETAIL_PAGE}`)), attempt(() => api(`${path}/sightings?limit=${DETAIL_PAGE}`))]);
+  const [faces, sightings, events] = await Promise.all([
+    attempt(() => api(`${path}/faces?limit=${DETAIL_PAGE}`)), attempt(() => api(`${path}/sightings?limit=${DETAIL_PAGE}`)),
+    attempt(() => api(`${path}/events?limit=${EVENTS_PAGE}`))]);
   const reload = (message) => identityPage(id, message);
   const rename = h('form', {class: 'row', id: 'rename-form'},
     h('label', {for: 'identity-name'}, 'Name'), h('input', {id: 'identity-name', name: 'name', value: identity.name || '', maxlength: 200}),
@@ -414,6 +672,10 @@ async function identityPage(id, notice) {
     h('p', {}, `${identity.num_sightings} sightings, ${identity.num_faces} faces; first seen ${when(identity.first_seen)}, last seen ${when(identity.last_seen)}`),
     h('h2', {}, 'Faces'), faceSection,
     h('h2', {}, 'Sightings'), sightingSection,
+    h('h2', {}, 'Recorded clips'), events && events.total
+      ? [eventGallery(events.items, {id: 'identity-events'}), events.total > events.items.length
+        ? h('p', {class: 'hint'}, `The newest ${events.items.length} of ${events.total} clips: `, h('a', {href: '#/events'}, 'all events')) : null]
+      : empty('No recorded clips of this identity: clips are recorded at live cameras (replayed files make none).'),
     h('div', {class: 'row'}, h('a', {href: '#/identities'}, '← All identities'),
       h('button', {type: 'button', class: 'danger', onclick: async () => {
         if (confirm('Delete this identity?') && (await attempt(() => api(path, {method: 'DELETE'}))) !== undefined) location.hash = '#/identities';
@@ -531,6 +793,12 @@ function groupCard(group, onChanged) {
     const r = await attempt(() => api('/api/face-groups/samples/bulk-delete', {method: 'POST', json: {ids: [...selected]}}));
     if (r) onChanged(`Deleted ${r.deleted} faces.`);
   }}, 'Delete selected faces');
+  const clipSlot = h('div', {class: 'group-clips'});
+  const clips = h('button', {type: 'button', class: 'secondary group-clips-button', onclick: async () => {
+    const r = await attempt(() => api('/api/face-groups/clips', {method: 'POST', json: {sample_ids: chosen()}}));
+    if (r) clipSlot.replaceChildren(h('h3', {}, `${r.total} recorded clip${r.total === 1 ? '' : 's'} of these faces`),
+      r.total ? eventGallery(r.items, {id: `clips-${group.group_id}`}) : empty('None: clips are recorded at live cameras (replayed files make none).'));
+  }}, 'Show clips');
   return h('section', {class: 'card group', dataset: {groupId: group.group_id}, 'aria-label': `Group of ${group.size} faces`},
     h('div', {class: 'row'},
       group.rep_thumb_url ? h('img', {src: group.rep_thumb_url, alt: 'Representative face', width: 96, height: 96, class: 'rep'}) : null,
@@ -542,7 +810,7 @@ function groupCard(group, onChanged) {
     h('p', {class: 'hint'}, group.size > members.length
       ? `The actions below use the ticked faces, or, when none is ticked, the group's ${members.length} best faces of ${group.size} (deleting needs ticks).`
       : 'The actions below use the ticked faces, or the whole group when none is ticked (deleting needs ticks).'),
-    h('div', {class: 'row'}, enrol, label, remove));
+    h('div', {class: 'row'}, enrol, label, remove, clips), clipSlot);
 }
 
 async function faceGroupsPage(notice) {
@@ -704,12 +972,13 @@ async function systemPage() {
 }
 
 // ---- routing ---------------------------------------------------------------------------------------------
-const PAGES = {alerts: alertsPage, cameras: () => cameraPage(), identities: identitiesPage, people: peoplePage,
+const PAGES = {alerts: alertsPage, cameras: () => cameraPage(), events: () => eventsPage(), identities: identitiesPage, people: peoplePage,
   'face-groups': () => faceGroupsPage(), search: searchPage, files: filesPage, system: systemPage};
 
 async function route(event) {
   if (alertSocket) { alertSocket.close(); alertSocket = null; }
   if (refreshTimer) { clearInterval(refreshTimer); refreshTimer = null; }
+  [...hlsOpen].forEach(closeHls);
   showError('');
   const [, page = 'alerts', id] = (location.hash || '#/alerts').split('?')[0].split('/');
   for (const link of document.querySelectorAll('nav a')) {

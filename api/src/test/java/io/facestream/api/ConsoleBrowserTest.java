@@ -5,13 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.facestream.api.live.FaceImages;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.api.live.LiveViewModule;
+import io.facestream.api.events.EventsModule;
+import io.facestream.api.hls.HlsModule;
 import io.facestream.api.testing.ApiFixture;
+import io.facestream.api.testing.LiveIngest;
+import io.facestream.ingest.testing.RtspServer;
+import io.facestream.ingest.video.FaceSprites;
+import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
  * playwright-core (pinned, installed by npm into target/ at test time, never a browser download), running
  * src/test/resources/console/console-browser-test.mjs. Sign-in, a POI enrolled by uploading a photo, a video
  * replayed through real ingest and its alert seen on the feed without a reload, an identity renamed, two merged, a search
- * by photo, the unauthenticated and cross-site cases; a screenshot of each page under target/console-browser/.
+ * by photo, the unauthenticated and cross-site cases; a live RTSP camera (ffmpeg into rtsp-server-perl, with the ingest
+ * role's segment buffer and event recorder) added with the form, whose presence event and a manual recording from its
+ * tile are listed, filtered, played and sought (HTTP Range) and deleted on the events page, and played from the
+ * identity's page and a face group; a screenshot of each page under target/console-browser/.
  * Where Chromium, Node or the npm package is unavailable, the test is reported skipped with the reason.
  */
 class ConsoleBrowserTest {
@@ -49,6 +59,11 @@ class ConsoleBrowserTest {
     static LiveAlertsModule liveAlerts;
     static LiveViewModule liveView;
     static Path playwright;
+    /** Cameras with this id prefix get an ingest worker (the browser adds one); the others stay idle. */
+    static final String LIVE_PREFIX = "console-live-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+    static LiveIngest ingest;
+    static HlsModule hls;
+    static RtspServer liveCamera;
 
     @BeforeAll
     static void start() throws Exception {
@@ -67,12 +82,41 @@ class ConsoleBrowserTest {
         fixture = ApiFixture.start(dir, backend -> {
             liveAlerts = new LiveAlertsModule(KafkaFixture.bootstrap(), registryUrl());
             liveView = new LiveViewModule(backend, KafkaFixture.bootstrap(), registryUrl(), LiveViewModule.Settings.defaults());
-            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30));
+            try {
+                hls = new HlsModule(backend, new HlsModule.Settings(true, 2, dir.resolve("hls"), Duration.ofSeconds(60), Duration.ofSeconds(20)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30), EventsModule.Settings.defaults(), hls);
         });
+        ingest = LiveIngest.start(fixture, dir, LIVE_PREFIX, "console-test", EventsModule.Settings.defaults().segmentRetention());
+        // 8 s at 10 fps: a face walks across during frames 10-39, then nobody for 4 s, so each loop's track ends (an event)
+        Path hall = dir.resolve("hall.mp4");
+        SceneVideoWriter.write(hall, 640, 360, 10, 80, List.of(new SceneVideoWriter.Sprite(
+                FaceSprites.fromPhoto(ApiFixture.analyzer(), "sample3", 1).getFirst(), 10, 39, 150, 170, 380, 170, 160, 160)));
+        liveCamera = new RtspServer(h264(hall, dir.resolve("hall-h264.mp4"))).start();
+    }
+
+    /**
+     * The camera's video as H.264 (Debian's ffmpeg with libx264): clips are stream copies of what a camera sends, and
+     * Chromium plays H.264 in MP4 but not the MPEG-4 part 2 that JavaCV's LGPL build writes. Baseline profile, a
+     * keyframe a second (the segment buffer cuts on keyframes), and the parameter sets repeated in-band at each one
+     * (a player joining the relayed stream mid-way, as the worker does, found no picture size without them).
+     */
+    static Path h264(Path video, Path out) throws IOException, InterruptedException {
+        Result encoded = run(List.of("ffmpeg", "-y", "-v", "error", "-i", video.toString(), "-c:v", "libx264", "-preset", "veryfast",
+                "-profile:v", "baseline", "-pix_fmt", "yuv420p", "-g", "10", "-keyint_min", "10", "-sc_threshold", "0",
+                "-x264-params", "repeat-headers=1", out.toString()),
+                video.getParent(), 120);
+        assertThat(encoded.exit).as(String.join("\n", encoded.lines)).isZero();
+        return out;
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
+        if (ingest != null) ingest.close();
+        if (hls != null) hls.close();
+        if (liveCamera != null) liveCamera.close();
         if (fixture != null) fixture.close();
         if (liveAlerts != null) liveAlerts.close();
         if (liveView != null) liveView.close();
@@ -96,11 +140,13 @@ class ConsoleBrowserTest {
         builder.environment().put("PHOTO", photo.toString());
         builder.environment().put("SHOTS", shots.toString());
         builder.environment().put("PLAYWRIGHT", playwright.toString());
+        builder.environment().put("LIVE_CAMERA_ID", LIVE_PREFIX + "hall");
+        builder.environment().put("LIVE_RTSP_URL", liveCamera.url());
         Process browser = builder.start();
         // a hung browser or script fails the test instead of holding the build
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
-                if (!browser.waitFor(300, TimeUnit.SECONDS)) browser.destroyForcibly();
+                if (!browser.waitFor(480, TimeUnit.SECONDS)) browser.destroyForcibly();
             } catch (InterruptedException e) {
                 browser.destroyForcibly();
             }
@@ -129,7 +175,8 @@ class ConsoleBrowserTest {
         assertThat(lines).contains("AWAIT_REPLAY").anyMatch(l -> l.startsWith("STEP signed-out"))
                 .noneMatch(l -> l.startsWith("PAGEERROR"));
         for (String page : List.of("signin", "people", "alerts", "identities", "identity", "identities-analytics", "identity-split", "search", "face-groups", "cameras", "files",
-                "system", "alerts-phone", "identities-phone", "face-groups-phone", "files-phone", "system-phone")) {
+                "system", "events", "events-player", "camera-live-sound", "identity-events", "face-group-clips", "alerts-phone", "identities-phone",
+                "face-groups-phone", "files-phone", "system-phone", "events-phone", "cameras-phone")) {
             assertThat(shots.resolve(page + ".png")).as(page).isNotEmptyFile();
         }
     }
