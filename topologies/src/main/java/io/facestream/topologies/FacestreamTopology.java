@@ -11,6 +11,7 @@ import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.TrackEvent;
 import io.facestream.schemas.avro.state.EmbedWork;
 import io.facestream.schemas.avro.state.ResolutionInput;
+import io.facestream.schemas.avro.state.TrackAppearance;
 import io.facestream.schemas.avro.state.TrackerState;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.Topics;
@@ -71,9 +72,12 @@ public final class FacestreamTopology {
                 .mapValues(v -> (SpecificRecord) v);
         KStream<String, SpecificRecord> frames = builder.stream(Topics.FRAMES, Consumed.with(keys, serdes.of(Frame.class)))
                 .mapValues(v -> (SpecificRecord) v);
+        // The embedding stage reports faces of another person on a track; the tracker splits the track there.
+        StoreBuilder<KeyValueStore<String, Long>> splits = TrackingProcessor.splitsStore();
         KStream<String, ResolutionInput> tracked = crops.merge(frames)
-                .process(TrackingProcessor.supplier(settings.tracker(), settings.maxPendingFrames(), settings.silentCamera(), serdes))
-                .process(EmbeddingProcessor.supplier(embedder, settings.embedBatchSize(), settings.embedMaxWait(), metrics, serdes));
+                .process(TrackingProcessor.supplier(settings.tracker(), settings.maxPendingFrames(), settings.silentCamera(), serdes, splits))
+                .process(EmbeddingProcessor.supplier(embedder, settings.embedBatchSize(), settings.embedMaxWait(), metrics,
+                        settings.thresholds().search(), serdes, splits));
 
         tracked.filter((k, v) -> v.getEvent() != null).mapValues(ResolutionInput::getEvent)
                 .to(Topics.TRACKS, Produced.with(keys, serdes.of(TrackEvent.class)));
@@ -106,6 +110,7 @@ public final class FacestreamTopology {
         serdes.of(Frame.class).register(Views.changelog(applicationId, TrackingProcessor.PENDING_FRAMES));
         serdes.of(TrackerState.class).register(Views.changelog(applicationId, TrackingProcessor.STATE));
         serdes.of(EmbedWork.class).register(Views.changelog(applicationId, EmbeddingProcessor.QUEUE));
+        serdes.of(TrackAppearance.class).register(Views.changelog(applicationId, EmbeddingProcessor.APPEARANCE));
         serdes.of(ResolutionInput.class).register(applicationId + "-" + RESOLUTION_TOPIC + "-repartition");
         serdes.of(TrackEvent.class).register(Topics.TRACKS);
         serdes.of(FaceEmbedding.class).register(Topics.FACE_EMBEDDINGS);
