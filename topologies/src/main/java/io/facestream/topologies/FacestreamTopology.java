@@ -47,7 +47,9 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>per source (partitioned like the crops): frames + face crops → tracking → micro-batched embedding →
  *       {@code tracks}, {@code face-embeddings} and, from the embeddings, {@code poi-alerts};</li>
  *   <li>one partition: embeddings and track events (in the order the first produced them) + identity
- *       commands → identity resolution → {@code sightings}, with the identity, face and sighting views.</li>
+ *       commands → identity resolution → {@code sightings}, with the identity, face and sighting views, and
+ *       unknown-face alert candidates, which {@link CatalogViews} joins with the camera definitions: those of
+ *       cameras with {@code unknown_face_alerts} go to {@code poi-alerts} as alerts of kind UNKNOWN.</li>
  * </ol>
  * Two global stores give every instance the people (the gallery) and the alert counts; {@link CatalogViews}
  * adds the cameras, files and recent-alerts views. Every view is named in the views contract ({@link Views}); each
@@ -92,11 +94,14 @@ public final class FacestreamTopology {
                 .mapValues(v -> (SpecificRecord) v);
         KStream<String, SpecificRecord> commands = builder.stream(Topics.IDENTITY_COMMANDS, Consumed.with(keys, serdes.of(IdentityCommand.class)))
                 .mapValues(v -> (SpecificRecord) v);
-        toResolve.merge(commands)
-                .process(IdentityResolver.supplier(settings, gallery, vectors, serdes))
+        KStream<String, SpecificRecord> resolved = toResolve.merge(commands)
+                .process(IdentityResolver.supplier(settings, gallery, vectors, serdes));
+        resolved.filter((k, v) -> v instanceof Sighting).mapValues(v -> (Sighting) v)
                 .to(Topics.SIGHTINGS, Produced.with(keys, serdes.of(Sighting.class)));
+        KStream<String, PoiAlert> unknownCandidates = resolved.filter((k, v) -> v instanceof PoiAlert).mapValues(v -> (PoiAlert) v);
 
-        CatalogViews.addTo(builder, serdes, alerts);
+        KStream<String, PoiAlert> unknownAlerts = CatalogViews.addTo(builder, serdes, alerts, unknownCandidates);
+        unknownAlerts.to(Topics.POI_ALERTS, Produced.with(keys, serdes.of(PoiAlert.class)));
         return builder.build();
     }
 
