@@ -79,14 +79,14 @@ public final class FacestreamTopology {
         KStream<String, ResolutionInput> tracked = crops.merge(frames)
                 .process(TrackingProcessor.supplier(settings.tracker(), settings.maxPendingFrames(), settings.silentCamera(), serdes, splits))
                 .process(EmbeddingProcessor.supplier(embedder, settings.embedBatchSize(), settings.embedMaxWait(), metrics,
-                        settings.thresholds().search(), serdes, splits));
+                        settings.thresholds().search(), settings.tracker().minEmbedQuality(), serdes, splits));
 
         tracked.filter((k, v) -> v.getEvent() != null).mapValues(ResolutionInput::getEvent)
                 .to(Topics.TRACKS, Produced.with(keys, serdes.of(TrackEvent.class)));
         KStream<String, FaceEmbedding> embeddings = tracked.filter((k, v) -> v.getEmbedding() != null).mapValues(ResolutionInput::getEmbedding);
         embeddings.to(Topics.FACE_EMBEDDINGS, Produced.with(keys, serdes.of(FaceEmbedding.class)));
         KStream<String, PoiAlert> alerts = embeddings.process(
-                AlertProcessor.supplier(gallery, settings.thresholds().poi(), settings.alertCooldown()));
+                AlertProcessor.supplier(gallery, settings.thresholds().poi(), settings.alertCooldown(), settings.tracker().minEmbedQuality()));
         alerts.to(Topics.POI_ALERTS, Produced.with(keys, serdes.of(PoiAlert.class)));
 
         KStream<String, SpecificRecord> toResolve = tracked

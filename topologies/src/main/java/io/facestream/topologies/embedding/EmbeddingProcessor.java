@@ -51,6 +51,7 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     private final Duration maxWait;
     private final InferenceMetrics metrics;
     private final double otherPerson;
+    private final double softQuality;
     private ProcessorContext<String, ResolutionInput> context;
     private KeyValueStore<String, EmbedWork> queue;
     private KeyValueStore<String, TrackAppearance> appearance;
@@ -59,13 +60,19 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     private int queuedCrops;
     private long oldestCropQueuedAt = Long.MAX_VALUE;
 
-    /** @param otherPerson below this similarity to each of a track's recent faces, a face of the track is another person's */
-    public EmbeddingProcessor(Embedder embedder, int batchSize, Duration maxWait, InferenceMetrics metrics, double otherPerson) {
+    /**
+     * @param otherPerson below this similarity to each of a track's recent faces, a face of the track is another person's
+     * @param softQuality faces below this quality (small, blurred) are too unlike even their own person's to judge
+     *                    by: they are passed on without the check and do not become a track's reference
+     */
+    public EmbeddingProcessor(Embedder embedder, int batchSize, Duration maxWait, InferenceMetrics metrics, double otherPerson,
+                              double softQuality) {
         this.embedder = embedder;
         this.batchSize = batchSize;
         this.maxWait = maxWait;
         this.metrics = metrics;
         this.otherPerson = otherPerson;
+        this.softQuality = softQuality;
     }
 
     /**
@@ -74,9 +81,9 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
      */
     public static ProcessorSupplier<String, EmbedWork, String, ResolutionInput> supplier(Embedder embedder, int batchSize, Duration maxWait,
                                                                                        InferenceMetrics metrics, double otherPerson,
-                                                                                       AvroSerdes serdes,
+                                                                                       double softQuality, AvroSerdes serdes,
                                                                                        StoreBuilder<KeyValueStore<String, Long>> splits) {
-        return ProcessorStores.supplier(() -> new EmbeddingProcessor(embedder, batchSize, maxWait, metrics, otherPerson),
+        return ProcessorStores.supplier(() -> new EmbeddingProcessor(embedder, batchSize, maxWait, metrics, otherPerson, softQuality),
                 Set.of(ProcessorStores.inMemory(QUEUE, serdes.of(EmbedWork.class)),
                         ProcessorStores.inMemory(APPEARANCE, serdes.of(TrackAppearance.class)), splits));
     }
@@ -157,6 +164,7 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         if (trackId == null) return true;
         long frame = work.getCrop().getFrameNumber();
         TrackAppearance seen = appearance.get(trackId);
+        if (work.getCrop().getQuality() < softQuality) return seen == null || seen.getSplitFrame() == null || frame < seen.getSplitFrame();
         if (seen == null) {
             appearance.put(trackId, new TrackAppearance(trackId, List.of(Embeddings.toList(embedding)), null));
             return true;

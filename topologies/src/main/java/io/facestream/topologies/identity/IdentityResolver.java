@@ -117,7 +117,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         unknownCooldown = context.getStateStore(UNKNOWN_COOLDOWN);
         alertCounts = context.getStateStore(Views.ALERT_COUNTS.name()); // global: every alert ever, per key
         try (KeyValueIterator<String, Identity> it = identities.all()) {
-            it.forEachRemaining(kv -> index.put(kv.value));
+            it.forEachRemaining(kv -> index(kv.value));
         }
     }
 
@@ -188,7 +188,10 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             similarity = Embeddings.similarity(centroid(current.getFaces()), Embeddings.toArray(identities.get(identityId).getCentroid()));
         } else {
             float[] centroid = centroid(current.getFaces());
-            Optional<IdentityIndex.Nearest> nearest = index.nearest(centroid).filter(n -> n.similarity() >= settings.thresholds().identity());
+            // a track of soft faces alone joins no identity by similarity (see index): it starts its own
+            boolean allSoft = current.getFaces().stream().allMatch(this::soft);
+            Optional<IdentityIndex.Nearest> nearest = allSoft ? Optional.empty()
+                    : index.nearest(centroid).filter(n -> n.similarity() >= settings.thresholds().identity());
             if (nearest.isPresent()) {
                 identityId = nearest.get().identityId();
                 similarity = nearest.get().similarity();
@@ -410,7 +413,22 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     void putIdentity(Identity identity) {
         identities.put(identity.getIdentityId(), identity);
-        index.put(identity);
+        index(identity);
+    }
+
+    /**
+     * Only identities with a usable face are found by similarity: blurred, tiny faces of different people look more like
+     * each other than like anyone's sharp face (0.85 between two people's, in SmallSoftFacesTest), so an identity made of
+     * soft faces alone would gather strangers. It stays, with its own track; a usable face makes it findable.
+     */
+    private void index(Identity identity) {
+        if (identity.getExemplars().stream().anyMatch(e -> !soft(e))) index.put(identity);
+        else index.remove(identity.getIdentityId());
+    }
+
+    /** A face under the tracker's usable quality: embedded only so a track of such faces is not starved. */
+    private boolean soft(Exemplar face) {
+        return face.getQuality() < settings.tracker().minEmbedQuality();
     }
 
     /** Removes an identity, its faces (views and vector store) and its sightings. */

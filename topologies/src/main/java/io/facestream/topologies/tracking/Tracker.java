@@ -20,8 +20,9 @@ import java.util.Set;
  * tracks' Kalman-predicted boxes first, then low-score ones against the tracks still
  * unmatched, so a blurred or half-occluded face keeps its track without starting new
  * ones. Unmatched high-score detections start tracks; tracks unseen for the gap end.
- * The tracker also chooses which crops to embed: a track's first usable face at once
- * (alerts must be fast), then only clearly better faces, a few per second at most.
+ * The tracker also chooses which crops to embed: a track's first face at once
+ * (alerts must be fast), then only clearly better faces, a few per second at most; faces below
+ * the usable quality only while they are the track's best so far, a few per track.
  * Association is greedy by IoU (highest first), which matches the optimal assignment
  * when faces do not overlap, as faces rarely do.
  *
@@ -70,6 +71,7 @@ public final class Tracker {
         private final Deque<Long> recentEmbeds = new ArrayDeque<>();
         private final List<String> embedded = new ArrayList<>();
         private long lastEmbedAt;
+        private int softEmbeds;
         /** The track's faces of the last {@code historyMillis} (bounded), oldest first: where a split may fall. */
         private final Deque<TrackObservation> recent = new ArrayDeque<>();
 
@@ -134,6 +136,7 @@ public final class Tracker {
             this.recentEmbeds.addAll(s.getRecentEmbeds());
             this.embedded.addAll(s.getEmbedded());
             this.lastEmbedAt = s.getLastEmbedAt();
+            this.softEmbeds = s.getSoftEmbeds();
             this.recent.addAll(s.getRecent());
         }
 
@@ -146,7 +149,7 @@ public final class Tracker {
                     .setMotionAt(motion.atMillis()).setFaces(faces).setBestCropId(bestCropId).setBestQuality(bestQuality)
                     .setBestFrameRef(bestFrameRef).setBestEmbeddedQuality(bestEmbeddedQuality).setLastUpdateEvent(lastUpdateEvent)
                     .setRecentEmbeds(List.copyOf(recentEmbeds)).setEmbedded(List.copyOf(embedded))
-                    .setLastEmbedAt(lastEmbedAt).setRecent(List.copyOf(recent)).build();
+                    .setLastEmbedAt(lastEmbedAt).setRecent(List.copyOf(recent)).setSoftEmbeds(softEmbeds).build();
         }
 
         private void observe(Detection d, TrackerSettings settings) {
@@ -319,13 +322,17 @@ public final class Tracker {
     }
 
     private void chooseForEmbedding(Track t, Detection d, List<Choice> toEmbed) {
-        if (d.quality() < settings.minEmbedQuality()) return;
+        boolean soft = d.quality() < settings.minEmbedQuality();
+        // a soft face: only the track's best so far, and a few per track (a track of soft faces is not starved)
+        if (soft && (t.softEmbeds >= settings.maxSoftEmbeds() || !d.cropId().equals(t.bestCropId))) return;
         while (!t.recentEmbeds.isEmpty() && d.timestamp() - t.recentEmbeds.peekFirst() >= 1000) t.recentEmbeds.pollFirst();
         boolean first = t.embedded.isEmpty();
         boolean better = d.quality() > t.bestEmbeddedQuality + settings.embedMargin();
-        boolean recheck = d.timestamp() - t.lastEmbedAt >= settings.recheckMillis(); // still the same person?
-        if (first || ((better || recheck) && t.recentEmbeds.size() < settings.maxEmbedsPerSecond())) {
-            t.recentEmbeds.addLast(d.timestamp());
+        boolean recheck = !soft && d.timestamp() - t.lastEmbedAt >= settings.recheckMillis(); // still the same person?
+        // soft faces are bounded per track instead of per second, so they never hold back a usable face
+        if (first || ((better || recheck) && (soft || t.recentEmbeds.size() < settings.maxEmbedsPerSecond()))) {
+            if (soft) t.softEmbeds++;
+            else t.recentEmbeds.addLast(d.timestamp());
             t.lastEmbedAt = d.timestamp();
             t.embedded.add(d.cropId());
             t.bestEmbeddedQuality = Math.max(t.bestEmbeddedQuality, d.quality());
