@@ -237,7 +237,7 @@ public final class FaceAnalyzer implements AutoCloseable {
 
     public List<Detection> detectRgb(Mat rgb) {
         List<Detection> found = new ArrayList<>(detector.predict(rgb));
-        if (tilingApplies(rgb.cols(), rgb.rows())) {
+        if (tilingApplies(rgb.cols(), rgb.rows(), found)) {
             for (Rect tile : tiles(rgb.cols(), rgb.rows())) {
                 try (tile; Mat view = new Mat(rgb, tile)) {
                     for (Detection d : detector.predict(view)) {
@@ -348,11 +348,23 @@ public final class FaceAnalyzer implements AutoCloseable {
         }
     }
 
-    private boolean tilingApplies(int width, int height) {
+    /**
+     * Below this shorter side, in the detector's input pixels, a face found on the whole frame suggests smaller ones
+     * it missed (the detector's smallest anchors are about 10 pixels, and faces near them come and go between frames).
+     */
+    public static final double AUTO_TILE_FACE = 24;
+    /** A frame shrunk less than this to fit the detector gains little from tiles of the detector's own size. */
+    static final double AUTO_TILE_SHRINK = 1.5;
+
+    private boolean tilingApplies(int width, int height, List<Detection> wholeFrame) {
         return switch (config.tiling()) {
             case OFF -> false;
             case ON -> true;
-            case AUTO -> width >= 2 * detectorInput.width() && height >= 2 * detectorInput.height();
+            case AUTO -> {
+                double shrink = Math.max((double) width / detectorInput.width(), (double) height / detectorInput.height());
+                yield shrink >= AUTO_TILE_SHRINK && (wholeFrame.isEmpty() || wholeFrame.stream()
+                        .anyMatch(d -> Math.min(d.box().width(), d.box().height()) / shrink < AUTO_TILE_FACE));
+            }
         };
     }
 

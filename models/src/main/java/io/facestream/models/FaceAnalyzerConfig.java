@@ -40,8 +40,9 @@ public record FaceAnalyzerConfig(
 
     public enum Device { CPU, GPU }
 
-    /** OFF: one pass over the whole frame. ON: whole frame plus tiles. AUTO: tiles when the frame is at least
-     * twice the detector's input in both directions. */
+    /** OFF: one pass over the whole frame. ON: whole frame plus tiles. AUTO: tiles where faces are small relative to
+     * the detector's input: the frame is shrunk at least 1.5 times to fit the input, and the whole-frame pass found no
+     * face, or a face whose shorter side is under {@link FaceAnalyzer#AUTO_TILE_FACE} detector pixels there. */
     public enum Tiling { OFF, ON, AUTO }
 
     public FaceAnalyzerConfig {

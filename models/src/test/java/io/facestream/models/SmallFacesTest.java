@@ -47,6 +47,19 @@ class SmallFacesTest {
         }
     }
 
+    /** One photo, shrunk to fit a grey 640x360 frame. */
+    static RgbImage framedPhoto(String photo) throws Exception {
+        try (Mat frame = new Mat(360, 640, CV_8UC3, new Scalar(128, 128, 128, 0));
+                Mat rgb = ImageCodec.decodeRgbMat(TestPhotos.bytes(photo), Long.MAX_VALUE); Mat fitted = new Mat()) {
+            double scale = Math.min(640.0 / rgb.cols(), 360.0 / rgb.rows());
+            resize(rgb, fitted, new Size((int) (rgb.cols() * scale), (int) (rgb.rows() * scale)), 0, 0, INTER_AREA);
+            try (Rect at = new Rect(0, 0, fitted.cols(), fitted.rows()); Mat target = new Mat(frame, at)) {
+                fitted.copyTo(target);
+            }
+            return ImageCodec.toRgbImage(frame);
+        }
+    }
+
     @Test
     void tilingFindsSmallFacesThatOnePassMisses() throws Exception {
         int expected = 0;
@@ -71,6 +84,27 @@ class SmallFacesTest {
                     assertThat(tiles.get(i).box().iou(tiles.get(j).box())).as("no duplicates across tiles").isLessThan(0.2f);
                 }
             }
+        }
+    }
+
+    /**
+     * Issue 16.4: {@code auto} tiles a 640x360 frame (shrunk 2x to the detector's input) whose faces are small there,
+     * and finds what {@code on} finds; a frame whose faces are large enough is left to the one pass.
+     */
+    @Test
+    void autoTilesWhereFacesAreSmallRelativeToTheDetectorsInput() throws Exception {
+        RgbImage small = frameOfSmallFaces(0.09);
+        RgbImage large = framedPhoto("sample1");
+        FaceAnalyzerConfig base = FaceAnalyzerConfig.defaults().withMinFaceSize(8);
+        try (FaceAnalyzer plain = new FaceAnalyzer(base.withTiling(Tiling.OFF));
+                FaceAnalyzer tiled = new FaceAnalyzer(base.withTiling(Tiling.ON));
+                FaceAnalyzer auto = new FaceAnalyzer(base.withTiling(Tiling.AUTO))) {
+            assertThat(auto.detect(small)).as("small faces: tiled").hasSameSizeAs(tiled.detect(small));
+            assertThat(auto.detect(small).size()).isGreaterThan(plain.detect(small).size() + 4);
+            List<Detection> once = plain.detect(large);
+            assertThat(once).as("large faces, all found at once").isNotEmpty()
+                    .allSatisfy(d -> assertThat(Math.min(d.box().width(), d.box().height()) / 2.0).isGreaterThanOrEqualTo(FaceAnalyzer.AUTO_TILE_FACE));
+            assertThat(auto.detect(large)).as("large faces: the one pass, not tiled").isEqualTo(once);
         }
     }
 

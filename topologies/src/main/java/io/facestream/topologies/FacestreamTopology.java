@@ -11,6 +11,7 @@ import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.TrackEvent;
 import io.facestream.schemas.avro.state.EmbedWork;
 import io.facestream.schemas.avro.state.ResolutionInput;
+import io.facestream.schemas.avro.state.TrackAppearance;
 import io.facestream.schemas.avro.state.TrackerState;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.schemas.topics.Topics;
@@ -46,7 +47,9 @@ import org.apache.kafka.streams.state.Stores;
  *   <li>per source (partitioned like the crops): frames + face crops → tracking → micro-batched embedding →
  *       {@code tracks}, {@code face-embeddings} and, from the embeddings, {@code poi-alerts};</li>
  *   <li>one partition: embeddings and track events (in the order the first produced them) + identity
- *       commands → identity resolution → {@code sightings}, with the identity, face and sighting views.</li>
+ *       commands → identity resolution → {@code sightings}, with the identity, face and sighting views, and
+ *       unknown-face alert candidates, which {@link CatalogViews} joins with the camera definitions: those of
+ *       cameras with {@code unknown_face_alerts} go to {@code poi-alerts} as alerts of kind UNKNOWN.</li>
  * </ol>
  * Two global stores give every instance the people (the gallery) and the alert counts; {@link CatalogViews}
  * adds the cameras, files and recent-alerts views. Every view is named in the views contract ({@link Views}); each
@@ -71,16 +74,19 @@ public final class FacestreamTopology {
                 .mapValues(v -> (SpecificRecord) v);
         KStream<String, SpecificRecord> frames = builder.stream(Topics.FRAMES, Consumed.with(keys, serdes.of(Frame.class)))
                 .mapValues(v -> (SpecificRecord) v);
+        // The embedding stage reports faces of another person on a track; the tracker splits the track there.
+        StoreBuilder<KeyValueStore<String, Long>> splits = TrackingProcessor.splitsStore();
         KStream<String, ResolutionInput> tracked = crops.merge(frames)
-                .process(TrackingProcessor.supplier(settings.tracker(), settings.maxPendingFrames(), settings.silentCamera(), serdes))
-                .process(EmbeddingProcessor.supplier(embedder, settings.embedBatchSize(), settings.embedMaxWait(), metrics, serdes));
+                .process(TrackingProcessor.supplier(settings.tracker(), settings.maxPendingFrames(), settings.silentCamera(), serdes, splits))
+                .process(EmbeddingProcessor.supplier(embedder, settings.embedBatchSize(), settings.embedMaxWait(), metrics,
+                        settings.thresholds().search(), settings.tracker().minEmbedQuality(), serdes, splits));
 
         tracked.filter((k, v) -> v.getEvent() != null).mapValues(ResolutionInput::getEvent)
                 .to(Topics.TRACKS, Produced.with(keys, serdes.of(TrackEvent.class)));
         KStream<String, FaceEmbedding> embeddings = tracked.filter((k, v) -> v.getEmbedding() != null).mapValues(ResolutionInput::getEmbedding);
         embeddings.to(Topics.FACE_EMBEDDINGS, Produced.with(keys, serdes.of(FaceEmbedding.class)));
         KStream<String, PoiAlert> alerts = embeddings.process(
-                AlertProcessor.supplier(gallery, settings.thresholds().poi(), settings.alertCooldown()));
+                AlertProcessor.supplier(gallery, settings.thresholds().poi(), settings.alertCooldown(), settings.tracker().minEmbedQuality()));
         alerts.to(Topics.POI_ALERTS, Produced.with(keys, serdes.of(PoiAlert.class)));
 
         KStream<String, SpecificRecord> toResolve = tracked
@@ -88,11 +94,14 @@ public final class FacestreamTopology {
                 .mapValues(v -> (SpecificRecord) v);
         KStream<String, SpecificRecord> commands = builder.stream(Topics.IDENTITY_COMMANDS, Consumed.with(keys, serdes.of(IdentityCommand.class)))
                 .mapValues(v -> (SpecificRecord) v);
-        toResolve.merge(commands)
-                .process(IdentityResolver.supplier(settings, gallery, vectors, serdes))
+        KStream<String, SpecificRecord> resolved = toResolve.merge(commands)
+                .process(IdentityResolver.supplier(settings, gallery, vectors, serdes));
+        resolved.filter((k, v) -> v instanceof Sighting).mapValues(v -> (Sighting) v)
                 .to(Topics.SIGHTINGS, Produced.with(keys, serdes.of(Sighting.class)));
+        KStream<String, PoiAlert> unknownCandidates = resolved.filter((k, v) -> v instanceof PoiAlert).mapValues(v -> (PoiAlert) v);
 
-        CatalogViews.addTo(builder, serdes, alerts);
+        KStream<String, PoiAlert> unknownAlerts = CatalogViews.addTo(builder, serdes, alerts, unknownCandidates);
+        unknownAlerts.to(Topics.POI_ALERTS, Produced.with(keys, serdes.of(PoiAlert.class)));
         return builder.build();
     }
 
@@ -106,6 +115,7 @@ public final class FacestreamTopology {
         serdes.of(Frame.class).register(Views.changelog(applicationId, TrackingProcessor.PENDING_FRAMES));
         serdes.of(TrackerState.class).register(Views.changelog(applicationId, TrackingProcessor.STATE));
         serdes.of(EmbedWork.class).register(Views.changelog(applicationId, EmbeddingProcessor.QUEUE));
+        serdes.of(TrackAppearance.class).register(Views.changelog(applicationId, EmbeddingProcessor.APPEARANCE));
         serdes.of(ResolutionInput.class).register(applicationId + "-" + RESOLUTION_TOPIC + "-repartition");
         serdes.of(TrackEvent.class).register(Topics.TRACKS);
         serdes.of(FaceEmbedding.class).register(Topics.FACE_EMBEDDINGS);

@@ -119,6 +119,8 @@ final class CameraInput {
         if (liveFps != null) camera.setLiveViewFps(liveFps);
         Integer minFace = integer("min_face_size", 8, 1024);
         if (minFace != null) camera.setMinFaceSize(minFace);
+        Boolean unknown = bool("unknown_face_alerts");
+        if (unknown != null) camera.setUnknownFaceAlerts(unknown);
     }
 
     /** A URL the product can open: rtsp, rtsps, http or https, with a host. The message never quotes it. */

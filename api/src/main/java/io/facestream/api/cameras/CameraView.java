@@ -26,14 +26,14 @@ final class CameraView {
                 Instant lastSeen, double detectConf, int preSeconds, int postSeconds, String triggerClasses,
                 double detectIou, int detectImgsz, double detectInterval, double triggerCooldown, int minTriggerFrames,
                 String rtspTransport, boolean facesEnabled, boolean reidEnabled, double liveViewFps, int minFaceSize,
-                Instant createdAt, Instant updatedAt) {
+                boolean unknownFaceAlerts, Instant createdAt, Instant updatedAt) {
     }
 
     /** The create / update body as documented; {@link CameraInput} reads and checks it. */
     record Input(String id, String name, String rtspUrl, Boolean enabled, String location, Double detectConf,
                  Integer preSeconds, Integer postSeconds, String triggerClasses, Double detectIou, Integer detectImgsz,
                  Double detectInterval, Double triggerCooldown, Integer minTriggerFrames, String rtspTransport,
-                 Boolean facesEnabled, Boolean reidEnabled, Double liveViewFps, Integer minFaceSize) {
+                 Boolean facesEnabled, Boolean reidEnabled, Double liveViewFps, Integer minFaceSize, Boolean unknownFaceAlerts) {
     }
 
     /** {@code /status}: the seed's four fields, the camera's id, and the worker's latest error (masked) when it has one. */
@@ -51,7 +51,7 @@ final class CameraView {
                 derived.equals("online") ? round(status.measuredFps()) : 0, lastSeen(status), decimal(c.getDetectionThreshold()),
                 c.getPreSeconds(), c.getPostSeconds(), c.getTriggerClasses(), decimal(c.getDetectIou()), c.getDetectImgsz(),
                 detectInterval(c.getSampleFps()), c.getTriggerCooldown(), c.getMinTriggerFrames(), c.getRtspTransport(),
-                c.getFacesEnabled(), c.getReidEnabled(), c.getLiveViewFps(), c.getMinFaceSize(), c.getCreatedAt(), c.getUpdatedAt());
+                c.getFacesEnabled(), c.getReidEnabled(), c.getLiveViewFps(), c.getMinFaceSize(), c.getUnknownFaceAlerts(), c.getCreatedAt(), c.getUpdatedAt());
     }
 
     static Status statusOf(CameraStatus status, Duration stale, String detector) {

@@ -47,6 +47,9 @@ public final class CamerasModule implements ApiModule {
             faces_enabled (bool, default true: false keeps the live view but detects no faces, so nothing is \
             recognised; acts); \
             reid_enabled (bool, default false): STORED AND RETURNED ONLY, facestream has no body re-identification. \
+            unknown_face_alerts (bool, default false; facestream's own): alert when a track's face matches nobody \
+            enrolled once it has enough good faces (an alert of kind "unknown" naming its automatic identity, on the \
+            alerts topic, GET /api/v1/alerts and the alerts WebSocket); acts without restarting the worker. \
             Changing the URL or any field marked "acts" restarts the camera's worker; changing the URL also deletes the \
             camera's earlier events with their clips (it is another camera now; X-Facestream-Purged-Events says how many). \
             A value of the wrong type or out of its range is 422 {"detail": "<field>: <what is allowed>"}.""";

@@ -55,7 +55,9 @@ public final class LiveAlertsModule implements ApiModule, AutoCloseable {
                         + "after the connection opened arrives as one text message shaped as seed 001's alert: "
                         + "{event_type: \"poi_match_alert\", alert_id, poi_id, severity, timestamp, match: "
                         + "{camera_id, confidence, similarity_score, bbox: [x1, y1, x2, y2], frame_number, "
-                        + "thumbnail_path}, poi_metadata: {notes, enrollment_date, total_previous_matches}}. "
+                        + "thumbnail_path}, poi_metadata: {notes, enrollment_date, total_previous_matches}, kind, "
+                        + "identity_id}; kind is \"poi\", or \"unknown\" (event_type \"unknown_face_alert\") for a face "
+                        + "matching nobody enrolled at a camera with unknown_face_alerts, poi_id then being its automatic identity. "
                         + "Earlier alerts: GET /api/v1/alerts.")
                 .tags("register", "live", "alerts");
     }

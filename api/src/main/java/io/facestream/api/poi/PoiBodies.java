@@ -1,5 +1,6 @@
 package io.facestream.api.poi;
 
+import io.facestream.schemas.avro.AlertKind;
 import io.facestream.schemas.avro.PoiAlert;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -88,18 +89,26 @@ public final class PoiBodies {
             double measuredFps, Instant lastFrameTime, Instant lastHeartbeat, String lastError) {
     }
 
-    /** An item of GET /alerts, and what the alerts WebSocket pushes: seed 001's alert. */
+    /**
+     * An item of GET /alerts, and what the alerts WebSocket pushes: seed 001's alert, then facestream's {@code kind}
+     * ({@code poi}, or {@code unknown} for a face matching nobody enrolled at a camera with {@code unknown_face_alerts},
+     * whose {@code event_type} is then {@code unknown_face_alert} and whose {@code poi_id} is {@code identity_id}, the
+     * track's automatic identity; absent from POI alerts).
+     */
     public record Alert(String eventType, String alertId, String poiId, String severity, Instant timestamp,
-            String status, AlertMatch match, PoiMetadata poiMetadata) {
+            String status, AlertMatch match, PoiMetadata poiMetadata, String kind,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String identityId) {
 
         public static Alert of(PoiAlert a) {
             // The matching face's crop is the alert's thumbnail; the track id serves the track's own picture.
             String thumbnail = PoiViews.thumbnailUrl(a.getThumbnailRef() != null ? a.getThumbnailRef() : a.getTrackId());
-            return new Alert("poi_match_alert", a.getAlertId(), a.getPoiId(), a.getSeverity().name().toLowerCase(Locale.ROOT),
-                    a.getTimestamp(), "New",
+            boolean unknown = a.getKind() == AlertKind.UNKNOWN;
+            return new Alert(unknown ? "unknown_face_alert" : "poi_match_alert", a.getAlertId(), a.getPoiId(),
+                    a.getSeverity().name().toLowerCase(Locale.ROOT), a.getTimestamp(), "New",
                     new AlertMatch(a.getCameraId(), PoiSearch.round4(a.getConfidence()), PoiSearch.round4(a.getSimilarity()),
                             PoiSearch.bbox(a.getBbox()), a.getFrameNumber(), thumbnail),
-                    new PoiMetadata(a.getNotes(), a.getEnrolledAt(), a.getPreviousMatchCount()));
+                    new PoiMetadata(a.getNotes(), a.getEnrolledAt(), a.getPreviousMatchCount()),
+                    a.getKind().name().toLowerCase(Locale.ROOT), a.getIdentityId());
         }
     }
 

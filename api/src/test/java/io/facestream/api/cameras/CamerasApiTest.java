@@ -144,6 +144,7 @@ class CamerasApiTest {
         assertThat(camera.get("pre_seconds").asInt()).isEqualTo(3);
         assertThat(camera.get("post_seconds").asInt()).isEqualTo(10);
         assertThat(camera.get("enabled").asBoolean()).isTrue();
+        assertThat(camera.get("unknown_face_alerts").asBoolean()).as("off unless asked for").isFalse();
 
         // online, with a measured rate, within seconds
         JsonNode status = await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online")
@@ -185,8 +186,10 @@ class CamerasApiTest {
 
         // an update echoing the masked URL keeps the stored one
         HttpResponse<String> renamed = send("PUT", "/api/cameras/" + id, """
-                {"name": "Main lobby", "rtsp_url": "%s", "post_seconds": 30}""".formatted(maskedUrl()));
+                {"name": "Main lobby", "rtsp_url": "%s", "post_seconds": 30, "unknown_face_alerts": true}""".formatted(maskedUrl()));
         assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(200);
+        assertThat(ApiTestSupport.json(renamed).get("unknown_face_alerts").asBoolean()).isTrue();
+        assertThat(fixture.backend.queries().camera(id).orElseThrow().camera().getUnknownFaceAlerts()).isTrue();
         assertThat(ApiTestSupport.json(renamed).get("name").asText()).isEqualTo("Main lobby");
         assertThat(ApiTestSupport.json(renamed).get("post_seconds").asInt()).isEqualTo(30);
         assertThat(ApiTestSupport.json(renamed).get("rtsp_url").asText()).isEqualTo(maskedUrl());
@@ -327,6 +330,7 @@ class CamerasApiTest {
                 {"{\"name\": \"A\", \"rtsp_url\": \"" + url + "\", \"rtsp_transport\": \"http\"}", "rtsp_transport: must be tcp or udp"},
                 {"{\"name\": \"A\", \"rtsp_url\": \"" + url + "\", \"faces_enabled\": 1}", "faces_enabled: must be true or false"},
                 {"{\"name\": \"A\", \"rtsp_url\": \"" + url + "\", \"reid_enabled\": null}", "reid_enabled: must not be null"},
+                {"{\"name\": \"A\", \"rtsp_url\": \"" + url + "\", \"unknown_face_alerts\": \"true\"}", "unknown_face_alerts: must be true or false"},
                 {"{\"name\": \"A\", \"rtsp_url\": \"" + url + "\", \"live_view_fps\": 31}", "live_view_fps: must be between 0.1 and 30"},
                 {"{\"name\": \"A\", \"rtsp_url\": \"" + url + "\", \"min_face_size\": 4}", "min_face_size: must be an integer between 8 and 1024"},
                 {"{\"name\": \"A\", \"rtsp_url\": \"" + url + "\", \"id\": \"../x\"}", "id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"},

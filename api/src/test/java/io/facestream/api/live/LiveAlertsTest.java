@@ -62,7 +62,7 @@ class LiveAlertsTest {
         fixture = ApiFixture.start(dir, backend -> {
             // built here, after the fixture created the topics, as the service builds it at start
             alerts = new LiveAlertsModule(KafkaFixture.bootstrap(), registryUrl());
-            return List.of(alerts);
+            return List.of(alerts, new io.facestream.api.poi.PoiModule(backend)); // GET /api/v1/alerts too
         });
         poi = FaceImages.poi("Watched Person", FaceImages.embedding(FaceImages.sprites().get(0)));
         fixture.backend.writes().putPerson(poi);
@@ -150,13 +150,70 @@ class LiveAlertsTest {
                                 "thumbnail_path", "/api/v1/thumbnail/" + alert.getThumbnailRef()),
                         "poi_metadata", Map.of("notes", "seen near the loading bay",
                                 "enrollment_date", poi.getWatchlist().getEnrolledAt().toString(),
-                                "total_previous_matches", alert.getPreviousMatchCount()))));
+                                "total_previous_matches", alert.getPreviousMatchCount()),
+                        "kind", "poi")));
                 assertThat(m.get("match").get("similarity_score").asDouble())
                         .isGreaterThanOrEqualTo(fixture.backend.analyzer().thresholds().poi() - 1e-4);
                 assertThat(m.get("match").get("bbox").get(0).asInt()).as("the POI walks on the left").isLessThan(320);
             }
         }
         FaceImages.await(() -> alerts.clients() == 0, Duration.ofSeconds(10), "the closed client left the feed");
+    }
+
+    /**
+     * Issue 16.6: a face that matches nobody, at a camera defined with {@code unknown_face_alerts}, is pushed and listed
+     * as an alert of kind unknown naming its automatic identity, in seed 001's shape.
+     */
+    @Test
+    void anUnknownFaceAtACameraThatAsksIsPushedAndListedWithItsKind() throws Exception {
+        String camera = "unknown-cam-" + UUID.randomUUID();
+        Instant now = Instant.now();
+        fixture.backend.writes().putCamera(io.facestream.schemas.avro.Camera.newBuilder().setCameraId(camera).setName("Back door")
+                .setUrl("rtsp://camera.invalid/stream").setEnabled(false).setUnknownFaceAlerts(true).setCreatedAt(now).setUpdatedAt(now).build());
+        fixture.backend.awaitVisible(() -> fixture.backend.queries().camera(camera).isPresent(), "the camera");
+        String fileId = "file-" + UUID.randomUUID();
+        Path video = FaceImages.video(dir.resolve("stranger.mp4"), 40, List.of(
+                new Sprite(FaceImages.sprites().get(1), 0, 39, 470, 190, 440, 180, 150, 150)));
+
+        try (Client ws = Client.connect(ApiTestSupport.CLIENT, uri(), "Authorization", "Bearer " + READ_KEY)) {
+            FaceImages.await(() -> alerts.clients() >= 1, Duration.ofSeconds(10), "the client subscribed");
+            fixture.replay(video, fileId, camera, BASE);
+            List<JsonNode> pushed = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (pushed.isEmpty() && System.nanoTime() < deadline) {
+                String message = ws.messages.poll(200, TimeUnit.MILLISECONDS);
+                if (message == null) continue;
+                JsonNode m = ApiJson.mapper().readTree(message);
+                if (m.path("match").path("camera_id").asText().equals(camera)) pushed.add(m);
+            }
+            assertThat(pushed).singleElement().satisfies(m -> {
+                assertThat(m.get("event_type").asText()).isEqualTo("unknown_face_alert");
+                assertThat(m.get("kind").asText()).isEqualTo("unknown");
+                assertThat(m.get("identity_id").asText()).isNotBlank().isEqualTo(m.get("poi_id").asText());
+                assertThat(m.get("severity").asText()).isEqualTo("low");
+                assertThat(m.get("alert_id").asText()).startsWith(m.get("identity_id").asText() + ":" + fileId + ":t");
+                assertThat(m.get("match").get("bbox").get(0).asInt()).as("the stranger walks on the right").isGreaterThan(320);
+                assertThat(m.get("match").get("thumbnail_path").asText()).startsWith("/api/v1/thumbnail/" + fileId + ":");
+            });
+            String alertId = pushed.get(0).get("alert_id").asText();
+            FaceImages.await(() -> listed(alertId) != null, Duration.ofSeconds(30), "the alert is listed");
+            JsonNode listed = listed(alertId);
+            assertThat(listed.get("kind").asText()).isEqualTo("unknown");
+            assertThat(listed.get("event_type").asText()).isEqualTo("unknown_face_alert");
+            assertThat(listed.get("identity_id")).isEqualTo(pushed.get(0).get("identity_id"));
+        }
+    }
+
+    /** The alert of GET /api/v1/alerts with that id, or null. */
+    private static JsonNode listed(String alertId) {
+        try {
+            for (JsonNode a : ApiJson.mapper().readTree(ApiTestSupport.get(fixture.server, "/api/v1/alerts", "X-API-Key", READ_KEY).body())) {
+                if (a.get("alert_id").asText().equals(alertId)) return a;
+            }
+            return null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Through text, as the client reads it, so numbers compare as the same node types. */

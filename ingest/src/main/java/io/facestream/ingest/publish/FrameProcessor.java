@@ -35,7 +35,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * {@code detectorSlots} at once across all sources, so workers never oversubscribe the
  * cores), the frame kept in the blob store when it has faces (the tracker later picks
  * best and entry frames from there), one face-crop record per face, then a frame record
- * with the face count (and, at the live-view rate, the downscaled JPEG).
+ * with the face count, whether a cut separates it from the previous frame ({@link SceneCuts}), and, at the
+ * live-view rate, the downscaled JPEG.
  */
 public final class FrameProcessor {
     private static final int FRAME_JPEG_QUALITY = 80;
@@ -53,6 +54,8 @@ public final class FrameProcessor {
         private final double minScore;
         private final int minFaceSize;
         private final boolean detectFaces;
+        /** The previous published frame's scene signature ({@link SceneCuts}); publishing is in frame order per source. */
+        private byte[] previousScene;
 
         private Stream(Source source, double liveViewFps, double minScore, int minFaceSize, boolean detectFaces) {
             this.source = source;
@@ -113,8 +116,11 @@ public final class FrameProcessor {
         return new Stream(source, liveViewFps, minScore, minFaceSize, detectFaces);
     }
 
-    /** What analysing a frame found: its faces (after the source's limits) and where the frame was kept. */
-    public record Analysis(List<DetectedFace> faces, String frameRef) {
+    /**
+     * What analysing a frame found: its faces (after the source's limits), where the frame was kept, and its scene
+     * signature (null where faces are not detected).
+     */
+    public record Analysis(List<DetectedFace> faces, String frameRef, byte[] scene) {
     }
 
     private int process(Stream stream, SampledFrame frame) throws Exception {
@@ -123,7 +129,7 @@ public final class FrameProcessor {
 
     /** Detection and the blob-store copy of the frame: the costly part, safe to run for several frames at once. */
     Analysis analyze(Stream stream, SampledFrame frame) throws Exception {
-        if (!stream.detectFaces) return new Analysis(List.of(), null); // live view only: nothing to detect or count
+        if (!stream.detectFaces) return new Analysis(List.of(), null, null); // live view only: nothing to detect or count
         AnalysisMetrics.SourceCounts counts = metrics.source(stream.source.kind(), stream.source.cameraId());
         counts.read().increment();
         boolean analysed = false;
@@ -144,8 +150,9 @@ public final class FrameProcessor {
             if (!faces.isEmpty()) {
                 frameRef = blobs.put(BlobKind.FRAME, BlobKeys.frameId(stream.source.sourceId(), frame.frameNumber()), ImageCodec.encodeJpeg(image, FRAME_JPEG_QUALITY));
             }
+            byte[] scene = SceneCuts.signature(image);
             analysed = true;
-            return new Analysis(faces, frameRef);
+            return new Analysis(faces, frameRef, scene);
         } finally {
             (analysed ? counts.analysed() : counts.dropped()).increment();
         }
@@ -161,6 +168,8 @@ public final class FrameProcessor {
         // many crops to wait for; the picture goes with it at the live-view rate only.
         int width = liveViewMaxWidth > 0 ? Math.min(liveViewMaxWidth, frame.width()) : frame.width();
         int height = Math.max(1, Math.round((float) frame.height() * width / frame.width()));
+        boolean sceneCut = analysis.scene() != null && SceneCuts.isCut(stream.previousScene, analysis.scene());
+        if (analysis.scene() != null) stream.previousScene = analysis.scene();
         byte[] liveView = stream.liveView.keep(frame.mediaTimeMicros())
                 ? liveViewJpeg(new RgbImage(frame.width(), frame.height(), frame.rgb()), width, height) : null;
         publisher.frame(Frame.newBuilder().setSourceId(source.sourceId()).setSourceKind(source.kind())
@@ -168,7 +177,7 @@ public final class FrameProcessor {
                 .setMediaTimeMs(source.kind() == SourceKind.FILE ? frame.mediaTimeMicros() / 1000 : null)
                 .setWidth(width).setHeight(height).setSourceWidth(frame.width()).setSourceHeight(frame.height())
                 .setJpeg(liveView != null ? ByteBuffer.wrap(liveView) : null)
-                .setFaceCount(faces.size()).build());
+                .setFaceCount(faces.size()).setSceneCut(sceneCut).build());
         return faces.size();
     }
 

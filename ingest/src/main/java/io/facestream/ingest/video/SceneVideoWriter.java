@@ -42,11 +42,24 @@ public final class SceneVideoWriter {
         }
     }
 
+    /** A background gradient from {@code firstFrame} on (until the next backdrop): a new backdrop is a scene cut. */
+    public record Backdrop(int firstFrame, Color from, Color to) {
+    }
+
+    /** The backdrop of every video that has no cut. */
+    public static final Backdrop PLAIN = new Backdrop(0, new Color(70, 80, 90), new Color(150, 140, 120));
+
     /**
      * @param out    the video file; the container follows the extension (mp4, mkv, avi, mov, webm)
      * @param frames number of frames to write
      */
     public static void write(Path out, int width, int height, double fps, int frames, List<Sprite> sprites) throws IOException {
+        write(out, width, height, fps, frames, sprites, List.of(PLAIN));
+    }
+
+    /** @param backdrops in order of their first frames, the first at frame 0 */
+    public static void write(Path out, int width, int height, double fps, int frames, List<Sprite> sprites,
+                             List<Backdrop> backdrops) throws IOException {
         String name = out.getFileName().toString();
         String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT);
         try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(out.toFile(), width, height, 0);
@@ -62,18 +75,24 @@ public final class SceneVideoWriter {
             recorder.start();
             BufferedImage canvas = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
             for (int f = 0; f < frames; f++) {
-                draw(canvas, f, sprites);
+                draw(canvas, f, sprites, backdropAt(backdrops, f));
                 recorder.record(converter.convert(canvas));
             }
             recorder.stop();
         }
     }
 
-    private static void draw(BufferedImage canvas, int frame, List<Sprite> sprites) {
+    private static Backdrop backdropAt(List<Backdrop> backdrops, int frame) {
+        Backdrop current = backdrops.getFirst();
+        for (Backdrop b : backdrops) if (b.firstFrame() <= frame) current = b;
+        return current;
+    }
+
+    private static void draw(BufferedImage canvas, int frame, List<Sprite> sprites, Backdrop backdrop) {
         Graphics2D g = canvas.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.setPaint(new GradientPaint(0, 0, new Color(70, 80, 90), canvas.getWidth(), canvas.getHeight(), new Color(150, 140, 120)));
+            g.setPaint(new GradientPaint(0, 0, backdrop.from(), canvas.getWidth(), canvas.getHeight(), backdrop.to()));
             g.fillRect(0, 0, canvas.getWidth(), canvas.getHeight());
             for (Sprite s : sprites) {
                 if (!s.visibleAt(frame)) continue;

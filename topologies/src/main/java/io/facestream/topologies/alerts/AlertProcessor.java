@@ -25,6 +25,8 @@ import java.util.Set;
  * identity resolution. One alert per (POI, track); after an alert, other tracks of that POI at the same
  * camera stay quiet for the cooldown (in event time, so a replay behaves as the live camera did).
  * Tracks are per source, and sources are partitioned by source, so both rules are local to this task.
+ * A soft face (below the tracker's usable quality: small, blurred) is weaker evidence: it alerts only once a second
+ * soft face of the same track matched the same POI too (or any usable one did), so one unlucky glimpse cannot.
  */
 public final class AlertProcessor implements Processor<String, FaceEmbedding, String, PoiAlert> {
     public static final String SENT = "alerts-sent";
@@ -33,20 +35,23 @@ public final class AlertProcessor implements Processor<String, FaceEmbedding, St
     private final Gallery gallery;
     private final double threshold;
     private final Duration cooldown;
+    private final double softQuality;
     private ProcessorContext<String, PoiAlert> context;
     private KeyValueStore<String, Long> sent;
     private KeyValueStore<String, Long> lastAlertAt;
     private KeyValueStore<String, Long> counts;
 
-    public AlertProcessor(Gallery gallery, double threshold, Duration cooldown) {
+    public AlertProcessor(Gallery gallery, double threshold, Duration cooldown, double softQuality) {
         this.gallery = gallery;
         this.threshold = threshold;
         this.cooldown = cooldown;
+        this.softQuality = softQuality;
     }
 
     /** Alerting processors with their stores: alerts sent per POI and track, last alert per POI and camera. */
-    public static ProcessorSupplier<String, FaceEmbedding, String, PoiAlert> supplier(Gallery gallery, double threshold, Duration cooldown) {
-        return ProcessorStores.supplier(() -> new AlertProcessor(gallery, threshold, cooldown), Set.of(
+    public static ProcessorSupplier<String, FaceEmbedding, String, PoiAlert> supplier(Gallery gallery, double threshold, Duration cooldown,
+                                                                                     double softQuality) {
+        return ProcessorStores.supplier(() -> new AlertProcessor(gallery, threshold, cooldown, softQuality), Set.of(
                 ProcessorStores.persistent(SENT, Serdes.Long()), ProcessorStores.persistent(COOLDOWN, Serdes.Long())));
     }
 
@@ -70,6 +75,14 @@ public final class AlertProcessor implements Processor<String, FaceEmbedding, St
         Person poi = match.person();
         String trackKey = Keys.of(poi.getPersonId(), face.getTrackId());
         if (sent.get(trackKey) != null) return;
+        if (face.getQuality() < softQuality) {
+            String softKey = Keys.of("soft", poi.getPersonId(), face.getTrackId()); // soft matches so far (same store, own keys)
+            Long soft = sent.get(softKey);
+            if (soft == null) {
+                sent.put(softKey, 1L);
+                return;
+            }
+        }
         long time = face.getTimestamp().toEpochMilli();
         String camera = cameraOf(face);
         String cameraKey = Keys.of(poi.getPersonId(), camera);

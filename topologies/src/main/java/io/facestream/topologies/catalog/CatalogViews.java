@@ -22,6 +22,7 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -89,15 +90,21 @@ public final class CatalogViews {
     }
 
     /**
-     * @param alerts the POI alerts as raised; the pipeline passes its alert stream, since the alerts topic
-     *               is already a source of its alert-count global store and a topic feeds one source only
+     * @param alerts            the POI alerts as raised; the pipeline passes its alert stream, since the alerts topic
+     *                          is already a source of its alert-count global store and a topic feeds one source only
+     * @param unknownCandidates unknown-face alert candidates of every camera (identity resolution's)
+     * @return the unknown-face alerts of the cameras that ask for them (their {@code unknown_face_alerts}), keyed by
+     *         identity, for the alerts topic; the recent-alerts view holds them already
      */
-    public static void addTo(StreamsBuilder builder, AvroSerdes serdes, KStream<String, PoiAlert> alerts) {
-        addCameras(builder, serdes);
+    public static KStream<String, PoiAlert> addTo(StreamsBuilder builder, AvroSerdes serdes, KStream<String, PoiAlert> alerts,
+                                                  KStream<String, PoiAlert> unknownCandidates) {
+        KTable<String, Camera> cameras = addCameras(builder, serdes);
         addFiles(builder, serdes);
-        addAlerts(builder, serdes, alerts);
+        KStream<String, PoiAlert> unknown = unknownAlerts(serdes, cameras, unknownCandidates);
+        addAlerts(builder, serdes, alerts, unknown);
         addChunks(builder, serdes);
         addEvents(builder, serdes);
+        return unknown;
     }
 
     /** {@link Views#EVENTS}: the recordings topic (compacted, key event id) as a table; a tombstone removes its event. */
@@ -106,6 +113,21 @@ public final class CatalogViews {
         builder.table(Topics.RECORDINGS, Consumed.with(keys, serdes.of(Recording.class)).withName("catalog-events-source"),
                 Materialized.<String, Recording, KeyValueStore<Bytes, byte[]>>as(Views.EVENTS.name())
                         .withKeySerde(keys).withValueSerde(Views.EVENTS.serde(serdes)));
+    }
+
+    /**
+     * The candidates of cameras whose definition asks for unknown-face alerts: a stream-table join with the camera
+     * definitions (re-keyed by camera, on the cameras topic's one partition), so the camera's option as it is when the
+     * track resolves decides, wherever the camera's worker runs; a camera deleted or never defined alerts on nothing.
+     */
+    private static KStream<String, PoiAlert> unknownAlerts(AvroSerdes serdes, KTable<String, Camera> cameras,
+                                                           KStream<String, PoiAlert> candidates) {
+        Serde<String> keys = Serdes.String();
+        return candidates.selectKey((identity, a) -> a.getCameraId(), Named.as("catalog-unknown-by-camera"))
+                .join(cameras, (a, camera) -> camera.getUnknownFaceAlerts() ? a : null,
+                        Joined.with(keys, serdes.of(PoiAlert.class), serdes.of(Camera.class), "catalog-unknown-alerts-by-camera"))
+                .filter((camera, a) -> a != null, Named.as("catalog-unknown-opted-in"))
+                .selectKey((camera, a) -> a.getPoiId(), Named.as("catalog-unknown-by-identity"));
     }
 
     /**
@@ -134,7 +156,7 @@ public final class CatalogViews {
         }
     }
 
-    private static void addCameras(StreamsBuilder builder, AvroSerdes serdes) {
+    private static KTable<String, Camera> addCameras(StreamsBuilder builder, AvroSerdes serdes) {
         Serde<String> keys = Serdes.String();
         KTable<String, Camera> cameras = builder.table(Topics.CAMERAS,
                 Consumed.with(keys, serdes.of(Camera.class)).withName("catalog-cameras-source"),
@@ -147,6 +169,7 @@ public final class CatalogViews {
         cameras.leftJoin(heartbeats, CameraState::new, Named.as("catalog-camera-status"),
                 Materialized.<String, CameraState, KeyValueStore<Bytes, byte[]>>as(CAMERAS_STORE)
                         .withKeySerde(keys).withValueSerde(Views.CAMERAS.serde(serdes)));
+        return cameras;
     }
 
     private static void addFiles(StreamsBuilder builder, AvroSerdes serdes) {
@@ -180,7 +203,8 @@ public final class CatalogViews {
         return current.getFinal$() && !next.getFinal$() ? current : next;
     }
 
-    private static void addAlerts(StreamsBuilder builder, AvroSerdes serdes, KStream<String, PoiAlert> raised) {
+    private static void addAlerts(StreamsBuilder builder, AvroSerdes serdes, KStream<String, PoiAlert> raised,
+                                  KStream<String, PoiAlert> unknown) {
         Serde<String> keys = Serdes.String();
         AvroSerde<PoiAlert> alertSerde = serdes.of(PoiAlert.class);
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERTS_STORE), keys, Views.RECENT_ALERTS.serde(serdes)));
@@ -188,6 +212,10 @@ public final class CatalogViews {
         raised.repartition(Repartitioned.<String, PoiAlert>as("catalog-alerts-single")
                         .withKeySerde(keys).withValueSerde(alertSerde).withNumberOfPartitions(1))
                 .process(AlertWriter::new, Named.as("catalog-alert-writer"), ALERTS_STORE, ALERT_COUNTS_STORE);
+        // its own hop: merged with the POI alerts above, the camera and tracking sub-topologies would become one
+        unknown.repartition(Repartitioned.<String, PoiAlert>as("catalog-unknown-alerts-single")
+                        .withKeySerde(keys).withValueSerde(alertSerde).withNumberOfPartitions(1))
+                .process(AlertWriter::new, Named.as("catalog-unknown-alert-writer"), ALERTS_STORE, ALERT_COUNTS_STORE);
         builder.stream(Topics.ALERT_CLEARS, Consumed.with(keys, Serdes.Long()).withName("catalog-alert-clears-source"))
                 .process(AlertClearer::new, Named.as("catalog-alert-clearer"), ALERTS_STORE, ALERT_COUNTS_STORE);
     }

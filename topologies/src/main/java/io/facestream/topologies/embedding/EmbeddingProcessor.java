@@ -6,6 +6,11 @@ import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.state.EmbedWork;
 import io.facestream.schemas.avro.state.ResolutionInput;
+import io.facestream.schemas.avro.state.TrackAppearance;
+import io.facestream.schemas.avro.TrackEvent;
+import io.facestream.schemas.avro.TrackEventType;
+import io.facestream.topologies.tracking.TrackingProcessor;
+import org.apache.kafka.streams.state.StoreBuilder;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.Keys;
 import io.facestream.topologies.ProcessorStores;
@@ -29,38 +34,66 @@ import java.util.Set;
  * load). Track events queue behind the crops before them and leave after them, so downstream sees a track's
  * embeddings before the event that lists them. The queue is a state store, so a crop chosen before a commit
  * and not yet embedded survives a crash under exactly-once.
+ *
+ * <p>Each live track's recent embeddings are kept ({@link #APPEARANCE}): a face of the track less similar than
+ * {@code otherPerson} to every one of them is another person's (the box stayed, the person changed). That face and
+ * the track's later ones are not passed on, so no alert or sighting of the track counts them, and the frame is
+ * reported to the tracker ({@link TrackingProcessor#SPLITS}), which splits the track there.
  */
 public final class EmbeddingProcessor implements Processor<String, EmbedWork, String, ResolutionInput> {
     public static final String QUEUE = "embedding-queue";
+    public static final String APPEARANCE = "embedding-track-appearance";
+    /** Embeddings of a track compared with a new face: the latest few, in the same conditions as the new face. */
+    private static final int APPEARANCE_FACES = 4;
 
     private final Embedder embedder;
     private final int batchSize;
     private final Duration maxWait;
     private final InferenceMetrics metrics;
+    private final double otherPerson;
+    private final double softQuality;
     private ProcessorContext<String, ResolutionInput> context;
     private KeyValueStore<String, EmbedWork> queue;
+    private KeyValueStore<String, TrackAppearance> appearance;
+    private KeyValueStore<String, Long> splits;
     private long nextSequence;
     private int queuedCrops;
     private long oldestCropQueuedAt = Long.MAX_VALUE;
 
-    public EmbeddingProcessor(Embedder embedder, int batchSize, Duration maxWait, InferenceMetrics metrics) {
+    /**
+     * @param otherPerson below this similarity to each of a track's recent faces, a face of the track is another person's
+     * @param softQuality faces below this quality (small, blurred) are too unlike even their own person's to judge
+     *                    by: they are passed on without the check and do not become a track's reference
+     */
+    public EmbeddingProcessor(Embedder embedder, int batchSize, Duration maxWait, InferenceMetrics metrics, double otherPerson,
+                              double softQuality) {
         this.embedder = embedder;
         this.batchSize = batchSize;
         this.maxWait = maxWait;
         this.metrics = metrics;
+        this.otherPerson = otherPerson;
+        this.softQuality = softQuality;
     }
 
-    /** Micro-batching embedders with their queue (a store, so a crop chosen before a commit survives a crash). */
+    /**
+     * Micro-batching embedders with their queue (a store, so a crop chosen before a commit survives a crash), the
+     * live tracks' appearance, and the tracker's {@code splits} store (the builder the tracker is given too).
+     */
     public static ProcessorSupplier<String, EmbedWork, String, ResolutionInput> supplier(Embedder embedder, int batchSize, Duration maxWait,
-                                                                                       InferenceMetrics metrics, AvroSerdes serdes) {
-        return ProcessorStores.supplier(() -> new EmbeddingProcessor(embedder, batchSize, maxWait, metrics),
-                Set.of(ProcessorStores.inMemory(QUEUE, serdes.of(EmbedWork.class))));
+                                                                                       InferenceMetrics metrics, double otherPerson,
+                                                                                       double softQuality, AvroSerdes serdes,
+                                                                                       StoreBuilder<KeyValueStore<String, Long>> splits) {
+        return ProcessorStores.supplier(() -> new EmbeddingProcessor(embedder, batchSize, maxWait, metrics, otherPerson, softQuality),
+                Set.of(ProcessorStores.inMemory(QUEUE, serdes.of(EmbedWork.class)),
+                        ProcessorStores.inMemory(APPEARANCE, serdes.of(TrackAppearance.class)), splits));
     }
 
     @Override
     public void init(ProcessorContext<String, ResolutionInput> context) {
         this.context = context;
         this.queue = context.getStateStore(QUEUE);
+        this.appearance = context.getStateStore(APPEARANCE);
+        this.splits = context.getStateStore(TrackingProcessor.SPLITS);
         try (KeyValueIterator<String, EmbedWork> it = queue.all()) {
             while (it.hasNext()) {
                 KeyValue<String, EmbedWork> kv = it.next();
@@ -79,6 +112,7 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     public void process(Record<String, EmbedWork> record) {
         EmbedWork work = record.value();
         if (work.getCrop() == null && queuedCrops == 0) {
+            forgetEnded(work.getEvent());
             context.forward(record.withValue(ResolutionInput.newBuilder().setEvent(work.getEvent()).build()));
             return;
         }
@@ -103,11 +137,12 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         for (var kv : items) {
             EmbedWork work = kv.value;
             if (work.getCrop() == null) {
+                forgetEnded(work.getEvent());
                 context.forward(new Record<>(work.getEvent().getSourceId(),
                         ResolutionInput.newBuilder().setEvent(work.getEvent()).build(), work.getEvent().getTimestamp().toEpochMilli()));
             } else {
                 float[] embedding = embeddings.get(next++);
-                if (embedding != null) {
+                if (embedding != null && sameTrackPerson(work, embedding)) {
                     FaceCrop crop = work.getCrop();
                     context.forward(new Record<>(crop.getSourceId(),
                             ResolutionInput.newBuilder().setEmbedding(embedding(crop, work.getTrackId(), embedding)).build(),
@@ -118,6 +153,40 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         }
         queuedCrops = 0;
         oldestCropQueuedAt = Long.MAX_VALUE;
+    }
+
+    /**
+     * Whether the face still shows the track's person, remembering it if so; a face of another person marks the
+     * track split at its frame (for the tracker), and the track's faces from then on are not passed on.
+     */
+    private boolean sameTrackPerson(EmbedWork work, float[] embedding) {
+        String trackId = work.getTrackId();
+        if (trackId == null) return true;
+        long frame = work.getCrop().getFrameNumber();
+        TrackAppearance seen = appearance.get(trackId);
+        if (work.getCrop().getQuality() < softQuality) return seen == null || seen.getSplitFrame() == null || frame < seen.getSplitFrame();
+        if (seen == null) {
+            appearance.put(trackId, new TrackAppearance(trackId, List.of(Embeddings.toList(embedding)), null));
+            return true;
+        }
+        if (seen.getSplitFrame() != null) return frame < seen.getSplitFrame();
+        double best = -1;
+        for (List<Float> e : seen.getRecent()) best = Math.max(best, Embeddings.similarity(Embeddings.toArray(e), embedding));
+        if (best < otherPerson) {
+            appearance.put(trackId, TrackAppearance.newBuilder(seen).setSplitFrame(frame).build());
+            splits.put(trackId, frame);
+            return false;
+        }
+        List<List<Float>> recent = new ArrayList<>(seen.getRecent());
+        recent.add(Embeddings.toList(embedding));
+        if (recent.size() > APPEARANCE_FACES) recent.removeFirst();
+        appearance.put(trackId, TrackAppearance.newBuilder(seen).setRecent(recent).build());
+        return true;
+    }
+
+    /** An ended track's appearance is forgotten as its end passes (after every crop of it queued before). */
+    private void forgetEnded(TrackEvent event) {
+        if (event != null && event.getType() == TrackEventType.ENDED) appearance.delete(event.getTrackId());
     }
 
     private static byte[] bytes(java.nio.ByteBuffer buffer) {

@@ -9,6 +9,9 @@ import io.facestream.schemas.avro.IdentityCommand;
 import io.facestream.schemas.avro.IdentityStatus;
 import io.facestream.schemas.avro.MatchKind;
 import io.facestream.schemas.avro.Person;
+import io.facestream.schemas.avro.AlertKind;
+import io.facestream.schemas.avro.PoiAlert;
+import io.facestream.schemas.avro.Severity;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.SourceKind;
 import io.facestream.schemas.avro.TrackEvent;
@@ -57,22 +60,33 @@ import java.util.UUID;
  * nearest automatic identity above its threshold; else a new one, pending until it has enough faces. Ids
  * of new identities derive from the face that created them, so reprocessing after a crash recreates the
  * same ids and the vector store's upserts stay idempotent.
+ *
+ * <p>A track that matches nobody enrolled, whose identity nobody named, raises one unknown-face alert candidate
+ * ({@link PoiAlert} of kind UNKNOWN, keyed by its identity) once it has {@code identityMinFaces} faces at least
+ * {@code goodFaceQuality} good, at most one per identity and camera within the alert cooldown; the topology keeps
+ * those of cameras that ask for them ({@code unknown_face_alerts}). Output: sightings and those candidates.
  */
-public final class IdentityResolver implements Processor<String, SpecificRecord, String, Sighting> {
+public final class IdentityResolver implements Processor<String, SpecificRecord, String, SpecificRecord> {
     /** Live tracks' resolution state (internal, not a view). */
     static final String TRACKS = "resolution-tracks";
+    /** Last unknown-face alert per identity and camera (internal), for the cooldown POI alerts have too. */
+    static final String UNKNOWN_COOLDOWN = "resolution-unknown-cooldown";
+    /** The name an unknown-face alert gives an identity nobody named. */
+    public static final String UNKNOWN_NAME = "Unknown person";
 
     private final PipelineSettings settings;
     private final Gallery gallery;
     private final VectorStore vectors;
     private final IdentityIndex index = new IdentityIndex();
-    private ProcessorContext<String, Sighting> context;
+    private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Identity> identities;
     private KeyValueStore<String, Face> faces;
     private KeyValueStore<String, String> facesByIdentity;
     private KeyValueStore<String, Sighting> sightings;
     private KeyValueStore<String, String> sightingsByIdentity;
     private KeyValueStore<String, TrackResolution> tracks;
+    private KeyValueStore<String, Long> unknownCooldown;
+    private KeyValueStore<String, Long> alertCounts;
 
     public IdentityResolver(PipelineSettings settings, Gallery gallery, VectorStore vectors) {
         this.settings = settings;
@@ -81,17 +95,18 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     }
 
     /** Resolvers with the stores they keep: the identity, face and sighting views and the live tracks' state. */
-    public static ProcessorSupplier<String, SpecificRecord, String, Sighting> supplier(PipelineSettings settings, Gallery gallery,
+    public static ProcessorSupplier<String, SpecificRecord, String, SpecificRecord> supplier(PipelineSettings settings, Gallery gallery,
                                                                                      VectorStore vectors, AvroSerdes serdes) {
         return ProcessorStores.supplier(() -> new IdentityResolver(settings, gallery, vectors), Set.of(
                 Views.IDENTITIES.persistentStore(serdes), Views.FACES.persistentStore(serdes),
                 Views.FACES_BY_IDENTITY.persistentStore(serdes), Views.SIGHTINGS.persistentStore(serdes),
                 Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes),
-                ProcessorStores.persistent(TRACKS, serdes.of(TrackResolution.class))));
+                ProcessorStores.persistent(TRACKS, serdes.of(TrackResolution.class)),
+                ProcessorStores.persistent(UNKNOWN_COOLDOWN, org.apache.kafka.common.serialization.Serdes.Long())));
     }
 
     @Override
-    public void init(ProcessorContext<String, Sighting> context) {
+    public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         identities = context.getStateStore(Views.IDENTITIES.name());
         faces = context.getStateStore(Views.FACES.name());
@@ -99,8 +114,10 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         sightings = context.getStateStore(Views.SIGHTINGS.name());
         sightingsByIdentity = context.getStateStore(Views.SIGHTINGS_BY_IDENTITY.name());
         tracks = context.getStateStore(TRACKS);
+        unknownCooldown = context.getStateStore(UNKNOWN_COOLDOWN);
+        alertCounts = context.getStateStore(Views.ALERT_COUNTS.name()); // global: every alert ever, per key
         try (KeyValueIterator<String, Identity> it = identities.all()) {
-            it.forEachRemaining(kv -> index.put(kv.value));
+            it.forEachRemaining(kv -> index(kv.value));
         }
     }
 
@@ -171,7 +188,10 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             similarity = Embeddings.similarity(centroid(current.getFaces()), Embeddings.toArray(identities.get(identityId).getCentroid()));
         } else {
             float[] centroid = centroid(current.getFaces());
-            Optional<IdentityIndex.Nearest> nearest = index.nearest(centroid).filter(n -> n.similarity() >= settings.thresholds().identity());
+            // a track of soft faces alone joins no identity by similarity (see index): it starts its own
+            boolean allSoft = current.getFaces().stream().allMatch(this::soft);
+            Optional<IdentityIndex.Nearest> nearest = allSoft ? Optional.empty()
+                    : index.nearest(centroid).filter(n -> n.similarity() >= settings.thresholds().identity());
             if (nearest.isPresent()) {
                 identityId = nearest.get().identityId();
                 similarity = nearest.get().similarity();
@@ -185,6 +205,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (!identityId.equals(current.getIdentityId())) moveTrack(track, current.getIdentityId(), identityId);
         track.setIdentityId(identityId);
         emitSighting(track.build(), event);
+        if (person.isEmpty()) maybeAlertUnknown(track, event);
         if (ended) tracks.delete(event.getTrackId());
         else tracks.put(event.getTrackId(), track.build());
     }
@@ -221,6 +242,34 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         seenAt(updated, event.getFirstSeen().toEpochMilli(), event.getLastSeen().toEpochMilli(), event.getCameraId(), event.getFileId());
         putIdentity(updated.build());
         context.forward(new Record<>(s.getIdentityId(), s, event.getTimestamp().toEpochMilli()));
+    }
+
+    /** An unknown-face alert candidate for a track that matched nobody, once it has enough good faces (see the class). */
+    private void maybeAlertUnknown(TrackResolution.Builder track, TrackEvent event) {
+        if (track.getUnknownAlerted() || event.getCameraId() == null) return;
+        Identity identity = identities.get(track.getIdentityId());
+        if (identity == null || identity.getName() != null || identity.getPersonId() != null) return; // named: known
+        long good = track.getFaces().stream().filter(f -> f.getQuality() >= settings.goodFaceQuality()).count();
+        if (good < settings.identityMinFaces()) return;
+        track.setUnknownAlerted(true); // one decision per track, alert or cooldown
+        long time = event.getTimestamp().toEpochMilli();
+        String cooldownKey = Keys.of(identity.getIdentityId(), event.getCameraId());
+        Long previous = unknownCooldown.get(cooldownKey);
+        if (previous != null && time >= previous && time - previous < settings.alertCooldown().toMillis()) return;
+        unknownCooldown.put(cooldownKey, time);
+        Exemplar best = track.getFaces().get(0);
+        Face face = faces.get(best.getFaceId());
+        if (face == null) return;
+        Long count = alertCounts.get(identity.getIdentityId());
+        PoiAlert alert = PoiAlert.newBuilder().setKind(AlertKind.UNKNOWN).setIdentityId(identity.getIdentityId())
+                .setAlertId(identity.getIdentityId() + ":" + event.getTrackId()).setPoiId(identity.getIdentityId())
+                .setPoiName(UNKNOWN_NAME).setSeverity(Severity.LOW).setNotes(null).setEnrolledAt(identity.getCreatedAt())
+                .setPreviousMatchCount(count == null ? 0 : count.intValue())
+                .setCameraId(event.getCameraId()).setSourceId(event.getSourceId()).setTrackId(event.getTrackId())
+                .setTimestamp(event.getTimestamp()).setConfidence(face.getDetectionScore()).setSimilarity(track.getSimilarity())
+                .setBbox(face.getBbox()).setFrameNumber(face.getFrameNumber()).setFrameRef(face.getFrameRef())
+                .setThumbnailRef(face.getFaceId()).build();
+        context.forward(new Record<>(identity.getIdentityId(), alert, time));
     }
 
     // ---- identities ----
@@ -364,7 +413,22 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     void putIdentity(Identity identity) {
         identities.put(identity.getIdentityId(), identity);
-        index.put(identity);
+        index(identity);
+    }
+
+    /**
+     * Only identities with a usable face are found by similarity: blurred, tiny faces of different people look more like
+     * each other than like anyone's sharp face (0.85 between two people's, in SmallSoftFacesTest), so an identity made of
+     * soft faces alone would gather strangers. It stays, with its own track; a usable face makes it findable.
+     */
+    private void index(Identity identity) {
+        if (identity.getExemplars().stream().anyMatch(e -> !soft(e))) index.put(identity);
+        else index.remove(identity.getIdentityId());
+    }
+
+    /** A face under the tracker's usable quality: embedded only so a track of such faces is not starved. */
+    private boolean soft(Exemplar face) {
+        return face.getQuality() < settings.tracker().minEmbedQuality();
     }
 
     /** Removes an identity, its faces (views and vector store) and its sightings. */

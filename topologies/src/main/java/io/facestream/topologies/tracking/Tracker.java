@@ -1,6 +1,7 @@
 package io.facestream.topologies.tracking;
 
 import io.facestream.schemas.crop.CropIds;
+import io.facestream.schemas.avro.state.TrackObservation;
 import io.facestream.schemas.avro.state.TrackSnapshot;
 
 import java.util.ArrayDeque;
@@ -20,10 +21,18 @@ import java.util.Set;
  * tracks' Kalman-predicted boxes first, then low-score ones against the tracks still
  * unmatched, so a blurred or half-occluded face keeps its track without starting new
  * ones. Unmatched high-score detections start tracks; tracks unseen for the gap end.
- * The tracker also chooses which crops to embed: a track's first usable face at once
- * (alerts must be fast), then only clearly better faces, a few per second at most.
+ * The tracker also chooses which crops to embed: a track's first face at once
+ * (alerts must be fast), then only clearly better faces, a few per second at most; faces below
+ * the usable quality only while they are the track's best so far, a few per track.
  * Association is greedy by IoU (highest first), which matches the optimal assignment
  * when faces do not overlap, as faces rarely do.
+ *
+ * <p>A box that stays in place does not make one person: a track never carries on across a scene cut (every
+ * live track ends before the cut frame is associated), and a track is split where a later embedding of it showed
+ * another person's face (the embedding stage reports the frame; see {@code EmbeddingProcessor}). To notice that,
+ * a track's face is embedded again after a while even when it is no better ({@code recheckMillis}), and the track
+ * remembers its faces of the last few seconds, so the split falls at the other person's first face: the faces
+ * before it stay with the track, which ends there, and those from it on start the new track.
  */
 public final class Tracker {
 
@@ -62,14 +71,51 @@ public final class Tracker {
         private long lastUpdateEvent;
         private final Deque<Long> recentEmbeds = new ArrayDeque<>();
         private final List<String> embedded = new ArrayList<>();
+        private long lastEmbedAt;
+        private int softEmbeds;
+        /** The track's faces of the last {@code historyMillis} (bounded), oldest first: where a split may fall. */
+        private final Deque<TrackObservation> recent = new ArrayDeque<>();
 
-        Track(String id, Detection d) {
+        Track(String id, Detection d, TrackerSettings settings) {
             this.id = id;
             this.firstSeen = d.timestamp();
             this.firstFrame = d.frameNumber();
             this.motion = Motion.start(d.box(), d.timestamp());
             this.lastUpdateEvent = d.timestamp();
-            observe(d);
+            observe(d, settings);
+        }
+
+        /**
+         * Takes this track's faces from frame {@code from} on away, as another person's, and winds the track back
+         * to its last face before them. Empty when there is nothing to take (the faces were older than the
+         * remembered past), or when every remembered face would go (then the track is left as it is).
+         */
+        private List<TrackObservation> takeFrom(long from) {
+            List<TrackObservation> taken = recent.stream().filter(o -> o.getFrame() >= from).toList();
+            List<TrackObservation> kept = recent.stream().filter(o -> o.getFrame() < from).toList();
+            if (taken.isEmpty() || (kept.isEmpty() && firstFrame >= from)) return List.of();
+            Set<String> takenIds = new HashSet<>();
+            taken.forEach(o -> takenIds.add(o.getCropId()));
+            faces -= taken.size();
+            embedded.removeIf(takenIds::contains);
+            if (kept.isEmpty()) { // its earlier faces are older than the remembered past: end just before the other's
+                lastFrame = from - 1;
+                lastSeen = taken.getFirst().getTime() - 1;
+            } else {
+                TrackObservation last = kept.getLast();
+                lastFrame = last.getFrame();
+                lastSeen = last.getTime();
+                box = boxOf(last);
+            }
+            if (takenIds.contains(bestCropId)) {
+                TrackObservation best = kept.stream().max(Comparator.comparingDouble(TrackObservation::getQuality)).orElse(null);
+                bestCropId = best == null ? null : best.getCropId();
+                bestQuality = best == null ? -1 : best.getQuality();
+                bestFrameRef = best == null ? null : best.getFrameRef();
+            }
+            recent.clear();
+            recent.addAll(kept);
+            return taken;
         }
 
         private Track(TrackSnapshot s) {
@@ -90,6 +136,9 @@ public final class Tracker {
             this.lastUpdateEvent = s.getLastUpdateEvent();
             this.recentEmbeds.addAll(s.getRecentEmbeds());
             this.embedded.addAll(s.getEmbedded());
+            this.lastEmbedAt = s.getLastEmbedAt();
+            this.softEmbeds = s.getSoftEmbeds();
+            this.recent.addAll(s.getRecent());
         }
 
         private TrackSnapshot snapshot() {
@@ -100,16 +149,20 @@ public final class Tracker {
                     .setMotionState(java.util.Arrays.stream(motion.state()).boxed().toList()).setMotionCovariance(covariance)
                     .setMotionAt(motion.atMillis()).setFaces(faces).setBestCropId(bestCropId).setBestQuality(bestQuality)
                     .setBestFrameRef(bestFrameRef).setBestEmbeddedQuality(bestEmbeddedQuality).setLastUpdateEvent(lastUpdateEvent)
-                    .setRecentEmbeds(List.copyOf(recentEmbeds)).setEmbedded(List.copyOf(embedded)).build();
+                    .setRecentEmbeds(List.copyOf(recentEmbeds)).setEmbedded(List.copyOf(embedded))
+                    .setLastEmbedAt(lastEmbedAt).setRecent(List.copyOf(recent)).setSoftEmbeds(softEmbeds).build();
         }
 
-        private void observe(Detection d) {
+        private void observe(Detection d, TrackerSettings settings) {
+            recent.addLast(new TrackObservation(d.cropId(), d.frameNumber(), d.timestamp(),
+                    List.of(d.box().x(), d.box().y(), d.box().width(), d.box().height()), d.quality(), d.frameRef()));
+            while (recent.size() > MAX_RECENT || d.timestamp() - recent.peekFirst().getTime() > settings.historyMillis()) recent.pollFirst();
             lastSeen = d.timestamp();
             lastFrame = d.frameNumber();
             box = d.box();
             if (faces > 0) motion = motion.update(d.box(), d.timestamp());
             faces++;
-            if (d.quality() > bestQuality) {
+            if (bestCropId == null || d.quality() > bestQuality) {
                 bestQuality = d.quality();
                 bestCropId = d.cropId();
                 bestFrameRef = d.frameRef();
@@ -128,6 +181,9 @@ public final class Tracker {
         public String bestFrameRef() { return bestFrameRef; }
         public List<String> embedded() { return List.copyOf(embedded); }
     }
+
+    /** Faces a track remembers at most, whatever the frame rate. */
+    private static final int MAX_RECENT = 256;
 
     private final String sourceId;
     private final TrackerSettings settings;
@@ -156,8 +212,22 @@ public final class Tracker {
 
     /** Associates one frame's detections (all of the same frame) and ends tracks past the gap. */
     public Output onFrame(long timestamp, List<Detection> detections) {
+        return onFrame(timestamp, detections, false, Map.of());
+    }
+
+    /**
+     * {@link #onFrame(long, List)} after a frame's cues that a box no longer holds the same person: every live
+     * track ends first when the frame follows a scene cut, and each track named in {@code splits} (track id to the
+     * frame of its first face of another person) is split there.
+     */
+    public Output onFrame(long timestamp, List<Detection> detections, boolean sceneCut, Map<String, Long> splits) {
         List<Event> events = new ArrayList<>();
         List<Choice> toEmbed = new ArrayList<>();
+        if (sceneCut) events.addAll(endAll().events());
+        for (var split : splits.entrySet()) {
+            Track t = live.get(split.getKey());
+            if (t != null) split(t, split.getValue(), timestamp, events);
+        }
         Map<Track, Box> predicted = new LinkedHashMap<>();
         for (Track t : live.values()) predicted.put(t, t.motion.predict(timestamp));
 
@@ -168,13 +238,40 @@ public final class Tracker {
         associate(low, predicted, matched, settings.lowMatchIou(), timestamp, events, toEmbed);
 
         for (Detection d : unmatchedHigh) {
-            Track t = new Track(sourceId + ":t" + d.frameNumber() + "." + CropIds.index(d.cropId()), d);
+            Track t = new Track(trackId(d.frameNumber(), d.cropId()), d, settings);
             live.put(t.id, t);
             events.add(new Event(EventType.STARTED, t, timestamp));
             chooseForEmbedding(t, d, toEmbed);
         }
         events.addAll(advanceTo(timestamp).events());
         return new Output(events, toEmbed);
+    }
+
+    private String trackId(long frame, String cropId) {
+        return sourceId + ":t" + frame + "." + CropIds.index(cropId);
+    }
+
+    /** Ends {@code t} before its faces from frame {@code from} on, which start a new track of their own. */
+    private void split(Track t, long from, long timestamp, List<Event> events) {
+        List<TrackObservation> taken = t.takeFrom(from);
+        live.remove(t.id);
+        events.add(new Event(EventType.ENDED, t, t.lastSeen));
+        if (taken.isEmpty()) return; // nothing remembered to hand over: the other person's next face starts a track
+        TrackObservation first = taken.getFirst();
+        Track other = new Track(trackId(first.getFrame(), first.getCropId()), detection(first), settings);
+        for (TrackObservation o : taken.subList(1, taken.size())) other.observe(detection(o), settings);
+        other.lastUpdateEvent = timestamp;
+        live.put(other.id, other);
+        events.add(new Event(EventType.STARTED, other, timestamp));
+    }
+
+    private static Detection detection(TrackObservation o) {
+        return new Detection(o.getCropId(), o.getFrame(), o.getTime(), boxOf(o), 1, o.getQuality(), o.getFrameRef());
+    }
+
+    private static Box boxOf(TrackObservation o) {
+        List<Double> b = o.getBox();
+        return new Box(b.get(0), b.get(1), b.get(2), b.get(3));
     }
 
     /** Ends the tracks unseen for longer than the gap at event time {@code timestamp}. */
@@ -215,7 +312,7 @@ public final class Tracker {
             if (matched.contains(p.track()) || used.contains(p.detection())) continue;
             matched.add(p.track());
             used.add(p.detection());
-            p.track().observe(p.detection());
+            p.track().observe(p.detection(), settings);
             chooseForEmbedding(p.track(), p.detection(), toEmbed);
             if (timestamp - p.track().lastUpdateEvent >= settings.updateEveryMillis()) {
                 p.track().lastUpdateEvent = timestamp;
@@ -226,12 +323,18 @@ public final class Tracker {
     }
 
     private void chooseForEmbedding(Track t, Detection d, List<Choice> toEmbed) {
-        if (d.quality() < settings.minEmbedQuality()) return;
+        boolean soft = d.quality() < settings.minEmbedQuality();
+        // a soft face: only the track's best so far, and a few per track (a track of soft faces is not starved)
+        if (soft && (t.softEmbeds >= settings.maxSoftEmbeds() || !d.cropId().equals(t.bestCropId))) return;
         while (!t.recentEmbeds.isEmpty() && d.timestamp() - t.recentEmbeds.peekFirst() >= 1000) t.recentEmbeds.pollFirst();
         boolean first = t.embedded.isEmpty();
         boolean better = d.quality() > t.bestEmbeddedQuality + settings.embedMargin();
-        if (first || (better && t.recentEmbeds.size() < settings.maxEmbedsPerSecond())) {
-            t.recentEmbeds.addLast(d.timestamp());
+        boolean recheck = !soft && d.timestamp() - t.lastEmbedAt >= settings.recheckMillis(); // still the same person?
+        // soft faces are bounded per track instead of per second, so they never hold back a usable face
+        if (first || ((better || recheck) && (soft || t.recentEmbeds.size() < settings.maxEmbedsPerSecond()))) {
+            if (soft) t.softEmbeds++;
+            else t.recentEmbeds.addLast(d.timestamp());
+            t.lastEmbedAt = d.timestamp();
             t.embedded.add(d.cropId());
             t.bestEmbeddedQuality = Math.max(t.bestEmbeddedQuality, d.quality());
             toEmbed.add(new Choice(d.cropId(), t.id));

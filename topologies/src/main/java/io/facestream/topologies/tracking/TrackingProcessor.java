@@ -20,6 +20,8 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.common.serialization.Serdes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,11 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
     public static final String PENDING_CROPS = "tracking-pending-crops";
     public static final String PENDING_FRAMES = "tracking-pending-frames";
     public static final String STATE = "tracking-state";
+    /**
+     * Track id to the frame of its first face of another person, written by the embedding stage, which sees the
+     * faces, and read here, where the track is split; shared by the two processors of one task.
+     */
+    public static final String SPLITS = "tracking-splits";
     private static final Logger log = LoggerFactory.getLogger(TrackingProcessor.class);
 
     private final TrackerSettings settings;
@@ -52,6 +59,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
     private KeyValueStore<String, FaceCrop> crops;
     private KeyValueStore<String, Frame> frames;
     private KeyValueStore<String, TrackerState> states;
+    private KeyValueStore<String, Long> splits;
     /** Trackers of this task's sources, rebuilt from {@link #STATE} after a restart. */
     private final Map<String, Tracker> trackers = new HashMap<>();
     /** Wall-clock time each live source last sent a frame: not persisted, a restart starts the clock again. */
@@ -63,13 +71,22 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         this.silentCamera = silentCamera;
     }
 
-    /** Trackers with their frame-scoped stores: waiting crops and frames, and each source's tracker state. */
+    /**
+     * Trackers with their frame-scoped stores: waiting crops and frames, and each source's tracker state; and
+     * {@code splits} ({@link #splitsStore()}), the same builder the embedding stage is given.
+     */
     public static ProcessorSupplier<String, SpecificRecord, String, EmbedWork> supplier(TrackerSettings settings, int maxPendingFrames,
-                                                                                      Duration silentCamera, AvroSerdes serdes) {
+                                                                                      Duration silentCamera, AvroSerdes serdes,
+                                                                                      StoreBuilder<KeyValueStore<String, Long>> splits) {
         return ProcessorStores.supplier(() -> new TrackingProcessor(settings, maxPendingFrames, silentCamera), Set.of(
                 ProcessorStores.inMemory(PENDING_CROPS, serdes.of(FaceCrop.class)),
                 ProcessorStores.inMemory(PENDING_FRAMES, serdes.of(Frame.class)),
-                ProcessorStores.inMemory(STATE, serdes.of(TrackerState.class))));
+                ProcessorStores.inMemory(STATE, serdes.of(TrackerState.class)), splits));
+    }
+
+    /** The store of splits: one builder, given to both processors that share it. */
+    public static StoreBuilder<KeyValueStore<String, Long>> splitsStore() {
+        return ProcessorStores.inMemory(SPLITS, Serdes.Long());
     }
 
     @Override
@@ -78,6 +95,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         this.crops = context.getStateStore(PENDING_CROPS);
         this.frames = context.getStateStore(PENDING_FRAMES);
         this.states = context.getStateStore(STATE);
+        this.splits = context.getStateStore(SPLITS);
         long every = Math.max(100, silentCamera.toMillis() / 5);
         context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::endSilentCameras);
     }
@@ -142,7 +160,12 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
             detections.add(new Tracker.Detection(c.getCropId(), c.getFrameNumber(), time,
                     new Box(b.getX(), b.getY(), b.getWidth(), b.getHeight()), c.getDetectionScore(), c.getQuality(), c.getFrameRef()));
         }
-        Tracker.Output out = tracker.onFrame(time, detections);
+        Map<String, Long> split = new HashMap<>();
+        for (Tracker.Track t : tracker.liveTracks()) {
+            Long from = splits.get(t.id());
+            if (from != null) split.put(t.id(), from);
+        }
+        Tracker.Output out = tracker.onFrame(time, detections, frame.getSceneCut(), split);
         state.setLastFrame(frame.getFrameNumber()).setLastTime(time);
         emit(state, out, byId);
         if (frame.getEndOfStream()) {
@@ -162,6 +185,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                     crop.getTimestamp().toEpochMilli()));
         }
         for (Tracker.Event e : out.events()) {
+            if (e.type() == Tracker.EventType.ENDED) splits.delete(e.track().id());
             context.forward(new Record<>(state.getSourceId(), EmbedWork.newBuilder().setEvent(event(state, e)).build(), e.timestamp()));
         }
     }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -94,9 +95,10 @@ class TrackerTest {
         List<List<Detection>> frames = new ArrayList<>();
         for (int f = 0; f < quality.length; f++) frames.add(List.of(det(f, 0, 100, 100, 80, 0.95, quality[f])));
         List<String> chosen = feed(tracker, frames).stream().flatMap(o -> o.toEmbed().stream()).map(Tracker.Choice::cropId).toList();
-        // 0.1 is unusable; 0.4 is the first usable one (embedded at once); 0.42 is not better by the
-        // margin; 0.5 is; after that the two embeds of the trailing second cap every later frame.
-        assertThat(chosen).containsExactly("cam:1:0", "cam:3:0");
+        // 0.1 is soft, but the track's best so far (its faces might all be soft); 0.4 is the first usable one
+        // (embedded at once); 0.42 is not better by the margin; 0.5 is; after that the two usable embeds of the
+        // trailing second cap every later frame.
+        assertThat(chosen).containsExactly("cam:0:0", "cam:1:0", "cam:3:0");
         assertThat(tracker.liveTracks().getFirst().bestCropId()).isEqualTo("cam:9:0");
 
         // Once those two have aged past a second, a clearly better face is embedded again.
@@ -112,5 +114,58 @@ class TrackerTest {
         assertThat(end.events()).extracting(Tracker.Event::type).containsExactly(EventType.ENDED, EventType.ENDED);
         assertThat(end.events()).allSatisfy(e -> assertThat(e.timestamp()).isEqualTo(T0));
         assertThat(tracker.liveTracks()).isEmpty();
+    }
+
+    @Test
+    void aSceneCutEndsEveryLiveTrackBeforeItsFacesAreAssociated() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        for (int f = 0; f < 5; f++) tracker.onFrame(T0 + f * 100L, List.of(det(f, 0, 100, 100, 80, 0.95, 0.6)));
+        Tracker.Output cut = tracker.onFrame(T0 + 500, List.of(det(5, 0, 100, 100, 80, 0.95, 0.6)), true, Map.of());
+        assertThat(cut.events()).extracting(Tracker.Event::type).containsExactly(EventType.ENDED, EventType.STARTED);
+        assertThat(cut.events().get(0).track().lastFrame()).isEqualTo(4);
+        assertThat(cut.events().get(1).track().id()).isEqualTo("cam:t5.0");
+        assertThat(cut.toEmbed()).as("the new track's first face at once").extracting(Tracker.Choice::cropId).containsExactly("cam:5:0");
+    }
+
+    @Test
+    void aSplitEndsTheTrackBeforeTheOtherPersonsFirstFaceAndStartsTheirsThere() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        for (int f = 0; f < 20; f++) tracker.onFrame(T0 + f * 100L, List.of(det(f, 0, 100, 100, 80, 0.95, f < 12 ? 0.6 : 0.9)));
+        // the embedding stage found frame 12's face to be someone else's (the better faces from 12 on are theirs)
+        Tracker.Output out = tracker.onFrame(T0 + 2000, List.of(det(20, 0, 100, 100, 80, 0.95, 0.6)), false, Map.of("cam:t0.0", 12L));
+        assertThat(out.events()).extracting(Tracker.Event::type).containsExactly(EventType.ENDED, EventType.STARTED);
+        Tracker.Track ended = out.events().get(0).track();
+        assertThat(ended.lastFrame()).isEqualTo(11);
+        assertThat(ended.lastSeen()).isEqualTo(T0 + 1100);
+        assertThat(ended.faces()).isEqualTo(12);
+        assertThat(ended.bestQuality()).as("its best face is its own").isEqualTo(0.6);
+        assertThat(ended.embedded()).noneMatch(id -> Integer.parseInt(id.split(":")[1]) >= 12);
+        Tracker.Track other = out.events().get(1).track();
+        assertThat(other.id()).isEqualTo("cam:t12.0");
+        assertThat(other.firstFrame()).isEqualTo(12);
+        assertThat(other.faces()).as("frames 12-19, then this frame's face").isEqualTo(9);
+        assertThat(out.toEmbed()).extracting(Tracker.Choice::trackId).containsExactly("cam:t12.0");
+        assertThat(tracker.liveTracks()).extracting(Tracker.Track::id).containsExactly("cam:t12.0");
+    }
+
+    @Test
+    void aTracksFaceIsEmbeddedAgainAfterARecheckIntervalEvenWhenNoBetter() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        List<List<Detection>> frames = new ArrayList<>();
+        for (int f = 0; f < 35; f++) frames.add(List.of(det(f, 0, 100, 100, 80, 0.95, 0.6)));
+        List<String> chosen = feed(tracker, frames).stream().flatMap(o -> o.toEmbed().stream()).map(Tracker.Choice::cropId).toList();
+        assertThat(chosen).containsExactly("cam:0:0", "cam:10:0", "cam:20:0", "cam:30:0");
+    }
+
+    @Test
+    void aTrackOfSoftFacesHasItsBestOnesEmbeddedAFewPerTrack() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        // small, blurred faces only (quality under the usable 0.3), slowly getting better, for 5 s
+        double[] quality = {0.10, 0.08, 0.12, 0.16, 0.15, 0.20, 0.19, 0.25, 0.26, 0.27};
+        List<List<Detection>> frames = new ArrayList<>();
+        for (int f = 0; f < 50; f++) frames.add(List.of(det(f, 0, 100 + f, 100, 30, 0.9, quality[f % 10] + (f / 10) * 0.001)));
+        List<String> chosen = feed(tracker, frames).stream().flatMap(o -> o.toEmbed().stream()).map(Tracker.Choice::cropId).toList();
+        // the first face, then the track's best so far when better by the margin (0.16, 0.25), three in all
+        assertThat(chosen).containsExactly("cam:0:0", "cam:3:0", "cam:7:0");
     }
 }

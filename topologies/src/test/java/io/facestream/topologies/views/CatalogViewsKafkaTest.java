@@ -64,8 +64,11 @@ class CatalogViewsKafkaTest {
         }
         AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(ViewsKafka.registryUrl()));
         StreamsBuilder builder = new StreamsBuilder();
-        CatalogViews.addTo(builder, serdes, builder.stream(Topics.POI_ALERTS,
-                org.apache.kafka.streams.kstream.Consumed.with(org.apache.kafka.common.serialization.Serdes.String(), serdes.of(PoiAlert.class))));
+        // the alerts topic stands for both inputs here: POI alerts as raised, and identity resolution's unknown-face candidates
+        org.apache.kafka.streams.kstream.KStream<String, PoiAlert> raised = builder.stream(Topics.POI_ALERTS,
+                org.apache.kafka.streams.kstream.Consumed.with(org.apache.kafka.common.serialization.Serdes.String(), serdes.of(PoiAlert.class)));
+        CatalogViews.addTo(builder, serdes, raised.filter((k, a) -> a.getKind() == io.facestream.schemas.avro.AlertKind.POI),
+                raised.filter((k, a) -> a.getKind() == io.facestream.schemas.avro.AlertKind.UNKNOWN));
         Properties props = new Properties();
         String appId = "catalog-views-it-" + UUID.randomUUID();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);

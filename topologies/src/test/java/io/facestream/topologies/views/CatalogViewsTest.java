@@ -63,8 +63,11 @@ class CatalogViewsTest {
     @BeforeEach
     void startDriver() {
         StreamsBuilder builder = new StreamsBuilder();
-        CatalogViews.addTo(builder, serdes, builder.stream(Topics.POI_ALERTS,
-                org.apache.kafka.streams.kstream.Consumed.with(org.apache.kafka.common.serialization.Serdes.String(), serdes.of(PoiAlert.class))));
+        // the alerts topic stands for both inputs here: POI alerts as raised, and identity resolution's unknown-face candidates
+        org.apache.kafka.streams.kstream.KStream<String, PoiAlert> raised = builder.stream(Topics.POI_ALERTS,
+                org.apache.kafka.streams.kstream.Consumed.with(org.apache.kafka.common.serialization.Serdes.String(), serdes.of(PoiAlert.class)));
+        CatalogViews.addTo(builder, serdes, raised.filter((k, a) -> a.getKind() == io.facestream.schemas.avro.AlertKind.POI),
+                raised.filter((k, a) -> a.getKind() == io.facestream.schemas.avro.AlertKind.UNKNOWN));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "catalog-views-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -249,6 +252,31 @@ class CatalogViewsTest {
                 .pipeInput(Views.CLEAR_KEY, T0.plus(Duration.ofDays(1)).toEpochMilli());
         assertThat(queries.recentAlerts(50)).isEmpty();
         assertThat(queries.alertCount()).isZero();
+    }
+
+    @Test
+    void anUnknownFaceCandidateBecomesAnAlertOnlyAtACameraThatAsksForIt() {
+        pipe(Topics.CAMERAS, "cam-a", Camera.newBuilder(camera("cam-a", "Entrance")).setUnknownFaceAlerts(true).build());
+        pipe(Topics.CAMERAS, "cam-b", camera("cam-b", "Yard"));
+        pipe(Topics.POI_ALERTS, "id-1", unknown("id-1", "trk-1", "cam-a", T0.plusSeconds(10)));
+        pipe(Topics.POI_ALERTS, "id-2", unknown("id-2", "trk-2", "cam-b", T0.plusSeconds(20)));
+        pipe(Topics.POI_ALERTS, "id-3", unknown("id-3", "trk-3", "cam-gone", T0.plusSeconds(30)));
+        pipe(Topics.POI_ALERTS, "poi-1", alert("poi-1", "trk-4", T0.plusSeconds(40)));
+
+        ViewQueries queries = queriesAt(T0);
+        assertThat(queries.recentAlerts(50)).extracting(PoiAlert::getAlertId).containsExactly("poi-1:trk-4", "id-1:trk-1");
+        assertThat(queries.recentAlerts(50).get(1).getKind()).isEqualTo(io.facestream.schemas.avro.AlertKind.UNKNOWN);
+        assertThat(queries.alertCount("id-1")).isEqualTo(1);
+
+        // the camera's option as it is when the candidate comes decides
+        pipe(Topics.CAMERAS, "cam-a", camera("cam-a", "Entrance"));
+        pipe(Topics.POI_ALERTS, "id-1", unknown("id-1", "trk-5", "cam-a", T0.plusSeconds(50)));
+        assertThat(queries.recentAlerts(50)).extracting(PoiAlert::getAlertId).containsExactly("poi-1:trk-4", "id-1:trk-1");
+    }
+
+    private static PoiAlert unknown(String identityId, String trackId, String cameraId, Instant at) {
+        return PoiAlert.newBuilder(alert(identityId, trackId, at)).setKind(io.facestream.schemas.avro.AlertKind.UNKNOWN)
+                .setIdentityId(identityId).setSeverity(Severity.LOW).setCameraId(cameraId).setSourceId(cameraId).build();
     }
 
     @Test
