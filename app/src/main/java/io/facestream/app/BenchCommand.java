@@ -168,12 +168,25 @@ final class BenchCommand {
                 + "afterwards); a dir that holds a finished load of the same sizes is reused without loading again.")
         java.nio.file.Path dataDir;
 
+        @Option(names = "--strangers", defaultValue = "0", description = "Strangers (automatic identities); 0: a fifth of --people, "
+                + "drawn at random per track; more: stranger tracks go to them in turn, so each gets one before any gets two "
+                + "(default: ${DEFAULT-VALUE}).")
+        int strangers;
+
+        @Option(names = "--stranger-share", defaultValue = "0.2", description = "Share of the tracks that are strangers' (default: ${DEFAULT-VALUE}).")
+        double strangerShare;
+
+        @Option(names = "--only", split = ",", paramLabel = "TEXT", description = "Measure only the endpoints whose row name contains "
+                + "one of these (GET /health, the baseline, always runs); e.g. --only cluster_assignment,identities,face-groups.")
+        java.util.List<String> only = java.util.List.of();
+
         @Override
         public void run() {
             if (people < 1 || faces < 1 || seconds < 1 || warmup < 0) throw new IllegalArgumentException("--people, --faces and --seconds must be positive");
+            if (strangers < 0 || strangerShare < 0 || strangerShare > 1) throw new IllegalArgumentException("--strangers >= 0 and --stranger-share within [0, 1]");
             try {
                 ApiBenchmark.run(System.out, new ApiBenchmark.Settings(people, faces, seconds, warmup, clients,
-                        dataDir == null ? null : dataDir.toAbsolutePath()));
+                        dataDir == null ? null : dataDir.toAbsolutePath(), strangers, strangerShare, only));
             } catch (Exception e) {
                 throw new IllegalStateException("api benchmark failed: " + e.getMessage(), e);
             }
