@@ -55,6 +55,7 @@ public final class Pipeline implements AutoCloseable {
 
     public static Pipeline start(Settings settings, PipelineSettings pipeline, AvroSerdes serdes, Embedder embedder, VectorStore vectors) {
         vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
+        vectors.ensureCollection(VectorStore.IDENTITIES, VectorStore.DEFAULT_DIMENSION);
         FacestreamTopology.registerAlertPathSchemas(serdes, settings.applicationId());
         Gallery gallery = new Gallery();
         InferenceMetrics metrics = new InferenceMetrics();

@@ -26,6 +26,7 @@ import io.facestream.vectors.VectorPoint;
 import io.facestream.vectors.VectorStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -61,6 +62,8 @@ import java.util.UUID;
 public final class IdentityResolver implements Processor<String, SpecificRecord, String, Sighting> {
     /** Live tracks' resolution state (internal, not a view). */
     static final String TRACKS = "resolution-tracks";
+    /** How often changed identity centroids are written to the vector store. */
+    static final java.time.Duration CENTROID_FLUSH = java.time.Duration.ofSeconds(1);
 
     private final PipelineSettings settings;
     private final Gallery gallery;
@@ -73,6 +76,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private KeyValueStore<String, Sighting> sightings;
     private KeyValueStore<String, String> sightingsByIdentity;
     private KeyValueStore<String, TrackResolution> tracks;
+    private ReadIndexes readIndexes;
+    private CentroidPublisher centroids;
 
     public IdentityResolver(PipelineSettings settings, Gallery gallery, VectorStore vectors) {
         this.settings = settings;
@@ -86,7 +91,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         return ProcessorStores.supplier(() -> new IdentityResolver(settings, gallery, vectors), Set.of(
                 Views.IDENTITIES.persistentStore(serdes), Views.FACES.persistentStore(serdes),
                 Views.FACES_BY_IDENTITY.persistentStore(serdes), Views.SIGHTINGS.persistentStore(serdes),
-                Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes),
+                Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes), Views.IDENTITIES_BY_LAST_SEEN.persistentStore(serdes),
+                Views.IDENTITY_STATS.persistentStore(serdes), Views.FACES_BY_TIME.persistentStore(serdes),
                 ProcessorStores.persistent(TRACKS, serdes.of(TrackResolution.class))));
     }
 
@@ -99,13 +105,32 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         sightings = context.getStateStore(Views.SIGHTINGS.name());
         sightingsByIdentity = context.getStateStore(Views.SIGHTINGS_BY_IDENTITY.name());
         tracks = context.getStateStore(TRACKS);
+        readIndexes = new ReadIndexes(context.getStateStore(Views.IDENTITIES_BY_LAST_SEEN.name()),
+                context.getStateStore(Views.IDENTITY_STATS.name()), context.getStateStore(Views.FACES_BY_TIME.name()));
+        centroids = new CentroidPublisher(vectors);
+        List<Identity> all = new ArrayList<>();
         try (KeyValueIterator<String, Identity> it = identities.all()) {
-            it.forEachRemaining(kv -> index.put(kv.value));
+            it.forEachRemaining(kv -> {
+                index.put(kv.value);
+                all.add(kv.value);
+            });
         }
+        centroids.reconcile(all);
+        // Centroid changes reach the vector store once a second; an idle second costs a map lookup.
+        context.schedule(CENTROID_FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> {
+            readIndexes.ensureBuilt(identities, sightings, facesByIdentity);
+            centroids.flush();
+        });
+    }
+
+    @Override
+    public void close() {
+        if (centroids != null) centroids.flush();
     }
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
+        readIndexes.ensureBuilt(identities, sightings, facesByIdentity);
         switch (record.value()) {
             case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding());
             case ResolutionInput in when in.getEvent() != null -> onTrackEvent(in.getEvent());
@@ -215,6 +240,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 .setBestFrameRef(Optional.ofNullable(faces.get(best.getFaceId())).map(Face::getFrameRef).orElse(event.getBestFrameRef()))
                 .setThumbnailRef(best.getFaceId()).setFaceCount(event.getFaceCount())
                 .setFinal$(event.getType() == TrackEventType.ENDED).build();
+        readIndexes.sighting(sightings.get(s.getSightingId()), s);
         sightings.put(s.getSightingId(), s);
         sightingsByIdentity.put(Views.sightingOfIdentity(s.getIdentityId(), s.getEntryTime(), s.getSightingId()), s.getSightingId());
         Identity.Builder updated = Identity.newBuilder(identity);
@@ -365,6 +391,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     void putIdentity(Identity identity) {
         identities.put(identity.getIdentityId(), identity);
         index.put(identity);
+        readIndexes.identity(identity);
+        centroids.changed(identity);
     }
 
     /** Removes an identity, its faces (views and vector store) and its sightings. */
@@ -372,10 +400,13 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         List<Face> owned = facesOf(identityId);
         for (Face f : owned) {
             faces.delete(f.getFaceId());
+            readIndexes.faceDeleted(f);
             facesByIdentity.delete(Views.faceOfIdentity(identityId, f.getTimestamp(), f.getFaceId()));
         }
         if (!owned.isEmpty()) vectors.delete(VectorStore.FACES, owned.stream().map(Face::getFaceId).toList());
         for (KeyValue<String, String> kv : scan(sightingsByIdentity, identityId)) {
+            Sighting gone = sightings.get(kv.value);
+            if (gone != null) readIndexes.sighting(gone, null);
             sightings.delete(kv.value);
             sightingsByIdentity.delete(kv.key);
         }
@@ -388,12 +419,18 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         live.forEach(tracks::delete); // a live track of the deleted identity starts over from its next face
         identities.delete(identityId);
         index.remove(identityId);
+        readIndexes.identityDeleted(identityId);
+        centroids.removed(identityId);
     }
 
     /** Removes faces (already detached from their identities) from the faces view and the vector store. */
     void deleteFaces(List<String> faceIds) {
         if (faceIds.isEmpty()) return;
-        faceIds.forEach(faces::delete);
+        for (String id : faceIds) {
+            Face gone = faces.get(id);
+            if (gone != null) readIndexes.faceDeleted(gone);
+            faces.delete(id);
+        }
         vectors.delete(VectorStore.FACES, faceIds);
     }
 
@@ -419,6 +456,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     void moveSighting(Sighting s, String to) {
         sightingsByIdentity.delete(Views.sightingOfIdentity(s.getIdentityId(), s.getEntryTime(), s.getSightingId()));
         Sighting moved = Sighting.newBuilder(s).setIdentityId(to).build();
+        readIndexes.sighting(sightings.get(moved.getSightingId()), moved);
         sightings.put(moved.getSightingId(), moved);
         sightingsByIdentity.put(Views.sightingOfIdentity(to, moved.getEntryTime(), moved.getSightingId()), moved.getSightingId());
         context.forward(new Record<>(to, moved, context.currentSystemTimeMs()));
@@ -432,6 +470,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             facesByIdentity.delete(Views.faceOfIdentity(previous.getIdentityId(), previous.getTimestamp(), face.getFaceId()));
         }
         faces.put(face.getFaceId(), face);
+        readIndexes.face(previous, face);
         if (face.getIdentityId() != null) {
             facesByIdentity.put(Views.faceOfIdentity(face.getIdentityId(), face.getTimestamp(), face.getFaceId()), face.getFaceId());
         }
