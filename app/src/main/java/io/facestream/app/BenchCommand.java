@@ -1,6 +1,7 @@
 package io.facestream.app;
 
 import io.facestream.app.bench.ApiBenchmark;
+import io.facestream.app.bench.IdleBenchmark;
 import io.facestream.app.bench.IndexBenchmark;
 import io.facestream.app.bench.PipelineBenchmark;
 import io.facestream.ingest.bench.IngestBenchmark;
@@ -19,7 +20,7 @@ import java.util.List;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
         subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class,
-                BenchCommand.IndexBench.class, BenchCommand.Api.class, BenchCommand.Recognition.class})
+                BenchCommand.IndexBench.class, BenchCommand.Api.class, BenchCommand.Idle.class, BenchCommand.Recognition.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,
@@ -140,6 +141,34 @@ final class BenchCommand {
                 IndexBenchmark.run(System.out, files, seconds);
             } catch (Exception e) {
                 throw new IllegalStateException("index benchmark failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Command(name = "idle", mixinStandardHelpOptions = true,
+            description = "CPU of an idle facestream standalone (nothing flowing), as % of one core, and its busiest threads; "
+                    + "with --baseline-classpath, another build measured first in the same run.")
+    static final class Idle implements Runnable {
+        @Option(names = "--seconds", defaultValue = "60", description = "Measured seconds (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Option(names = "--settle", defaultValue = "30", description = "Seconds after ready before measuring (default: ${DEFAULT-VALUE}).")
+        int settle;
+
+        @Option(names = "--baseline-classpath", paramLabel = "CP", description = "Another build to measure first: its app jar and lib "
+                + "(e.g. OTHER/app/target/facestream-app.jar:OTHER/app/target/lib/*).")
+        String baselineClasspath;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A configuration key for the measured products (repeatable).")
+        java.util.List<String> sets = java.util.List.of();
+
+        @Override
+        public void run() {
+            if (seconds < 1 || settle < 0) throw new IllegalArgumentException("--seconds must be positive and --settle not negative");
+            try {
+                IdleBenchmark.run(System.out, new IdleBenchmark.Settings(seconds, settle, baselineClasspath, sets));
+            } catch (Exception e) {
+                throw new IllegalStateException("idle benchmark failed: " + e.getMessage(), e);
             }
         }
     }

@@ -35,9 +35,19 @@ public final class Pipeline implements AutoCloseable {
      * @param commitInterval    under exactly-once a result is visible to consumers only after the commit, so
      *                          this bounds what each hop adds to frame-to-alert latency
      * @param applicationServer host:port of this instance's API, for routing queries of keys it does not own; null when none
+     * @param poll              how long a stream thread waits for records when none are there (Kafka Streams' poll.ms):
+     *                          the loop's rate when idle, and how late a wall-clock timer (an embedding batch's wait)
+     *                          may run once the input is drained
      */
     public record Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
-                           short replicationFactor, String applicationServer) {
+                           short replicationFactor, String applicationServer, Duration poll) {
+        /** The default {@link #poll}. */
+        public static final Duration DEFAULT_POLL = Duration.ofMillis(20);
+
+        public Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
+                        short replicationFactor, String applicationServer) {
+            this(bootstrapServers, applicationId, stateDir, threads, commitInterval, replicationFactor, applicationServer, DEFAULT_POLL);
+        }
     }
 
     private final KafkaStreams streams;
@@ -67,8 +77,10 @@ public final class Pipeline implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval().toMillis());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.replicationFactor());
-        // wall-clock punctuation (the embedding batch's maximum wait) runs between polls: keep them short
-        p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        // Wall-clock punctuation (the embedding batch's maximum wait) runs between polls; a poll returns as soon as
+        // records come, so this is the idle loop's period (5 ms made an idle pipeline loop 200 times a second per thread)
+        // and the most a batch waits past its maximum once the input is drained.
+        p.put(StreamsConfig.POLL_MS_CONFIG, settings.poll().toMillis());
         // Crops and frames meet in one task and the tracker orders them itself: never hold one back waiting
         // to learn whether the other topic has older records.
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);

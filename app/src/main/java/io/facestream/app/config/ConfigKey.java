@@ -46,6 +46,8 @@ public enum ConfigKey {
             "Stream threads of the pipeline in this process."),
     TOPOLOGIES_COMMIT_INTERVAL_MS("topologies.commit.interval.ms", "50",
             "Exactly-once commit interval: results (alerts) become visible at commits, so it bounds their latency."),
+    TOPOLOGIES_POLL_MS("topologies.poll.ms", "20",
+            "How long a stream thread waits for records when none are there: an idle pipeline's loop period, and the most an embedding batch waits past its maximum once the input is drained."),
     TOPOLOGIES_EMBED_BATCH_SIZE("topologies.embed.batch.size", "8",
             "Face crops embedded together; a full batch runs at once."),
     TOPOLOGIES_EMBED_MAX_WAIT_MS("topologies.embed.max.wait.ms", "10",

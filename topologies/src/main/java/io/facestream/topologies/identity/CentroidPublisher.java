@@ -66,6 +66,10 @@ final class CentroidPublisher {
         else pending.remove(identityId);
     }
 
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
     /** Writes what changed since the last flush. */
     void flush() {
         if (pending.isEmpty()) return;

@@ -26,6 +26,7 @@ import io.facestream.vectors.VectorPoint;
 import io.facestream.vectors.VectorStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -35,6 +36,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -63,7 +65,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     /** Live tracks' resolution state (internal, not a view). */
     static final String TRACKS = "resolution-tracks";
     /** How often changed identity centroids are written to the vector store. */
-    static final java.time.Duration CENTROID_FLUSH = java.time.Duration.ofSeconds(1);
+    static final Duration CENTROID_FLUSH = Duration.ofSeconds(1);
 
     private final PipelineSettings settings;
     private final Gallery gallery;
@@ -78,6 +80,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private KeyValueStore<String, TrackResolution> tracks;
     private ReadIndexes readIndexes;
     private CentroidPublisher centroids;
+    /** The centroids' flush timer while changes wait (and once at start); null otherwise. */
+    private Cancellable flushTimer;
 
     public IdentityResolver(PipelineSettings settings, Gallery gallery, VectorStore vectors) {
         this.settings = settings;
@@ -116,11 +120,25 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             });
         }
         centroids.reconcile(all);
-        // Centroid changes reach the vector store once a second; an idle second costs a map lookup.
-        context.schedule(CENTROID_FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> {
-            readIndexes.ensureBuilt(identities, sightings, facesByIdentity);
-            centroids.flush();
-        });
+        // an upgraded store is indexed at once, not at the first record, which may be long in coming
+        flushTimer = context.schedule(Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, now -> flushCentroids());
+    }
+
+    /**
+     * Writes changed centroids to the vector store, at most once a {@link #CENTROID_FLUSH}; the timer runs only while
+     * some wait, so an idle task has no punctuation and nothing to commit (under exactly-once, a transaction).
+     */
+    private void flushCentroids() {
+        readIndexes.ensureBuilt(identities, sightings, facesByIdentity);
+        centroids.flush();
+        flushTimer.cancel();
+        flushTimer = null;
+    }
+
+    private void awaitCentroidFlush() {
+        if (flushTimer == null && centroids.hasPending()) {
+            flushTimer = context.schedule(CENTROID_FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flushCentroids());
+        }
     }
 
     @Override
@@ -393,6 +411,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         index.put(identity);
         readIndexes.identity(identity);
         centroids.changed(identity);
+        awaitCentroidFlush();
     }
 
     /** Removes an identity, its faces (views and vector store) and its sightings. */
@@ -421,6 +440,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         index.remove(identityId);
         readIndexes.identityDeleted(identityId);
         centroids.removed(identityId);
+        awaitCentroidFlush();
     }
 
     /** Removes faces (already detached from their identities) from the faces view and the vector store. */
