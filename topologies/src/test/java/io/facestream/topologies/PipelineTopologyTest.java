@@ -165,6 +165,13 @@ class PipelineTopologyTest {
                 .containsExactlyElementsOf(all.stream().sorted(Comparator.comparing(Identity::getLastSeen).reversed()
                         .thenComparing(Identity::getIdentityId)).filter(i -> i.getSightingCount() >= 1).map(Identity::getIdentityId).toList());
 
+        for (Instant since : List.of(T0.minus(Duration.ofDays(3)), T0.truncatedTo(java.time.temporal.ChronoUnit.DAYS), T0.minusSeconds(1),
+                T0.plusSeconds(5), T0.plus(Duration.ofHours(2)))) {
+            assertThat(q.identitiesSeenSince(since)).as("seen since " + since)
+                    .isEqualTo(all.stream().filter(i -> !i.getLastSeen().isBefore(since)).count());
+        }
+        assertThat(q.identitiesCreatedOn(T0)).isEqualTo(all.stream().filter(i -> i.getCreatedAt().atZone(java.time.ZoneOffset.UTC)
+                .toLocalDate().equals(T0.atZone(java.time.ZoneOffset.UTC).toLocalDate())).count());
         List<Sighting> allSightings = new ArrayList<>();
         KeyValueStore<String, Sighting> sightingStore = store(Views.SIGHTINGS.name());
         sightingStore.all().forEachRemaining(kv -> allSightings.add(kv.value));

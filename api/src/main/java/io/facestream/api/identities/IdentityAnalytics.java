@@ -17,7 +17,7 @@ import java.util.TreeMap;
 
 /**
  * Seed 002's identity analytics, from the counters identity resolution keeps as identities and sightings change
- * (nothing is scanned but the identities seen in the last 7 days, for the recent counts): totals,
+ * (per-day counters, and at most one day of the last-seen index for "the last 7 days"): totals,
  * per camera (sightings, distinct identities, average dwell: a sighting's span from entry to exit), per hour over
  * the last 24 hours (by entry time), and per match kind. "Today" is the UTC day.
  */
@@ -36,13 +36,8 @@ public final class IdentityAnalytics {
     static Analytics of(ViewQueries queries, Instant now) {
         Instant today = now.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
         Instant weekAgo = now.minus(Duration.ofDays(7));
-        int[] recent = new int[3]; // created today, seen today, seen 7d
-        // an identity created today was seen today: the last week's identities hold every one of them
-        queries.forEachIdentitySeenSince(today.isBefore(weekAgo) ? today : weekAgo, i -> {
-            if (i.createdAtMillis() >= today.toEpochMilli()) recent[0]++;
-            if (i.lastSeenMillis() >= today.toEpochMilli()) recent[1]++;
-            if (i.lastSeenMillis() >= weekAgo.toEpochMilli()) recent[2]++;
-        });
+        int[] recent = {(int) queries.identitiesCreatedOn(today), (int) queries.identitiesSeenSince(today),
+                (int) queries.identitiesSeenSince(weekAgo)};
         ViewQueries.IdentityCounts counts = queries.identityCounts();
         List<CameraStats> byCamera = counts.byCamera().stream().map(c -> new CameraStats(c.cameraId(), c.sightings(),
                 (int) c.identities(), Math.round(c.dwellMillis() / (double) c.sightings()) / 1000.0)).toList();

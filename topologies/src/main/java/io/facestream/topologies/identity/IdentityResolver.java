@@ -66,6 +66,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     static final String TRACKS = "resolution-tracks";
     /** How often changed identity centroids are written to the vector store. */
     static final Duration CENTROID_FLUSH = Duration.ofSeconds(1);
+    /** How often an upgrade's indexing takes its next step. */
+    static final Duration BUILD_STEP_EVERY = Duration.ofMillis(100);
 
     private final PipelineSettings settings;
     private final Gallery gallery;
@@ -82,6 +84,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private CentroidPublisher centroids;
     /** The centroids' flush timer while changes wait (and once at start); null otherwise. */
     private Cancellable flushTimer;
+    /** The read indexes' build steps after an upgrade; null otherwise. */
+    private Cancellable buildTimer;
 
     public IdentityResolver(PipelineSettings settings, Gallery gallery, VectorStore vectors) {
         this.settings = settings;
@@ -120,8 +124,16 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             });
         }
         centroids.reconcile(all);
-        // an upgraded store is indexed at once, not at the first record, which may be long in coming
-        flushTimer = context.schedule(Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, now -> flushCentroids());
+        if (!readIndexes.built()) {
+            // views from a version without the read indexes: indexed in steps, records processed between them
+            buildTimer = context.schedule(BUILD_STEP_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> {
+                if (readIndexes.buildStep(identities, sightings, facesByIdentity)) {
+                    buildTimer.cancel();
+                    buildTimer = null;
+                }
+            });
+        }
+        awaitCentroidFlush();
     }
 
     /**
@@ -129,7 +141,6 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
      * some wait, so an idle task has no punctuation and nothing to commit (under exactly-once, a transaction).
      */
     private void flushCentroids() {
-        readIndexes.ensureBuilt(identities, sightings, facesByIdentity);
         centroids.flush();
         flushTimer.cancel();
         flushTimer = null;
@@ -148,7 +159,6 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
-        readIndexes.ensureBuilt(identities, sightings, facesByIdentity);
         switch (record.value()) {
             case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding());
             case ResolutionInput in when in.getEvent() != null -> onTrackEvent(in.getEvent());

@@ -19,12 +19,13 @@ import java.util.Map;
  * ({@link Views#IDENTITIES_BY_LAST_SEEN}), faces by time ({@link Views#FACES_BY_TIME}) and the counters of
  * {@link Views#IDENTITY_STATS}. Every change of an identity, sighting or face goes through here (the resolver's
  * one place for each), so they cannot drift from the views; a store from before them is indexed once
- * ({@link #ensureBuilt}).
+ * ({@link #buildStep}).
  */
 final class ReadIndexes {
     /** Bumped when what the indexes hold changes: a store of an older version is indexed again. */
     private static final long VERSION = 1;
     private static final long HOUR_MS = 3_600_000L;
+    private static final long DAY_MS = 86_400_000L;
 
     private final KeyValueStore<String, String> byLastSeen;
     private final KeyValueStore<String, Long> stats;
@@ -32,6 +33,11 @@ final class ReadIndexes {
     /** What {@link #byLastSeen} holds per identity, to find its entry again (an identity's key moves with its last seen). */
     private final Map<String, IdentityListing> listed = new HashMap<>();
     private boolean built;
+    /** An upgrade's scans: 0 identities, 1 sightings, 2 faces; the last key done in the current one. */
+    private int phase;
+    private String cursor;
+    /** Entries one build step indexes. */
+    static final int BUILD_STEP = 2_000;
 
     ReadIndexes(KeyValueStore<String, String> byLastSeen, KeyValueStore<String, Long> stats, KeyValueStore<String, String> facesByTime) {
         this.byLastSeen = byLastSeen;
@@ -42,30 +48,71 @@ final class ReadIndexes {
         }
     }
 
-    /**
-     * Indexes the views once where they were written by a version without these indexes (an upgrade), before the
-     * first change is counted. Writes need a record context, so this runs from process or punctuate, not init.
-     * Faces come from the faces-by-identity index (its keys hold the time), not the faces themselves: reading a key
-     * is cheap where decoding every face with its crop and embedding is not; faces assigned to no identity are
-     * left out of the time index.
-     */
-    void ensureBuilt(KeyValueStore<String, Identity> identities, KeyValueStore<String, Sighting> sightings,
-                     KeyValueStore<String, String> facesByIdentity) {
-        if (built) return;
-        Long version = stats.get(Stat.VERSION);
-        if (version == null || version < VERSION) {
-            try (KeyValueIterator<String, Identity> it = identities.all()) {
-                it.forEachRemaining(kv -> identity(kv.value));
-            }
-            try (KeyValueIterator<String, Sighting> it = sightings.all()) {
-                it.forEachRemaining(kv -> sighting(null, kv.value));
-            }
-            try (KeyValueIterator<String, String> it = facesByIdentity.all()) {
-                it.forEachRemaining(kv -> facesByTime.put(Views.faceByTimeOfIdentityKey(kv.key), kv.value));
-            }
-            stats.put(Stat.VERSION, VERSION);
+    /** True once the views are indexed (always, for views written by this version from the start). */
+    boolean built() {
+        if (!built) {
+            Long version = stats.get(Stat.VERSION);
+            built = version != null && version >= VERSION;
         }
-        built = true;
+        return built;
+    }
+
+    /**
+     * Indexes at most {@link #BUILD_STEP} more entries of views written by a version without these indexes (an
+     * upgrade); true once every one is. In steps, each within one short transaction, because one transaction over
+     * every face outlives exactly-once's transaction timeout. Records are processed between steps: an identity is
+     * indexed once ({@link #listed}), a sighting counted once (its mark in the counters' view), a face's time entry
+     * is the same whoever writes it, so a step and the records can meet in any order, and a restart starts the
+     * scans over without counting anything twice. Faces come from the faces-by-identity index (its keys hold the
+     * time), not the faces themselves: reading a key is cheap where decoding every face with its crop and embedding
+     * is not; faces assigned to no identity are left out of the time index.
+     */
+    boolean buildStep(KeyValueStore<String, Identity> identities, KeyValueStore<String, Sighting> sightings,
+                      KeyValueStore<String, String> facesByIdentity) {
+        if (built()) return true;
+        int budget = BUILD_STEP;
+        if (phase == 0) {
+            try (KeyValueIterator<String, Identity> it = identities.range(after(cursor), null)) {
+                while (budget-- > 0 && it.hasNext()) {
+                    var kv = it.next();
+                    cursor = kv.key;
+                    if (!listed.containsKey(kv.key)) identity(kv.value);
+                }
+                if (!it.hasNext()) nextPhase();
+            }
+        } else if (phase == 1) {
+            try (KeyValueIterator<String, Sighting> it = sightings.range(after(cursor), null)) {
+                while (budget-- > 0 && it.hasNext()) {
+                    var kv = it.next();
+                    cursor = kv.key;
+                    if (stats.get(Stat.counted(kv.key)) == null) sighting(null, kv.value);
+                }
+                if (!it.hasNext()) nextPhase();
+            }
+        } else {
+            try (KeyValueIterator<String, String> it = facesByIdentity.range(after(cursor), null)) {
+                while (budget-- > 0 && it.hasNext()) {
+                    var kv = it.next();
+                    cursor = kv.key;
+                    facesByTime.put(Views.faceByTimeOfIdentityKey(kv.key), kv.value);
+                }
+                if (!it.hasNext()) {
+                    stats.put(Stat.VERSION, VERSION);
+                    built = true;
+                }
+            }
+        }
+        return built;
+    }
+
+    private void nextPhase() {
+        phase++;
+        cursor = null;
+    }
+
+    /** The least key after {@code key} (null: from the start). */
+    private static String after(String key) {
+        return key == null ? null : key + '\0';
     }
 
     /** An identity was written: its last-seen entry and the identity counters follow. */
@@ -79,6 +126,15 @@ final class ReadIndexes {
         listed.put(id, now);
         if (before == null) add(Stat.IDENTITIES, 1);
         add(Stat.NAMED, (now.named() ? 1 : 0) - (before != null && before.named() ? 1 : 0));
+        days(before, -1);
+        days(now, +1);
+    }
+
+    /** The per-day counters of an identity's last seen and creation (UTC days). */
+    private void days(IdentityListing listing, int sign) {
+        if (listing == null) return;
+        add(Stat.lastSeenDay(Math.floorDiv(listing.lastSeenMillis(), DAY_MS)), sign);
+        add(Stat.createdDay(Math.floorDiv(listing.createdAtMillis(), DAY_MS)), sign);
     }
 
     void identityDeleted(String identityId) {
@@ -87,12 +143,21 @@ final class ReadIndexes {
         byLastSeen.delete(Views.identityByLastSeen(before.lastSeenMillis(), identityId));
         add(Stat.IDENTITIES, -1);
         if (before.named()) add(Stat.NAMED, -1);
+        days(before, -1);
     }
 
     /** A sighting changed from {@code before} (null: new) to {@code after} (null: deleted): its counts move with it. */
     void sighting(Sighting before, Sighting after) {
-        if (before != null) count(before, -1);
-        if (after != null) count(after, +1);
+        String id = before != null ? before.getSightingId() : after.getSightingId();
+        // counted once: a sighting an upgrade has not reached yet is counted here, and the upgrade's scan passes it by
+        boolean counted = stats.get(Stat.counted(id)) != null;
+        if (before != null && counted) count(before, -1);
+        if (after != null) {
+            count(after, +1);
+            if (!counted) stats.put(Stat.counted(id), 1L);
+        } else if (counted) {
+            stats.delete(Stat.counted(id));
+        }
     }
 
     private void count(Sighting s, int sign) {

@@ -252,15 +252,29 @@ public final class ViewQueries {
         return new IdentityPage(total, out);
     }
 
-    /** Calls {@code each} with the listing of every identity last seen at or after {@code since}, newest first. */
-    public void forEachIdentitySeenSince(Instant since, Consumer<Views.IdentityListing> each) {
-        try (KeyValueIterator<String, String> it = store(Views.IDENTITIES_BY_LAST_SEEN).all()) {
-            while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
-                if (Views.lastSeenOf(kv.key) < since.toEpochMilli()) break;
-                each.accept(Views.IdentityListing.decode(kv.value));
+    /**
+     * Identities last seen at or after {@code since}: the per-day counters of the whole UTC days after its day, and
+     * the last-seen index over the rest of its own day (so at most a day's identities are read).
+     */
+    public long identitiesSeenSince(Instant since) {
+        long from = since.toEpochMilli();
+        long firstWholeDay = Math.floorDiv(from + DAY_MS - 1, DAY_MS);
+        long today = Math.floorDiv(clock.millis(), DAY_MS);
+        long n = 0;
+        for (long d = firstWholeDay; d <= today; d++) n += stat(Views.Stat.lastSeenDay(d));
+        if (from % DAY_MS != 0) {
+            // the part of the day before the first whole one: newest first from its end, down to since
+            try (KeyValueIterator<String, String> it = store(Views.IDENTITIES_BY_LAST_SEEN)
+                    .range(Views.identityByLastSeen(firstWholeDay * DAY_MS - 1, ""), null)) {
+                while (it.hasNext() && Views.lastSeenOf(it.next().key) >= from) n++;
             }
         }
+        return n;
+    }
+
+    /** Identities created on the UTC day of {@code day}. */
+    public long identitiesCreatedOn(Instant day) {
+        return stat(Views.Stat.createdDay(Math.floorDiv(day.toEpochMilli(), DAY_MS)));
     }
 
     /** Sightings, their summed span (entry to exit) and the distinct identities seen, at one camera. */
@@ -312,6 +326,8 @@ public final class ViewQueries {
         }
         return out;
     }
+
+    private static final long DAY_MS = 86_400_000L;
 
     private long stat(String key) {
         Long v = store(Views.IDENTITY_STATS).get(key);

@@ -49,11 +49,11 @@ public final class Views {
      * Identities, most recently seen first; key: {@link #identityByLastSeen}, value: {@link IdentityListing#encode} (what
      * the list's filters and the analytics need, so a page or a count reads no identity it does not return).
      */
-    public static final View<String> IDENTITIES_BY_LAST_SEEN = new View<>("identities-by-last-seen", s -> Serdes.String());
+    public static final View<String> IDENTITIES_BY_LAST_SEEN = new View<>("identities-last-seen", s -> Serdes.String());
     /** Counters over identities and sightings, kept as they change, so analytics scan nothing; key: {@link Stat}. */
-    public static final View<Long> IDENTITY_STATS = new View<>("identity-stats", s -> Serdes.Long());
+    public static final View<Long> IDENTITY_STATS = new View<>("identity-counters", s -> Serdes.Long());
     /** Every kept face, newest first; key: {@link #faceByTime}, value: the face id. */
-    public static final View<String> FACES_BY_TIME = new View<>("faces-by-time", s -> Serdes.String());
+    public static final View<String> FACES_BY_TIME = new View<>("faces-newest", s -> Serdes.String());
     /** Global: every alert ever raised per POI (an alert's {@code previous_match_count}); key: POI id. */
     public static final View<Long> ALERT_COUNTS = new View<>("alert-counts", s -> Serdes.Long());
 
@@ -200,6 +200,21 @@ public final class Views {
         /** Sightings of an identity at a camera (a distinct count's members; not read by queries). */
         public static String cameraIdentity(String cameraId, String identityId) {
             return Keys.of("camera-identity", cameraId, identityId);
+        }
+
+        /** Identities last seen on a UTC day (epoch day). */
+        public static String lastSeenDay(long epochDay) {
+            return Keys.of("last-seen-day", epochDay);
+        }
+
+        /** Identities created on a UTC day (epoch day). */
+        public static String createdDay(long epochDay) {
+            return Keys.of("created-day", epochDay);
+        }
+
+        /** Marks a sighting as counted (by identity resolution; not read by queries). */
+        public static String counted(String sightingId) {
+            return Keys.of("counted", sightingId);
         }
 
         /** Sightings of an identity entering in an hour (a distinct count's members; not read by queries). */
