@@ -212,6 +212,7 @@ final class LuceneCollection implements AutoCloseable {
         Query filter = search.filter().matchesAll() ? null : query(search.filter());
         return read(s -> {
             boolean exact = search.forceExact() || s.getIndexReader().numDocs() < exactBelow;
+            if (exact && rescore) return exactOnFloats(s, unit, filter, search);
             Query knn = exact
                     ? new ExactKnnFloatVectorQuery(VECTOR, unit, search.limit(), filter)
                     : new KnnFloatVectorQuery(VECTOR, unit, Math.max(search.limit(), candidates), filter);
@@ -239,6 +240,46 @@ final class LuceneCollection implements AutoCloseable {
             }
             return hits;
         });
+    }
+
+    /**
+     * Brute force on the float32 vectors: Lucene's exact scorer would use the int8 copies of a quantised collection,
+     * whose ranking is only approximate.
+     */
+    private List<ScoredPoint> exactOnFloats(IndexSearcher s, float[] unit, Query filter, Search search) throws IOException {
+        var best = new java.util.PriorityQueue<ScoreDoc>((a, b) -> a.score != b.score ? Float.compare(a.score, b.score) : Integer.compare(b.doc, a.doc));
+        var weight = filter == null ? null : s.createWeight(s.rewrite(filter), org.apache.lucene.search.ScoreMode.COMPLETE_NO_SCORES, 1f);
+        for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            FloatVectorValues values = leaf.reader().getFloatVectorValues(VECTOR);
+            if (values == null) continue;
+            var live = leaf.reader().getLiveDocs();
+            org.apache.lucene.search.DocIdSetIterator accepted = null;
+            if (weight != null) {
+                var scorer = weight.scorer(leaf);
+                if (scorer == null) continue;
+                accepted = scorer.iterator();
+            }
+            KnnVectorValues.DocIndexIterator it = values.iterator();
+            for (int doc = it.nextDoc(); doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+                if (live != null && !live.get(doc)) continue;
+                if (accepted != null && (accepted.docID() > doc || (accepted.docID() < doc && accepted.advance(doc) != doc))) continue;
+                float score = VectorUtil.dotProduct(unit, values.vectorValue(it.index()));
+                if (best.size() < search.limit()) best.add(new ScoreDoc(leaf.docBase + doc, score));
+                else if (score > best.peek().score) {
+                    best.poll();
+                    best.add(new ScoreDoc(leaf.docBase + doc, score));
+                }
+            }
+        }
+        var ranked = new ArrayList<>(best);
+        ranked.sort((a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.doc, b.doc));
+        var hits = new ArrayList<ScoredPoint>();
+        for (ScoreDoc hit : ranked) {
+            if (hit.score < search.minScore()) break;
+            VectorPoint p = point(s, hit.doc, search.includeVectors());
+            hits.add(new ScoredPoint(p.id(), hit.score, p.vector(), p.payload()));
+        }
+        return hits;
     }
 
     void commitIfChanged() {
