@@ -1,6 +1,7 @@
 package io.facestream.app;
 
 import io.facestream.app.bench.ApiBenchmark;
+import io.facestream.app.bench.IdleBenchmark;
 import io.facestream.app.bench.IndexBenchmark;
 import io.facestream.app.bench.PipelineBenchmark;
 import io.facestream.ingest.bench.IngestBenchmark;
@@ -19,7 +20,7 @@ import java.util.List;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
         subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class,
-                BenchCommand.IndexBench.class, BenchCommand.Api.class, BenchCommand.Recognition.class})
+                BenchCommand.IndexBench.class, BenchCommand.Api.class, BenchCommand.Idle.class, BenchCommand.Recognition.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,
@@ -144,6 +145,34 @@ final class BenchCommand {
         }
     }
 
+    @Command(name = "idle", mixinStandardHelpOptions = true,
+            description = "CPU of an idle facestream standalone (nothing flowing), as % of one core, and its busiest threads; "
+                    + "with --baseline-classpath, another build measured first in the same run.")
+    static final class Idle implements Runnable {
+        @Option(names = "--seconds", defaultValue = "60", description = "Measured seconds (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Option(names = "--settle", defaultValue = "30", description = "Seconds after ready before measuring (default: ${DEFAULT-VALUE}).")
+        int settle;
+
+        @Option(names = "--baseline-classpath", paramLabel = "CP", description = "Another build to measure first: its app jar and lib "
+                + "(e.g. OTHER/app/target/facestream-app.jar:OTHER/app/target/lib/*).")
+        String baselineClasspath;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A configuration key for the measured products (repeatable).")
+        java.util.List<String> sets = java.util.List.of();
+
+        @Override
+        public void run() {
+            if (seconds < 1 || settle < 0) throw new IllegalArgumentException("--seconds must be positive and --settle not negative");
+            try {
+                IdleBenchmark.run(System.out, new IdleBenchmark.Settings(seconds, settle, baselineClasspath, sets));
+            } catch (Exception e) {
+                throw new IllegalStateException("idle benchmark failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
     @Command(name = "api", mixinStandardHelpOptions = true,
             description = "Requests/s and p50/p99 of GET /api/v1/alerts, GET /api/v1/poi, GET /api/faces/{id} and POST /api/v1/search "
                     + "(both stages) against facestream standalone run as a child process and loaded with POIs and faces, "
@@ -168,12 +197,25 @@ final class BenchCommand {
                 + "afterwards); a dir that holds a finished load of the same sizes is reused without loading again.")
         java.nio.file.Path dataDir;
 
+        @Option(names = "--strangers", defaultValue = "0", description = "Strangers (automatic identities); 0: a fifth of --people, "
+                + "drawn at random per track; more: stranger tracks go to them in turn, so each gets one before any gets two "
+                + "(default: ${DEFAULT-VALUE}).")
+        int strangers;
+
+        @Option(names = "--stranger-share", defaultValue = "0.2", description = "Share of the tracks that are strangers' (default: ${DEFAULT-VALUE}).")
+        double strangerShare;
+
+        @Option(names = "--only", split = ",", paramLabel = "TEXT", description = "Measure only the endpoints whose row name contains "
+                + "one of these (GET /health, the baseline, always runs); e.g. --only cluster_assignment,identities,face-groups.")
+        java.util.List<String> only = java.util.List.of();
+
         @Override
         public void run() {
             if (people < 1 || faces < 1 || seconds < 1 || warmup < 0) throw new IllegalArgumentException("--people, --faces and --seconds must be positive");
+            if (strangers < 0 || strangerShare < 0 || strangerShare > 1) throw new IllegalArgumentException("--strangers >= 0 and --stranger-share within [0, 1]");
             try {
                 ApiBenchmark.run(System.out, new ApiBenchmark.Settings(people, faces, seconds, warmup, clients,
-                        dataDir == null ? null : dataDir.toAbsolutePath()));
+                        dataDir == null ? null : dataDir.toAbsolutePath(), strangers, strangerShare, only));
             } catch (Exception e) {
                 throw new IllegalStateException("api benchmark failed: " + e.getMessage(), e);
             }

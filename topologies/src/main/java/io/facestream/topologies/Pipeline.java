@@ -38,15 +38,21 @@ public final class Pipeline implements AutoCloseable {
      * @param applicationServer host:port of this instance's API, for routing queries of keys it does not own; null when none
      * @param sessionTimeout    how long the group waits for a silent instance (crashed, cut off) before its tasks move to
      *                          the others: what a failover costs before the survivors restore and answer
+     * @param poll              how long a stream thread waits for records when none are there (Kafka Streams' poll.ms):
+     *                          the loop's rate when idle, and how late a wall-clock timer (an embedding batch's wait)
+     *                          may run once the input is drained
      */
     public record Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
-                           short replicationFactor, String applicationServer, Duration sessionTimeout) {
+                           short replicationFactor, String applicationServer, Duration sessionTimeout, Duration poll) {
         /** Kafka's own default session timeout. */
         public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
+        /** The default {@link #poll}. */
+        public static final Duration DEFAULT_POLL = Duration.ofMillis(20);
 
         public Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
                         short replicationFactor, String applicationServer) {
-            this(bootstrapServers, applicationId, stateDir, threads, commitInterval, replicationFactor, applicationServer, DEFAULT_SESSION_TIMEOUT);
+            this(bootstrapServers, applicationId, stateDir, threads, commitInterval, replicationFactor, applicationServer,
+                    DEFAULT_SESSION_TIMEOUT, DEFAULT_POLL);
         }
     }
 
@@ -65,6 +71,7 @@ public final class Pipeline implements AutoCloseable {
 
     public static Pipeline start(Settings settings, PipelineSettings pipeline, AvroSerdes serdes, Embedder embedder, VectorStore vectors) {
         vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
+        vectors.ensureCollection(VectorStore.IDENTITIES, VectorStore.DEFAULT_DIMENSION);
         FacestreamTopology.registerAlertPathSchemas(serdes, settings.applicationId());
         Gallery gallery = new Gallery();
         InferenceMetrics metrics = new InferenceMetrics();
@@ -76,8 +83,10 @@ public final class Pipeline implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval().toMillis());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.replicationFactor());
-        // wall-clock punctuation (the embedding batch's maximum wait) runs between polls: keep them short
-        p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        // Wall-clock punctuation (the embedding batch's maximum wait) runs between polls; a poll returns as soon as
+        // records come, so this is the idle loop's period (5 ms made an idle pipeline loop 200 times a second per thread)
+        // and the most a batch waits past its maximum once the input is drained.
+        p.put(StreamsConfig.POLL_MS_CONFIG, settings.poll().toMillis());
         // Crops and frames meet in one task and the tracker orders them itself: never hold one back waiting
         // to learn whether the other topic has older records.
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);

@@ -33,6 +33,7 @@ import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.ViewQueries;
 import io.facestream.topologies.views.Views;
 import io.facestream.vectors.EmbeddedVectorStore;
+import io.facestream.vectors.IdentityPayload;
 import io.facestream.vectors.VectorFilter;
 import io.facestream.vectors.VectorStore;
 import org.apache.kafka.common.serialization.Serdes;
@@ -136,8 +137,79 @@ class PipelineTopologyTest {
 
     @AfterEach
     void stop() {
-        driver.close();
-        vectors.close();
+        try {
+            theReadIndexesAgreeWithTheViews();
+        } finally {
+            driver.close();
+            vectors.close();
+        }
+    }
+
+    /**
+     * After every test's edits (merges, splits, deletes, rejections...): the indexes and counters the list, analytics,
+     * face-group and cluster-assignment reads use say what a scan of the views says.
+     */
+    void theReadIndexesAgreeWithTheViews() {
+        driver.advanceWallClockTime(Duration.ofSeconds(2)); // the centroids' flush
+        ViewQueries q = new ViewQueries(driver::getKeyValueStore, ViewQueries.DEFAULT_STALENESS, java.time.Clock.systemUTC());
+        List<Identity> all = identities();
+        List<String> byLastSeen = all.stream().sorted(Comparator.comparing(Identity::getLastSeen).reversed()
+                .thenComparing(Identity::getIdentityId)).map(Identity::getIdentityId).toList();
+        ViewQueries.IdentityPage page = q.identitiesByLastSeen(false, 0, 0, 1000);
+        assertThat(page.total()).isEqualTo(all.size());
+        assertThat(page.identities()).extracting(Identity::getIdentityId).containsExactlyElementsOf(byLastSeen);
+        assertThat(q.identitiesByLastSeen(false, 0, 1, 1).identities()).extracting(Identity::getIdentityId)
+                .containsExactlyElementsOf(byLastSeen.stream().skip(1).limit(1).toList());
+        assertThat(q.identitiesByLastSeen(true, 0, 0, 1000).total()).isEqualTo(all.stream().filter(i -> i.getName() != null).count());
+        assertThat(q.identitiesByLastSeen(false, 1, 0, 1000).identities()).extracting(Identity::getIdentityId)
+                .containsExactlyElementsOf(all.stream().sorted(Comparator.comparing(Identity::getLastSeen).reversed()
+                        .thenComparing(Identity::getIdentityId)).filter(i -> i.getSightingCount() >= 1).map(Identity::getIdentityId).toList());
+
+        for (Instant since : List.of(T0.minus(Duration.ofDays(3)), T0.truncatedTo(java.time.temporal.ChronoUnit.DAYS), T0.minusSeconds(1),
+                T0.plusSeconds(5), T0.plus(Duration.ofHours(2)))) {
+            assertThat(q.identitiesSeenSince(since)).as("seen since " + since)
+                    .isEqualTo(all.stream().filter(i -> !i.getLastSeen().isBefore(since)).count());
+        }
+        assertThat(q.identitiesCreatedOn(T0)).isEqualTo(all.stream().filter(i -> i.getCreatedAt().atZone(java.time.ZoneOffset.UTC)
+                .toLocalDate().equals(T0.atZone(java.time.ZoneOffset.UTC).toLocalDate())).count());
+        List<Sighting> allSightings = new ArrayList<>();
+        KeyValueStore<String, Sighting> sightingStore = store(Views.SIGHTINGS.name());
+        sightingStore.all().forEachRemaining(kv -> allSightings.add(kv.value));
+        ViewQueries.IdentityCounts counts = q.identityCounts();
+        assertThat(counts.identities()).isEqualTo(all.size());
+        assertThat(counts.sightings()).isEqualTo(allSightings.size());
+        for (MatchKind kind : MatchKind.values()) {
+            assertThat(counts.byMatchKind().get(kind.name().toLowerCase(java.util.Locale.ROOT)))
+                    .isEqualTo(allSightings.stream().filter(s -> s.getMatchKind() == kind).count());
+        }
+        Map<String, List<Sighting>> perCamera = new java.util.TreeMap<>();
+        allSightings.forEach(s -> perCamera.computeIfAbsent(s.getCameraId() != null ? s.getCameraId() : s.getSourceId(), c -> new ArrayList<>()).add(s));
+        assertThat(counts.byCamera()).containsExactlyElementsOf(perCamera.entrySet().stream().map(e -> new ViewQueries.CameraCounts(e.getKey(),
+                e.getValue().size(), e.getValue().stream().mapToLong(s -> s.getExitTime().toEpochMilli() - s.getEntryTime().toEpochMilli()).sum(),
+                e.getValue().stream().map(Sighting::getIdentityId).distinct().count())).toList());
+        Instant firstHour = T0.minus(Duration.ofHours(2));
+        for (ViewQueries.HourCounts h : q.hourly(firstHour, 4)) {
+            List<Sighting> inHour = allSightings.stream().filter(s -> !s.getEntryTime().isBefore(h.hour())
+                    && s.getEntryTime().isBefore(h.hour().plus(Duration.ofHours(1)))).toList();
+            assertThat(h.sightings()).isEqualTo(inHour.size());
+            assertThat(h.identities()).isEqualTo(inHour.stream().map(Sighting::getIdentityId).distinct().count());
+        }
+
+        List<Face> allFaces = new ArrayList<>();
+        KeyValueStore<String, Face> faceStore = store(Views.FACES.name());
+        faceStore.all().forEachRemaining(kv -> allFaces.add(kv.value));
+        assertThat(q.recentFaces(10_000, null)).extracting(Face::getFaceId).containsExactlyElementsOf(allFaces.stream()
+                .sorted(Comparator.comparing(Face::getTimestamp).reversed().thenComparing(Face::getFaceId)).map(Face::getFaceId).toList());
+
+        List<Identity> withCentroid = all.stream().filter(i -> !i.getCentroid().isEmpty()).toList();
+        assertThat(vectors.count(VectorStore.IDENTITIES)).isEqualTo(withCentroid.size());
+        for (Identity i : withCentroid) {
+            var point = vectors.get(VectorStore.IDENTITIES, i.getIdentityId()).orElseThrow();
+            assertThat(point.payload().get(IdentityPayload.NAME)).isEqualTo(i.getName());
+            assertThat(point.payload().get(IdentityPayload.PERSON_ID)).isEqualTo(i.getPersonId());
+            assertThat(io.facestream.models.Embeddings.similarity(point.vector(), io.facestream.models.Embeddings.toArray(i.getCentroid())))
+                    .isGreaterThan(0.9999);
+        }
     }
 
     // ---- what a camera sends ----

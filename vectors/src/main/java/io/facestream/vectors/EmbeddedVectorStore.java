@@ -46,8 +46,12 @@ public final class EmbeddedVectorStore implements VectorStore {
       * @param exactSearchBelow collections smaller than this are searched exactly
       * @param annCandidates HNSW candidates per search (Lucene's k; the best {@code limit} are kept)
       * @param ramBufferMb Lucene's in-memory buffer before it flushes a segment
+      * @param quantized new segments keep an int8 copy of the vectors (Lucene's scalar quantisation) that the HNSW
+      *     graph is built and searched on, a quarter of float32's bytes to keep in memory; the candidates are then
+      *     scored again on the float32 vectors (kept beside them), so scores stay exact cosines
       */
-    public record Config(Path directory, Duration commitInterval, int exactSearchBelow, int annCandidates, double ramBufferMb) {
+    public record Config(Path directory, Duration commitInterval, int exactSearchBelow, int annCandidates, double ramBufferMb,
+                         boolean quantized) {
         public Config {
             Objects.requireNonNull(directory, "directory");
             if (commitInterval.isNegative()) throw new IllegalArgumentException("commitInterval must not be negative");
@@ -57,27 +61,31 @@ public final class EmbeddedVectorStore implements VectorStore {
         }
 
         public static Config defaults(Path directory) {
-            return new Config(directory, Duration.ZERO, 10_000, 200, 64);
+            return new Config(directory, Duration.ZERO, 10_000, 200, 64, false);
         }
 
         public Config withDirectory(Path dir) {
-            return new Config(dir, commitInterval, exactSearchBelow, annCandidates, ramBufferMb);
+            return new Config(dir, commitInterval, exactSearchBelow, annCandidates, ramBufferMb, quantized);
         }
 
         public Config withCommitInterval(Duration interval) {
-            return new Config(directory, interval, exactSearchBelow, annCandidates, ramBufferMb);
+            return new Config(directory, interval, exactSearchBelow, annCandidates, ramBufferMb, quantized);
         }
 
         public Config withExactSearchBelow(int size) {
-            return new Config(directory, commitInterval, size, annCandidates, ramBufferMb);
+            return new Config(directory, commitInterval, size, annCandidates, ramBufferMb, quantized);
         }
 
         public Config withAnnCandidates(int candidates) {
-            return new Config(directory, commitInterval, exactSearchBelow, candidates, ramBufferMb);
+            return new Config(directory, commitInterval, exactSearchBelow, candidates, ramBufferMb, quantized);
+        }
+
+        public Config withQuantized(boolean int8) {
+            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, ramBufferMb, int8);
         }
 
         public Config withRamBufferMb(double mb) {
-            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, mb);
+            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, mb, quantized);
         }
     }
 

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field.Store;
 import org.apache.lucene.document.KeywordField;
@@ -48,6 +52,7 @@ import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.IOFunction;
 import org.apache.lucene.util.IOSupplier;
 import org.apache.lucene.util.IOUtils;
+import org.apache.lucene.util.VectorUtil;
 
 /**
   * One collection of the embedded store: a Lucene index in its own directory. Each point is one
@@ -72,10 +77,22 @@ final class LuceneCollection implements AutoCloseable {
     /** Lucene's sequence number of the latest write; a read waits until its searcher includes it. */
     private final AtomicLong lastWrite = new AtomicLong(-1);
     private final boolean commitEveryWrite;
+    /** Approximate scores come from int8 vectors: score the candidates again on float32. */
+    private final boolean rescore;
+    /** The default codec with Lucene's scalar-quantised (int8) HNSW format for vectors. */
+    private static final Codec QUANTIZED = new Lucene104Codec() {
+        private final KnnVectorsFormat int8 = new Lucene104HnswScalarQuantizedVectorsFormat();
 
-    private LuceneCollection(String name, Directory directory, IndexWriter writer, int dimension, boolean commitEveryWrite)
-            throws IOException {
+        @Override
+        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+            return int8;
+        }
+    };
+
+    private LuceneCollection(String name, Directory directory, IndexWriter writer, int dimension, boolean commitEveryWrite,
+                             boolean rescore) throws IOException {
         this.name = name;
+        this.rescore = rescore;
         this.directory = directory;
         this.writer = writer;
         this.dimension = dimension;
@@ -115,7 +132,12 @@ final class LuceneCollection implements AutoCloseable {
             boolean exists = DirectoryReader.indexExists(dir);
             var writerConfig = new IndexWriterConfig()
                     .setOpenMode(exists ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE)
-                    .setRAMBufferSizeMB(config.ramBufferMb());
+                    .setRAMBufferSizeMB(config.ramBufferMb())
+                    // a collection is a few large files per segment: packing them into one compound file costs a copy
+                    // per flush and hides which file (vectors, graph) takes the memory
+                    .setUseCompoundFile(false);
+            // a segment records its own format, so an index holds float32 and quantised segments side by side
+            if (config.quantized()) writerConfig.setCodec(QUANTIZED);
             IndexWriter writer = new IndexWriter(dir, writerConfig);
             try {
                 int dim;
@@ -130,7 +152,7 @@ final class LuceneCollection implements AutoCloseable {
                     writer.setLiveCommitData(Map.of(DIMENSION_KEY, Integer.toString(dim)).entrySet());
                     writer.commit();
                 }
-                return new LuceneCollection(name, dir, writer, dim, config.commitInterval().isZero());
+                return new LuceneCollection(name, dir, writer, dim, config.commitInterval().isZero(), config.quantized());
             } catch (IOException | RuntimeException e) {
                 writer.close();
                 throw e;
@@ -190,10 +212,25 @@ final class LuceneCollection implements AutoCloseable {
         Query filter = search.filter().matchesAll() ? null : query(search.filter());
         return read(s -> {
             boolean exact = search.forceExact() || s.getIndexReader().numDocs() < exactBelow;
+            if (exact && rescore) return exactOnFloats(s, unit, filter, search);
             Query knn = exact
                     ? new ExactKnnFloatVectorQuery(VECTOR, unit, search.limit(), filter)
                     : new KnnFloatVectorQuery(VECTOR, unit, Math.max(search.limit(), candidates), filter);
             var hits = new ArrayList<ScoredPoint>();
+            if (rescore && !exact) {
+                // every candidate of the int8 graph scored again on its float32 vector, the best limit kept
+                var scored = new ArrayList<ScoreDoc>();
+                for (ScoreDoc hit : s.search(knn, Math.max(search.limit(), candidates)).scoreDocs) {
+                    scored.add(new ScoreDoc(hit.doc, VectorUtil.dotProduct(unit, vector(s, hit.doc))));
+                }
+                scored.sort((a, b) -> Float.compare(b.score, a.score));
+                for (ScoreDoc hit : scored.subList(0, Math.min(search.limit(), scored.size()))) {
+                    if (hit.score < search.minScore()) break;
+                    VectorPoint p = point(s, hit.doc, search.includeVectors());
+                    hits.add(new ScoredPoint(p.id(), hit.score, p.vector(), p.payload()));
+                }
+                return hits;
+            }
             for (ScoreDoc hit : s.search(knn, search.limit()).scoreDocs) {
                 // Lucene scores DOT_PRODUCT as (1 + dot) / 2; on unit vectors dot is the cosine.
                 double cosine = 2.0 * hit.score - 1.0;
@@ -203,6 +240,46 @@ final class LuceneCollection implements AutoCloseable {
             }
             return hits;
         });
+    }
+
+    /**
+     * Brute force on the float32 vectors: Lucene's exact scorer would use the int8 copies of a quantised collection,
+     * whose ranking is only approximate.
+     */
+    private List<ScoredPoint> exactOnFloats(IndexSearcher s, float[] unit, Query filter, Search search) throws IOException {
+        var best = new java.util.PriorityQueue<ScoreDoc>((a, b) -> a.score != b.score ? Float.compare(a.score, b.score) : Integer.compare(b.doc, a.doc));
+        var weight = filter == null ? null : s.createWeight(s.rewrite(filter), org.apache.lucene.search.ScoreMode.COMPLETE_NO_SCORES, 1f);
+        for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            FloatVectorValues values = leaf.reader().getFloatVectorValues(VECTOR);
+            if (values == null) continue;
+            var live = leaf.reader().getLiveDocs();
+            org.apache.lucene.search.DocIdSetIterator accepted = null;
+            if (weight != null) {
+                var scorer = weight.scorer(leaf);
+                if (scorer == null) continue;
+                accepted = scorer.iterator();
+            }
+            KnnVectorValues.DocIndexIterator it = values.iterator();
+            for (int doc = it.nextDoc(); doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+                if (live != null && !live.get(doc)) continue;
+                if (accepted != null && (accepted.docID() > doc || (accepted.docID() < doc && accepted.advance(doc) != doc))) continue;
+                float score = VectorUtil.dotProduct(unit, values.vectorValue(it.index()));
+                if (best.size() < search.limit()) best.add(new ScoreDoc(leaf.docBase + doc, score));
+                else if (score > best.peek().score) {
+                    best.poll();
+                    best.add(new ScoreDoc(leaf.docBase + doc, score));
+                }
+            }
+        }
+        var ranked = new ArrayList<>(best);
+        ranked.sort((a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.doc, b.doc));
+        var hits = new ArrayList<ScoredPoint>();
+        for (ScoreDoc hit : ranked) {
+            if (hit.score < search.minScore()) break;
+            VectorPoint p = point(s, hit.doc, search.includeVectors());
+            hits.add(new ScoredPoint(p.id(), hit.score, p.vector(), p.payload()));
+        }
+        return hits;
     }
 
     void commitIfChanged() {

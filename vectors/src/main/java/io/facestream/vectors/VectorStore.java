@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
   * The vector-store port: named collections of points (id, vector, payload) searched by cosine
-  * similarity. facestream keeps {@value #GALLERY} (people, POIs, identity centroids and exemplars)
-  * and {@value #FACES} (every kept face).
+  * similarity. facestream keeps {@value #FACES} (every kept face) and {@value #IDENTITIES} (each
+  * identity's centroid, for reads that look for the nearest identities without scanning them all);
+  * {@value #GALLERY} is the contract tests' name (the gallery of people lives in memory).
   *
   * <p>Contract shared by every implementation (one test suite, {@code VectorStoreContract}):
   *
@@ -27,6 +28,8 @@ public interface VectorStore extends AutoCloseable {
 
     String GALLERY = "gallery";
     String FACES = "faces";
+    /** One point per identity with a centroid: id the identity id, payload {@link IdentityPayload}. */
+    String IDENTITIES = "identities";
     int DEFAULT_DIMENSION = 512;
 
     /**

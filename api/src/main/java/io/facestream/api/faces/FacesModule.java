@@ -9,8 +9,11 @@ import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.SourceKind;
-import io.facestream.topologies.gallery.Matching;
 import io.facestream.topologies.views.FileView;
+import io.facestream.vectors.IdentityPayload;
+import io.facestream.vectors.ScoredPoint;
+import io.facestream.vectors.Search;
+import io.facestream.vectors.VectorStore;
 import io.javalin.http.Context;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +37,8 @@ public final class FacesModule implements ApiModule {
     static final String CLUSTER_ASSIGNMENT = "cluster_assignment";
     /** How many candidates {@code include=cluster_assignment} lists. */
     static final int CANDIDATES = 5;
+    /** Identities asked of the vector store for the candidates: several may stand for one person. */
+    static final int IDENTITY_HITS = 4 * CANDIDATES;
 
     public record BoundingBox(int x, int y, int w, int h) {}
 
@@ -66,7 +71,8 @@ public final class FacesModule implements ApiModule {
                         + "base time), null for live cameras. `asset_urls.thumbnail` serves the aligned 112x112 "
                         + "crop. include=cluster_assignment adds `distance_to_person` (1 - cosine similarity to the "
                         + "person's closest reference face, or to the identity's centroid) and the nearest "
-                        + CANDIDATES + " people and identities as `candidates`, closest first.")
+                        + CANDIDATES + " people (by their closest reference face) and identities (by their centroid) as "
+                        + "`candidates`, closest first.")
                 .tags("faces")
                 .pathParam("face_id", "The face id (source:frame:index)")
                 .queryParam("include", "string", false, "Comma-separated expansions: cluster_assignment")
@@ -156,24 +162,23 @@ public final class FacesModule implements ApiModule {
     }
 
     /**
-     * The nearest people (closest reference face) and identities (closest of centroid and exemplars), one entry
-     * per person: an identity bound to a person counts as that person. People come from the in-memory gallery
-     * (only its closest few can make the list); identities are brute force over their view, as the pipeline's
-     * own identity search is.
+     * The nearest people (closest reference face) and identities (their centroid), one entry per person: an identity
+     * bound to a person counts as that person. People come from the in-memory gallery (only its closest few can make
+     * the list); identities from the vector store's collection of centroids, which identity resolution keeps (a
+     * top-k search, so the cost does not grow with every identity there is). More identities than the list holds are
+     * asked for, as several may stand for one person.
      */
     private List<Candidate> candidates(float[] embedding) {
         Map<String, Candidate> best = new HashMap<>();
         backend.gallery().ranked(embedding).stream().limit(CANDIDATES).forEach(m ->
                 offer(best, new Candidate(m.person().getPersonId(), 1 - m.similarity(), m.person().getName())));
-        backend.queries().forEachIdentity(identity -> {
-            double similarity = Matching.toIdentity(identity, embedding);
-            String id = identity.getPersonId() != null ? identity.getPersonId() : identity.getIdentityId();
-            String name = identity.getName();
-            if (identity.getPersonId() != null) {
-                name = backend.gallery().person(identity.getPersonId()).map(Person::getName).orElse(name);
-            }
-            offer(best, new Candidate(id, 1 - similarity, name));
-        });
+        for (ScoredPoint hit : backend.vectors().search(VectorStore.IDENTITIES, new Search(embedding, IDENTITY_HITS))) {
+            Map<String, Object> payload = hit.payload();
+            String personId = (String) payload.get(IdentityPayload.PERSON_ID);
+            String name = (String) payload.get(IdentityPayload.NAME);
+            if (personId != null) name = backend.gallery().person(personId).map(Person::getName).orElse(name);
+            offer(best, new Candidate(personId != null ? personId : hit.id(), 1 - hit.score(), name));
+        }
         return best.values().stream()
                 .sorted(Comparator.comparingDouble(Candidate::distance))
                 .limit(CANDIDATES)

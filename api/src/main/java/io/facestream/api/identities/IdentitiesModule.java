@@ -174,19 +174,14 @@ public final class IdentitiesModule implements ApiModule {
         int offset = JsonBodies.intQuery(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         String objectClass = ctx.queryParam("object_class");
         if (objectClass != null && objectClass.length() > 64) throw ApiException.validation("object_class: at most 64 characters");
-        List<Identity> matching = new ArrayList<>();
-        if (objectClass == null || objectClass.isBlank() || objectClass.strip().equalsIgnoreCase(PERSON)) {
-            ViewQueries queries = backend.queries();
-            queries.forEachIdentity(identity -> {
-                if (namedOnly && identity.getName() == null) return;
-                if (identity.getSightingCount() < minSightings) return;
-                matching.add(identity);
-            });
+        if (objectClass != null && !objectClass.isBlank() && !objectClass.strip().equalsIgnoreCase(PERSON)) {
+            ctx.json(new IdentityList(0, List.of()));
+            return;
         }
-        matching.sort(Comparator.comparing(Identity::getLastSeen).reversed().thenComparing(Identity::getIdentityId));
         ViewQueries queries = backend.queries();
-        List<IdentityItem> items = matching.stream().skip(offset).limit(limit).map(i -> item(i, queries.dwellSeconds(i.getIdentityId()))).toList();
-        ctx.json(new IdentityList(matching.size(), items));
+        ViewQueries.IdentityPage page = queries.identitiesByLastSeen(namedOnly, minSightings, offset, limit);
+        List<IdentityItem> items = page.identities().stream().map(i -> item(i, queries.dwellSeconds(i.getIdentityId()))).toList();
+        ctx.json(new IdentityList(Math.toIntExact(page.total()), items));
     }
 
     private void analytics(Context ctx) {

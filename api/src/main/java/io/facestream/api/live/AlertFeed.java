@@ -60,8 +60,9 @@ public final class AlertFeed implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "facestream-api-alerts-" + UUID.randomUUID(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                // an alert waits at most this long in the broker for more records to batch with
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20),
+                // how long the broker holds a fetch while nothing is there; a record answers it at once (fetch.min.bytes
+                // is 1), so this costs no latency, and an idle consumer sends 2 fetches a second, not 50
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500),
                 new StringDeserializer(), new ByteArrayDeserializer());
         try {
             this.partitions = assign(true);

@@ -18,6 +18,7 @@ import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.Views;
+import io.facestream.vectors.VectorStore;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
@@ -70,6 +71,9 @@ class FacesApiTest {
         List<Face> faces = faces();
         knownFace = faces.stream().filter(f -> known.getPersonId().equals(f.getPersonId())).findFirst().orElseThrow();
         strangerFace = faces.stream().filter(f -> f.getPersonId() == null && f.getIdentityId() != null).findFirst().orElseThrow();
+        // identity resolution writes changed centroids to the vector store once a second: the candidates come from there
+        FaceImages.await(() -> fixture.backend.vectors().get(VectorStore.IDENTITIES, strangerFace.getIdentityId()).isPresent(),
+                Duration.ofSeconds(10), "the stranger's identity in the vector store");
     }
 
     @AfterAll

@@ -95,7 +95,17 @@ public final class ApiBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** @param dataDir null: a temporary data dir, deleted afterwards; else kept, and reused when it holds a finished load */
-    public record Settings(int people, int faces, int seconds, int warmupSeconds, int[] clients, Path dataDir) {
+    /**
+     * @param strangers    strangers (0: a fifth of the people, drawn at random per track); more than 0: stranger tracks go to
+     *                     the strangers in turn, so as many stranger tracks as strangers make that many identities
+     * @param strangerShare the share of tracks that are strangers'
+     * @param only         endpoints measured: those whose name contains one of these (empty: all); /health always
+     */
+    public record Settings(int people, int faces, int seconds, int warmupSeconds, int[] clients, Path dataDir,
+                           int strangers, double strangerShare, List<String> only) {
+        public Settings(int people, int faces, int seconds, int warmupSeconds, int[] clients, Path dataDir) {
+            this(people, faces, seconds, warmupSeconds, clients, dataDir, 0, STRANGER_SHARE, List.of());
+        }
     }
 
     private static final String SAVED = "bench-api-load.properties";
@@ -162,9 +172,12 @@ public final class ApiBenchmark {
                 try (var in = Files.newBufferedReader(savedFile)) {
                     saved.load(in);
                 }
-                if (Integer.parseInt(saved.getProperty("people")) != settings.people() || Integer.parseInt(saved.getProperty("faces")) != settings.faces()) {
-                    throw new IllegalArgumentException(dataDir + " holds a load of " + saved.getProperty("people") + " people and "
-                            + saved.getProperty("faces") + " faces; pass those sizes or another --data-dir");
+                if (Integer.parseInt(saved.getProperty("people")) != settings.people() || Integer.parseInt(saved.getProperty("faces")) != settings.faces()
+                        || Integer.parseInt(saved.getProperty("strangers", "0")) != settings.strangers()
+                        || Double.parseDouble(saved.getProperty("stranger.share", String.valueOf(STRANGER_SHARE))) != settings.strangerShare()) {
+                    throw new IllegalArgumentException(dataDir + " holds a load of " + saved.getProperty("people") + " people, "
+                            + saved.getProperty("faces") + " faces, " + saved.getProperty("strangers", "0") + " strangers (share "
+                            + saved.getProperty("stranger.share", String.valueOf(STRANGER_SHARE)) + "); pass those sizes or another --data-dir");
                 }
                 List<String> ids = Files.readAllLines(dataDir.resolve(SAVED_FACES));
                 data = new Dataset(data.people(), data.tracks(), data.alerts(), ids, data.poiQuery(), data.strangerQuery(),
@@ -181,6 +194,8 @@ public final class ApiBenchmark {
                 String summary = load(s, client, data);
                 saved.setProperty("people", String.valueOf(settings.people()));
                 saved.setProperty("faces", String.valueOf(settings.faces()));
+                saved.setProperty("strangers", String.valueOf(settings.strangers()));
+                saved.setProperty("stranger.share", String.valueOf(settings.strangerShare()));
                 saved.setProperty("date", Instant.now().toString());
                 saved.setProperty("summary", summary);
                 saved.setProperty("ports", s.ports());
@@ -275,7 +290,8 @@ public final class ApiBenchmark {
                     .setFaces(references).setCreatedAt(enrolled).setUpdatedAt(enrolled).build());
         }
         // strangers: stranger 0 is the stage-2 query photo; the others derive from the real faces too
-        int strangerCount = Math.max(1, settings.people() / 5);
+        int strangerCount = settings.strangers() > 0 ? settings.strangers() : Math.max(1, settings.people() / 5);
+        int strangerTracks = 0;
         List<float[]> strangerCentres = new ArrayList<>();
         List<byte[]> strangerCrops = new ArrayList<>();
         for (int s = 0; s < strangerCount; s++) {
@@ -309,9 +325,10 @@ public final class ApiBenchmark {
             int cam = random.nextInt(CAMERAS);
             String camera = "bench-cam-" + (cam + 1);
             String trackId = camera + ":t" + (++sequence[cam]);
-            boolean stranger = random.nextDouble() < STRANGER_SHARE;
+            boolean stranger = random.nextDouble() < settings.strangerShare();
             // POI 0 and stranger 0 (the query photos) get their share of tracks like everyone else
-            int who = stranger ? random.nextInt(strangerCount) : random.nextInt(settings.people());
+            int who = !stranger ? random.nextInt(settings.people())
+                    : settings.strangers() > 0 ? strangerTracks++ % strangerCount : random.nextInt(strangerCount);
             float[] centre = stranger ? strangerCentres.get(who) : centres.get(who);
             byte[] crop = stranger ? strangerCrops.get(who) : crops.get(who);
             Person person = stranger ? null : people.get(who);
@@ -708,7 +725,7 @@ public final class ApiBenchmark {
                 strangerResult.path("search_stats").path("vectors_searched").asLong(),
                 strangerResult.path("search_stats").path("raw_hits").asInt(), strangerResult.path("total_appearances").asInt());
 
-        List<Endpoint> endpoints = List.of(
+        List<Endpoint> everyEndpoint = List.of(
                 new Endpoint("GET /health (baseline: no view)", () -> client.get("/health")),
                 new Endpoint("GET /api/v1/alerts", () -> client.get("/api/v1/alerts")),
                 new Endpoint("GET /api/v1/poi", () -> client.get("/api/v1/poi")),
@@ -719,6 +736,11 @@ public final class ApiBenchmark {
                 new Endpoint("GET /api/identities (first page of 100)", () -> client.get("/api/identities")),
                 new Endpoint("GET /api/identities/analytics", () -> client.get("/api/identities/analytics")),
                 new Endpoint("GET /api/face-groups (2 000 newest faces)", () -> client.get("/api/face-groups?max_samples=2000&max_members=10")));
+        List<Endpoint> endpoints = new ArrayList<>();
+        endpoints.add(everyEndpoint.get(0));
+        for (Endpoint e : everyEndpoint.subList(1, everyEndpoint.size())) {
+            if (settings.only().isEmpty() || settings.only().stream().anyMatch(e.name()::contains)) endpoints.add(e);
+        }
         List<Row> rows = new ArrayList<>();
         for (int clients : settings.clients()) {
             for (Endpoint e : endpoints) {

@@ -78,6 +78,8 @@ public enum ConfigKey {
             "Exactly-once commit interval: results (alerts) become visible at commits, so it bounds their latency."),
     TOPOLOGIES_SESSION_TIMEOUT_MS("topologies.session.timeout.ms", "45000",
             "How long the group waits for a silent instance (crashed, cut off) before the others take over its work and views; the broker allows 6000 to 300000 by default."),
+    TOPOLOGIES_POLL_MS("topologies.poll.ms", "20",
+            "How long a stream thread waits for records when none are there: an idle pipeline's loop period, and the most an embedding batch waits past its maximum once the input is drained."),
     TOPOLOGIES_EMBED_BATCH_SIZE("topologies.embed.batch.size", "8",
             "Face crops embedded together; a full batch runs at once."),
     TOPOLOGIES_EMBED_MAX_WAIT_MS("topologies.embed.max.wait.ms", "10",

@@ -15,6 +15,7 @@ import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.Keys;
 import io.facestream.topologies.ProcessorStores;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -88,6 +89,9 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
                         ProcessorStores.inMemory(APPEARANCE, serdes.of(TrackAppearance.class)), splits));
     }
 
+    /** The batch's wait timer while crops wait; null when none does. */
+    private Cancellable batchTimer;
+
     @Override
     public void init(ProcessorContext<String, ResolutionInput> context) {
         this.context = context;
@@ -101,9 +105,20 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
                 if (kv.value.getCrop() != null) queuedCrops++;
             }
         }
-        if (queuedCrops > 0) oldestCropQueuedAt = context.currentSystemTimeMs();
+        if (queuedCrops > 0) {
+            oldestCropQueuedAt = context.currentSystemTimeMs();
+            awaitBatch();
+        }
+    }
+
+    /**
+     * The batch's wall-clock timer runs only while crops wait: an idle task has no punctuation, and so nothing to
+     * commit (every punctuation makes Kafka Streams commit the task, a transaction under exactly-once).
+     */
+    private void awaitBatch() {
+        if (batchTimer != null) return;
         long tick = Math.max(1, maxWait.toMillis() / 2);
-        context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
+        batchTimer = context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
             if (queuedCrops > 0 && now - oldestCropQueuedAt >= maxWait.toMillis()) flush();
         });
     }
@@ -118,7 +133,10 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         }
         queue.put(Keys.of(nextSequence++), work);
         if (work.getCrop() != null) {
-            if (queuedCrops++ == 0) oldestCropQueuedAt = context.currentSystemTimeMs();
+            if (queuedCrops++ == 0) {
+                oldestCropQueuedAt = context.currentSystemTimeMs();
+                awaitBatch();
+            }
             if (queuedCrops >= batchSize) flush();
         }
     }
@@ -153,6 +171,10 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         }
         queuedCrops = 0;
         oldestCropQueuedAt = Long.MAX_VALUE;
+        if (batchTimer != null) {
+            batchTimer.cancel();
+            batchTimer = null;
+        }
     }
 
     /**

@@ -29,6 +29,8 @@ import io.facestream.vectors.VectorPoint;
 import io.facestream.vectors.VectorStore;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -37,6 +39,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,6 +76,10 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     static final String UNKNOWN_COOLDOWN = "resolution-unknown-cooldown";
     /** The name an unknown-face alert gives an identity nobody named. */
     public static final String UNKNOWN_NAME = "Unknown person";
+    /** How often changed identity centroids are written to the vector store. */
+    static final Duration CENTROID_FLUSH = Duration.ofSeconds(1);
+    /** How often an upgrade's indexing takes its next step. */
+    static final Duration BUILD_STEP_EVERY = Duration.ofMillis(100);
 
     private final PipelineSettings settings;
     private final Gallery gallery;
@@ -87,6 +94,12 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private KeyValueStore<String, TrackResolution> tracks;
     private KeyValueStore<String, Long> unknownCooldown;
     private KeyValueStore<String, Long> alertCounts;
+    private ReadIndexes readIndexes;
+    private CentroidPublisher centroids;
+    /** The centroids' flush timer while changes wait (and once at start); null otherwise. */
+    private Cancellable flushTimer;
+    /** The read indexes' build steps after an upgrade; null otherwise. */
+    private Cancellable buildTimer;
 
     public IdentityResolver(PipelineSettings settings, Gallery gallery, VectorStore vectors) {
         this.settings = settings;
@@ -100,7 +113,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         return ProcessorStores.supplier(() -> new IdentityResolver(settings, gallery, vectors), Set.of(
                 Views.IDENTITIES.persistentStore(serdes), Views.FACES.persistentStore(serdes),
                 Views.FACES_BY_IDENTITY.persistentStore(serdes), Views.SIGHTINGS.persistentStore(serdes),
-                Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes),
+                Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes), Views.IDENTITIES_BY_LAST_SEEN.persistentStore(serdes),
+                Views.IDENTITY_STATS.persistentStore(serdes), Views.FACES_BY_TIME.persistentStore(serdes),
                 ProcessorStores.persistent(TRACKS, serdes.of(TrackResolution.class)),
                 ProcessorStores.persistent(UNKNOWN_COOLDOWN, org.apache.kafka.common.serialization.Serdes.Long())));
     }
@@ -116,9 +130,48 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         tracks = context.getStateStore(TRACKS);
         unknownCooldown = context.getStateStore(UNKNOWN_COOLDOWN);
         alertCounts = context.getStateStore(Views.ALERT_COUNTS.name()); // global: every alert ever, per key
+        readIndexes = new ReadIndexes(context.getStateStore(Views.IDENTITIES_BY_LAST_SEEN.name()),
+                context.getStateStore(Views.IDENTITY_STATS.name()), context.getStateStore(Views.FACES_BY_TIME.name()));
+        centroids = new CentroidPublisher(vectors);
+        List<Identity> all = new ArrayList<>();
         try (KeyValueIterator<String, Identity> it = identities.all()) {
-            it.forEachRemaining(kv -> index(kv.value));
+            it.forEachRemaining(kv -> {
+                index(kv.value);
+                all.add(kv.value);
+            });
         }
+        centroids.reconcile(all);
+        if (!readIndexes.built()) {
+            // views from a version without the read indexes: indexed in steps, records processed between them
+            buildTimer = context.schedule(BUILD_STEP_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> {
+                if (readIndexes.buildStep(identities, sightings, facesByIdentity)) {
+                    buildTimer.cancel();
+                    buildTimer = null;
+                }
+            });
+        }
+        awaitCentroidFlush();
+    }
+
+    /**
+     * Writes changed centroids to the vector store, at most once a {@link #CENTROID_FLUSH}; the timer runs only while
+     * some wait, so an idle task has no punctuation and nothing to commit (under exactly-once, a transaction).
+     */
+    private void flushCentroids() {
+        centroids.flush();
+        flushTimer.cancel();
+        flushTimer = null;
+    }
+
+    private void awaitCentroidFlush() {
+        if (flushTimer == null && centroids.hasPending()) {
+            flushTimer = context.schedule(CENTROID_FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flushCentroids());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (centroids != null) centroids.flush();
     }
 
     @Override
@@ -236,6 +289,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 .setBestFrameRef(Optional.ofNullable(faces.get(best.getFaceId())).map(Face::getFrameRef).orElse(event.getBestFrameRef()))
                 .setThumbnailRef(best.getFaceId()).setFaceCount(event.getFaceCount())
                 .setFinal$(event.getType() == TrackEventType.ENDED).build();
+        readIndexes.sighting(sightings.get(s.getSightingId()), s);
         sightings.put(s.getSightingId(), s);
         sightingsByIdentity.put(Views.sightingOfIdentity(s.getIdentityId(), s.getEntryTime(), s.getSightingId()), s.getSightingId());
         Identity.Builder updated = Identity.newBuilder(identity);
@@ -414,6 +468,9 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     void putIdentity(Identity identity) {
         identities.put(identity.getIdentityId(), identity);
         index(identity);
+        readIndexes.identity(identity);
+        centroids.changed(identity);
+        awaitCentroidFlush();
     }
 
     /**
@@ -436,10 +493,13 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         List<Face> owned = facesOf(identityId);
         for (Face f : owned) {
             faces.delete(f.getFaceId());
+            readIndexes.faceDeleted(f);
             facesByIdentity.delete(Views.faceOfIdentity(identityId, f.getTimestamp(), f.getFaceId()));
         }
         if (!owned.isEmpty()) vectors.delete(VectorStore.FACES, owned.stream().map(Face::getFaceId).toList());
         for (KeyValue<String, String> kv : scan(sightingsByIdentity, identityId)) {
+            Sighting gone = sightings.get(kv.value);
+            if (gone != null) readIndexes.sighting(gone, null);
             sightings.delete(kv.value);
             sightingsByIdentity.delete(kv.key);
         }
@@ -452,12 +512,19 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         live.forEach(tracks::delete); // a live track of the deleted identity starts over from its next face
         identities.delete(identityId);
         index.remove(identityId);
+        readIndexes.identityDeleted(identityId);
+        centroids.removed(identityId);
+        awaitCentroidFlush();
     }
 
     /** Removes faces (already detached from their identities) from the faces view and the vector store. */
     void deleteFaces(List<String> faceIds) {
         if (faceIds.isEmpty()) return;
-        faceIds.forEach(faces::delete);
+        for (String id : faceIds) {
+            Face gone = faces.get(id);
+            if (gone != null) readIndexes.faceDeleted(gone);
+            faces.delete(id);
+        }
         vectors.delete(VectorStore.FACES, faceIds);
     }
 
@@ -483,6 +550,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     void moveSighting(Sighting s, String to) {
         sightingsByIdentity.delete(Views.sightingOfIdentity(s.getIdentityId(), s.getEntryTime(), s.getSightingId()));
         Sighting moved = Sighting.newBuilder(s).setIdentityId(to).build();
+        readIndexes.sighting(sightings.get(moved.getSightingId()), moved);
         sightings.put(moved.getSightingId(), moved);
         sightingsByIdentity.put(Views.sightingOfIdentity(to, moved.getEntryTime(), moved.getSightingId()), moved.getSightingId());
         context.forward(new Record<>(to, moved, context.currentSystemTimeMs()));
@@ -496,6 +564,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             facesByIdentity.delete(Views.faceOfIdentity(previous.getIdentityId(), previous.getTimestamp(), face.getFaceId()));
         }
         faces.put(face.getFaceId(), face);
+        readIndexes.face(previous, face);
         if (face.getIdentityId() != null) {
             facesByIdentity.put(Views.faceOfIdentity(face.getIdentityId(), face.getTimestamp(), face.getFaceId()), face.getFaceId());
         }

@@ -13,6 +13,7 @@ import io.facestream.topologies.Keys;
 import io.facestream.topologies.ProcessorStores;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -64,6 +65,8 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
     private final Map<String, Tracker> trackers = new HashMap<>();
     /** Wall-clock time each live source last sent a frame: not persisted, a restart starts the clock again. */
     private final Map<String, Long> lastArrival = new HashMap<>();
+    /** The silence timer while a camera may have live tracks; null otherwise. */
+    private Cancellable silenceTimer;
 
     public TrackingProcessor(TrackerSettings settings, int maxPendingFrames, Duration silentCamera) {
         this.settings = settings;
@@ -96,8 +99,23 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         this.frames = context.getStateStore(PENDING_FRAMES);
         this.states = context.getStateStore(STATE);
         this.splits = context.getStateStore(SPLITS);
+        watchSilence(); // its first run finds the cameras with live tracks from before a restart
+    }
+
+    /**
+     * The silence timer runs only while a camera has live tracks: an idle task has no punctuation, and so nothing
+     * to commit (every punctuation makes Kafka Streams commit the task, a transaction under exactly-once).
+     */
+    private void watchSilence() {
+        if (silenceTimer != null) return;
         long every = Math.max(100, silentCamera.toMillis() / 5);
-        context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::endSilentCameras);
+        silenceTimer = context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, now -> {
+            endSilentCameras(now);
+            if (lastArrival.isEmpty()) {
+                silenceTimer.cancel();
+                silenceTimer = null;
+            }
+        });
     }
 
     @Override
@@ -112,7 +130,10 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         } else if (record.value() instanceof Frame frame) {
             if (frame.getFrameNumber() <= lastFrame) return;
             frames.put(Keys.of(source, frame.getFrameNumber()), Frame.newBuilder(frame).setJpeg(null).build());
-            if (frame.getSourceKind() == SourceKind.CAMERA) lastArrival.put(source, context.currentSystemTimeMs());
+            if (frame.getSourceKind() == SourceKind.CAMERA) {
+                lastArrival.put(source, context.currentSystemTimeMs());
+                watchSilence();
+            }
         } else {
             return;
         }

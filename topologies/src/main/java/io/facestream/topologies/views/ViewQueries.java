@@ -5,6 +5,7 @@ import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.FileStatus;
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.MatchKind;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Recording;
@@ -23,7 +24,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -200,24 +205,137 @@ public final class ViewQueries {
 
     /**
      * The {@code limit} most recent kept faces (by event time, newest first), those with a label of {@code label}
-     * only when it is not null. A scan of the faces view, keeping a bounded heap.
+     * only when it is not null. Reads the faces-by-time index from its newest end: the faces read are those
+     * returned (and, with a label, those passed over on the way).
      */
     public List<Face> recentFaces(int limit, String label) {
         if (limit < 0) throw new IllegalArgumentException("limit must not be negative: " + limit);
-        java.util.PriorityQueue<Face> newest = new java.util.PriorityQueue<>(java.util.Comparator.comparing(Face::getTimestamp)
-                .thenComparing(Face::getFaceId));
-        if (limit == 0) return List.of();
-        try (KeyValueIterator<String, Face> it = store(Views.FACES).all()) {
-            while (it.hasNext()) {
-                Face f = it.next().value;
-                if (label != null && !label.equals(f.getLabel())) continue;
-                newest.add(f);
-                if (newest.size() > limit) newest.poll();
+        List<Face> out = new ArrayList<>(Math.min(limit, 1024));
+        if (limit == 0) return out;
+        ReadOnlyKeyValueStore<String, Face> faces = store(Views.FACES);
+        try (KeyValueIterator<String, String> it = store(Views.FACES_BY_TIME).all()) {
+            while (it.hasNext() && out.size() < limit) {
+                Face f = faces.get(it.next().value);
+                if (f == null || (label != null && !label.equals(f.getLabel()))) continue;
+                out.add(f);
             }
         }
-        List<Face> out = new ArrayList<>(newest);
-        out.sort(java.util.Comparator.comparing(Face::getTimestamp).thenComparing(Face::getFaceId).reversed());
         return out;
+    }
+
+    // ---- identities by last seen, and the counters the analytics read ----
+
+    /** A page of identities and how many match in all. */
+    public record IdentityPage(long total, List<Identity> identities) {
+    }
+
+    /**
+     * Identities most recently seen first (then by id), only named ones when {@code namedOnly}, only those with at least
+     * {@code minSightings} sightings. The page reads the last-seen index up to its end and decodes only the identities it
+     * returns; the total is a counter, except with {@code minSightings} above 0, where it counts the index's entries
+     * (short text, no identity decoded).
+     */
+    public IdentityPage identitiesByLastSeen(boolean namedOnly, int minSightings, int offset, int limit) {
+        if (offset < 0 || limit < 0 || minSightings < 0) throw new IllegalArgumentException("offset, limit and minSightings must not be negative");
+        ReadOnlyKeyValueStore<String, Identity> values = store(Views.IDENTITIES);
+        List<Identity> out = new ArrayList<>(Math.min(limit, 1024));
+        long matching = 0;
+        boolean counted = minSightings == 0;
+        try (KeyValueIterator<String, String> it = store(Views.IDENTITIES_BY_LAST_SEEN).all()) {
+            while (it.hasNext()) {
+                if (counted && out.size() >= limit) break;
+                KeyValue<String, String> kv = it.next();
+                Views.IdentityListing listing = Views.IdentityListing.decode(kv.value);
+                if ((namedOnly && !listing.named()) || listing.sightings() < minSightings) continue;
+                if (matching++ < offset || out.size() >= limit) continue;
+                Identity identity = values.get(Views.identityOfLastSeen(kv.key));
+                if (identity != null) out.add(identity);
+            }
+        }
+        long total = counted ? stat(namedOnly ? Views.Stat.NAMED : Views.Stat.IDENTITIES) : matching;
+        return new IdentityPage(total, out);
+    }
+
+    /**
+     * Identities last seen at or after {@code since}: the per-day counters of the whole UTC days after its day, and
+     * the last-seen index over the rest of its own day (so at most a day's identities are read).
+     */
+    public long identitiesSeenSince(Instant since) {
+        long from = since.toEpochMilli();
+        long firstWholeDay = Math.floorDiv(from + DAY_MS - 1, DAY_MS);
+        long today = Math.floorDiv(clock.millis(), DAY_MS);
+        long n = 0;
+        for (long d = firstWholeDay; d <= today; d++) n += stat(Views.Stat.lastSeenDay(d));
+        if (from % DAY_MS != 0) {
+            // the part of the day before the first whole one: newest first from its end, down to since
+            try (KeyValueIterator<String, String> it = store(Views.IDENTITIES_BY_LAST_SEEN)
+                    .range(Views.identityByLastSeen(firstWholeDay * DAY_MS - 1, ""), null)) {
+                while (it.hasNext() && Views.lastSeenOf(it.next().key) >= from) n++;
+            }
+        }
+        return n;
+    }
+
+    /** Identities created on the UTC day of {@code day}. */
+    public long identitiesCreatedOn(Instant day) {
+        return stat(Views.Stat.createdDay(Math.floorDiv(day.toEpochMilli(), DAY_MS)));
+    }
+
+    /** Sightings, their summed span (entry to exit) and the distinct identities seen, at one camera. */
+    public record CameraCounts(String cameraId, long sightings, long dwellMillis, long identities) {
+    }
+
+    /** Sightings entering in one hour and the distinct identities they belong to. */
+    public record HourCounts(Instant hour, long sightings, long identities) {
+    }
+
+    /** The counters over every identity and sighting, kept by identity resolution as they change. */
+    public record IdentityCounts(long identities, long named, long sightings, Map<String, Long> byMatchKind, List<CameraCounts> byCamera) {
+    }
+
+    public IdentityCounts identityCounts() {
+        Map<String, Long> kinds = new LinkedHashMap<>();
+        for (MatchKind kind : MatchKind.values()) {
+            String name = kind.name().toLowerCase(Locale.ROOT);
+            kinds.put(name, stat(Views.Stat.kind(name)));
+        }
+        Map<String, long[]> cameras = new TreeMap<>();
+        try (KeyValueIterator<String, Long> it = store(Views.IDENTITY_STATS).prefixScan(Views.Stat.cameras(), Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                KeyValue<String, Long> kv = it.next();
+                String[] cameraAndCounter = Views.Stat.cameraAndCounter(kv.key);
+                long[] c = cameras.computeIfAbsent(cameraAndCounter[0], k -> new long[3]);
+                switch (cameraAndCounter[1]) {
+                    case Views.Stat.COUNT_SIGHTINGS -> c[0] = kv.value;
+                    case Views.Stat.COUNT_DWELL_MS -> c[1] = kv.value;
+                    case Views.Stat.COUNT_IDENTITIES -> c[2] = kv.value;
+                    default -> { }
+                }
+            }
+        }
+        List<CameraCounts> byCamera = new ArrayList<>();
+        cameras.forEach((camera, c) -> {
+            if (c[0] > 0) byCamera.add(new CameraCounts(camera, c[0], c[1], c[2]));
+        });
+        return new IdentityCounts(stat(Views.Stat.IDENTITIES), stat(Views.Stat.NAMED), stat(Views.Stat.SIGHTINGS), kinds, byCamera);
+    }
+
+    /** {@code hours} consecutive hours from {@code firstHour} (truncated to the hour), by the sightings' entry time. */
+    public List<HourCounts> hourly(Instant firstHour, int hours) {
+        long first = Math.floorDiv(firstHour.toEpochMilli(), 3_600_000L);
+        List<HourCounts> out = new ArrayList<>(hours);
+        for (long h = first; h < first + hours; h++) {
+            out.add(new HourCounts(Instant.ofEpochMilli(h * 3_600_000L), stat(Views.Stat.hour(h, Views.Stat.COUNT_SIGHTINGS)),
+                    stat(Views.Stat.hour(h, Views.Stat.COUNT_IDENTITIES))));
+        }
+        return out;
+    }
+
+    private static final long DAY_MS = 86_400_000L;
+
+    private long stat(String key) {
+        Long v = store(Views.IDENTITY_STATS).get(key);
+        return v == null ? 0 : v;
     }
 
     /** The ids of every kept face, with a label of {@code label} only when it is not null (for deleting them all). */

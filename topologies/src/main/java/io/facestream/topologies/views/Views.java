@@ -49,12 +49,22 @@ public final class Views {
     public static final View<Chunk> CHUNKS = new View<>("catalog-chunks", s -> s.of(Chunk.class));
     /** Seed 002's events: recorded clips of presences and manual recordings, from {@link Topics#RECORDINGS}; key: event id. */
     public static final View<Recording> EVENTS = new View<>("catalog-events", s -> s.of(Recording.class));
+    /**
+     * Identities, most recently seen first; key: {@link #identityByLastSeen}, value: {@link IdentityListing#encode} (what
+     * the list's filters and the analytics need, so a page or a count reads no identity it does not return).
+     */
+    public static final View<String> IDENTITIES_BY_LAST_SEEN = new View<>("identities-last-seen", s -> Serdes.String());
+    /** Counters over identities and sightings, kept as they change, so analytics scan nothing; key: {@link Stat}. */
+    public static final View<Long> IDENTITY_STATS = new View<>("identity-counters", s -> Serdes.Long());
+    /** Every kept face, newest first; key: {@link #faceByTime}, value: the face id. */
+    public static final View<String> FACES_BY_TIME = new View<>("faces-newest", s -> Serdes.String());
     /** Global: every alert ever raised per POI (an alert's {@code previous_match_count}); key: POI id. */
     public static final View<Long> ALERT_COUNTS = new View<>("alert-counts", s -> Serdes.Long());
 
     /** The views one instance may ask another for (the partitioned ones and the catalog). */
     private static final List<View<?>> ROUTABLE = List.of(PEOPLE, IDENTITIES, FACES, FACES_BY_IDENTITY, SIGHTINGS,
-            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS, CHUNKS, EVENTS);
+            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS, CHUNKS, EVENTS, IDENTITIES_BY_LAST_SEEN,
+            IDENTITY_STATS, FACES_BY_TIME);
 
     /** The key of every clear marker on {@link Topics#ALERT_CLEARS}: the latest subsumes the earlier ones (compacted). */
     public static final String CLEAR_KEY = "all";
@@ -106,6 +116,119 @@ public final class Views {
     /** The prefix of the {@link #FACES} keys of every face of one frame of a source. */
     public static String framePrefix(String sourceId, long frameNumber) {
         return CropIds.framePrefix(sourceId, frameNumber);
+    }
+
+    /** {@link #IDENTITIES_BY_LAST_SEEN}' key: last seen, newest first (the time subtracted from the largest long), then the identity id. */
+    public static String identityByLastSeen(long lastSeenMillis, String identityId) {
+        return Keys.of(Long.MAX_VALUE - Math.max(0, lastSeenMillis), identityId);
+    }
+
+    /** The last-seen time (epoch ms) an {@link #identityByLastSeen} key holds. */
+    public static long lastSeenOf(String key) {
+        return Long.MAX_VALUE - Long.parseLong(key, 0, 19, 10);
+    }
+
+    /** The identity id an {@link #identityByLastSeen} key holds. */
+    public static String identityOfLastSeen(String key) {
+        return key.substring(20);
+    }
+
+    /** {@link #FACES_BY_TIME}' key: event time, newest first, then the face id. */
+    public static String faceByTime(Instant time, String faceId) {
+        return Keys.of(Long.MAX_VALUE - Math.max(0, time.toEpochMilli()), faceId);
+    }
+
+    /** The face id a {@link #FACES_BY_IDENTITY} key ends with, and its time: for rebuilding {@link #FACES_BY_TIME} from it. */
+    public static String faceByTimeOfIdentityKey(String facesByIdentityKey) {
+        String[] parts = facesByIdentityKey.split("\0", 3);
+        return faceByTime(Instant.ofEpochMilli(Long.parseLong(parts[1])), parts[2]);
+    }
+
+    /**
+     * An {@link #IDENTITIES_BY_LAST_SEEN} entry's value: an identity's fields that the list filters on and the analytics
+     * count, as text ({@code lastSeen:createdAt:sightings:named}).
+     */
+    public record IdentityListing(long lastSeenMillis, long createdAtMillis, int sightings, boolean named) {
+        public static IdentityListing of(Identity identity) {
+            return new IdentityListing(identity.getLastSeen().toEpochMilli(), identity.getCreatedAt().toEpochMilli(),
+                    identity.getSightingCount(), identity.getName() != null);
+        }
+
+        public String encode() {
+            return lastSeenMillis + ":" + createdAtMillis + ":" + sightings + ":" + (named ? 1 : 0);
+        }
+
+        public static IdentityListing decode(String value) {
+            String[] p = value.split(":", 4);
+            return new IdentityListing(Long.parseLong(p[0]), Long.parseLong(p[1]), Integer.parseInt(p[2]), p[3].equals("1"));
+        }
+    }
+
+    /** {@link #IDENTITY_STATS}' keys: each counter's name, defined once. */
+    public static final class Stat {
+        /** The version of the counters and indexes; absent until identity resolution built them. */
+        public static final String VERSION = "version";
+        public static final String IDENTITIES = "identities";
+        public static final String NAMED = "identities-named";
+        public static final String SIGHTINGS = "sightings";
+
+        /** Sightings of one match kind. */
+        public static String kind(String matchKind) {
+            return Keys.of("kind", matchKind);
+        }
+
+        /** The prefix of every per-camera counter. */
+        public static String cameras() {
+            return Keys.prefix("camera");
+        }
+
+        /** A per-camera counter: {@code sightings}, {@code dwell-ms} (sum of entry to exit) or {@code identities} (distinct). */
+        public static String camera(String cameraId, String counter) {
+            return Keys.of("camera", cameraId, counter);
+        }
+
+        /** The camera and counter a {@link #camera} key names. */
+        public static String[] cameraAndCounter(String key) {
+            String[] parts = key.split("\0", 3);
+            return new String[]{parts[1], parts[2]};
+        }
+
+        /** A per-hour counter (hour: epoch ms / 3 600 000, by entry time): {@code sightings} or {@code identities} (distinct). */
+        public static String hour(long epochHour, String counter) {
+            return Keys.of("hour", epochHour, counter);
+        }
+
+        /** Sightings of an identity at a camera (a distinct count's members; not read by queries). */
+        public static String cameraIdentity(String cameraId, String identityId) {
+            return Keys.of("camera-identity", cameraId, identityId);
+        }
+
+        /** Identities last seen on a UTC day (epoch day). */
+        public static String lastSeenDay(long epochDay) {
+            return Keys.of("last-seen-day", epochDay);
+        }
+
+        /** Identities created on a UTC day (epoch day). */
+        public static String createdDay(long epochDay) {
+            return Keys.of("created-day", epochDay);
+        }
+
+        /** Marks a sighting as counted (by identity resolution; not read by queries). */
+        public static String counted(String sightingId) {
+            return Keys.of("counted", sightingId);
+        }
+
+        /** Sightings of an identity entering in an hour (a distinct count's members; not read by queries). */
+        public static String hourIdentity(long epochHour, String identityId) {
+            return Keys.of("hour-identity", epochHour, identityId);
+        }
+
+        public static final String COUNT_SIGHTINGS = "sightings";
+        public static final String COUNT_DWELL_MS = "dwell-ms";
+        public static final String COUNT_IDENTITIES = "identities";
+
+        private Stat() {
+        }
     }
 
     /** {@link #CHUNKS}' key: file id, then the chunk's index zero-padded, so a file's chunks scan in order. */
