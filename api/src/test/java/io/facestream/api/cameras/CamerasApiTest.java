@@ -440,10 +440,11 @@ class CamerasApiTest {
 
     /**
      * Opens an MJPEG stream. This instance serves one at a time, and a stream's slot is freed when the server notices
-     * its client went (at its next part), so a stream opened just after another one closed may wait a moment.
+     * its client went (at its next part: on an idle camera, the 10 s keep-alive), so a stream opened just after another
+     * one closed may wait that long.
      */
     static HttpResponse<InputStream> openStream(String path) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (true) {
             HttpResponse<InputStream> response = ApiTestSupport.CLIENT.send(ApiTestSupport.request(fixture.server, path,
                     "X-API-Key", READ_KEY).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
