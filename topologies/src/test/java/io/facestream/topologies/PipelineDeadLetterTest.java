@@ -77,6 +77,31 @@ class PipelineDeadLetterTest {
         }
     }
 
+    /** A global store's input (the people topic feeds every instance's gallery) is read by a thread that cannot send dead letters. */
+    @Test
+    void anUndecodablePersonIsSkippedAndTheGalleryKeepsFilling(@TempDir Path dir) throws Exception {
+        PipelineFixture.ensureTopics();
+        String poisonKey = "poison-person-" + UUID.randomUUID();
+        try (FaceAnalyzer analyzer = FaceAnalyzer.create();
+             EmbeddedVectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")));
+             Pipeline pipeline = Pipeline.start(PipelineFixture.settings(dir.resolve("streams")), PipelineSettings.defaults(analyzer.thresholds()),
+                     PipelineFixture.serdes(), new AnalyzerEmbedder(analyzer), vectors)) {
+            pipeline.awaitRunning(Duration.ofSeconds(60));
+            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrap()),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>(Topics.PEOPLE, bytes(poisonKey), new byte[]{0, 0x7f, 0x7f, 0x7f, 0x7e, 9})).get();
+            }
+            io.facestream.schemas.avro.Person person = PipelineFixture.poi(analyzer, "After the poison", new float[512]);
+            PipelineFixture.produce(Topics.PEOPLE, person.getPersonId(), person, io.facestream.schemas.avro.Person.class);
+            try {
+                PipelineEndToEndTest.awaitTrue(() -> pipeline.gallery().person(person.getPersonId()).isPresent(), "the person after the poison");
+                assertThat(pipeline.streams().state()).isEqualTo(org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            } finally {
+                PipelineFixture.forget(person);
+            }
+        }
+    }
+
     @Test
     void aFailureThatMayPassIsRetriedAndAnyOtherIsSetAside() {
         SkipPoisonRecords handler = new SkipPoisonRecords();
