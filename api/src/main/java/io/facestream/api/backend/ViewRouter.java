@@ -83,6 +83,9 @@ public final class ViewRouter {
         /** Every instance of the application, whatever it holds. */
         Collection<HostInfo> instances();
 
+        /** Whether any instance keeps a standby copy of a part of {@code store}. */
+        boolean standbys(String store);
+
         /** This instance's active part of {@code store}; throws while it rebalances or restores. */
         <V> ReadOnlyKeyValueStore<String, V> local(String store);
 
@@ -124,6 +127,11 @@ public final class ViewRouter {
             @Override
             public Collection<HostInfo> instances() {
                 return streams.metadataForAllStreamsClients().stream().map(StreamsMetadata::hostInfo).toList();
+            }
+
+            @Override
+            public boolean standbys(String store) {
+                return streams.metadataForAllStreamsClients().stream().anyMatch(m -> m.standbyStateStoreNames().contains(store));
             }
 
             @Override
@@ -302,6 +310,7 @@ public final class ViewRouter {
             Collection<HostInfo> holders = placement.holders(name);
             if (holders.isEmpty()) throw new InvalidStateStoreException("no instance holds " + name + " at the moment");
             if (holders.stream().allMatch(h -> h.equals(self))) return scan.apply(ViewRouter.this.local(name));
+            boolean standbys = placement.standbys(name);
             TreeMap<String, V> merged = new TreeMap<>();
             for (HostInfo holder : holders) {
                 if (holder.equals(self)) {
@@ -310,7 +319,7 @@ public final class ViewRouter {
                     }
                     continue;
                 }
-                byte[] body = fetch(holder, entriesPath(prefix, null), PEER_TIMEOUT);
+                byte[] body = fetch(holder, entriesPath(prefix, null), standbys ? PEER_TIMEOUT : PEER_TIMEOUT_WITHOUT_COPY);
                 if (body != null) mergeInto(merged, body, keys);
             }
             return listed(merged, reverse);

@@ -213,6 +213,11 @@ class ViewRouterTest {
                 return all;
             }
 
+            @Override
+            public boolean standbys(String store) {
+                return standby != null;
+            }
+
             private String store() {
                 return VIEW;
             }
