@@ -63,6 +63,11 @@ public final class ViewRouter {
      * keeps a dead instance as holder for its whole session timeout, and each query would wait this long.
      */
     static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * How long a read that found no copy to answer from tries again before its 503: while a standby becomes the
+     * active copy in a rebalance, this instance briefly holds neither (a few hundred ms in {@code FailoverTest}).
+     */
+    private static final Duration HANDOVER_GRACE = Duration.ofSeconds(1);
     /** How long an instance has to answer when no copy elsewhere could stand in (a scan of a large part, say). */
     private static final Duration PEER_TIMEOUT_WITHOUT_COPY = Duration.ofSeconds(5);
 
@@ -215,6 +220,10 @@ public final class ViewRouter {
 
         @Override
         public V get(String key) {
+            return withinGrace(() -> read(key));
+        }
+
+        private V read(String key) {
             KeyQueryMetadata where = placement.where(name, key);
             if (where == null) {
                 // no metadata yet: a copy here may still hold the key, but its absence here proves nothing
@@ -297,11 +306,13 @@ public final class ViewRouter {
          */
         private KeyValueIterator<String, V> entries(java.util.function.Function<ReadOnlyKeyValueStore<String, V>, KeyValueIterator<String, V>> scan,
                                                     String prefix, java.util.function.Predicate<String> keys, boolean reverse) {
-            try {
-                return activeEntries(scan, prefix, keys, reverse);
-            } catch (InvalidStateStoreException activeNotAnswering) {
-                return copiesEntries(scan, prefix, keys, reverse, activeNotAnswering);
-            }
+            return withinGrace(() -> {
+                try {
+                    return activeEntries(scan, prefix, keys, reverse);
+                } catch (InvalidStateStoreException activeNotAnswering) {
+                    return copiesEntries(scan, prefix, keys, reverse, activeNotAnswering);
+                }
+            });
         }
 
         /** {@link #entries} from the active copies, as Kafka Streams' metadata names their holders. */
@@ -378,6 +389,24 @@ public final class ViewRouter {
         private void mergeInto(TreeMap<String, V> merged, byte[] body, java.util.function.Predicate<String> keys) {
             for (Map.Entry<String, String> e : parse(body).entrySet()) {
                 if (keys.test(e.getKey())) merged.put(e.getKey(), decode(name, Base64.getDecoder().decode(e.getValue())));
+            }
+        }
+    }
+
+    /** {@code read}, tried again for {@link #HANDOVER_GRACE} while no copy answers. */
+    private static <T> T withinGrace(java.util.function.Supplier<T> read) {
+        long deadline = System.nanoTime() + HANDOVER_GRACE.toNanos();
+        while (true) {
+            try {
+                return read.get();
+            } catch (InvalidStateStoreException notNow) {
+                if (System.nanoTime() > deadline) throw notNow;
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw notNow;
+                }
             }
         }
     }
