@@ -50,8 +50,8 @@ import java.util.TreeSet;
  * When the instance holding the fresh copy does not answer within {@link #PEER_TIMEOUT} (it died, its session has
  * not ended yet) or the group rebalances, a read falls back to a copy Kafka Streams keeps elsewhere: this
  * instance's standby or restoring store ({@code num.standby.replicas}, {@code enableStaleStores}) or another
- * instance's. Such an answer may lag a little behind the pipeline and says so ({@link StaleReads}); a partition
- * of which no instance answers with a copy is a 503, never a 404 for something that exists.
+ * instance's. Such an answer may lag a little behind the pipeline and says so ({@link StaleReads}); a key a copy
+ * lacks, or a partition of which no instance answers with a copy, is a 503, never a 404 for something that exists.
  */
 public final class ViewRouter {
     /** The header and key instances present to each other. */
@@ -240,7 +240,8 @@ public final class ViewRouter {
                 return bytes == null ? null : decode(name, bytes);
             } catch (InvalidStateStoreException activeNotAnswering) {
                 // the fresh copy is not to be had now: a (maybe slightly stale) copy's answer instead, this instance's
-                // own restoring one first, then the standbys'
+                // own restoring one first, then the standbys'; a copy without the key proves nothing (it may not have
+                // caught up with its creation), so that is no answer: never a 404 for something that exists
                 List<HostInfo> copies = new ArrayList<>();
                 if (where.activeHost().equals(self)) copies.add(self);
                 copies.addAll(where.standbyHosts());
@@ -253,6 +254,7 @@ public final class ViewRouter {
                             byte[] bytes = fetch(standby, path + "?" + InternalViewsModule.PARTITION + "=" + where.partition(), PEER_TIMEOUT);
                             value = bytes == null ? null : decode(name, bytes);
                         }
+                        if (value == null) continue;
                         StaleReads.mark();
                         return value;
                     } catch (InvalidStateStoreException standbyNotAnswering) {

@@ -125,8 +125,9 @@ class ViewRouterTest {
         assertThat(StaleReads.take()).as("this instance's own part is fresh").isFalse();
         assertThat(view.get("b-plain")).as("from the standby copy").isEqualTo("y");
         assertThat(StaleReads.take()).isTrue();
-        assertThat(view.get("b-late")).as("the standby has not caught up: stale, and said so").isNull();
-        assertThat(StaleReads.take()).isTrue();
+        assertThatThrownBy(() -> view.get("b-late")).as("the standby has not caught up: its miss is no answer, never a 404")
+                .isInstanceOf(InvalidStateStoreException.class);
+        assertThat(StaleReads.take()).isFalse();
         List<String> all = keys(view.all());
         assertThat(all).hasSize(8).isSorted().containsAll(mine.entries().keySet()).containsAll(theirsCopy.entries().keySet());
         assertThat(StaleReads.take()).isTrue();
