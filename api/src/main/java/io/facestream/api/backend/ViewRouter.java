@@ -110,6 +110,9 @@ public final class ViewRouter {
     private final HostInfo self;
     private final String internalKey;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).build();
+    private static final Duration UNREACHABLE_WARNING_EVERY = Duration.ofSeconds(30);
+    /** When each unreachable instance was last warned about. */
+    private final Map<HostInfo, Long> lastUnreachableWarning = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param self        this instance's {@code application.server}; null when it runs alone
@@ -448,7 +451,16 @@ public final class ViewRouter {
             }
             return response.body();
         } catch (IOException e) {
-            log.warn("instance {} is unreachable for {}: {}", host, path, e.toString());
+            // a dead instance stays in the metadata for its whole session: one line per instance every 30 s, not one per read
+            long now = System.nanoTime();
+            Long last = lastUnreachableWarning.get(host);
+            if (last == null || now - last > UNREACHABLE_WARNING_EVERY.toNanos()) {
+                lastUnreachableWarning.put(host, now);
+                log.warn("instance {} is unreachable for {} (repeated at most every {} s): {}", host, path,
+                        UNREACHABLE_WARNING_EVERY.toSeconds(), e.toString());
+            } else {
+                log.debug("instance {} is unreachable for {}: {}", host, path, e.toString());
+            }
             throw new InvalidStateStoreException("instance " + host + " is unreachable: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
