@@ -204,7 +204,13 @@ public final class ApiServer implements AutoCloseable {
             } else {
                 Handler guarded = ctx -> {
                     guard(route, ctx, authenticator);
-                    route.handler().handle(ctx);
+                    StaleReads.take(); // a request before on this thread left nothing behind
+                    try {
+                        route.handler().handle(ctx);
+                        if (StaleReads.take()) ctx.header(StaleReads.HEADER, "true");
+                    } finally {
+                        StaleReads.take();
+                    }
                 };
                 cfg.routes.addHttpHandler(HandlerType.findOrCreate(route.method()), route.path(), guarded);
                 if (route.method().equals("GET")) {

@@ -206,7 +206,8 @@ public final class Standalone implements AutoCloseable {
                         Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_COMMIT_INTERVAL_MS)),
                         (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR), advertised(config),
                         Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_SESSION_TIMEOUT_MS)),
-                        Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_POLL_MS))),
+                        Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_POLL_MS)),
+                        config.getInt(ConfigKey.TOPOLOGIES_STANDBY_REPLICAS)),
                 settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
         running.push(pipeline);
         endpoints.put("pipeline", "tracking, embeddings, identities and alerts; state in " + dataDir.resolve("streams")

@@ -1,5 +1,6 @@
 package io.facestream.app;
 
+import io.facestream.api.StaleReads;
 import io.facestream.app.bench.SamplePoi;
 import io.facestream.app.config.Config;
 import io.facestream.ingest.replay.ReplaySpeed;
@@ -57,9 +58,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Failover, proven: a three-node KRaft cluster (each node its own process) with every topic replicated three
  * times, and two facestream instances of one application (one a {@code facestream api} process, the other in
  * this JVM). In the middle of a real-time replay whose source the process instance is working on, that process
- * and the broker leading the source's partition are killed (SIGKILL). The surviving instance answers queries
- * again once the group gives up on the dead one (topologies.session.timeout.ms) and it has restored its views;
- * every POI alert and final sighting of the replay is on its topic exactly once.
+ * and the broker leading the source's partition are killed (SIGKILL). The surviving instance keeps answering
+ * queries, from its standby copies of the dead one's views (topologies.standby.replicas) until the group gives up
+ * on the dead one (topologies.session.timeout.ms) and it has taken them over; every POI alert and final sighting
+ * of the replay is on its topic exactly once. {@code -Dfacestream.failover.standbys=0} measures the failover
+ * without standbys, {@code -Dfacestream.failover.broker.session.ms=N} with a shorter broker session.
  */
 @Tag("failover") // five JVMs and a real-time replay: about 2 min on a loaded machine; run by ./run-tests -Dfacestream.test.excludedGroups=
 class FailoverTest {
@@ -67,12 +70,22 @@ class FailoverTest {
     private static final int PARTITIONS = 2;
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
     private static final double FPS = 10;
+    /** topologies.standby.replicas of both instances: 0 measures the failover without a warm copy to answer from. */
+    private static final int STANDBYS = Integer.getInteger("facestream.failover.standbys", 1);
+    /**
+     * The brokers' {@code broker.session.timeout.ms} (heartbeats every quarter of it): how long the controller waits
+     * before it fences a silent broker, and so how long the group has no coordinator when that broker was it.
+     * 0: Kafka's defaults (9 s, heartbeats every 2 s).
+     */
+    private static final int BROKER_SESSION_MS = Integer.getInteger("facestream.failover.broker.session.ms", 0);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void killingABrokerAndAnInstanceMidReplayLosesAndDuplicatesNothing(@TempDir Path dir) throws Exception {
         long began = System.nanoTime();
-        try (KafkaCluster kafka = KafkaCluster.start(3, dir.resolve("kafka"))) {
+        Map<String, String> brokerSettings = BROKER_SESSION_MS == 0 ? Map.of() : Map.of("broker.session.timeout.ms", String.valueOf(BROKER_SESSION_MS),
+                "broker.heartbeat.interval.ms", String.valueOf(BROKER_SESSION_MS / 4));
+        try (KafkaCluster kafka = KafkaCluster.start(3, dir.resolve("kafka"), brokerSettings)) {
             String bootstrap = kafka.bootstrapServers();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 TopicProvisioner.ensure(admin, Topics.catalog(PARTITIONS, (short) 3));
@@ -87,6 +100,7 @@ class FailoverTest {
                         "topologies.session.timeout.ms", String.valueOf(SESSION_TIMEOUT.toMillis()),
                         "topologies.alert.cooldown.seconds", "0",
                         "api.keys", "tester:admin:" + KEY, "api.internal.key", "failover-internal-key"));
+                common.put("topologies.standby.replicas", String.valueOf(STANDBYS));
 
                 // the instance that will die: its own process, started first
                 int victimPort = FacestreamProcess.freePort();
@@ -115,7 +129,9 @@ class FailoverTest {
                                 "the victim instance ready", Duration.ofSeconds(150));
                         KafkaStreams streams = survivor.backend().streams();
                         await(() -> streams.state() == KafkaStreams.State.RUNNING && streams.metadataForAllStreamsClients().size() == 2
-                                && status(url(survivor, "/health/ready")) == 200, "both instances in the group, running", Duration.ofSeconds(120));
+                                && status(url(survivor, "/health/ready")) == 200
+                                && (STANDBYS == 0 || streams.metadataForLocalThreads().stream().anyMatch(t -> !t.standbyTasks().isEmpty())),
+                                "both instances in the group, running" + (STANDBYS == 0 ? "" : ", the survivor with standby tasks"), Duration.ofSeconds(120));
                         long ready = System.nanoTime();
                         survivor.backend().writes().putPerson(poi);
                         await(() -> status("http://localhost:" + victimPort + "/api/v1/poi/" + poi.getPersonId()) == 200
@@ -153,19 +169,43 @@ class FailoverTest {
                             victim.destroyForcibly().waitFor();
                             kafka.kill(leader);
 
-                            // the survivor answers again once the group gave up on the victim and it restored the views
-                            long answering = -1, rebalancing = -1, runningAgain = -1;
-                            int failures = 0;
+                            // Polled from the kill until the survivor works alone (the group dropped the victim, RUNNING again)
+                            // and answers: the time it answered anything but 200, to the poll's resolution, and how often it
+                            // answered from a standby copy (X-Facestream-Stale) meanwhile
+                            long answering = -1, rebalancing = -1, runningAgain = -1, lastFailure = -1, previousPoll = killed;
+                            long unansweredNanos = 0;
+                            int failures = 0, polls = 0, staleAnswers = 0;
+                            List<String> failed = new ArrayList<>();
                             while (answering < 0) {
                                 KafkaStreams.State state = streams.state();
                                 if (rebalancing < 0 && state != KafkaStreams.State.RUNNING) rebalancing = System.nanoTime();
                                 if (rebalancing > 0 && runningAgain < 0 && state == KafkaStreams.State.RUNNING) runningAgain = System.nanoTime();
                                 boolean all = true;
-                                for (String q : queries) all &= status(url(survivor, q)) == 200;
-                                if (all) answering = System.nanoTime();
-                                else failures++;
-                                assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("queries answered again").isLessThan(Duration.ofSeconds(90));
-                                if (!all) Thread.sleep(100);
+                                for (String q : queries) {
+                                    HttpResponse<String> response = response(url(survivor, q));
+                                    int code = response == null ? -1 : response.statusCode();
+                                    if (code != 200 && failed.size() < 20) failed.add(q + " " + code);
+                                    all &= code == 200;
+                                    if (response != null && response.headers().firstValue(StaleReads.HEADER).isPresent()) staleAnswers++;
+                                }
+                                long now = System.nanoTime();
+                                polls++;
+                                if (!all) {
+                                    failures++;
+                                    unansweredNanos += now - previousPoll;
+                                    lastFailure = now;
+                                }
+                                previousPoll = now;
+                                if (all && state == KafkaStreams.State.RUNNING && streams.metadataForAllStreamsClients().size() == 1) answering = now;
+                                assertThat(Duration.ofNanos(now - killed)).as("the survivor alone and answering").isLessThan(Duration.ofSeconds(90));
+                                if (answering < 0) Thread.sleep(100);
+                            }
+                            System.out.println("failover: failed answers (first 20): " + failed);
+                            if (STANDBYS > 0) {
+                                // a warm copy answers for the dead instance's views and through the rebalance
+                                assertThat(Duration.ofNanos(unansweredNanos)).as("time the survivor answered non-200: " + failed)
+                                        .isLessThan(SESSION_TIMEOUT);
+                                assertThat(staleAnswers).as("answers from a standby copy, marked " + StaleReads.HEADER).isPositive();
                             }
                             // answering once is not enough: during the takeover the survivor may answer, then rebalance
                             Replayer.Result result = replay.get(120, TimeUnit.SECONDS);
@@ -186,10 +226,14 @@ class FailoverTest {
                             await(() -> get(url(survivor, "/api/v1/alerts")).body().split("\"" + poi.getPersonId() + "\"", -1).length - 1 == 2,
                                     "the survivor's alerts view shows both", Duration.ofSeconds(60));
                             for (String q : queries) assertThat(status(url(survivor, q))).as("after: " + q).isEqualTo(200);
-                            System.out.printf("failover: queries answered again %d ms after the kill (session timeout %d ms; %d failed polls;"
+                            System.out.printf("failover: standby replicas %d, broker session %s; the survivor answered non-200 for %d ms after the kill (%d of %d polls failed, the last"
+                                            + " at %d ms; %d answers from a standby copy); alone and answering at %d ms (session timeout %d ms;"
                                             + " the survivor left RUNNING at %d ms, RUNNING again at %d ms);"
                                             + " cluster and both instances ready after %d s, the test took %d s%n",
-                                    Duration.ofNanos(answering - killed).toMillis(), SESSION_TIMEOUT.toMillis(), failures,
+                                    STANDBYS, BROKER_SESSION_MS == 0 ? "Kafka's default" : BROKER_SESSION_MS + " ms",
+                                    Duration.ofNanos(unansweredNanos).toMillis(), failures, polls,
+                                    lastFailure < 0 ? -1 : Duration.ofNanos(lastFailure - killed).toMillis(), staleAnswers,
+                                    Duration.ofNanos(answering - killed).toMillis(), SESSION_TIMEOUT.toMillis(),
                                     rebalancing < 0 ? -1 : Duration.ofNanos(rebalancing - killed).toMillis(),
                                     runningAgain < 0 ? -1 : Duration.ofNanos(runningAgain - killed).toMillis(),
                                     Duration.ofNanos(ready - began).toSeconds(), Duration.ofNanos(System.nanoTime() - began).toSeconds());
@@ -254,10 +298,16 @@ class FailoverTest {
     }
 
     private int status(String url) {
+        HttpResponse<String> response = response(url);
+        return response == null ? -1 : response.statusCode();
+    }
+
+    /** The answer, null when none came (refused, timed out). */
+    private HttpResponse<String> response(String url) {
         try {
-            return get(url).statusCode();
+            return get(url);
         } catch (Exception notYet) {
-            return -1;
+            return null;
         }
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -30,6 +31,11 @@ public final class KafkaCluster implements AutoCloseable {
 
     /** Starts {@code size} nodes under {@code dir} on free ports and returns once every one answers. */
     public static KafkaCluster start(int size, Path dir) throws IOException, InterruptedException {
+        return start(size, dir, Map.of());
+    }
+
+    /** {@link #start(int, Path)} with broker settings of the caller's on every node ({@code broker.session.timeout.ms}, say). */
+    public static KafkaCluster start(int size, Path dir, Map<String, String> brokerSettings) throws IOException, InterruptedException {
         List<Integer> ports = new ArrayList<>(), controllers = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             ports.add(EmbeddedKafkaBroker.freePort(HOST));
@@ -41,9 +47,10 @@ public final class KafkaCluster implements AutoCloseable {
         List<Process> nodes = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             Path data = Files.createDirectories(dir.resolve("node-" + (i + 1)));
-            nodes.add(new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"), ClusterNode.class.getName(),
-                    data.toString(), String.valueOf(i + 1), HOST, String.valueOf(ports.get(i)), String.valueOf(controllers.get(i)), voters, clusterId)
-                    .redirectErrorStream(true).redirectOutput(data.resolve("node.log").toFile()).start());
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"), ClusterNode.class.getName(),
+                    data.toString(), String.valueOf(i + 1), HOST, String.valueOf(ports.get(i)), String.valueOf(controllers.get(i)), voters, clusterId));
+            brokerSettings.forEach((key, value) -> command.add(key + "=" + value));
+            nodes.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(data.resolve("node.log").toFile()).start());
         }
         KafkaCluster cluster = new KafkaCluster(nodes, ports);
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();

@@ -40,18 +40,24 @@ public final class Pipeline implements AutoCloseable {
      * @param poll              how long a stream thread waits for records when none are there (Kafka Streams' poll.ms):
      *                          the loop's rate when idle, and how late a wall-clock timer (an embedding batch's wait)
      *                          may run once the input is drained
+     * @param standbyReplicas   warm copies of each task's stores kept on other instances ({@code num.standby.replicas}):
+     *                          queries fall back to them while an instance is dead or the group rebalances, and a
+     *                          takeover restores little; without another instance none is kept
      */
     public record Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
-                           short replicationFactor, String applicationServer, Duration sessionTimeout, Duration poll) {
+                           short replicationFactor, String applicationServer, Duration sessionTimeout, Duration poll,
+                           int standbyReplicas) {
         /** Kafka's own default session timeout. */
         public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
         /** The default {@link #poll}. */
         public static final Duration DEFAULT_POLL = Duration.ofMillis(20);
+        /** One standby: costs nothing alone (Kafka Streams keeps no copy on the active's own instance), a warm copy scaled out. */
+        public static final int DEFAULT_STANDBY_REPLICAS = 1;
 
         public Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
                         short replicationFactor, String applicationServer) {
             this(bootstrapServers, applicationId, stateDir, threads, commitInterval, replicationFactor, applicationServer,
-                    DEFAULT_SESSION_TIMEOUT, DEFAULT_POLL);
+                    DEFAULT_SESSION_TIMEOUT, DEFAULT_POLL, DEFAULT_STANDBY_REPLICAS);
         }
     }
 
@@ -98,6 +104,7 @@ public final class Pipeline implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         if (settings.applicationServer() != null) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, settings.applicationServer());
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
         // Static membership: a process restarted on the same state dir (after a crash too) takes its old place in
         // the group at once, where a new member would wait for the dead one's session (45 s) to expire first.
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId(settings.stateDir()));

@@ -21,6 +21,12 @@ import java.util.Map;
 public final class InternalViewsModule implements ApiModule {
     /** Query parameter of the entries route: only keys starting with it (base64url). */
     static final String PREFIX = "prefix";
+    /**
+     * Query parameter of both routes: read this partition from whichever copy this instance holds (active,
+     * restoring or standby, so possibly stale), for an instance whose holder of the fresh copy does not answer;
+     * 503 when it holds none.
+     */
+    static final String PARTITION = "partition";
     /** Why these routes are not in the OpenAPI document. */
     private static final String INTERNAL_ONLY = "instance-to-instance reads with the cluster's internal key,"
             + " in the views' serialized form: not a client API and no client key may call them";
@@ -34,13 +40,13 @@ public final class InternalViewsModule implements ApiModule {
     public void register(Routes routes) {
         routes.get("/internal/views/{store}/keys/{key}", ctx -> {
             String store = view(ctx.pathParam("store"));
-            Object value = views.local(store).get(ctx.pathParam("key"));
+            Object value = part(store, ctx.queryParam(PARTITION)).get(ctx.pathParam("key"));
             if (value == null) throw ApiException.notFound("No entry " + ctx.pathParam("key") + " in " + store + " here.");
             ctx.contentType("application/octet-stream").result(views.encode(store, value));
         }).scope(Scope.INTERNAL).hidden(INTERNAL_ONLY);
         routes.get("/internal/views/{store}/entries", ctx -> {
             String store = view(ctx.pathParam("store"));
-            ReadOnlyKeyValueStore<String, Object> local = views.local(store);
+            ReadOnlyKeyValueStore<String, Object> local = part(store, ctx.queryParam(PARTITION));
             String prefix = prefix(ctx.queryParam(PREFIX));
             Map<String, String> entries = new LinkedHashMap<>();
             try (KeyValueIterator<String, Object> it = prefix == null ? local.all() : local.prefixScan(prefix, Serdes.String().serializer())) {
@@ -48,6 +54,19 @@ public final class InternalViewsModule implements ApiModule {
             }
             ctx.json(entries);
         }).scope(Scope.INTERNAL).hidden(INTERNAL_ONLY);
+    }
+
+    /** This instance's active part of {@code store}, or where {@code partition} is given its copy of that partition. */
+    private ReadOnlyKeyValueStore<String, Object> part(String store, String partition) {
+        if (partition == null) return views.local(store);
+        int p;
+        try {
+            p = Integer.parseInt(partition);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("partition is not a number: " + partition);
+        }
+        if (p < 0) throw ApiException.badRequest("partition is negative: " + partition);
+        return views.copy(store, p);
     }
 
     /** Composite keys contain NUL, so the prefix travels base64url-encoded. */

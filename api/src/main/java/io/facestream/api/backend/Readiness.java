@@ -27,7 +27,9 @@ public final class Readiness {
             // alone (no application.server), every view is local; scaled out, Kafka Streams' metadata names the holders
             boolean heldHere = views.self() == null;
             if (!heldHere) {
-                Collection<StreamsMetadata> holders = streams.streamsMetadataForStore(view);
+                // Kafka Streams names the instances with a standby copy too: only an active copy answers fresh
+                Collection<StreamsMetadata> holders = streams.streamsMetadataForStore(view).stream()
+                        .filter(h -> h.stateStoreNames().contains(view)).toList();
                 if (holders.isEmpty()) return HealthCheck.Result.down("no instance holds the " + view + " view yet");
                 heldHere = holders.stream().anyMatch(h -> h.hostInfo().equals(views.self()));
             }

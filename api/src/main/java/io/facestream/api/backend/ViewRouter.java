@@ -2,6 +2,7 @@ package io.facestream.api.backend;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.facestream.api.StaleReads;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.views.Views;
 import org.apache.kafka.common.serialization.Serde;
@@ -33,7 +34,10 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Where a view of the pipeline's views contract ({@link Views}) is read: each view as one store, whichever
@@ -42,25 +46,62 @@ import java.util.TreeMap;
  * the instance that does (Kafka Streams' metadata for the key, each instance's {@code application.server},
  * then {@link InternalViewsModule}'s endpoint over HTTP), and a scan merges every instance's part.
  * With no {@code application.server} (one instance) every read is local.
+ * <p>
+ * When the instance holding the fresh copy does not answer within {@link #PEER_TIMEOUT} (it died, its session has
+ * not ended yet) or the group rebalances, a read falls back to a copy Kafka Streams keeps elsewhere: this
+ * instance's standby or restoring store ({@code num.standby.replicas}, {@code enableStaleStores}) or another
+ * instance's. Such an answer may lag a little behind the pipeline and says so ({@link StaleReads}); a key a copy
+ * lacks, or a partition of which no instance answers with a copy, is a 503, never a 404 for something that exists.
  */
 public final class ViewRouter {
     /** The header and key instances present to each other. */
     public static final String KEY_HEADER = "X-API-Key";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger log = LoggerFactory.getLogger(ViewRouter.class);
+    /**
+     * How long an instance has to answer before its part is read from a copy elsewhere: short, since the group
+     * keeps a dead instance as holder for its whole session timeout, and each query would wait this long.
+     */
+    static final Duration PEER_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * How long a read that found no copy to answer from tries again before its 503: while a standby becomes the
+     * active copy in a rebalance, this instance briefly holds neither (a few hundred ms in {@code FailoverTest}).
+     */
+    private static final Duration HANDOVER_GRACE = Duration.ofSeconds(1);
+    /** How long an instance has to answer when no copy elsewhere could stand in (a scan of a large part, say). */
+    private static final Duration PEER_TIMEOUT_WITHOUT_COPY = Duration.ofSeconds(5);
 
     /**
      * Where a view's partitions live: Kafka Streams' metadata and this instance's own stores (an interface so the
      * routing can be tested without a cluster).
      */
     interface Placement {
-        /** The instance that holds {@code key} of {@code store} now; null when none does (rebalancing). */
-        HostInfo owner(String store, String key);
+        /**
+         * Where {@code key} of {@code store} lives now: its partition, the instance holding the active copy and
+         * those holding standbys; null while Kafka Streams has no metadata yet.
+         */
+        KeyQueryMetadata where(String store, String key);
 
-        /** Every instance holding a part of {@code store}. */
+        /** Every instance holding the active copy of a part of {@code store}. */
         Collection<HostInfo> holders(String store);
 
+        /** Every instance of the application, whatever it holds. */
+        Collection<HostInfo> instances();
+
+        /** Whether any instance keeps a standby copy of a part of {@code store}. */
+        boolean standbys(String store);
+
+        /** This instance's active part of {@code store}; throws while it rebalances or restores. */
         <V> ReadOnlyKeyValueStore<String, V> local(String store);
+
+        /**
+         * This instance's copy of {@code partition} of {@code store} (every local copy where null), active,
+         * restoring or standby, so possibly stale; throws {@link InvalidStateStoreException} when it holds none.
+         */
+        <V> ReadOnlyKeyValueStore<String, V> copy(String store, Integer partition);
+
+        /** How many partitions {@code store} has. */
+        int partitions(String store);
     }
 
     private final Placement placement;
@@ -68,7 +109,10 @@ public final class ViewRouter {
     private final String applicationId;
     private final HostInfo self;
     private final String internalKey;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).build();
+    private static final Duration UNREACHABLE_WARNING_EVERY = Duration.ofSeconds(30);
+    /** When each unreachable instance was last warned about. */
+    private final Map<HostInfo, Long> lastUnreachableWarning = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param self        this instance's {@code application.server}; null when it runs alone
@@ -77,19 +121,49 @@ public final class ViewRouter {
     public ViewRouter(KafkaStreams streams, AvroSerdes serdes, String applicationId, HostInfo self, String internalKey) {
         this(new Placement() {
             @Override
-            public HostInfo owner(String store, String key) {
-                KeyQueryMetadata owner = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
-                return owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) ? null : owner.activeHost();
+            public KeyQueryMetadata where(String store, String key) {
+                KeyQueryMetadata where = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+                return where == null || where.equals(KeyQueryMetadata.NOT_AVAILABLE) ? null : where;
             }
 
             @Override
             public Collection<HostInfo> holders(String store) {
-                return streams.streamsMetadataForStore(store).stream().map(StreamsMetadata::hostInfo).toList();
+                return streams.streamsMetadataForStore(store).stream().filter(m -> m.stateStoreNames().contains(store))
+                        .map(StreamsMetadata::hostInfo).toList();
+            }
+
+            @Override
+            public Collection<HostInfo> instances() {
+                return streams.metadataForAllStreamsClients().stream().map(StreamsMetadata::hostInfo).toList();
+            }
+
+            @Override
+            public boolean standbys(String store) {
+                return streams.metadataForAllStreamsClients().stream().anyMatch(m -> m.standbyStateStoreNames().contains(store));
             }
 
             @Override
             public <V> ReadOnlyKeyValueStore<String, V> local(String store) {
                 return streams.store(StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.<String, V>keyValueStore()));
+            }
+
+            @Override
+            public <V> ReadOnlyKeyValueStore<String, V> copy(String store, Integer partition) {
+                StoreQueryParameters<ReadOnlyKeyValueStore<String, V>> any = StoreQueryParameters
+                        .fromNameAndType(store, QueryableStoreTypes.<String, V>keyValueStore()).enableStaleStores();
+                return streams.store(partition == null ? any : any.withPartition(partition));
+            }
+
+            @Override
+            public int partitions(String store) {
+                // Kafka Streams hands its partitioner the partition count of the store's source topics: the store's own
+                int[] count = {-1};
+                streams.queryMetadataForKey(store, "", (topic, key, value, partitions) -> {
+                    count[0] = partitions;
+                    return Optional.of(Set.of(0));
+                });
+                if (count[0] < 1) throw new InvalidStateStoreException("Kafka Streams has no metadata for " + store + " yet");
+                return count[0];
             }
         }, serdes, applicationId, self, internalKey);
     }
@@ -115,6 +189,11 @@ public final class ViewRouter {
     /** This instance's part of a view. */
     public <V> ReadOnlyKeyValueStore<String, V> local(String name) {
         return placement.local(name);
+    }
+
+    /** This instance's copy of a partition of a view, active, restoring or standby; throws when it holds none. */
+    <V> ReadOnlyKeyValueStore<String, V> copy(String name, int partition) {
+        return placement.copy(name, partition);
     }
 
     /** True for the stores other instances may ask this one for. */
@@ -144,11 +223,49 @@ public final class ViewRouter {
 
         @Override
         public V get(String key) {
-            HostInfo owner = placement.owner(name, key);
-            if (owner == null) throw new InvalidStateStoreException("no instance holds " + name + " at the moment");
-            if (owner.equals(self)) return ViewRouter.this.<V>local(name).get(key);
-            byte[] bytes = fetch(owner, "/internal/views/" + name + "/keys/" + URLEncoder.encode(key, StandardCharsets.UTF_8));
-            return bytes == null ? null : decode(name, bytes);
+            return withinGrace(() -> read(key));
+        }
+
+        private V read(String key) {
+            KeyQueryMetadata where = placement.where(name, key);
+            if (where == null) {
+                // no metadata yet: a copy here may still hold the key, but its absence here proves nothing
+                V value = ViewRouter.this.<V>copies(name, null).get(key);
+                if (value == null) throw new InvalidStateStoreException("no instance holds " + name + " at the moment");
+                StaleReads.mark();
+                return value;
+            }
+            String path = "/internal/views/" + name + "/keys/" + URLEncoder.encode(key, StandardCharsets.UTF_8);
+            boolean standbys = !where.standbyHosts().isEmpty();
+            try {
+                if (where.activeHost().equals(self)) return ViewRouter.this.<V>local(name).get(key);
+                byte[] bytes = fetch(where.activeHost(), path, standbys ? PEER_TIMEOUT : PEER_TIMEOUT_WITHOUT_COPY);
+                return bytes == null ? null : decode(name, bytes);
+            } catch (InvalidStateStoreException activeNotAnswering) {
+                // the fresh copy is not to be had now: a (maybe slightly stale) copy's answer instead, this instance's
+                // own restoring one first, then the standbys'; a copy without the key proves nothing (it may not have
+                // caught up with its creation), so that is no answer: never a 404 for something that exists
+                List<HostInfo> copies = new ArrayList<>();
+                if (where.activeHost().equals(self)) copies.add(self);
+                copies.addAll(where.standbyHosts());
+                for (HostInfo standby : copies) {
+                    try {
+                        V value;
+                        if (standby.equals(self)) {
+                            value = ViewRouter.this.<V>copies(name, where.partition()).get(key);
+                        } else {
+                            byte[] bytes = fetch(standby, path + "?" + InternalViewsModule.PARTITION + "=" + where.partition(), PEER_TIMEOUT);
+                            value = bytes == null ? null : decode(name, bytes);
+                        }
+                        if (value == null) continue;
+                        StaleReads.mark();
+                        return value;
+                    } catch (InvalidStateStoreException standbyNotAnswering) {
+                        // the next standby, if any
+                    }
+                }
+                throw activeNotAnswering;
+            }
         }
 
         @Override
@@ -194,9 +311,22 @@ public final class ViewRouter {
          */
         private KeyValueIterator<String, V> entries(java.util.function.Function<ReadOnlyKeyValueStore<String, V>, KeyValueIterator<String, V>> scan,
                                                     String prefix, java.util.function.Predicate<String> keys, boolean reverse) {
-            // Kafka Streams' metadata says who holds the view's partitions now
+            return withinGrace(() -> {
+                try {
+                    return activeEntries(scan, prefix, keys, reverse);
+                } catch (InvalidStateStoreException activeNotAnswering) {
+                    return copiesEntries(scan, prefix, keys, reverse, activeNotAnswering);
+                }
+            });
+        }
+
+        /** {@link #entries} from the active copies, as Kafka Streams' metadata names their holders. */
+        private KeyValueIterator<String, V> activeEntries(java.util.function.Function<ReadOnlyKeyValueStore<String, V>, KeyValueIterator<String, V>> scan,
+                                                          String prefix, java.util.function.Predicate<String> keys, boolean reverse) {
             Collection<HostInfo> holders = placement.holders(name);
+            if (holders.isEmpty()) throw new InvalidStateStoreException("no instance holds " + name + " at the moment");
             if (holders.stream().allMatch(h -> h.equals(self))) return scan.apply(ViewRouter.this.local(name));
+            boolean standbys = placement.standbys(name);
             TreeMap<String, V> merged = new TreeMap<>();
             for (HostInfo holder : holders) {
                 if (holder.equals(self)) {
@@ -205,18 +335,96 @@ public final class ViewRouter {
                     }
                     continue;
                 }
-                byte[] body = fetch(holder, "/internal/views/" + name + "/entries" + (prefix == null ? ""
-                        : "?" + InternalViewsModule.PREFIX + "=" + Base64.getUrlEncoder().encodeToString(prefix.getBytes(StandardCharsets.UTF_8))));
-                if (body == null) continue;
-                for (Map.Entry<String, String> e : parse(body).entrySet()) {
-                    if (keys.test(e.getKey())) merged.put(e.getKey(), decode(name, Base64.getDecoder().decode(e.getValue())));
+                byte[] body = fetch(holder, entriesPath(prefix, null), standbys ? PEER_TIMEOUT : PEER_TIMEOUT_WITHOUT_COPY);
+                if (body != null) mergeInto(merged, body, keys);
+            }
+            return listed(merged, reverse);
+        }
+
+        /**
+         * {@link #entries} partition by partition from any copy that answers: this instance's (active, restoring or
+         * standby), else another instance's; a 503 ({@code cause}) when a partition has no copy that answers.
+         */
+        private KeyValueIterator<String, V> copiesEntries(java.util.function.Function<ReadOnlyKeyValueStore<String, V>, KeyValueIterator<String, V>> scan,
+                                                          String prefix, java.util.function.Predicate<String> keys, boolean reverse,
+                                                          InvalidStateStoreException cause) {
+            int partitions;
+            try {
+                partitions = placement.partitions(name);
+            } catch (InvalidStateStoreException noMetadata) {
+                throw cause;
+            }
+            TreeMap<String, V> merged = new TreeMap<>();
+            Set<Integer> missing = new TreeSet<>();
+            for (int p = 0; p < partitions; p++) {
+                try (KeyValueIterator<String, V> it = scan.apply(ViewRouter.this.copies(name, p))) {
+                    it.forEachRemaining(kv -> merged.put(kv.key, kv.value));
+                } catch (InvalidStateStoreException noCopyHere) {
+                    missing.add(p);
                 }
             }
-            List<KeyValue<String, V>> list = new ArrayList<>();
-            merged.forEach((k, v) -> list.add(KeyValue.pair(k, v)));
-            if (reverse) list.sort(Comparator.comparing((KeyValue<String, V> kv) -> kv.key).reversed());
-            return new ListIterator<>(list);
+            for (HostInfo other : self == null ? List.<HostInfo>of() : placement.instances()) {
+                if (missing.isEmpty()) break;
+                if (other.equals(self)) continue;
+                for (Integer p : List.copyOf(missing)) {
+                    try {
+                        byte[] body = fetch(other, entriesPath(prefix, p), PEER_TIMEOUT);
+                        if (body == null) continue;
+                        mergeInto(merged, body, keys);
+                        missing.remove(p);
+                    } catch (InvalidStateStoreException noCopyThere) {
+                        // not there, or that instance does not answer either: the next instance
+                    }
+                }
+            }
+            if (!missing.isEmpty()) throw cause;
+            StaleReads.mark();
+            return listed(merged, reverse);
         }
+
+        private String entriesPath(String prefix, Integer partition) {
+            List<String> query = new ArrayList<>();
+            if (prefix != null) {
+                query.add(InternalViewsModule.PREFIX + "=" + Base64.getUrlEncoder().encodeToString(prefix.getBytes(StandardCharsets.UTF_8)));
+            }
+            if (partition != null) query.add(InternalViewsModule.PARTITION + "=" + partition);
+            return "/internal/views/" + name + "/entries" + (query.isEmpty() ? "" : "?" + String.join("&", query));
+        }
+
+        private void mergeInto(TreeMap<String, V> merged, byte[] body, java.util.function.Predicate<String> keys) {
+            for (Map.Entry<String, String> e : parse(body).entrySet()) {
+                if (keys.test(e.getKey())) merged.put(e.getKey(), decode(name, Base64.getDecoder().decode(e.getValue())));
+            }
+        }
+    }
+
+    /** {@code read}, tried again for {@link #HANDOVER_GRACE} while no copy answers. */
+    private static <T> T withinGrace(java.util.function.Supplier<T> read) {
+        long deadline = System.nanoTime() + HANDOVER_GRACE.toNanos();
+        while (true) {
+            try {
+                return read.get();
+            } catch (InvalidStateStoreException notNow) {
+                if (System.nanoTime() > deadline) throw notNow;
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw notNow;
+                }
+            }
+        }
+    }
+
+    private <V> ReadOnlyKeyValueStore<String, V> copies(String name, Integer partition) {
+        return placement.copy(name, partition);
+    }
+
+    private static <V> KeyValueIterator<String, V> listed(TreeMap<String, V> merged, boolean reverse) {
+        List<KeyValue<String, V>> list = new ArrayList<>();
+        merged.forEach((k, v) -> list.add(KeyValue.pair(k, v)));
+        if (reverse) list.sort(Comparator.comparing((KeyValue<String, V> kv) -> kv.key).reversed());
+        return new ListIterator<>(list);
     }
 
     private static Map<String, String> parse(byte[] body) {
@@ -227,10 +435,13 @@ public final class ViewRouter {
         }
     }
 
-    /** The body of a 200, null for a 404; another failure reads as the view being unavailable (a 503 to the client). */
-    private byte[] fetch(HostInfo host, String path) {
+    /**
+     * The body of a 200, null for a 404; another failure, or no answer within {@code timeout}, reads as the view
+     * being unavailable there (a 503 to the client unless a copy elsewhere answers).
+     */
+    private byte[] fetch(HostInfo host, String path, Duration timeout) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
-                .header(KEY_HEADER, internalKey).timeout(Duration.ofSeconds(5)).build();
+                .header(KEY_HEADER, internalKey).timeout(timeout).build();
         try {
             HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() == 404) return null;
@@ -240,7 +451,16 @@ public final class ViewRouter {
             }
             return response.body();
         } catch (IOException e) {
-            log.warn("instance {} is unreachable for {}: {}", host, path, e.toString());
+            // a dead instance stays in the metadata for its whole session: one line per instance every 30 s, not one per read
+            long now = System.nanoTime();
+            Long last = lastUnreachableWarning.get(host);
+            if (last == null || now - last > UNREACHABLE_WARNING_EVERY.toNanos()) {
+                lastUnreachableWarning.put(host, now);
+                log.warn("instance {} is unreachable for {} (repeated at most every {} s): {}", host, path,
+                        UNREACHABLE_WARNING_EVERY.toSeconds(), e.toString());
+            } else {
+                log.debug("instance {} is unreachable for {}: {}", host, path, e.toString());
+            }
             throw new InvalidStateStoreException("instance " + host + " is unreachable: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -80,6 +80,8 @@ public enum ConfigKey {
             "How long the group waits for a silent instance (crashed, cut off) before the others take over its work and views; the broker allows 6000 to 300000 by default."),
     TOPOLOGIES_POLL_MS("topologies.poll.ms", "20",
             "How long a stream thread waits for records when none are there: an idle pipeline's loop period, and the most an embedding batch waits past its maximum once the input is drained."),
+    TOPOLOGIES_STANDBY_REPLICAS("topologies.standby.replicas", "1",
+            "Warm copies of each instance's views on other instances: queries answer from them (marked stale) while an instance is dead or the group rebalances; no cost with one instance."),
     TOPOLOGIES_EMBED_BATCH_SIZE("topologies.embed.batch.size", "8",
             "Face crops embedded together; a full batch runs at once."),
     TOPOLOGIES_EMBED_MAX_WAIT_MS("topologies.embed.max.wait.ms", "10",
