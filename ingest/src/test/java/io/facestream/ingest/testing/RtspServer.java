@@ -37,33 +37,6 @@ public final class RtspServer implements AutoCloseable {
         }
     }
 
-    /**
-     * The first of {@value #RTP_PORTS} free UDP ports for the server's RTP/RTCP sockets: every rtsp-server-perl starts
-     * at the same port by default, so two servers at once (two cameras in one test, two tests on one machine) clashed.
-     */
-    private static int freeUdpRange() throws IOException {
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int base = 20_000 + 2 * random.nextInt(20_000);
-            if (udpFree(base, RTP_PORTS)) return base;
-        }
-        throw new IOException("no " + RTP_PORTS + " consecutive free UDP ports found for rtsp-server-perl");
-    }
-
-    private static final int RTP_PORTS = 32;
-
-    private static boolean udpFree(int base, int count) {
-        java.util.List<java.net.DatagramSocket> held = new java.util.ArrayList<>();
-        try {
-            for (int port = base; port < base + count; port++) held.add(new java.net.DatagramSocket(port, java.net.InetAddress.getLoopbackAddress()));
-            return true;
-        } catch (java.net.SocketException e) {
-            return false;
-        } finally {
-            held.forEach(java.net.DatagramSocket::close);
-        }
-    }
-
     /** Where players read the stream (with rtsp transport udp). */
     public String url() {
         return "rtsp://127.0.0.1:" + clientPort + "/live";
@@ -72,8 +45,7 @@ public final class RtspServer implements AutoCloseable {
     /** Starts the server and the publisher, and returns once a player can DESCRIBE the stream. */
     public RtspServer start() throws IOException, InterruptedException {
         server = new ProcessBuilder("rtsp-server-perl", "-c", String.valueOf(clientPort), "-s", String.valueOf(sourcePort),
-                "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "-l", "1",
-                "--rtp_start_port", String.valueOf(freeUdpRange()))
+                "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "-l", "1")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         await(() -> canConnect(sourcePort), "the RTSP server to listen");
         publisher = new ProcessBuilder("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", video.toString(),
