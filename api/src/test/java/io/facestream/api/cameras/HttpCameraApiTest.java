@@ -50,6 +50,7 @@ class HttpCameraApiTest {
     static LiveViewModule liveView;
     static LiveIngest ingest;
     static HttpCamera camera;
+    static HttpCamera mjpegCamera;
     /** Every response body this class saw, to check the password never appears in one. */
     static final List<String> bodies = new ArrayList<>();
 
@@ -69,13 +70,15 @@ class HttpCameraApiTest {
         Path clip = dir.resolve("gate.mp4");
         SceneVideoWriter.write(clip, 640, 360, 10, 60, List.of(new SceneVideoWriter.Sprite(
                 FaceSprites.fromPhoto(ApiFixture.analyzer(), "sample3", 1).getFirst(), 0, 29, 150, 170, 380, 170, 160, 160)));
-        camera = new HttpCamera(clip, "viewer", PASSWORD).start();
+        camera = new HttpCamera(clip, HttpCamera.Format.MPEG_TS, "viewer", PASSWORD).start();
+        mjpegCamera = new HttpCamera(clip, HttpCamera.Format.MJPEG, "viewer", PASSWORD).start();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (ingest != null) ingest.close();
         if (camera != null) camera.close();
+        if (mjpegCamera != null) mjpegCamera.close();
         if (liveView != null) liveView.close();
         if (fixture != null) fixture.close();
         assertThat(bodies).as("responses").isNotEmpty().noneMatch(b -> b.contains(PASSWORD));
@@ -122,6 +125,28 @@ class HttpCameraApiTest {
         assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
         awaitTrue(() -> camera.clients() == 0, Duration.ofSeconds(15));
         assertThat(get("/api/cameras/" + id).statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * An MJPEG camera (multipart JPEGs over HTTP) is watched and analysed like any other. It records no clips: its
+     * segment buffer copies the stream as it comes, and MPEG-TS carries JPEG pictures only as opaque data, from which
+     * no MP4 can be cut (README, ingest).
+     */
+    @Test
+    void anHttpMjpegCameraGoesLiveAndShowsTheFace() throws Exception {
+        String id = PREFIX + "door";
+        HttpResponse<String> created = send("POST", "/api/cameras", """
+                {"id": "%s", "name": "Door", "rtsp_url": "%s", "detect_interval": 0.2, "live_view_fps": 2}"""
+                .formatted(id, mjpegCamera.urlWithCredentials()));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode status = await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online")
+                && s.get("fps").asDouble() > 0, Duration.ofSeconds(30));
+        System.out.printf("MJPEG camera online with %.1f fps%n", status.get("fps").asDouble());
+        await(() -> getBytes("/api/live/" + id + "/snapshot"),
+                r -> r.headers().firstValue("X-Facestream-Placeholder").isEmpty() && CamerasApiTest.boxPixels(r.body()) > 100,
+                Duration.ofSeconds(20));
+        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+        awaitTrue(() -> mjpegCamera.clients() == 0, Duration.ofSeconds(15));
     }
 
     static String probe(Path file) throws Exception {

@@ -17,9 +17,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A live HTTP camera on loopback that streams MPEG-TS, as many IP cameras and encoders do, made of real parts: the
+ * A live HTTP camera on loopback that streams MPEG-TS or MJPEG, as IP cameras and encoders do, made of real parts: the
  * {@code ffmpeg} command-line tool plays a video file at its own pace ({@code -re}, looped) and muxes it, stream
- * copied, to MPEG-TS; the JDK's HTTP server sends that to the client with HTTP Basic authentication. The stream's
+ * copied, to MPEG-TS (or encodes it as MJPEG, ffmpeg's {@code mpjpeg} multipart stream); the JDK's HTTP server sends
+ * that to the client with HTTP Basic authentication. An MPEG-TS stream's
  * headers are repeated in band at every keyframe, as a camera's are (an MP4 keeps them out of band, and a player
  * joining an MPEG-TS stream without them cannot even tell the picture's size): the video is remuxed once, beforehand,
  * because ffmpeg's {@code dump_extra} filter stops the stream at the first loop when applied while looping.
@@ -28,7 +29,23 @@ import java.util.concurrent.TimeUnit;
  * recorder): ffmpeg's own HTTP server ({@code -listen 1}) serves one client and then exits.
  */
 public final class HttpCamera implements AutoCloseable {
-    public static final String PATH = "/cam.ts";
+    /** What the camera streams, at which path, as what content type. */
+    public enum Format {
+        MPEG_TS("/cam.ts", "video/mp2t", List.of("-map", "0", "-c", "copy", "-f", "mpegts")),
+        MJPEG("/cam.mjpg", "multipart/x-mixed-replace;boundary=ffmpeg", List.of("-map", "0:v:0", "-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg"));
+
+        final String path;
+        final String contentType;
+        final List<String> output;
+
+        Format(String path, String contentType, List<String> output) {
+            this.path = path;
+            this.contentType = contentType;
+            this.output = output;
+        }
+    }
+
+    private final Format format;
 
     private final Path video;
     private final String user;
@@ -37,8 +54,9 @@ public final class HttpCamera implements AutoCloseable {
     private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Process> players = new CopyOnWriteArrayList<>();
 
-    /** A camera that asks for {@code user}/{@code password} (HTTP Basic) before it streams {@code video}. */
-    public HttpCamera(Path video, String user, String password) throws IOException, InterruptedException {
+    /** A camera that asks for {@code user}/{@code password} (HTTP Basic) before it streams {@code video} as {@code format}. */
+    public HttpCamera(Path video, Format format, String user, String password) throws IOException, InterruptedException {
+        this.format = format;
         this.video = video.resolveSibling(video.getFileName() + ".camera.ts");
         Process remux = new ProcessBuilder("ffmpeg", "-v", "error", "-y", "-i", video.toString(), "-map", "0", "-c", "copy",
                 "-bsf:v", "dump_extra=freq=keyframe", "-f", "mpegts", this.video.toString()).redirectErrorStream(true).start();
@@ -48,7 +66,7 @@ public final class HttpCamera implements AutoCloseable {
         this.password = password;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         server.setExecutor(clients);
-        server.createContext(PATH, this::serve);
+        server.createContext(format.path, this::serve);
     }
 
     public HttpCamera start() {
@@ -58,7 +76,7 @@ public final class HttpCamera implements AutoCloseable {
 
     /** The stream's URL, without credentials. */
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + PATH;
+        return "http://127.0.0.1:" + server.getAddress().getPort() + format.path;
     }
 
     /** The stream's URL with the camera's credentials in it, as an operator would enter it. */
@@ -83,12 +101,13 @@ public final class HttpCamera implements AutoCloseable {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            Process ffmpeg = new ProcessBuilder("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", video.toString(),
-                    "-map", "0", "-c", "copy", "-f", "mpegts", "pipe:1")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> command = new java.util.ArrayList<>(List.of("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", video.toString()));
+            command.addAll(format.output);
+            command.add("pipe:1");
+            Process ffmpeg = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             players.add(ffmpeg);
             try (InputStream stream = ffmpeg.getInputStream()) {
-                exchange.getResponseHeaders().set("Content-Type", "video/mp2t");
+                exchange.getResponseHeaders().set("Content-Type", format.contentType);
                 exchange.sendResponseHeaders(200, 0);
                 OutputStream out = exchange.getResponseBody();
                 byte[] buffer = new byte[188 * 64];
