@@ -32,7 +32,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
+import io.facestream.schemas.avro.AlertKind;
+import io.facestream.schemas.avro.PoiAlert;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -145,6 +150,8 @@ public final class CameraBenchmark {
                 out.printf("live view delay with analysis / ingest alone: p50 x%.2f, p99 x%.2f%n",
                         ratio(percentile(analysed.delays(), 50), percentile(ingestAlone.delays(), 50)),
                         ratio(percentile(analysed.delays(), 99), percentile(ingestAlone.delays(), 99)));
+                out.printf("the whole run raised %d POI alerts and recorded %d events (clips) over its cameras%n",
+                        poiAlerts(product), get("/api/events?limit=1").get("total").asLong());
             }
         } finally {
             try (Stream<Path> files = Files.walk(work)) {
@@ -240,6 +247,25 @@ public final class CameraBenchmark {
             head.append((char) c);
         }
         return head.toString().strip();
+    }
+
+    /** POI alerts on the alerts topic, all of them: evidence that the analysis ran through to alerts. */
+    private static long poiAlerts(Standalone product) {
+        AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(product.registryUrl()));
+        try (KafkaConsumer<String, PoiAlert> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                product.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG, "bench-cameras-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), serdes.of(PoiAlert.class).deserializer())) {
+            consumer.subscribe(List.of(Topics.POI_ALERTS));
+            long count = 0;
+            int emptyPolls = 0;
+            while (emptyPolls < 3) {
+                var records = consumer.poll(Duration.ofSeconds(1));
+                emptyPolls = records.isEmpty() ? emptyPolls + 1 : 0;
+                for (var r : records) if (r.value().getKind() == AlertKind.POI) count++;
+            }
+            return count;
+        }
     }
 
     private void enrol(Standalone product, Person poi) throws Exception {
