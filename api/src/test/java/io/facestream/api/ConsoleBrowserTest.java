@@ -9,7 +9,7 @@ import io.facestream.api.events.EventsModule;
 import io.facestream.api.hls.HlsModule;
 import io.facestream.api.testing.ApiFixture;
 import io.facestream.api.testing.LiveIngest;
-import io.facestream.ingest.testing.RtspServer;
+import io.facestream.ingest.video.RtspServer;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.testing.KafkaFixture;

@@ -19,7 +19,7 @@ import java.util.List;
 /** {@code facestream bench ...}: benchmarks that print figures (never pass/fail). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
-        subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class,
+        subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class, BenchCommand.Cameras.class,
                 BenchCommand.IndexBench.class, BenchCommand.Api.class, BenchCommand.Idle.class, BenchCommand.Recognition.class})
 final class BenchCommand {
 
@@ -121,6 +121,30 @@ final class BenchCommand {
                 PipelineBenchmark.run(System.out, seconds);
             } catch (Exception e) {
                 throw new IllegalStateException("pipeline benchmark failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Command(name = "cameras", mixinStandardHelpOptions = true,
+            description = "Live RTSP cameras (generated 640x360 scene with two real faces, served by rtsp-server-perl fed by ffmpeg) added "
+                    + "through /api/cameras to a standalone in this JVM until one falls under 10 fps analysed: cameras per core, and the live "
+                    + "view's delay from capture to MJPEG part (p50/p99) beside ingest alone (faces_enabled false) on the same cameras.")
+    static final class Cameras implements Runnable {
+        @Option(names = "--window", defaultValue = "20", description = "Seconds measured per step, after 8 s of settling (default: ${DEFAULT-VALUE}).")
+        int window;
+        @Option(names = "--max-cameras", defaultValue = "16", description = "The ramp stops here at the latest (default: ${DEFAULT-VALUE}).")
+        int maxCameras;
+
+        @Override
+        public void run() {
+            if (window < 5 || window > 600) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--window must be 5-600 s");
+            if (maxCameras < 1 || maxCameras > 64) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--max-cameras must be 1-64");
+            try {
+                io.facestream.app.bench.CameraBenchmark.run(System.out, java.time.Duration.ofSeconds(window), maxCameras);
+            } catch (IllegalStateException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("cameras benchmark failed: " + e.getMessage(), e);
             }
         }
     }

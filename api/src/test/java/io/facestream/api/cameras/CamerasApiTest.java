@@ -13,7 +13,7 @@ import io.facestream.api.testing.ApiFixture;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.ingest.testing.KafkaFixture;
-import io.facestream.ingest.testing.RtspServer;
+import io.facestream.ingest.video.RtspServer;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.worker.CameraWorkers;

@@ -9,7 +9,7 @@ import io.facestream.api.ApiTestSupport;
 import io.facestream.api.AuthConfig;
 import io.facestream.api.cameras.CamerasModule;
 import io.facestream.api.testing.ApiFixture;
-import io.facestream.ingest.testing.RtspServer;
+import io.facestream.ingest.video.RtspServer;
 import io.facestream.ingest.video.SceneVideoWriter;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -3,7 +3,7 @@ package io.facestream.ingest.recording;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.facestream.ingest.source.SourceSpec;
-import io.facestream.ingest.testing.RtspServer;
+import io.facestream.ingest.video.RtspServer;
 import io.facestream.ingest.video.SceneVideoWriter;
 import java.awt.Color;
 import java.awt.image.BufferedImage;

@@ -1,6 +1,6 @@
 package io.facestream.ingest.source;
 
-import io.facestream.ingest.testing.RtspServer;
+import io.facestream.ingest.video.RtspServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

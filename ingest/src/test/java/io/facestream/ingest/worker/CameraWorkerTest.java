@@ -2,7 +2,7 @@ package io.facestream.ingest.worker;
 
 import io.facestream.ingest.source.SampledFrame;
 import io.facestream.ingest.source.SourceSpec;
-import io.facestream.ingest.testing.RtspServer;
+import io.facestream.ingest.video.RtspServer;
 import io.facestream.ingest.testing.TestClips;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

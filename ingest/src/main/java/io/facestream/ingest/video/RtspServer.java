@@ -1,4 +1,4 @@
-package io.facestream.ingest.testing;
+package io.facestream.ingest.video;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * serves the stream that the {@code ffmpeg} command-line tool publishes into it (looping
  * a video file, at its own pace). ffmpeg's RTSP output only publishes to a server, it
  * cannot serve players itself. This server relays RTP over UDP only, so a player must use
- * the udp transport. Both tools are installed by the test command.
+ * the udp transport. Both tools are installed by the test command; {@code facestream bench cameras} checks for them
+ * with {@link #missingTools()}.
  */
 public final class RtspServer implements AutoCloseable {
     private final Path video;
@@ -35,6 +36,14 @@ public final class RtspServer implements AutoCloseable {
             s.bind(new InetSocketAddress("127.0.0.1", 0));
             return s.getLocalPort();
         }
+    }
+
+    /** The tools this needs that are not on the PATH (Debian packages {@code rtsp-server-perl} and {@code ffmpeg}). */
+    public static java.util.List<String> missingTools() {
+        java.util.List<String> path = java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .filter(d -> !d.isBlank()).toList();
+        return java.util.stream.Stream.of("rtsp-server-perl", "ffmpeg")
+                .filter(tool -> path.stream().noneMatch(d -> java.nio.file.Files.isExecutable(Path.of(d, tool)))).toList();
     }
 
     /** Where players read the stream (with rtsp transport udp). */
