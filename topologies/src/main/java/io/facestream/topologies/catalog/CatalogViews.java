@@ -29,6 +29,8 @@ import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -36,6 +38,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -245,6 +248,7 @@ public final class CatalogViews {
         KeyValueStore<String, String> ids;
         KeyValueStore<String, AlertAck> acks;
         private boolean indexed;
+        private Cancellable indexing;
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
@@ -252,6 +256,11 @@ public final class CatalogViews {
             counts = context.getStateStore(ALERT_COUNTS_STORE);
             ids = context.getStateStore(ALERT_IDS_STORE);
             acks = context.getStateStore(ALERT_ACKS_STORE);
+            // once, soon after start, so an upgraded view's alerts can be acknowledged before any new record comes
+            indexing = context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> {
+                indexing.cancel();
+                if (!indexed) indexOnce();
+            });
         }
 
         @Override
@@ -263,8 +272,9 @@ public final class CatalogViews {
         abstract void apply(Record<String, V> record);
 
         /**
-         * An alerts view written before the index by id existed is indexed once, at the task's first record after the
-         * upgrade (not in init: a store write needs a record's context for its changelog).
+         * An alerts view written before the index by id existed is indexed once after the upgrade: at the task's first
+         * record or its first second, whichever comes first (not in init: a store write needs a record's or a
+         * punctuation's context for its changelog).
          */
         private void indexOnce() {
             indexed = true;

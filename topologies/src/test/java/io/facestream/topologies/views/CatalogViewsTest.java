@@ -323,6 +323,35 @@ class CatalogViewsTest {
     }
 
     @Test
+    void anAlertsViewFromBeforeTheIdIndexIsIndexedWithinASecondOfStarting() {
+        seedAlertsWithoutIndex();
+        ViewQueries queries = queriesAt(T0);
+        assertThat(queries.recentAlerts(50)).hasSize(2);
+        assertThat(queries.recentAlert("poi-1:trk-1")).isEmpty();
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertThat(queries.recentAlert("poi-1:trk-1")).isPresent();
+        assertThat(queries.recentAlert("poi-2:trk-2")).isPresent();
+    }
+
+    @Test
+    void anAlertsViewFromBeforeTheIdIndexIsIndexedByItsFirstRecord() {
+        seedAlertsWithoutIndex();
+        AlertAck ack = AlertAck.newBuilder().setAlertId("poi-2:trk-2").setAcknowledgedBy("ops").setAcknowledgedAt(T0).build();
+        pipe(Topics.ALERT_ACKS, ack.getAlertId(), ack);
+        ViewQueries queries = queriesAt(T0);
+        assertThat(queries.acknowledgement("poi-2:trk-2")).as("an alert from before the upgrade can be acknowledged").contains(ack);
+        assertThat(queries.recentAlert("poi-1:trk-1")).isPresent();
+    }
+
+    /** The alerts view as the version before the id index wrote it: alerts, no index. */
+    private void seedAlertsWithoutIndex() {
+        org.apache.kafka.streams.state.KeyValueStore<String, PoiAlert> alerts = driver.getKeyValueStore(Views.RECENT_ALERTS.name());
+        for (PoiAlert a : List.of(alert("poi-1", "trk-1", T0.plusSeconds(10)), alert("poi-2", "trk-2", T0.plusSeconds(20)))) {
+            alerts.put(Views.recentAlert(a), a);
+        }
+    }
+
+    @Test
     void theAckTopicIsInTheCatalogueCompacted() {
         TopicSpec acks = Topics.catalog(3, (short) 1).stream().filter(t -> t.name().equals(Topics.ALERT_ACKS)).findFirst().orElseThrow();
         assertThat(acks.partitions()).isEqualTo(1);
