@@ -40,13 +40,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ViewsContractTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
-    @org.junit.jupiter.api.BeforeAll
-    static void trustOurContracts() {
-        // AvroSerde's class initialiser makes Avro trust our generated classes, which a builder filling an enum's default
-        // (PoiAlert's kind) needs; a process has serdes before it builds records, a test run starting here had not
-        new AvroSerdes(new InMemoryRegistry()).of(PoiAlert.class);
-    }
-
     @Test
     void anIdentitysEntriesSortByTimeAndNeverMixWithAnotherIdentitys() {
         List<String> keys = new ArrayList<>(List.of(
