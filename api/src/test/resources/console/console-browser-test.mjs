@@ -138,7 +138,12 @@ try {
   await other.waitForSelector(`${item(alertId)}.acknowledged .ack-by`, {timeout: 15000});
   check((await other.textContent(`${item(alertId)} .ack-by`)) === who, 'the other console shows who acknowledged it');
   check(await other.evaluate(() => performance.getEntriesByType('navigation').length) === 1, 'the other console did not reload');
-  const listed = await page.evaluate(async () => (await (await fetch('/api/v1/alerts?acknowledged=true')).json()).map((a) => a.alert_id));
+  // the consoles drew it from the pushed event, which can come before the view has applied it on a loaded machine
+  let listed = [];
+  for (let tries = 0; tries < 30 && !listed.includes(alertId); tries++) {
+    if (tries) await page.waitForTimeout(500);
+    listed = await page.evaluate(async () => (await (await fetch('/api/v1/alerts?acknowledged=true')).json()).map((a) => a.alert_id));
+  }
   check(listed.includes(alertId), `the server lists ${alertId} acknowledged: ${JSON.stringify(listed)}`);
   await page.screenshot({path: `${shots}/alerts-acknowledged.png`, fullPage: true});
   // the filter: unacknowledged alerts only, then acknowledged only
