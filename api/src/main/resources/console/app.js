@@ -78,14 +78,47 @@ function retryImage(event) {
 // ---- alerts ----------------------------------------------------------------------------------------------
 let alertSocket = null;
 
+/** Whether this session may write (an admin key); a read key's console shows no write buttons. */
+let canWrite = true;
+
+/** Alerts on the page by id, with their li, so a pushed acknowledgement redraws the one it is about. */
+const alertsShown = new Map();
+/** The alerts page's filter: null (all), true (acknowledged only) or false (unacknowledged only). */
+let alertFilter = null;
+
 function alertItem(alert) {
   const match = alert.match || {};
-  return h('li', {dataset: {alertId: alert.alert_id}, tabindex: 0},
+  const ackPath = `/api/v1/alerts/${encodeURIComponent(alert.alert_id)}/ack`;
+  const acknowledge = async (method) => {
+    const updated = await attempt(() => api(ackPath, {method, json: method === 'POST' ? {} : undefined}));
+    if (updated) showAlert(updated);
+  };
+  const ack = alert.acknowledged
+    ? h('p', {class: 'ack-state'}, h('span', {class: 'badge acknowledged'}, 'Acknowledged'), ' by ',
+      h('span', {class: 'ack-by'}, alert.acknowledged_by), ' ', h('time', {datetime: alert.acknowledged_at}, when(alert.acknowledged_at)),
+      alert.acknowledgement_note ? h('span', {class: 'ack-note'}, ` · ${alert.acknowledgement_note}`) : null,
+      canWrite ? [' ', h('button', {type: 'button', class: 'secondary unack', onclick: () => acknowledge('DELETE')}, 'Undo')] : null)
+    : (canWrite ? h('button', {type: 'button', class: 'ack', 'aria-label': `Acknowledge the alert for ${alert.poi_id}`,
+      onclick: () => acknowledge('POST')}, 'Acknowledge') : null);
+  return h('li', {dataset: {alertId: alert.alert_id}, tabindex: 0, class: alert.acknowledged ? 'acknowledged' : null},
     match.thumbnail_path ? h('img', {src: match.thumbnail_path, alt: `Face of POI ${alert.poi_id}`, onerror: retryImage}) : null,
     h('div', {},
       h('strong', {class: 'alert-poi'}, alert.poi_id), ' ', badge(alert.severity), h('br'),
       'camera ', h('span', {class: 'alert-camera'}, match.camera_id), ' · similarity ',
-      (match.similarity_score ?? 0).toFixed(2), h('br'), h('time', {datetime: alert.timestamp}, when(alert.timestamp))));
+      (match.similarity_score ?? 0).toFixed(2), h('br'), h('time', {datetime: alert.timestamp}, when(alert.timestamp)), ack));
+}
+
+/** Draws an alert where it is (or leaves it out when the filter no longer shows it). */
+function showAlert(alert) {
+  const old = alertsShown.get(alert.alert_id);
+  if (!old) return;
+  const wanted = alertFilter === null || alertFilter === Boolean(alert.acknowledged);
+  if (!wanted) { old.li.remove(); alertsShown.delete(alert.alert_id); return; }
+  const li = alertItem(alert);
+  const focused = old.li.contains(document.activeElement);
+  old.li.replaceWith(li);
+  alertsShown.set(alert.alert_id, {alert, li});
+  if (focused) li.focus(); // the button the operator pressed is gone: keep their place in the list
 }
 
 /** The operator's opt-ins, remembered per browser: they are this browser's preferences, not shared state. */
@@ -163,25 +196,48 @@ async function alertsPage() {
   const none = empty('No alerts yet. Enrol a person of interest under ', h('a', {href: '#/people'}, 'People & POIs'),
     ' and add a camera under ', h('a', {href: '#/cameras'}, 'Cameras'), '; alerts appear here as they happen.');
   // seed 001's clear is the shared way to dismiss alerts: it empties the recent list for every operator
-  const clear = h('button', {type: 'button', class: 'secondary', id: 'alerts-clear', onclick: async () => {
+  const clear = canWrite ? h('button', {type: 'button', class: 'secondary', id: 'alerts-clear', onclick: async () => {
     if (!confirm('Clear every recent alert, for every operator?')) return;
-    if ((await attempt(() => api('/api/v1/alerts', {method: 'DELETE'}))) !== undefined) { list.replaceChildren(); none.hidden = false; }
-  }}, 'Clear all alerts');
-  main.replaceChildren(h('h1', {}, 'Alerts'), h('div', {class: 'row'}, 'Live feed: ', state, clear), alertOptIns(), none, list);
-  const past = await attempt(() => api('/api/v1/alerts'));
-  const items = Array.isArray(past) ? past : (past && (past.alerts || past.items)) || [];
-  items.forEach((a) => list.append(alertItem(a)));
-  none.hidden = list.children.length > 0;
+    if ((await attempt(() => api('/api/v1/alerts', {method: 'DELETE'}))) !== undefined) { list.replaceChildren(); alertsShown.clear(); none.hidden = false; }
+  }}, 'Clear all alerts') : null;
+  const filter = h('select', {id: 'alerts-filter', onchange: () => load()},
+    h('option', {value: ''}, 'all'), h('option', {value: 'false'}, 'unacknowledged'), h('option', {value: 'true'}, 'acknowledged'));
+  main.replaceChildren(h('h1', {}, 'Alerts'), h('div', {class: 'row'}, 'Live feed: ', state, clear,
+    h('label', {}, 'Show ', filter)), alertOptIns(), none, list);
+  const add = (alert, first) => {
+    const li = alertItem(alert);
+    alertsShown.set(alert.alert_id, {alert, li});
+    if (first) list.prepend(li); else list.append(li);
+    none.hidden = true;
+  };
+  async function load() {
+    alertFilter = filter.value === '' ? null : filter.value === 'true';
+    const past = await attempt(() => api(`/api/v1/alerts${filter.value ? `?acknowledged=${filter.value}` : ''}`));
+    list.replaceChildren();
+    alertsShown.clear();
+    (Array.isArray(past) ? past : []).forEach((a) => add(a, false));
+    none.hidden = list.children.length > 0;
+  }
+  await load();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   alertSocket = new WebSocket(`${scheme}://${location.host}/api/v1/ws/alerts`);
   alertSocket.onopen = () => { state.textContent = 'connected'; state.className = 'badge online'; };
   alertSocket.onclose = () => { state.textContent = 'disconnected'; state.className = 'badge offline'; };
   alertSocket.onmessage = (event) => {
-    const alert = JSON.parse(event.data);
-    if (alert.event_type !== 'poi_match_alert') { if (alert.error) showError(messageOf(alert, 503)); return; }
-    list.prepend(alertItem(alert));
-    none.hidden = true;
-    announce(alert);
+    const message = JSON.parse(event.data);
+    if (message.event_type === 'alert_acknowledged' || message.event_type === 'alert_unacknowledged') {
+      // an operator somewhere (this console or another, through any instance) acknowledged it or took that back
+      const shown = alertsShown.get(message.alert_id);
+      if (shown) showAlert({...shown.alert, ...message, event_type: shown.alert.event_type,
+        status: message.acknowledged ? 'Acknowledged' : 'New'});
+      return;
+    }
+    if (message.event_type !== 'poi_match_alert' && message.event_type !== 'unknown_face_alert') {
+      if (message.error) showError(messageOf(message, 503));
+      return;
+    }
+    if (alertFilter !== true) add(message, true); // a new alert is not acknowledged yet
+    announce(message);
   };
 }
 
@@ -1002,6 +1058,7 @@ const session = await fetch('/api/console/session', {credentials: 'same-origin'}
 if (session.ok) {
   const s = await session.json();
   csrfToken = s.csrf_token;
+  canWrite = s.scopes.includes('admin');
   document.getElementById('who').textContent = `${s.name} (${s.scopes.join(', ')})`;
 } else {
   // auth.required=false serves the console without a session: writes need no token then.

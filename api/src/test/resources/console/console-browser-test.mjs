@@ -1,5 +1,5 @@
 // Drives the console in headless Chromium (Debian's package) with playwright-core, against a running server.
-// Env: BASE_URL, ADMIN_KEY, PHOTO (a face JPEG), SHOTS (screenshot folder), PLAYWRIGHT (playwright-core's folder).
+// Env: BASE_URL, ADMIN_KEY, READ_KEY, PHOTO (a face JPEG), SHOTS (screenshot folder), PLAYWRIGHT (playwright-core's folder).
 // Prints "STEP <name> <ms>" as it goes and "AWAIT_REPLAY" when the alerts page is live, then waits for the
 // test to replay a video; any failure exits non-zero with the reason.
 import { createRequire } from 'node:module';
@@ -119,6 +119,63 @@ try {
   await page.reload();
   await page.waitForSelector('#alerts-state.online', {timeout: 10000});
   check(await page.isChecked('#alert-sound') && await page.isChecked('#alert-notify'), 'opt-ins remembered after a reload');
+  // Acknowledging is shared too: a second console open on the alerts sees it acknowledged live, without a reload.
+  const other = await context.newPage();
+  other.on('pageerror', (e) => console.log(`PAGEERROR ${e.message}`));
+  await other.goto(`${base}/#/alerts`);
+  await other.waitForSelector('#alerts-state.online', {timeout: 10000});
+  const alertId = await page.getAttribute('#alert-feed li:first-child', 'data-alert-id');
+  const item = (id) => `#alert-feed li[data-alert-id="${id}"]`;
+  // by keyboard: the button is a Tab stop after the alert itself
+  await page.focus(item(alertId));
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.className === 'ack'), 'Tab from an alert reaches its Acknowledge button');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${item(alertId)}.acknowledged .ack-by`, {timeout: 15000});
+  const who = (await page.textContent('#who')).split(' (')[0];
+  check((await page.textContent(`${item(alertId)} .ack-by`)) === who, `acknowledged by ${who}`);
+  check(await page.evaluate(() => document.activeElement.closest('li')?.classList.contains('acknowledged')), 'focus stays on the alert');
+  await other.waitForSelector(`${item(alertId)}.acknowledged .ack-by`, {timeout: 15000});
+  check((await other.textContent(`${item(alertId)} .ack-by`)) === who, 'the other console shows who acknowledged it');
+  check(await other.evaluate(() => performance.getEntriesByType('navigation').length) === 1, 'the other console did not reload');
+  // the consoles drew it from the pushed event, which can come before the view has applied it on a loaded machine
+  let listed = [];
+  for (let tries = 0; tries < 30 && !listed.includes(alertId); tries++) {
+    if (tries) await page.waitForTimeout(500);
+    listed = await page.evaluate(async () => (await (await fetch('/api/v1/alerts?acknowledged=true')).json()).map((a) => a.alert_id));
+  }
+  check(listed.includes(alertId), `the server lists ${alertId} acknowledged: ${JSON.stringify(listed)}`);
+  await page.screenshot({path: `${shots}/alerts-acknowledged.png`, fullPage: true});
+  // the filter: unacknowledged alerts only, then acknowledged only
+  await page.selectOption('#alerts-filter', 'false');
+  await page.waitForFunction((sel) => !document.querySelector(sel), item(alertId), {timeout: 15000});
+  await page.selectOption('#alerts-filter', 'true');
+  await page.waitForSelector(`${item(alertId)}.acknowledged`, {timeout: 15000});
+  await page.selectOption('#alerts-filter', '');
+  // undone from the other console: this one shows it unacknowledged again
+  await other.click(`${item(alertId)} button.unack`);
+  await page.waitForSelector(`${item(alertId)}:not(.acknowledged) button.ack`, {timeout: 15000});
+  await other.close();
+  step('alert-acknowledged');
+  // a read key's console draws no write button on the alerts
+  const reader = await browser.newContext({viewport: {width: 1280, height: 720}});
+  const readPage = await reader.newPage();
+  readPage.on('pageerror', (e) => console.log(`PAGEERROR ${e.message}`));
+  await readPage.goto(`${base}/signin`);
+  await readPage.fill('#api-key', process.env.READ_KEY);
+  await readPage.press('#api-key', 'Enter');
+  await readPage.waitForSelector('body[data-ready="true"]');
+  await readPage.waitForSelector(`main[data-page="alerts"] ${item(alertId)}`, {timeout: 15000});
+  check(await readPage.locator('#alert-feed button').count() === 0, 'a read key sees no Acknowledge button');
+  check(await readPage.locator('#alerts-clear').count() === 0, 'a read key sees no Clear button');
+  // and the API refuses it anyway
+  const refused = await readPage.evaluate(async (id) => {
+    const token = (await (await fetch('/api/console/session')).json()).csrf_token; // with the token: refused for its scope
+    return (await fetch(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, {method: 'POST', headers: {'X-CSRF-Token': token}})).status;
+  }, alertId);
+  check(refused === 403, `a read session's acknowledgement answered ${refused}`);
+  await reader.close();
+  step('alert-read-only');
   // clearing is shared (seed 001's DELETE /alerts): the feed is empty, for a fresh load too
   await page.click('#alerts-clear');
   await page.waitForFunction(() => document.querySelectorAll('#alert-feed li').length === 0, null, {timeout: 30000});

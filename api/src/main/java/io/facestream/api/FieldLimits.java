@@ -14,6 +14,8 @@ public final class FieldLimits {
     public static final int RELATIONSHIP = 100;
     /** A POI's notes (seed 001). */
     public static final int NOTES = 2000;
+    /** An operator's note on acknowledging an alert. */
+    public static final int ACK_NOTE = 500;
     /** Entries in a metadata object (seed 004). */
     public static final int METADATA_ENTRIES = 50;
     /** A metadata key. */

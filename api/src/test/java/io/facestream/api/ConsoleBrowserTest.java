@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The web console in a real browser against the real product: Debian's headless Chromium driven by
  * playwright-core (pinned, installed by npm into target/ at test time, never a browser download), running
  * src/test/resources/console/console-browser-test.mjs. Sign-in, a POI enrolled by uploading a photo, a video
- * replayed through real ingest and its alert seen on the feed without a reload, an identity renamed, two merged, a search
+ * replayed through real ingest and its alert seen on the feed without a reload, acknowledged by keyboard and seen
+ * acknowledged by a second console live, filtered, undone, and shown without write buttons to a read key, an identity renamed, two merged, a search
  * by photo, the unauthenticated and cross-site cases; a live RTSP camera (ffmpeg into rtsp-server-perl, with the ingest
  * role's segment buffer and event recorder) added with the form, whose presence event and a manual recording from its
  * tile are listed, filtered, played and sought (HTTP Range) and deleted on the events page, and played from the
@@ -137,6 +138,7 @@ class ConsoleBrowserTest {
         ProcessBuilder builder = new ProcessBuilder("node", script.toString()).redirectErrorStream(true);
         builder.environment().put("BASE_URL", "http://127.0.0.1:" + fixture.server.port());
         builder.environment().put("ADMIN_KEY", ApiTestSupport.ADMIN_KEY);
+        builder.environment().put("READ_KEY", ApiTestSupport.READ_KEY);
         builder.environment().put("PHOTO", photo.toString());
         builder.environment().put("SHOTS", shots.toString());
         builder.environment().put("PLAYWRIGHT", playwright.toString());
@@ -173,8 +175,9 @@ class ConsoleBrowserTest {
         System.out.println("console browser test: " + seconds + " s (fixture start excluded)");
         assertThat(browser.exitValue()).as(String.join("\n", lines)).isZero();
         assertThat(lines).contains("AWAIT_REPLAY").anyMatch(l -> l.startsWith("STEP signed-out"))
+                .anyMatch(l -> l.startsWith("STEP alert-acknowledged")).anyMatch(l -> l.startsWith("STEP alert-read-only"))
                 .noneMatch(l -> l.startsWith("PAGEERROR"));
-        for (String page : List.of("signin", "people", "alerts", "identities", "identity", "identities-analytics", "identity-split", "search", "face-groups", "cameras", "files",
+        for (String page : List.of("signin", "people", "alerts", "alerts-acknowledged", "identities", "identity", "identities-analytics", "identity-split", "search", "face-groups", "cameras", "files",
                 "system", "events", "events-player", "camera-live-sound", "identity-events", "face-group-clips", "alerts-phone", "identities-phone",
                 "face-groups-phone", "files-phone", "system-phone", "events-phone", "cameras-phone")) {
             assertThat(shots.resolve(page + ".png")).as(page).isNotEmptyFile();

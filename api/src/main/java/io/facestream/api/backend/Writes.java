@@ -2,6 +2,7 @@ package io.facestream.api.backend;
 
 import io.facestream.api.ApiException;
 import io.facestream.api.ErrorKind;
+import io.facestream.schemas.avro.AlertAck;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.IdentityCommand;
 import io.facestream.schemas.avro.Person;
@@ -99,6 +100,18 @@ public final class Writes implements AutoCloseable {
     public void clearAlerts(Instant upTo) {
         var marker = Views.clearAlerts(upTo);
         send(marker.topic(), marker.key(), new LongSerializer().serialize(marker.topic(), marker.value()));
+    }
+
+    /** Acknowledges an alert for every instance and console. */
+    public void acknowledgeAlert(AlertAck ack) {
+        var command = Views.acknowledge(ack);
+        send(command.topic(), command.key(), serdes.of(AlertAck.class).serialize(command.topic(), command.value()));
+    }
+
+    /** Withdraws an alert's acknowledgement. */
+    public void unacknowledgeAlert(String alertId) {
+        var command = Views.unacknowledge(alertId);
+        send(command.topic(), command.key(), null);
     }
 
     private void send(String topic, String key, byte[] value) {

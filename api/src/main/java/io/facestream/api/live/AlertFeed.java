@@ -1,5 +1,6 @@
 package io.facestream.api.live;
 
+import io.facestream.schemas.avro.AlertAck;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
@@ -11,7 +12,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -28,21 +31,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The POI alerts topic, read once for every listener: one consumer thread, started at the topic's end and
- * reading only committed records (the pipeline writes alerts in transactions), hands each new alert to
- * every subscriber. A subscriber gets exactly the alerts committed after it subscribed: it records the
- * topic's committed end offsets when it joins, and older records the thread has not reached yet are not
- * delivered to it.
+ * The POI alerts topic and the alert acknowledgements topic, read once for every listener: one consumer thread,
+ * started at the topics' end and reading only committed records (the pipeline writes alerts in transactions),
+ * hands each new alert, and each acknowledgement made through any instance, to every subscriber. A subscriber gets
+ * exactly what was committed after it subscribed: it records the topics' committed end offsets when it joins, and
+ * older records the thread has not reached yet are not delivered to it.
  */
 public final class AlertFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertFeed.class);
     private static final Duration POLL = Duration.ofMillis(200);
 
-    private record Subscriber(Map<TopicPartition, Long> from, Consumer<PoiAlert> sink) {}
+    private static final BiConsumer<String, AlertAck> NO_ACKS = (alertId, ack) -> { };
+
+    private record Subscriber(Map<TopicPartition, Long> from, Consumer<PoiAlert> sink, BiConsumer<String, AlertAck> acks) {}
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final Admin admin;
     private final AvroSerde<PoiAlert> serde;
+    private final AvroSerde<AlertAck> ackSerde;
     /** The topic's partitions; empty until the topic exists (the feed may start before topics are created). */
     private volatile List<TopicPartition> partitions;
     private final Map<String, Subscriber> subscribers = new ConcurrentHashMap<>();
@@ -51,7 +57,9 @@ public final class AlertFeed implements AutoCloseable {
 
     /** Connects and starts the consumer thread at the topic's current end. */
     public AlertFeed(String bootstrapServers, String registryUrl) {
-        this.serde = new AvroSerdes(new RestSchemaRegistryClient(registryUrl)).of(PoiAlert.class);
+        AvroSerdes serdes = new AvroSerdes(new RestSchemaRegistryClient(registryUrl));
+        this.serde = serdes.of(PoiAlert.class);
+        this.ackSerde = serdes.of(AlertAck.class);
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.CLIENT_ID_CONFIG, "facestream-api-alerts-admin"));
         // No group: every API instance pushes every alert to its own clients, and nothing is committed.
@@ -75,13 +83,14 @@ public final class AlertFeed implements AutoCloseable {
     }
 
     /**
-     * Assigns the topic's partitions, positioned at its end when the feed starts; a topic that appears later
-     * holds only alerts raised since, so it is read from its beginning.
+     * Assigns the topics' partitions, positioned at their end when the feed starts; topics that appear later
+     * hold only what happened since, so they are read from their beginning.
      */
     private List<TopicPartition> assign(boolean atStart) {
-        List<TopicPartition> found = consumer.partitionsFor(Topics.POI_ALERTS, Duration.ofSeconds(10)).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        if (found.isEmpty()) return found;
+        List<TopicPartition> alerts = partitionsOf(Topics.POI_ALERTS);
+        List<TopicPartition> acks = partitionsOf(Topics.ALERT_ACKS);
+        if (alerts.isEmpty() || acks.isEmpty()) return List.of();
+        List<TopicPartition> found = Stream.concat(alerts.stream(), acks.stream()).toList();
         consumer.assign(found);
         if (atStart) consumer.seekToEnd(found);
         else consumer.seekToBeginning(found);
@@ -89,15 +98,28 @@ public final class AlertFeed implements AutoCloseable {
         return found;
     }
 
+    private List<TopicPartition> partitionsOf(String topic) {
+        return consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    }
+
     /**
      * Delivers every alert committed from now on to {@code sink}, on the feed's thread, until
      * {@link #unsubscribe}; the sink must not block.
      */
     public void subscribe(String id, Consumer<PoiAlert> sink) {
+        subscribe(id, sink, NO_ACKS);
+    }
+
+    /**
+     * {@link #subscribe(String, Consumer)}, and every acknowledgement committed from now on to {@code acks}: the alert's
+     * id with its acknowledgement, or with null when it was withdrawn.
+     */
+    public void subscribe(String id, Consumer<PoiAlert> sink, BiConsumer<String, AlertAck> acks) {
         Map<TopicPartition, Long> from;
         if (partitions.isEmpty()) {
             // no topic yet: whatever it will hold comes after this subscription
-            subscribers.put(id, new Subscriber(Map.of(), sink));
+            subscribers.put(id, new Subscriber(Map.of(), sink, acks));
             return;
         }
         try {
@@ -111,7 +133,7 @@ public final class AlertFeed implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("Kafka did not tell where the alerts topic ends: " + e.getMessage(), e);
         }
-        subscribers.put(id, new Subscriber(from, sink));
+        subscribers.put(id, new Subscriber(from, sink, acks));
     }
 
     public void unsubscribe(String id) {
@@ -135,28 +157,37 @@ public final class AlertFeed implements AutoCloseable {
             }
         }
         for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-            PoiAlert alert = decode(record);
-            if (alert != null) deliver(record, alert);
+            if (record.topic().equals(Topics.ALERT_ACKS)) {
+                if (record.key() == null) continue;
+                // a tombstone withdraws the acknowledgement
+                if (record.value() == null) deliver(record, s -> s.acks().accept(record.key(), null));
+                else {
+                    AlertAck ack = decode(record, ackSerde);
+                    if (ack != null) deliver(record, s -> s.acks().accept(record.key(), ack));
+                }
+            } else if (record.value() != null) {
+                PoiAlert alert = decode(record, serde);
+                if (alert != null) deliver(record, s -> s.sink().accept(alert));
+            }
         }
     }
 
-    private PoiAlert decode(ConsumerRecord<String, byte[]> record) {
-        if (record.value() == null) return null;
+    private static <T extends org.apache.avro.specific.SpecificRecord> T decode(ConsumerRecord<String, byte[]> record, AvroSerde<T> serde) {
         try {
             return serde.deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {
             // a record under a schema this registry does not know (another deployment sharing the broker)
-            LOG.debug("Skipping undecodable alert at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+            LOG.debug("Skipping undecodable record at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
             return null;
         }
     }
 
-    private void deliver(ConsumerRecord<String, byte[]> record, PoiAlert alert) {
+    private void deliver(ConsumerRecord<String, byte[]> record, Consumer<Subscriber> delivery) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         subscribers.forEach((id, subscriber) -> {
             if (record.offset() < subscriber.from().getOrDefault(partition, 0L)) return;
             try {
-                subscriber.sink().accept(alert);
+                delivery.accept(subscriber);
             } catch (RuntimeException e) {
                 LOG.debug("Dropping alert subscriber {}: {}", id, e.toString());
                 subscribers.remove(id);

@@ -39,7 +39,8 @@ public final class LiveAlertsModule implements ApiModule, AutoCloseable {
                 // a quiet hour is normal here: pings keep idle-timeouts of Jetty and proxies from closing it
                 ctx.enableAutomaticPings(15, TimeUnit.SECONDS);
                 try {
-                    feed.subscribe(ctx.sessionId(), alert -> LiveModule.send(ctx, message(alert)));
+                    feed.subscribe(ctx.sessionId(), alert -> LiveModule.send(ctx, message(alert)),
+                            (alertId, ack) -> LiveModule.send(ctx, PoiBodies.AlertAckEvent.of(alertId, ack)));
                 } catch (RuntimeException e) {
                     LOG.warn("Could not subscribe a client to live alerts: {}", e.getMessage());
                     LiveModule.send(ctx, Envelope.failure(ErrorKind.SERVICE_UNAVAILABLE.code(),
@@ -58,7 +59,10 @@ public final class LiveAlertsModule implements ApiModule, AutoCloseable {
                         + "thumbnail_path}, poi_metadata: {notes, enrollment_date, total_previous_matches}, kind, "
                         + "identity_id}; kind is \"poi\", or \"unknown\" (event_type \"unknown_face_alert\") for a face "
                         + "matching nobody enrolled at a camera with unknown_face_alerts, poi_id then being its automatic identity. "
-                        + "Earlier alerts: GET /api/v1/alerts.")
+                        + "Beyond the seed, an acknowledgement made through any instance (POST /api/v1/alerts/{alert_id}/ack) "
+                        + "arrives as {event_type: \"alert_acknowledged\", alert_id, acknowledged: true, acknowledged_by, "
+                        + "acknowledged_at, acknowledgement_note}, and its withdrawal (DELETE) as {event_type: "
+                        + "\"alert_unacknowledged\", alert_id, acknowledged: false}. Earlier alerts: GET /api/v1/alerts.")
                 .tags("register", "live", "alerts");
     }
 

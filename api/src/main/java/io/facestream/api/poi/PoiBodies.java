@@ -1,5 +1,6 @@
 package io.facestream.api.poi;
 
+import io.facestream.schemas.avro.AlertAck;
 import io.facestream.schemas.avro.AlertKind;
 import io.facestream.schemas.avro.PoiAlert;
 
@@ -95,20 +96,49 @@ public final class PoiBodies {
      * whose {@code event_type} is then {@code unknown_face_alert} and whose {@code poi_id} is {@code identity_id}, the
      * track's automatic identity; absent from POI alerts).
      */
+    /**
+     * Seed 001's alert, then ours: {@code kind}, {@code identity_id} (unknown-face alerts), and the acknowledgement
+     * ({@code acknowledged}, {@code acknowledged_by}, {@code acknowledged_at}, {@code acknowledgement_note}; null
+     * while not acknowledged). {@code status} is "New", or "Acknowledged" once an operator acknowledged it.
+     */
     public record Alert(String eventType, String alertId, String poiId, String severity, Instant timestamp,
             String status, AlertMatch match, PoiMetadata poiMetadata, String kind,
-            @JsonInclude(JsonInclude.Include.NON_NULL) String identityId) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) String identityId, boolean acknowledged, String acknowledgedBy,
+            Instant acknowledgedAt, String acknowledgementNote) {
 
+        /** A new alert, as pushed when it is raised: nobody has acknowledged it yet. */
         public static Alert of(PoiAlert a) {
+            return of(a, null);
+        }
+
+        public static Alert of(PoiAlert a, AlertAck ack) {
             // The matching face's crop is the alert's thumbnail; the track id serves the track's own picture.
             String thumbnail = PoiViews.thumbnailUrl(a.getThumbnailRef() != null ? a.getThumbnailRef() : a.getTrackId());
             boolean unknown = a.getKind() == AlertKind.UNKNOWN;
             return new Alert(unknown ? "unknown_face_alert" : "poi_match_alert", a.getAlertId(), a.getPoiId(),
-                    a.getSeverity().name().toLowerCase(Locale.ROOT), a.getTimestamp(), "New",
+                    a.getSeverity().name().toLowerCase(Locale.ROOT), a.getTimestamp(), ack == null ? "New" : "Acknowledged",
                     new AlertMatch(a.getCameraId(), PoiSearch.round4(a.getConfidence()), PoiSearch.round4(a.getSimilarity()),
                             PoiSearch.bbox(a.getBbox()), a.getFrameNumber(), thumbnail),
                     new PoiMetadata(a.getNotes(), a.getEnrolledAt(), a.getPreviousMatchCount()),
-                    a.getKind().name().toLowerCase(Locale.ROOT), a.getIdentityId());
+                    a.getKind().name().toLowerCase(Locale.ROOT), a.getIdentityId(), ack != null,
+                    ack == null ? null : ack.getAcknowledgedBy(), ack == null ? null : ack.getAcknowledgedAt(),
+                    ack == null ? null : ack.getNote());
+        }
+    }
+
+    /** POST /alerts/{alert_id}/ack's optional body. */
+    public record AckRequest(String note) {
+    }
+
+    /**
+     * What the alerts WebSocket pushes when an alert is acknowledged ({@code event_type} "alert_acknowledged") or its
+     * acknowledgement withdrawn ("alert_unacknowledged", the other fields null), whichever instance took the request.
+     */
+    public record AlertAckEvent(String eventType, String alertId, boolean acknowledged, String acknowledgedBy,
+            Instant acknowledgedAt, String acknowledgementNote) {
+        public static AlertAckEvent of(String alertId, AlertAck ack) {
+            return ack == null ? new AlertAckEvent("alert_unacknowledged", alertId, false, null, null, null)
+                    : new AlertAckEvent("alert_acknowledged", alertId, true, ack.getAcknowledgedBy(), ack.getAcknowledgedAt(), ack.getNote());
         }
     }
 

@@ -1,6 +1,9 @@
 package io.facestream.api.poi;
 
 import io.facestream.api.ApiException;
+import io.facestream.api.FieldLimits;
+import io.facestream.api.JsonBodies;
+import io.facestream.api.Principal;
 import io.facestream.api.Routes;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.PipelineKafka;
@@ -12,6 +15,7 @@ import io.facestream.api.poi.PoiBodies.Status;
 import io.facestream.blobs.BlobKeys;
 import io.facestream.blobs.BlobKind;
 import io.facestream.models.store.ModelSpec;
+import io.facestream.schemas.avro.AlertAck;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.camera.CameraUrls;
@@ -25,6 +29,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
@@ -70,11 +75,36 @@ final class PoiViews {
             ctx.json(camera(catalog(q -> q.camera(id)).orElseThrow(() -> ApiException.notFound("Camera not found: " + id))));
         }).summary("Get one camera").tags("cameras").pathParam("camera_id", "The camera's id")
                 .responds(200, "The camera", CameraItem.class).responds(404, "No such camera");
-        routes.get(prefix + "/alerts", ctx -> ctx.json(catalog(q -> q.recentAlerts(RECENT_ALERTS)).stream()
-                        .map(Alert::of).toList()))
+        routes.get(prefix + "/alerts", this::alerts)
                 .summary("The last " + RECENT_ALERTS + " POI match alerts, newest first").tags("alerts")
-                .description("status is always \"New\": seed 001 has no way to acknowledge an alert.")
-                .responds(200, "The alerts", Alert[].class);
+                .queryParam("acknowledged", "boolean", false, "Beyond the seed: true lists only acknowledged alerts, "
+                        + "false only those nobody acknowledged (the last " + RECENT_ALERTS + " of them)")
+                .description("Beyond the seed, each alert carries its acknowledgement, shared by every API instance and "
+                        + "console: acknowledged, acknowledged_by, acknowledged_at and acknowledgement_note (null while "
+                        + "not acknowledged); status is \"New\", or \"Acknowledged\" once acknowledged.")
+                .responds(200, "The alerts", Alert[].class)
+                .responds(422, "acknowledged is not true or false");
+        routes.post(prefix + "/alerts/{alert_id}/ack", this::acknowledge)
+                .summary("Acknowledge an alert (beyond the seed)").tags("alerts")
+                .pathParam("alert_id", "The alert's id, as listed")
+                .jsonBody(PoiBodies.AckRequest.class, "Optional: {note?: " + FieldLimits.describe(FieldLimits.ACK_NOTE) + "}")
+                .description("Records who acknowledged the alert and when, on the alert-acks topic, so every API instance "
+                        + "lists it acknowledged and every console connected to /api/v1/ws/alerts is told at once "
+                        + "(event_type \"alert_acknowledged\"). Idempotent: acknowledging an acknowledged alert changes "
+                        + "nothing and answers it as it is (who acknowledged it first, and when). Clearing the alerts "
+                        + "clears their acknowledgements.")
+                .responds(200, "The alert, acknowledged", Alert.class)
+                .responds(404, "No such alert among the recent alerts (never raised, or cleared)")
+                .responds(422, "A body that is not a JSON object, or a note over its limit")
+                .responds(503, "The pipeline did not apply the acknowledgement in time");
+        routes.delete(prefix + "/alerts/{alert_id}/ack", this::unacknowledge)
+                .summary("Withdraw an alert's acknowledgement (beyond the seed)").tags("alerts")
+                .pathParam("alert_id", "The alert's id, as listed")
+                .description("The alert reads New again for every instance and console (event_type "
+                        + "\"alert_unacknowledged\" on /api/v1/ws/alerts, sent on every such request). Idempotent.")
+                .responds(200, "The alert, not acknowledged", Alert.class)
+                .responds(404, "No such alert among the recent alerts")
+                .responds(503, "The pipeline did not apply the change in time");
         routes.delete(prefix + "/alerts", this::clearAlerts)
                 .summary("Clear the recent alerts").tags("alerts")
                 .description("Clears the recent-alerts view up to now; the poi-alerts topic, a public contract, keeps "
@@ -148,6 +178,53 @@ final class PoiViews {
         byte[] bytes = new byte[crop.remaining()];
         crop.get(bytes);
         ctx.contentType("image/jpeg").result(bytes);
+    }
+
+    private void alerts(Context ctx) {
+        String raw = ctx.queryParam("acknowledged");
+        Boolean acknowledged = raw == null || raw.isBlank() ? null : JsonBodies.boolQuery(ctx, "acknowledged", false);
+        ctx.json(catalog(q -> q.recentAlerts(RECENT_ALERTS, acknowledged)).stream()
+                .map(a -> Alert.of(a.alert(), a.acknowledgement())).toList());
+    }
+
+    private void acknowledge(Context ctx) {
+        String alertId = ctx.pathParam("alert_id");
+        // the note is checked before anything is read or written
+        String note = ctx.body().isBlank() ? null
+                : JsonBodies.text(JsonBodies.object(ctx), "note", Integer.MAX_VALUE).filter(n -> !n.isBlank()).orElse(null);
+        FieldLimits.check("note", note, FieldLimits.ACK_NOTE);
+        ViewQueries.RecentAlert alert = recentAlert(alertId);
+        if (!alert.acknowledged()) {
+            Principal who = Principal.of(ctx);
+            backend.writes().acknowledgeAlert(AlertAck.newBuilder().setAlertId(alertId)
+                    .setAcknowledgedBy(who == null ? "anonymous" : who.email() != null ? who.email() : who.name())
+                    .setAcknowledgedAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setNote(note).build());
+            alert = awaitAcknowledgement(alertId, true);
+        }
+        ctx.json(Alert.of(alert.alert(), alert.acknowledgement()));
+    }
+
+    private void unacknowledge(Context ctx) {
+        String alertId = ctx.pathParam("alert_id");
+        recentAlert(alertId);
+        // written even when the view shows no acknowledgement: one may be on its way to the view (a console reacts to
+        // the pushed event before the view has it), and this tombstone, after it on the topic, still withdraws it
+        backend.writes().unacknowledgeAlert(alertId);
+        ViewQueries.RecentAlert alert = awaitAcknowledgement(alertId, false);
+        ctx.json(Alert.of(alert.alert(), alert.acknowledgement()));
+    }
+
+    private ViewQueries.RecentAlert recentAlert(String alertId) {
+        if (alertId.length() > JsonBodies.MAX_ID_LENGTH) throw ApiException.notFound("Alert not found: the id is too long.");
+        return catalog(q -> q.recentAlert(alertId))
+                .orElseThrow(() -> ApiException.notFound("Alert not found among the recent alerts: " + alertId));
+    }
+
+    /** Waits for the view to show the change; an alert cleared meanwhile is a 404 (its acknowledgement went with it). */
+    private ViewQueries.RecentAlert awaitAcknowledgement(String alertId, boolean acknowledged) {
+        backend.awaitVisible(() -> backend.queries().recentAlert(alertId).map(a -> a.acknowledged() == acknowledged).orElse(true),
+                acknowledged ? "The acknowledgement" : "Withdrawing the acknowledgement");
+        return recentAlert(alertId);
     }
 
     private void clearAlerts(Context ctx) {

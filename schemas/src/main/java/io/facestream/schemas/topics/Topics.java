@@ -18,6 +18,8 @@ public final class Topics {
     public static final String POI_ALERTS = "facestream.poi-alerts";
     /** "Clear the recent alerts up to time T": key "all", value T as a long (epoch ms). */
     public static final String ALERT_CLEARS = "facestream.alert-clears";
+    /** Operators' acknowledgements of alerts: key alert id, value an {@code AlertAck}; a tombstone withdraws one. */
+    public static final String ALERT_ACKS = "facestream.alert-acks";
     public static final String HEARTBEATS = "facestream.heartbeats";
     public static final String CAMERAS = "facestream.cameras";
     public static final String PEOPLE = "facestream.people";
@@ -72,6 +74,10 @@ public final class Topics {
                 // on one key keeps exactly what a rebuild of the alerts view needs.
                 new TopicSpec(ALERT_CLEARS, 1, replicationFactor, Map.of("cleanup.policy", compact),
                         "Requests to clear the recent-alerts view (DELETE /alerts); the alerts topic itself is never touched."),
+                // The latest word on an alert is all that matters (acknowledged by whom, or withdrawn): compaction by
+                // alert id keeps exactly that.
+                new TopicSpec(ALERT_ACKS, 1, replicationFactor, Map.of("cleanup.policy", compact),
+                        "Acknowledgements of alerts by operators (POST /api/v1/alerts/{id}/ack), shared by every API instance."),
                 new TopicSpec(HEARTBEATS, 1, replicationFactor, Map.of(
                         // Compaction keeps each camera's last status; deletion drops cameras long gone.
                         "cleanup.policy", "compact,delete",

@@ -1,5 +1,6 @@
 package io.facestream.topologies.catalog;
 
+import io.facestream.schemas.avro.AlertAck;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Heartbeat;
@@ -28,6 +29,8 @@ import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -35,6 +38,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +70,12 @@ import java.util.List;
  *       list is one ordered store on one instance rather than a merge over all of them.</li>
  *   <li>{@link Views#RECENT_ALERT_COUNTS}, key poi_id, value long: how many alerts the alerts view
  *       holds for that POI.</li>
+ *   <li>{@link Views#RECENT_ALERT_IDS}, key alert_id, value its {@link Views#recentAlert} key: whether an alert is in
+ *       the view, and where, without a scan.</li>
+ *   <li>{@link Views#ALERT_ACKS}, key alert_id, value the {@link AlertAck}: operators' acknowledgements from
+ *       {@link Topics#ALERT_ACKS} (a tombstone withdraws one). An acknowledgement of an alert the view does not hold is
+ *       dropped, and a clear removes the acknowledgements of the alerts it clears, so the view holds an
+ *       acknowledgement only beside its alert.</li>
  *   <li>{@link Views#CHUNKS}, key {@link Views#chunkOfFile} (file id, index): each replayed file's subtitle
  *       sentences, for seed 000's "what was said while this identity was on screen".</li>
  *   <li>{@link Views#EVENTS}, key event id: seed 002's recorded events (clips) as the ingest recorder and the API
@@ -84,6 +94,10 @@ public final class CatalogViews {
     private static final String FILES_STORE = Views.FILES.name();
     private static final String ALERTS_STORE = Views.RECENT_ALERTS.name();
     private static final String ALERT_COUNTS_STORE = Views.RECENT_ALERT_COUNTS.name();
+    private static final String ALERT_IDS_STORE = Views.RECENT_ALERT_IDS.name();
+    private static final String ALERT_ACKS_STORE = Views.ALERT_ACKS.name();
+    /** Every store of the alerts task: the alerts, their counts per POI, their index by id and their acknowledgements. */
+    private static final String[] ALERT_STORES = {ALERTS_STORE, ALERT_COUNTS_STORE, ALERT_IDS_STORE, ALERT_ACKS_STORE};
     private static final String CHUNKS_STORE = Views.CHUNKS.name();
 
     private CatalogViews() {
@@ -209,47 +223,101 @@ public final class CatalogViews {
         AvroSerde<PoiAlert> alertSerde = serdes.of(PoiAlert.class);
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERTS_STORE), keys, Views.RECENT_ALERTS.serde(serdes)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_COUNTS_STORE), keys, Views.RECENT_ALERT_COUNTS.serde(serdes)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_IDS_STORE), keys, Views.RECENT_ALERT_IDS.serde(serdes)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALERT_ACKS_STORE), keys, Views.ALERT_ACKS.serde(serdes)));
         raised.repartition(Repartitioned.<String, PoiAlert>as("catalog-alerts-single")
                         .withKeySerde(keys).withValueSerde(alertSerde).withNumberOfPartitions(1))
-                .process(AlertWriter::new, Named.as("catalog-alert-writer"), ALERTS_STORE, ALERT_COUNTS_STORE);
+                .process(AlertWriter::new, Named.as("catalog-alert-writer"), ALERT_STORES);
         // its own hop: merged with the POI alerts above, the camera and tracking sub-topologies would become one
         unknown.repartition(Repartitioned.<String, PoiAlert>as("catalog-unknown-alerts-single")
                         .withKeySerde(keys).withValueSerde(alertSerde).withNumberOfPartitions(1))
-                .process(AlertWriter::new, Named.as("catalog-unknown-alert-writer"), ALERTS_STORE, ALERT_COUNTS_STORE);
+                .process(AlertWriter::new, Named.as("catalog-unknown-alert-writer"), ALERT_STORES);
         builder.stream(Topics.ALERT_CLEARS, Consumed.with(keys, Serdes.Long()).withName("catalog-alert-clears-source"))
-                .process(AlertClearer::new, Named.as("catalog-alert-clearer"), ALERTS_STORE, ALERT_COUNTS_STORE);
+                .process(AlertClearer::new, Named.as("catalog-alert-clearer"), ALERT_STORES);
+        builder.stream(Topics.ALERT_ACKS, Consumed.with(keys, serdes.of(AlertAck.class)).withName("catalog-alert-acks-source"))
+                .process(AckWriter::new, Named.as("catalog-alert-ack-writer"), ALERT_STORES);
     }
 
-    /** The recent-alerts view and its per-POI counts, which the writer and the clearer keep together. */
+    /**
+     * The recent-alerts view with its per-POI counts, its index by alert id and its acknowledgements, which the writers
+     * and the clearer keep together (one single-partition task).
+     */
     private abstract static class AlertViewProcessor<V> implements Processor<String, V, Void, Void> {
         KeyValueStore<String, PoiAlert> alerts;
         KeyValueStore<String, Long> counts;
+        KeyValueStore<String, String> ids;
+        KeyValueStore<String, AlertAck> acks;
+        private boolean indexed;
+        private Cancellable indexing;
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
             alerts = context.getStateStore(ALERTS_STORE);
             counts = context.getStateStore(ALERT_COUNTS_STORE);
+            ids = context.getStateStore(ALERT_IDS_STORE);
+            acks = context.getStateStore(ALERT_ACKS_STORE);
+            // once, soon after start, so an upgraded view's alerts can be acknowledged before any new record comes
+            indexing = context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> {
+                indexing.cancel();
+                if (!indexed) indexOnce();
+            });
+        }
+
+        @Override
+        public final void process(Record<String, V> record) {
+            if (!indexed) indexOnce();
+            apply(record);
+        }
+
+        abstract void apply(Record<String, V> record);
+
+        /**
+         * An alerts view written before the index by id existed is indexed once after the upgrade: at the task's first
+         * record or its first second, whichever comes first (not in init: a store write needs a record's or a
+         * punctuation's context for its changelog).
+         */
+        private void indexOnce() {
+            indexed = true;
+            try (KeyValueIterator<String, String> any = ids.all()) {
+                if (any.hasNext()) return;
+            }
+            try (KeyValueIterator<String, PoiAlert> it = alerts.all()) {
+                it.forEachRemaining(kv -> ids.put(kv.value.getAlertId(), kv.key));
+            }
         }
     }
 
     private static final class AlertWriter extends AlertViewProcessor<PoiAlert> {
 
         @Override
-        public void process(Record<String, PoiAlert> record) {
+        void apply(Record<String, PoiAlert> record) {
             PoiAlert alert = record.value();
             if (alert == null) return;
             // putIfAbsent: a redelivered alert (same id, same time) is stored once and counted once.
-            if (alerts.putIfAbsent(Views.recentAlert(alert), alert) == null) {
+            String key = Views.recentAlert(alert);
+            if (alerts.putIfAbsent(key, alert) == null) {
+                ids.put(alert.getAlertId(), key);
                 Long n = counts.get(alert.getPoiId());
                 counts.put(alert.getPoiId(), n == null ? 1 : n + 1);
             }
         }
     }
 
+    /** Acknowledgements, kept only for alerts the view holds; a tombstone withdraws one. */
+    private static final class AckWriter extends AlertViewProcessor<AlertAck> {
+
+        @Override
+        void apply(Record<String, AlertAck> record) {
+            if (record.key() == null) return;
+            if (record.value() == null) acks.delete(record.key());
+            else if (ids.get(record.key()) != null) acks.put(record.key(), record.value());
+        }
+    }
+
     private static final class AlertClearer extends AlertViewProcessor<Long> {
 
         @Override
-        public void process(Record<String, Long> record) {
+        void apply(Record<String, Long> record) {
             if (record.value() == null) return;
             long upTo = record.value();
             // Collect first: deleting under an open iterator is not something every store supports.
@@ -263,6 +331,8 @@ public final class CatalogViews {
             }
             for (KeyValue<String, PoiAlert> kv : cleared) {
                 alerts.delete(kv.key);
+                ids.delete(kv.value.getAlertId());
+                acks.delete(kv.value.getAlertId());
                 String poi = kv.value.getPoiId();
                 Long n = counts.get(poi);
                 if (n == null || n <= 1) counts.delete(poi);

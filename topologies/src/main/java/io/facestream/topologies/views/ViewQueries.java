@@ -1,5 +1,6 @@
 package io.facestream.topologies.views;
 
+import io.facestream.schemas.avro.AlertAck;
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.FileStatus;
@@ -429,6 +430,45 @@ public final class ViewQueries {
             while (out.size() < limit && it.hasNext()) out.add(it.next().value);
         }
         return out;
+    }
+
+    /** A recent alert with its acknowledgement; null when nobody acknowledged it. */
+    public record RecentAlert(PoiAlert alert, AlertAck acknowledgement) {
+        public boolean acknowledged() {
+            return acknowledgement != null;
+        }
+    }
+
+    /**
+     * The newest {@code limit} alerts by event time, newest first, each with its acknowledgement; with
+     * {@code acknowledged} not null only those that are (true) or are not (false) acknowledged. Filtered, the read
+     * goes back through older alerts until the page is full.
+     */
+    public List<RecentAlert> recentAlerts(int limit, Boolean acknowledged) {
+        if (limit < 0) throw new IllegalArgumentException("limit must not be negative: " + limit);
+        ReadOnlyKeyValueStore<String, AlertAck> acks = store(Views.ALERT_ACKS);
+        List<RecentAlert> out = new ArrayList<>(Math.min(limit, 1024));
+        try (KeyValueIterator<String, PoiAlert> it = store(Views.RECENT_ALERTS).reverseAll()) {
+            while (out.size() < limit && it.hasNext()) {
+                PoiAlert alert = it.next().value;
+                AlertAck ack = acks.get(alert.getAlertId());
+                if (acknowledged == null || acknowledged == (ack != null)) out.add(new RecentAlert(alert, ack));
+            }
+        }
+        return out;
+    }
+
+    /** The recent alert with this id, with its acknowledgement; empty when the view does not hold it (never raised, or cleared). */
+    public Optional<RecentAlert> recentAlert(String alertId) {
+        String key = store(Views.RECENT_ALERT_IDS).get(alertId);
+        PoiAlert alert = key == null ? null : store(Views.RECENT_ALERTS).get(key);
+        if (alert == null) return Optional.empty();
+        return Optional.of(new RecentAlert(alert, store(Views.ALERT_ACKS).get(alertId)));
+    }
+
+    /** An alert's acknowledgement, if the view holds one. */
+    public Optional<AlertAck> acknowledgement(String alertId) {
+        return Optional.ofNullable(store(Views.ALERT_ACKS).get(alertId));
     }
 
     /** Recent alerts with an event time up to {@code upTo}: what a clear up to then removes. */

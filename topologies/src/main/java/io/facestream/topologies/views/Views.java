@@ -1,6 +1,7 @@
 package io.facestream.topologies.views;
 
 import io.facestream.schemas.crop.CropIds;
+import io.facestream.schemas.avro.AlertAck;
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
@@ -43,6 +44,13 @@ public final class Views {
     public static final View<FileView> FILES = new View<>("catalog-files", ViewSerdes::fileViews);
     /** Recent POI alerts; key: {@link #recentAlert} (event time first), cleared by {@link #clearAlerts}. */
     public static final View<PoiAlert> RECENT_ALERTS = new View<>("catalog-recent-alerts", s -> s.of(PoiAlert.class));
+    /**
+     * Operators' acknowledgements of the alerts in {@link #RECENT_ALERTS}, from {@link Topics#ALERT_ACKS}; key: alert id.
+     * An acknowledgement leaves with its alert when the alerts are cleared.
+     */
+    public static final View<AlertAck> ALERT_ACKS = new View<>("catalog-alert-acks", s -> s.of(AlertAck.class));
+    /** The {@link #recentAlert} key of each alert in {@link #RECENT_ALERTS}, by alert id (is it there, and where). */
+    public static final View<String> RECENT_ALERT_IDS = new View<>("catalog-recent-alert-ids", s -> Serdes.String());
     /** Alerts per POI in {@link #RECENT_ALERTS}; key: POI id. */
     public static final View<Long> RECENT_ALERT_COUNTS = new View<>("catalog-alert-counts", s -> Serdes.Long());
     /** Seed 000: each replayed file's timed sentences (subtitle cues) in order; key: {@link #chunkOfFile}. */
@@ -63,7 +71,7 @@ public final class Views {
 
     /** The views one instance may ask another for (the partitioned ones and the catalog). */
     private static final List<View<?>> ROUTABLE = List.of(PEOPLE, IDENTITIES, FACES, FACES_BY_IDENTITY, SIGHTINGS,
-            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS, CHUNKS, EVENTS, IDENTITIES_BY_LAST_SEEN,
+            SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS, ALERT_ACKS, RECENT_ALERT_IDS, CHUNKS, EVENTS, IDENTITIES_BY_LAST_SEEN,
             IDENTITY_STATS, FACES_BY_TIME);
 
     /** The key of every clear marker on {@link Topics#ALERT_CLEARS}: the latest subsumes the earlier ones (compacted). */
@@ -281,6 +289,16 @@ public final class Views {
     /** The marker that clears every alert up to {@code upTo} from the recent-alerts views (serdes: String, Long). */
     public static ProducerRecord<String, Long> clearAlerts(Instant upTo) {
         return new ProducerRecord<>(Topics.ALERT_CLEARS, CLEAR_KEY, upTo.toEpochMilli());
+    }
+
+    /** Acknowledges an alert for every instance and console (serdes: String, {@link AlertAck}). */
+    public static ProducerRecord<String, AlertAck> acknowledge(AlertAck ack) {
+        return new ProducerRecord<>(Topics.ALERT_ACKS, ack.getAlertId(), ack);
+    }
+
+    /** Withdraws an alert's acknowledgement (a tombstone on the compacted topic). */
+    public static ProducerRecord<String, AlertAck> unacknowledge(String alertId) {
+        return new ProducerRecord<>(Topics.ALERT_ACKS, alertId, null);
     }
 
     private Views() {

@@ -1,5 +1,6 @@
 package io.facestream.topologies.views;
 
+import io.facestream.schemas.avro.AlertAck;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.FileStatus;
@@ -280,6 +281,84 @@ class CatalogViewsTest {
     }
 
     @Test
+    void acknowledgementsSitBesideTheirAlertsUntilWithdrawnOrCleared() {
+        pipe(Topics.POI_ALERTS, "poi-1", alert("poi-1", "trk-1", T0.plusSeconds(10)));
+        pipe(Topics.POI_ALERTS, "poi-2", alert("poi-2", "trk-2", T0.plusSeconds(20)));
+        ViewQueries queries = queriesAt(T0);
+        assertThat(queries.recentAlert("poi-1:trk-1")).map(a -> a.alert().getTrackId()).contains("trk-1");
+        assertThat(queries.recentAlert("poi-1:nope")).isEmpty();
+
+        AlertAck ack = AlertAck.newBuilder().setAlertId("poi-1:trk-1").setAcknowledgedBy("ops")
+                .setAcknowledgedAt(T0.plusSeconds(60)).setNote("guard sent").build();
+        ProducerRecord<String, AlertAck> command = Views.acknowledge(ack);
+        assertThat(command.topic()).isEqualTo(Topics.ALERT_ACKS);
+        pipe(command.topic(), command.key(), command.value());
+        // an acknowledgement of an alert the view does not hold is not kept
+        pipe(Topics.ALERT_ACKS, "poi-9:trk-9", AlertAck.newBuilder(ack).setAlertId("poi-9:trk-9").build());
+
+        assertThat(queries.acknowledgement("poi-1:trk-1")).contains(ack);
+        assertThat(queries.acknowledgement("poi-9:trk-9")).isEmpty();
+        assertThat(queries.recentAlert("poi-1:trk-1").orElseThrow().acknowledgement()).isEqualTo(ack);
+        assertThat(queries.recentAlerts(50, null)).extracting(a -> a.alert().getAlertId() + "=" + a.acknowledged())
+                .containsExactly("poi-2:trk-2=false", "poi-1:trk-1=true");
+        assertThat(queries.recentAlerts(50, true)).extracting(a -> a.alert().getAlertId()).containsExactly("poi-1:trk-1");
+        assertThat(queries.recentAlerts(50, false)).extracting(a -> a.alert().getAlertId()).containsExactly("poi-2:trk-2");
+        assertThat(queries.recentAlerts(1, true)).hasSize(1);
+
+        // withdrawn by a tombstone, then acknowledged again
+        ProducerRecord<String, AlertAck> withdraw = Views.unacknowledge("poi-1:trk-1");
+        pipe(withdraw.topic(), withdraw.key(), null);
+        assertThat(queries.acknowledgement("poi-1:trk-1")).isEmpty();
+        pipe(Topics.ALERT_ACKS, ack.getAlertId(), ack);
+        assertThat(queries.acknowledgement("poi-1:trk-1")).contains(ack);
+
+        // a clear takes the acknowledgements of the alerts it clears; one acknowledged after the clear is not kept
+        driver.createInputTopic(Topics.ALERT_CLEARS, new StringSerializer(), new LongSerializer())
+                .pipeInput(Views.CLEAR_KEY, T0.plusSeconds(15).toEpochMilli());
+        assertThat(queries.acknowledgement("poi-1:trk-1")).isEmpty();
+        assertThat(queries.recentAlert("poi-1:trk-1")).isEmpty();
+        pipe(Topics.ALERT_ACKS, ack.getAlertId(), ack);
+        assertThat(queries.acknowledgement("poi-1:trk-1")).isEmpty();
+        assertThat(queries.recentAlerts(50, null)).extracting(a -> a.alert().getAlertId()).containsExactly("poi-2:trk-2");
+    }
+
+    @Test
+    void anAlertsViewFromBeforeTheIdIndexIsIndexedWithinASecondOfStarting() {
+        seedAlertsWithoutIndex();
+        ViewQueries queries = queriesAt(T0);
+        assertThat(queries.recentAlerts(50)).hasSize(2);
+        assertThat(queries.recentAlert("poi-1:trk-1")).isEmpty();
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertThat(queries.recentAlert("poi-1:trk-1")).isPresent();
+        assertThat(queries.recentAlert("poi-2:trk-2")).isPresent();
+    }
+
+    @Test
+    void anAlertsViewFromBeforeTheIdIndexIsIndexedByItsFirstRecord() {
+        seedAlertsWithoutIndex();
+        AlertAck ack = AlertAck.newBuilder().setAlertId("poi-2:trk-2").setAcknowledgedBy("ops").setAcknowledgedAt(T0).build();
+        pipe(Topics.ALERT_ACKS, ack.getAlertId(), ack);
+        ViewQueries queries = queriesAt(T0);
+        assertThat(queries.acknowledgement("poi-2:trk-2")).as("an alert from before the upgrade can be acknowledged").contains(ack);
+        assertThat(queries.recentAlert("poi-1:trk-1")).isPresent();
+    }
+
+    /** The alerts view as the version before the id index wrote it: alerts, no index. */
+    private void seedAlertsWithoutIndex() {
+        org.apache.kafka.streams.state.KeyValueStore<String, PoiAlert> alerts = driver.getKeyValueStore(Views.RECENT_ALERTS.name());
+        for (PoiAlert a : List.of(alert("poi-1", "trk-1", T0.plusSeconds(10)), alert("poi-2", "trk-2", T0.plusSeconds(20)))) {
+            alerts.put(Views.recentAlert(a), a);
+        }
+    }
+
+    @Test
+    void theAckTopicIsInTheCatalogueCompacted() {
+        TopicSpec acks = Topics.catalog(3, (short) 1).stream().filter(t -> t.name().equals(Topics.ALERT_ACKS)).findFirst().orElseThrow();
+        assertThat(acks.partitions()).isEqualTo(1);
+        assertThat(acks.compacted()).isTrue();
+    }
+
+    @Test
     void theClearTopicIsInTheCatalogueCompacted() {
         TopicSpec clears = Topics.catalog(3, (short) 1).stream().filter(t -> t.name().equals(Topics.ALERT_CLEARS)).findFirst().orElseThrow();
         assertThat(clears.partitions()).isEqualTo(1);
@@ -300,6 +379,7 @@ class CatalogViewsTest {
             case Topics.FILES -> VideoFile.class;
             case Topics.SIGHTINGS -> Sighting.class;
             case Topics.POI_ALERTS -> PoiAlert.class;
+            case Topics.ALERT_ACKS -> AlertAck.class;
             default -> throw new IllegalArgumentException(topic);
         };
         TestInputTopic<String, T> input = driver.createInputTopic(topic, new StringSerializer(), serdes.of(type).serializer());

@@ -107,6 +107,9 @@ class ViewsContractTest {
         roundTrip(Views.FACES, serdes, face("f1", "id-1", T0));
         roundTrip(Views.RECENT_ALERTS, serdes, alert("a", "poi", T0));
         roundTrip(Views.RECENT_ALERT_COUNTS, serdes, 42L);
+        roundTrip(Views.ALERT_ACKS, serdes, io.facestream.schemas.avro.AlertAck.newBuilder().setAlertId("poi:trk")
+                .setAcknowledgedBy("ops").setAcknowledgedAt(T0).setNote(null).build());
+        roundTrip(Views.RECENT_ALERT_IDS, serdes, Views.recentAlert(alert("a", "poi", T0)));
         roundTrip(Views.FACES_BY_IDENTITY, serdes, "f1");
     }
 
