@@ -2,6 +2,7 @@ package io.facestream.integrations;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.facestream.schemas.avro.AlertKind;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.avro.Sighting;
@@ -12,7 +13,7 @@ import java.util.Base64;
 import java.util.Locale;
 
 /**
- * The JSON an integration sends for a POI alert or a sighting, shaped like Frigate's events
+ * The JSON an integration sends for a POI alert, an unknown-face alert or a sighting, shaped like Frigate's events
  * ({@code type} new/update/end, {@code before}/{@code after} reduced to {@code after}, the camera, a label,
  * a score, a box, and links to the thumbnail and frame on the API) so that Home Assistant automations
  * written for Frigate read it with few changes.
@@ -22,6 +23,8 @@ import java.util.Locale;
  */
 public final class Events {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** An event's {@code kind}; also the webhook's event header and the camera's retained MQTT topic. */
+    public static final String POI_ALERT = "poi_alert", UNKNOWN_FACE_ALERT = "unknown_face_alert", SIGHTING = "sighting";
 
     private final String apiBaseUrl;
 
@@ -30,10 +33,12 @@ public final class Events {
         this.apiBaseUrl = apiBaseUrl.endsWith("/") ? apiBaseUrl.substring(0, apiBaseUrl.length() - 1) : apiBaseUrl;
     }
 
+    /** A POI alert, or an unknown-face alert (kind UNKNOWN: its poi_id is the track's automatic identity). */
     public ObjectNode alert(PoiAlert a) {
-        ObjectNode event = JSON.createObjectNode().put("type", "new").put("kind", "poi_alert");
+        boolean unknown = a.getKind() == AlertKind.UNKNOWN;
+        ObjectNode event = JSON.createObjectNode().put("type", "new").put("kind", unknown ? UNKNOWN_FACE_ALERT : POI_ALERT);
         ObjectNode after = event.putObject("after");
-        after.put("id", a.getAlertId()).put("camera", a.getCameraId()).put("label", "person")
+        after.put("id", a.getAlertId()).put("camera", a.getCameraId()).put("label", "person").put("identity_id", a.getIdentityId())
                 .put("sub_label", a.getPoiName()).put("poi_id", a.getPoiId()).put("poi_name", a.getPoiName())
                 .put("severity", a.getSeverity().name().toLowerCase(Locale.ROOT))
                 .put("score", a.getConfidence()).put("similarity", a.getSimilarity())
@@ -47,7 +52,7 @@ public final class Events {
     }
 
     public ObjectNode sighting(Sighting s) {
-        ObjectNode event = JSON.createObjectNode().put("type", s.getFinal$() ? "end" : "update").put("kind", "sighting");
+        ObjectNode event = JSON.createObjectNode().put("type", s.getFinal$() ? "end" : "update").put("kind", SIGHTING);
         ObjectNode after = event.putObject("after");
         after.put("id", s.getSightingId()).put("camera", s.getCameraId()).put("label", "person")
                 .put("match_kind", s.getMatchKind().name().toLowerCase(Locale.ROOT)).put("person_id", s.getPersonId())

@@ -183,7 +183,7 @@ public final class Integrations implements AutoCloseable {
         if (mqtt != null) ok &= deliverToMqtt(event);
         if (webhook != null && (alert || settings.sightingsToWebhook())) {
             try {
-                webhook.deliver(alert ? "poi_alert" : "sighting", event);
+                webhook.deliver(event.get("kind").asText(), event);
             } catch (WebhookSink.DeliveryException e) {
                 ok = false;
                 log.warn("{}; given up", e.getMessage());

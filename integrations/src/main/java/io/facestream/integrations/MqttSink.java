@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code available}: {@code online} (retained) while connected; the broker publishes {@code offline}
  *       (retained, the last will) when this client drops</li>
  *   <li>{@code events}: every alert and sighting as JSON ({@link Events})</li>
- *   <li>{@code <camera>/poi_alert}: the camera's latest POI alert (retained, for a Home Assistant sensor)</li>
- *   <li>{@code <camera>/sighting}: the camera's latest sighting (retained)</li>
+ *   <li>{@code <camera>/<kind>}: the camera's latest event of each kind ({@link Events#POI_ALERT}, the topic of a
+ *       Home Assistant sensor, {@link Events#UNKNOWN_FACE_ALERT}, {@link Events#SIGHTING}; retained)</li>
  * </ul>
  * and, the first time a camera shows up, Home Assistant's MQTT discovery config for a sensor of its last POI
  * alert ({@code homeassistant/sensor/<prefix>_<camera>_poi_alert/config}, retained; the state is the POI's name,
@@ -138,8 +138,7 @@ public final class MqttSink implements AutoCloseable {
                 client.publish(discoveryTopic(camera), discovery(camera).getBytes(StandardCharsets.UTF_8), QOS, true).waitForCompletion(10_000);
                 announced.add(camera);
             }
-            String latest = "poi_alert".equals(event.path("kind").asText()) ? "poi_alert" : "sighting";
-            client.publish(topic(camera + "/" + latest), json, QOS, true).waitForCompletion(10_000);
+            client.publish(topic(camera + "/" + event.path("kind").asText(Events.SIGHTING)), json, QOS, true).waitForCompletion(10_000);
         }
     }
 
@@ -156,9 +155,9 @@ public final class MqttSink implements AutoCloseable {
         var config = Events.JSON.createObjectNode()
                 .put("name", "POI alert " + camera)
                 .put("unique_id", objectId(camera))
-                .put("state_topic", topic(camera + "/poi_alert"))
+                .put("state_topic", topic(camera + "/" + Events.POI_ALERT))
                 .put("value_template", "{{ value_json.after.poi_name }}")
-                .put("json_attributes_topic", topic(camera + "/poi_alert"))
+                .put("json_attributes_topic", topic(camera + "/" + Events.POI_ALERT))
                 .put("json_attributes_template", "{{ value_json.after | tojson }}")
                 .put("availability_topic", topic("available"))
                 .put("icon", "mdi:account-alert");

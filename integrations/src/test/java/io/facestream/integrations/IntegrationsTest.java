@@ -3,6 +3,7 @@ package io.facestream.integrations;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.facestream.schemas.avro.AlertKind;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.MatchKind;
 import io.facestream.schemas.avro.PoiAlert;
@@ -110,23 +111,27 @@ class IntegrationsTest {
                 await(() -> List.of("online").equals(mqtt.get("fs-test/available")), "availability online");
 
                 PoiAlert alert = alert();
+                PoiAlert unknown = unknownFaceAlert();
                 Sighting sighting = sighting();
                 // a record no schema reads is skipped and counted, and does not stop the events after it
                 produce(Topics.POI_ALERTS, alert.getPoiId(), new byte[]{1, 2, 3});
                 produce(Topics.POI_ALERTS, alert.getPoiId(), AvroSerde.forValues(new RestSchemaRegistryClient(registry.url()), PoiAlert.class).serialize(Topics.POI_ALERTS, alert));
                 produce(Topics.SIGHTINGS, sighting.getIdentityId(), AvroSerde.forValues(new RestSchemaRegistryClient(registry.url()), Sighting.class).serialize(Topics.SIGHTINGS, sighting));
+                produce(Topics.POI_ALERTS, unknown.getPoiId(), AvroSerde.forValues(new RestSchemaRegistryClient(registry.url()), PoiAlert.class).serialize(Topics.POI_ALERTS, unknown));
 
-                await(() -> mqtt.getOrDefault("fs-test/events", List.of()).size() == 2, "two events on MQTT");
-                await(() -> deliveries.size() == 1, "the alert delivered to the webhook");
-                await(() -> integrations.delivered() == 2, "both events counted delivered");
+                await(() -> mqtt.getOrDefault("fs-test/events", List.of()).size() == 3, "three events on MQTT");
+                await(() -> deliveries.size() == 2, "both alerts delivered to the webhook");
+                await(() -> integrations.delivered() == 3, "the three events counted delivered");
                 assertThat(integrations.failed()).isEqualTo(1);
 
                 ObjectMapper json = new ObjectMapper();
-                JsonNode alertEvent = null;
+                JsonNode alertEvent = null, unknownEvent = null;
                 for (String payload : mqtt.get("fs-test/events")) {
                     JsonNode event = json.readTree(payload);
                     if (event.get("kind").asText().equals("poi_alert")) alertEvent = event;
+                    else if (event.get("kind").asText().equals("unknown_face_alert")) unknownEvent = event;
                     else {
+                        assertThat(event.get("kind").asText()).isEqualTo("sighting");
                         assertThat(event.get("type").asText()).isEqualTo("end");
                         assertThat(event.at("/after/id").asText()).isEqualTo("track-9");
                         assertThat(event.at("/after/thumbnail_url").asText()).isEqualTo(API + "/api/v1/thumbnail/track-9");
@@ -144,6 +149,12 @@ class IntegrationsTest {
                         + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString("frame/gate:42".getBytes(StandardCharsets.UTF_8)));
                 assertThat(after.get("box").toString()).isEqualTo("[10.0,20.0,110.0,220.0]");
                 assertThat(mqtt.get("fs-test/gate/poi_alert")).hasSize(1);
+                // an unknown face: its own kind and retained topic, naming the automatic identity; not the POI sensor's
+                assertThat(unknownEvent).as("the unknown-face alert").isNotNull();
+                assertThat(unknownEvent.at("/after/identity_id").asText()).isEqualTo("identity-5");
+                assertThat(unknownEvent.at("/after/sub_label").asText()).isEqualTo("Unknown person");
+                assertThat(after.get("identity_id").isNull()).as("a POI alert names no automatic identity").isTrue();
+                assertThat(mqtt.get("fs-test/gate/unknown_face_alert")).hasSize(1);
                 // Home Assistant discovers a sensor of the camera's last POI alert, once
                 List<String> discovery = mqtt.get("homeassistant/sensor/fs-test_gate_poi_alert/config");
                 assertThat(discovery).hasSize(1);
@@ -153,8 +164,9 @@ class IntegrationsTest {
                 assertThat(sensor.get("value_template").asText()).isEqualTo("{{ value_json.after.poi_name }}");
                 assertThat(sensor.get("unique_id").asText()).isEqualTo("fs-test_gate_poi_alert");
 
-                // the webhook: the alert only (sightings were not asked for), after one 503, signed over time and body
-                assertThat(requests.get()).isEqualTo(2);
+                // the webhook: the alerts only (sightings were not asked for), the first after one 503, signed over time and body
+                assertThat(requests.get()).isEqualTo(3);
+                assertThat(deliveries.get(1).event()).isEqualTo("unknown_face_alert");
                 Delivery delivery = deliveries.getFirst();
                 assertThat(delivery.event()).isEqualTo("poi_alert");
                 assertThat(json.readTree(delivery.body())).isEqualTo(alertEvent);
@@ -231,6 +243,12 @@ class IntegrationsTest {
                 .setTrackId("track-1").setTimestamp(at).setConfidence(0.93f).setSimilarity(0.71f)
                 .setBbox(BoundingBox.newBuilder().setX(10).setY(20).setWidth(100).setHeight(200).build())
                 .setFrameNumber(42).setFrameRef("frame/gate:42").setThumbnailRef("thumb:alert-1").build();
+    }
+
+    private static PoiAlert unknownFaceAlert() {
+        PoiAlert a = alert();
+        return PoiAlert.newBuilder(a).setAlertId("alert-2").setKind(AlertKind.UNKNOWN).setPoiId("identity-5").setIdentityId("identity-5")
+                .setPoiName("Unknown person").setTrackId("track-2").build();
     }
 
     private static Sighting sighting() {
