@@ -10,6 +10,7 @@ import io.facestream.models.FaceAnalyzer;
 import io.facestream.models.image.RgbImage;
 import io.facestream.models.bench.ModelsBenchmark;
 import io.facestream.vectors.bench.VectorBenchmark;
+import picocli.CommandLine;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -102,9 +103,22 @@ final class BenchCommand {
         @Parameters(paramLabel = "POINTS", arity = "0..*", description = "Collection sizes (default: 10000 100000).")
         int[] sizes = {10_000, 100_000};
 
+        @Option(names = "--vectors", split = ",", defaultValue = "float32,int8",
+                description = "Variants to run at each size, in order: float32, int8 (default: ${DEFAULT-VALUE}).")
+        List<String> variants;
+
         @Override
         public void run() {
-            new VectorBenchmark(sizes).run(System.out);
+            boolean[] quantized = new boolean[variants.size()];
+            for (int i = 0; i < quantized.length; i++) {
+                quantized[i] = switch (variants.get(i)) {
+                    case "float32" -> false;
+                    case "int8" -> true;
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                            "--vectors: " + variants.get(i) + " is not float32 or int8");
+                };
+            }
+            new VectorBenchmark(sizes, quantized).run(System.out);
         }
     }
 

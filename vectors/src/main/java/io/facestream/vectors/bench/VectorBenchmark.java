@@ -40,9 +40,18 @@ public final class VectorBenchmark {
     private static final int BATCH = 1_000;
 
     private final int[] sizes;
+    private final boolean[] quantizedVariants;
 
+    /** Each size with float32 vectors, then with int8 (scalar-quantised) ones. */
     public VectorBenchmark(int... sizes) {
+        this(sizes, new boolean[] {false, true});
+    }
+
+    /** @param quantizedVariants the variants to run at each size, in order: false for float32, true for int8 */
+    public VectorBenchmark(int[] sizes, boolean[] quantizedVariants) {
+        if (quantizedVariants.length == 0) throw new IllegalArgumentException("no vector variant to run");
         this.sizes = sizes;
+        this.quantizedVariants = quantizedVariants;
     }
 
     public static void main(String[] args) {
@@ -60,10 +69,10 @@ public final class VectorBenchmark {
                 + " (float32 .vec; int8 .veq when quantised, whose float32 copy is read only for the 200 candidates' rescoring and for merges) and"
                 + " the graph (.vex, .vem); \"on disk\" is the whole index.");
         out.println();
-        out.println("| points | vectors | upsert | exact | ANN | exact/ANN | exact + time | ANN + time | recall@10, faces | recall@10, random | searched data | on disk |");
-        out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("| points | vectors | upsert | exact | ANN | exact/ANN | exact + time | ANN + time | exact/ANN | recall@10, faces | recall@10, random | searched data | on disk |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int size : sizes) {
-            for (boolean quantized : new boolean[] {false, true}) {
+            for (boolean quantized : quantizedVariants) {
                 Path dir = tempDir();
                 var config = EmbeddedVectorStore.Config.defaults(dir).withCommitInterval(Duration.ofSeconds(1)).withRamBufferMb(256)
                         .withQuantized(quantized);
