@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
-import java.util.function.Predicate;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -72,7 +71,7 @@ class CamerasApiTest {
     static IngestPublisher publisher;
     static WorkerManager workers;
     /** Every response body this class saw, to check the password never appears in one. */
-    static final List<String> bodies = new ArrayList<>();
+    static CameraApiClient api;
     /** Every log line of the JVM while this class runs (API, workers, FFmpeg), for the same check. */
     static final ListAppender<ILoggingEvent> logs = new ListAppender<>();
 
@@ -89,6 +88,7 @@ class CamerasApiTest {
             }
             return List.of(new CamerasModule(backend, Duration.ofSeconds(30)), liveView, new RegisterModule(backend));
         });
+        api = new CameraApiClient(fixture.server);
         // sample4's face: no other API test enrols it (the people topic is shared by the JVM's tests), so when one test
         // registers it, it is the only person it can match
         visitor = FaceSprites.fromPhoto(ApiFixture.analyzer(), "sample4", 1).getFirst();
@@ -112,7 +112,7 @@ class CamerasApiTest {
         if (fixture != null) fixture.close();
         if (liveView != null) liveView.close();
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
-        assertThat(bodies).as("responses").isNotEmpty().noneMatch(b -> b.contains(PASSWORD));
+        assertThat(api.responses()).as("responses").isNotEmpty().noneMatch(b -> b.contains(PASSWORD));
         List<String> lines;
         synchronized (logs) {
             lines = logs.list.stream().map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : " " + ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList();
@@ -132,7 +132,7 @@ class CamerasApiTest {
     void aCameraCreatedThroughTheApiGoesLiveIsWatchedChangedAndDeleted() throws Exception {
         String id = PREFIX + "lobby";
         long started = System.nanoTime();
-        HttpResponse<String> created = send("POST", "/api/cameras", """
+        HttpResponse<String> created = api.send("POST", "/api/cameras", """
                 {"id": "%s", "name": "Lobby", "rtsp_url": "%s", "rtsp_transport": "udp", "detect_interval": 0.2,
                  "live_view_fps": 5, "detect_conf": 0.6, "pre_seconds": 3, "trigger_classes": "face"}""".formatted(id, liveUrl()));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -147,16 +147,16 @@ class CamerasApiTest {
         assertThat(camera.get("unknown_face_alerts").asBoolean()).as("off unless asked for").isFalse();
 
         // online, with a measured rate, within seconds
-        JsonNode status = await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online")
+        JsonNode status = api.await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online")
                 && s.get("fps").asDouble() > 0, Duration.ofSeconds(45));
         System.out.printf("camera online with %.1f fps %d ms after its creation%n", status.get("fps").asDouble(),
                 Duration.ofNanos(System.nanoTime() - started).toMillis());
         assertThat(status.get("detector").asText()).isNotBlank();
         assertThat(status.get("last_seen").asText()).isNotBlank();
-        assertThat(ApiTestSupport.json(get("/api/cameras")).findValuesAsText("id")).contains(id);
+        assertThat(ApiTestSupport.json(api.get("/api/cameras")).findValuesAsText("id")).contains(id);
 
         // a snapshot: the live picture at the live-view size, with the face's box drawn
-        HttpResponse<byte[]> snapshot = await(() -> getBytes("/api/live/" + id + "/snapshot"),
+        HttpResponse<byte[]> snapshot = CameraApiClient.await(() -> api.getBytes("/api/live/" + id + "/snapshot"),
                 r -> r.headers().firstValue("X-Facestream-Placeholder").isEmpty() && boxPixels(r.body()) > 100, Duration.ofSeconds(20));
         assertThat(snapshot.statusCode()).isEqualTo(200);
         assertThat(snapshot.headers().firstValue("Content-Type")).hasValue("image/jpeg");
@@ -179,13 +179,13 @@ class CamerasApiTest {
         // streams are bounded (one here): a second viewer is 503 while the first one watches
         try (InputStream watching = openStream("/api/live/" + id + "/stream").body()) {
             assertThat(watching.readNBytes(10)).isEqualTo("--frame\r\nC".getBytes(StandardCharsets.US_ASCII));
-            HttpResponse<String> second = get("/api/live/" + id + "/stream");
+            HttpResponse<String> second = api.get("/api/live/" + id + "/stream");
             assertThat(second.statusCode()).isEqualTo(503);
             assertThat(ApiTestSupport.json(second).get("detail").asText()).contains("maximum of 1 live streams");
         }
 
         // an update echoing the masked URL keeps the stored one
-        HttpResponse<String> renamed = send("PUT", "/api/cameras/" + id, """
+        HttpResponse<String> renamed = api.send("PUT", "/api/cameras/" + id, """
                 {"name": "Main lobby", "rtsp_url": "%s", "post_seconds": 30, "unknown_face_alerts": true}""".formatted(maskedUrl()));
         assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(200);
         assertThat(ApiTestSupport.json(renamed).get("unknown_face_alerts").asBoolean()).isTrue();
@@ -194,71 +194,71 @@ class CamerasApiTest {
         assertThat(ApiTestSupport.json(renamed).get("post_seconds").asInt()).isEqualTo(30);
         assertThat(ApiTestSupport.json(renamed).get("rtsp_url").asText()).isEqualTo(maskedUrl());
         assertThat(fixture.backend.queries().camera(id).orElseThrow().camera().getUrl()).isEqualTo(liveUrl());
-        assertThat(send("PUT", "/api/cameras/" + id, "{\"rtsp_url\": \"  \"}").statusCode()).isEqualTo(200);
+        assertThat(api.send("PUT", "/api/cameras/" + id, "{\"rtsp_url\": \"  \"}").statusCode()).isEqualTo(200);
         assertThat(fixture.backend.queries().camera(id).orElseThrow().camera().getUrl()).isEqualTo(liveUrl());
 
         // disabled: offline at once, its worker stops, the live view shows the placeholder
-        HttpResponse<String> disabled = send("PUT", "/api/cameras/" + id, "{\"enabled\": false}");
+        HttpResponse<String> disabled = api.send("PUT", "/api/cameras/" + id, "{\"enabled\": false}");
         assertThat(disabled.statusCode()).as(disabled.body()).isEqualTo(200);
         assertThat(ApiTestSupport.json(disabled).get("status").asText()).isEqualTo("offline");
-        assertThat(ApiTestSupport.json(get("/api/cameras/" + id + "/status")).get("status").asText()).isEqualTo("offline");
-        awaitTrue(() -> fixture.backend.queries().camera(id).orElseThrow().status() == WorkerState.STOPPED, Duration.ofSeconds(20));
-        HttpResponse<byte[]> dark = getBytes("/api/live/" + id + "/snapshot");
+        assertThat(ApiTestSupport.json(api.get("/api/cameras/" + id + "/status")).get("status").asText()).isEqualTo("offline");
+        CameraApiClient.awaitTrue(() -> fixture.backend.queries().camera(id).orElseThrow().status() == WorkerState.STOPPED, Duration.ofSeconds(20));
+        HttpResponse<byte[]> dark = api.getBytes("/api/live/" + id + "/snapshot");
         assertThat(dark.statusCode()).isEqualTo(200);
         assertThat(dark.headers().firstValue("X-Facestream-Placeholder")).hasValue("no-signal");
 
         // deleted: 204, then unknown everywhere
-        HttpResponse<String> deleted = send("DELETE", "/api/cameras/" + id, null);
+        HttpResponse<String> deleted = api.send("DELETE", "/api/cameras/" + id, null);
         assertThat(deleted.statusCode()).isEqualTo(204);
         assertThat(deleted.headers().firstValue("X-Facestream-Removed")).isPresent();
         for (String path : List.of("/api/cameras/" + id, "/api/cameras/" + id + "/status", "/api/live/" + id + "/snapshot",
                 "/api/live/" + id + "/stream")) {
-            HttpResponse<String> gone = get(path);
+            HttpResponse<String> gone = api.get(path);
             assertThat(gone.statusCode()).as(path).isEqualTo(404);
             assertThat(ApiTestSupport.json(gone).get("detail").asText()).isEqualTo("Camera not found.");
         }
-        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(404);
+        assertThat(api.send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(404);
     }
 
     @Test
     void aCameraWithoutFaceDetectionStillShowsLiveAndEnablingItRestartsItsWorkerWithBoxes() throws Exception {
         String id = PREFIX + "plain";
-        HttpResponse<String> created = send("POST", "/api/cameras", """
+        HttpResponse<String> created = api.send("POST", "/api/cameras", """
                 {"id": "%s", "name": "Plain", "rtsp_url": "%s", "rtsp_transport": "udp", "live_view_fps": 5,
                  "faces_enabled": false}""".formatted(id, liveUrl()));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         assertThat(ApiTestSupport.json(created).get("faces_enabled").asBoolean()).isFalse();
-        await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online"), Duration.ofSeconds(45));
+        api.await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online"), Duration.ofSeconds(45));
         // live frames, none with a box: the face in the picture is not detected
-        await(() -> getBytes("/api/live/" + id + "/snapshot"), r -> r.headers().firstValue("X-Facestream-Placeholder").isEmpty(),
+        CameraApiClient.await(() -> api.getBytes("/api/live/" + id + "/snapshot"), r -> r.headers().firstValue("X-Facestream-Placeholder").isEmpty(),
                 Duration.ofSeconds(20));
         for (int i = 0; i < 4; i++) {
-            assertThat(boxPixels(getBytes("/api/live/" + id + "/snapshot").body())).isLessThan(20);
+            assertThat(boxPixels(api.getBytes("/api/live/" + id + "/snapshot").body())).isLessThan(20);
             Thread.sleep(300);
         }
         // enabled: the worker restarts with detection, and boxes appear
-        assertThat(send("PUT", "/api/cameras/" + id, "{\"faces_enabled\": true}").statusCode()).isEqualTo(200);
-        await(() -> getBytes("/api/live/" + id + "/snapshot"), r -> boxPixels(r.body()) > 100, Duration.ofSeconds(30));
-        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+        assertThat(api.send("PUT", "/api/cameras/" + id, "{\"faces_enabled\": true}").statusCode()).isEqualTo(200);
+        CameraApiClient.await(() -> api.getBytes("/api/live/" + id + "/snapshot"), r -> boxPixels(r.body()) > 100, Duration.ofSeconds(30));
+        assertThat(api.send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
     }
 
     @Test
     void aRegisteredPersonIsNamedOnTheLiveView() throws Exception {
         String name = "Visitor " + UUID.randomUUID().toString().substring(0, 6);
-        HttpResponse<String> registered = record(ApiTestSupport.postMultipart(fixture.server, "/api/v1/register",
+        HttpResponse<String> registered = api.record(ApiTestSupport.postMultipart(fixture.server, "/api/v1/register",
                 List.of(ApiTestSupport.Part.text("name", name), ApiTestSupport.Part.file("image", "visitor.jpg", "image/jpeg",
                         FaceImages.jpeg(visitor))), "X-API-Key", ADMIN_KEY));
         assertThat(registered.statusCode()).as(registered.body()).isEqualTo(200);
         String id = PREFIX + "door";
-        HttpResponse<String> created = send("POST", "/api/cameras", """
+        HttpResponse<String> created = api.send("POST", "/api/cameras", """
                 {"id": "%s", "name": "Door", "rtsp_url": "%s", "rtsp_transport": "udp", "live_view_fps": 5,
                  "detect_interval": 0.2}""".formatted(id, liveUrl()));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String encoded = java.net.URLEncoder.encode(name, StandardCharsets.UTF_8);
-        HttpResponse<byte[]> named = await(() -> getBytes("/api/live/" + id + "/snapshot"),
+        HttpResponse<byte[]> named = CameraApiClient.await(() -> api.getBytes("/api/live/" + id + "/snapshot"),
                 r -> r.headers().firstValue("X-Frame-Names").orElse("").equals(encoded), Duration.ofSeconds(60));
         assertThat(boxPixels(named.body())).isGreaterThan(100);
-        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+        assertThat(api.send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
     }
 
     @Test
@@ -268,17 +268,17 @@ class CamerasApiTest {
             closed = s.getLocalPort();
         }
         String id = PREFIX + "dead";
-        HttpResponse<String> created = send("POST", "/api/cameras", """
+        HttpResponse<String> created = api.send("POST", "/api/cameras", """
                 {"id": "%s", "name": "Dead", "rtsp_url": "rtsp://admin:%s@127.0.0.1:%d/none"}""".formatted(id, PASSWORD, closed));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        JsonNode status = await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("error"), Duration.ofSeconds(30));
+        JsonNode status = api.await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("error"), Duration.ofSeconds(30));
         assertThat(status.get("error").asText()).isNotBlank().doesNotContain(PASSWORD);
         assertThat(status.get("fps").asDouble()).isZero();
         long before = System.nanoTime();
-        assertThat(get("/api/cameras").statusCode()).isEqualTo(200);
+        assertThat(api.get("/api/cameras").statusCode()).isEqualTo(200);
         assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(2));
         // no frame yet: the placeholder, 200
-        HttpResponse<byte[]> placeholder = getBytes("/api/live/" + id + "/snapshot");
+        HttpResponse<byte[]> placeholder = api.getBytes("/api/live/" + id + "/snapshot");
         assertThat(placeholder.statusCode()).isEqualTo(200);
         assertThat(placeholder.headers().firstValue("X-Facestream-Placeholder")).hasValue("no-signal");
         assertThat(ImageIO.read(new ByteArrayInputStream(placeholder.body()))).isNotNull();
@@ -294,7 +294,7 @@ class CamerasApiTest {
             assertThat(in.readNBytes(first.length)).isEqualTo(first);
             assertThat(Duration.ofNanos(System.nanoTime() - opened)).as("the repeated placeholder").isLessThan(Duration.ofSeconds(5));
         }
-        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+        assertThat(api.send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
     }
 
     @Test
@@ -339,21 +339,21 @@ class CamerasApiTest {
                 {"[1, 2]", "body: a JSON object of camera fields is required"},
                 {"", "body: a JSON object of camera fields is required"},
         };
-        int before = ApiTestSupport.json(get("/api/cameras")).size();
+        int before = ApiTestSupport.json(api.get("/api/cameras")).size();
         for (String[] c : cases) {
-            HttpResponse<String> answer = send("POST", "/api/cameras", c[0]);
+            HttpResponse<String> answer = api.send("POST", "/api/cameras", c[0]);
             assertThat(answer.statusCode()).as(c[0]).isEqualTo(422);
             assertThat(ApiTestSupport.json(answer).get("detail").asText()).as(c[0]).isEqualTo(c[1]);
         }
-        assertThat(ApiTestSupport.json(get("/api/cameras")).size()).as("nothing stored").isEqualTo(before);
+        assertThat(ApiTestSupport.json(api.get("/api/cameras")).size()).as("nothing stored").isEqualTo(before);
 
         // unknown ids
         for (String path : List.of("/api/cameras/nope", "/api/cameras/nope/status", "/api/live/nope/snapshot", "/api/live/nope/stream",
                 "/api/live/..%2F..%2Fetc/snapshot")) {
-            assertThat(get(path).statusCode()).as(path).isEqualTo(404);
+            assertThat(api.get(path).statusCode()).as(path).isEqualTo(404);
         }
-        assertThat(send("PUT", "/api/cameras/nope", "{\"name\": \"B\"}").statusCode()).isEqualTo(404);
-        assertThat(send("DELETE", "/api/cameras/nope", null).statusCode()).isEqualTo(404);
+        assertThat(api.send("PUT", "/api/cameras/nope", "{\"name\": \"B\"}").statusCode()).isEqualTo(404);
+        assertThat(api.send("DELETE", "/api/cameras/nope", null).statusCode()).isEqualTo(404);
 
         // writes need the admin scope; reads the read scope
         HttpResponse<String> readOnly = ApiTestSupport.send(ApiTestSupport.request(fixture.server, "/api/cameras", "X-API-Key", READ_KEY)
@@ -363,21 +363,21 @@ class CamerasApiTest {
 
         // a taken id; an update out of range leaves the camera as it was; ?fps= must be a number
         String id = PREFIX + "valid";
-        assertThat(send("POST", "/api/cameras", "{\"id\": \"" + id + "\", \"name\": \"V\", \"enabled\": false, \"rtsp_url\": \"" + url + "\"}")
+        assertThat(api.send("POST", "/api/cameras", "{\"id\": \"" + id + "\", \"name\": \"V\", \"enabled\": false, \"rtsp_url\": \"" + url + "\"}")
                 .statusCode()).isEqualTo(201);
-        HttpResponse<String> taken = send("POST", "/api/cameras", "{\"id\": \"" + id + "\", \"name\": \"W\", \"rtsp_url\": \"" + url + "\"}");
+        HttpResponse<String> taken = api.send("POST", "/api/cameras", "{\"id\": \"" + id + "\", \"name\": \"W\", \"rtsp_url\": \"" + url + "\"}");
         assertThat(taken.statusCode()).isEqualTo(409);
-        HttpResponse<String> outOfRange = send("PUT", "/api/cameras/" + id, "{\"name\": \"Changed\", \"detect_imgsz\": 4096}");
+        HttpResponse<String> outOfRange = api.send("PUT", "/api/cameras/" + id, "{\"name\": \"Changed\", \"detect_imgsz\": 4096}");
         assertThat(outOfRange.statusCode()).isEqualTo(422);
-        assertThat(ApiTestSupport.json(get("/api/cameras/" + id)).get("name").asText()).isEqualTo("V");
-        assertThat(get("/api/live/" + id + "/stream?fps=fast").statusCode()).isEqualTo(422);
-        HttpResponse<String> classes = get("/api/cameras/detect/classes");
+        assertThat(ApiTestSupport.json(api.get("/api/cameras/" + id)).get("name").asText()).isEqualTo("V");
+        assertThat(api.get("/api/live/" + id + "/stream?fps=fast").statusCode()).isEqualTo(422);
+        HttpResponse<String> classes = api.get("/api/cameras/detect/classes");
         assertThat(classes.statusCode()).isEqualTo(200);
         assertThat(ApiTestSupport.json(classes).get("classes").toString()).isEqualTo("[\"face\"]");
-        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+        assertThat(api.send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
 
         // the docs say which fields are only stored
-        String openapi = get("/openapi.json").body();
+        String openapi = api.get("/openapi.json").body();
         assertThat(openapi).contains("/api/cameras/{id}/status", "/api/live/{id}/stream", "STORED AND RETURNED ONLY", "detect_imgsz");
     }
 
@@ -465,56 +465,5 @@ class CamerasApiTest {
             head.append((char) c);
         }
         return head.substring(0, head.length() - 4);
-    }
-
-    static HttpResponse<String> get(String path) {
-        return record(ApiTestSupport.get(fixture.server, path, "X-API-Key", READ_KEY));
-    }
-
-    static HttpResponse<byte[]> getBytes(String path) {
-        try {
-            return ApiTestSupport.CLIENT.send(ApiTestSupport.request(fixture.server, path, "X-API-Key", READ_KEY).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static HttpResponse<String> send(String method, String path, String json) {
-        HttpRequest.Builder request = ApiTestSupport.request(fixture.server, path, "X-API-Key", ADMIN_KEY, "Content-Type", "application/json");
-        request.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
-        return record(ApiTestSupport.send(request.build()));
-    }
-
-    private static HttpResponse<String> record(HttpResponse<String> response) {
-        synchronized (bodies) {
-            bodies.add(response.body() + " " + response.headers().map());
-        }
-        return response;
-    }
-
-    static JsonNode await(String path, Predicate<JsonNode> wanted, Duration timeout) throws InterruptedException {
-        HttpResponse<String> last = await(() -> get(path), r -> r.statusCode() == 200 && wanted.test(ApiTestSupport.json(r)), timeout);
-        return ApiTestSupport.json(last);
-    }
-
-    static <T> T await(java.util.function.Supplier<T> read, Predicate<T> wanted, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        T last = read.get();
-        while (!wanted.test(last)) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + "; last: " + describe(last));
-            Thread.sleep(200);
-            last = read.get();
-        }
-        return last;
-    }
-
-    static void awaitTrue(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        await(condition::getAsBoolean, b -> b, timeout);
-    }
-
-    private static String describe(Object value) {
-        if (value instanceof HttpResponse<?> r) return r.statusCode() + " " + (r.body() instanceof String s ? s : r.headers().map());
-        return String.valueOf(value);
     }
 }

@@ -15,18 +15,14 @@ import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
 import java.io.ByteArrayInputStream;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,7 +48,7 @@ class HttpCameraApiTest {
     static HttpCamera camera;
     static HttpCamera mjpegCamera;
     /** Every response body this class saw, to check the password never appears in one. */
-    static final List<String> bodies = new ArrayList<>();
+    static CameraApiClient api;
 
     @BeforeAll
     static void start() throws Exception {
@@ -65,6 +61,7 @@ class HttpCameraApiTest {
             return List.of(new CamerasModule(backend, Duration.ofSeconds(30)), liveView,
                     new EventsModule(backend, new EventsModule.Settings(Duration.ofSeconds(60), Duration.ofSeconds(40))));
         });
+        api = new CameraApiClient(fixture.server);
         ingest = LiveIngest.start(fixture, dir, PREFIX, "http-camera-test", Duration.ofSeconds(60));
         // 6 s at 10 fps: a face crosses during frames 0-29, then nobody for 3 s, so each loop's track ends (an event)
         Path clip = dir.resolve("gate.mp4");
@@ -81,37 +78,37 @@ class HttpCameraApiTest {
         if (mjpegCamera != null) mjpegCamera.close();
         if (liveView != null) liveView.close();
         if (fixture != null) fixture.close();
-        assertThat(bodies).as("responses").isNotEmpty().noneMatch(b -> b.contains(PASSWORD));
+        assertThat(api.responses()).as("responses").isNotEmpty().noneMatch(b -> b.contains(PASSWORD));
     }
 
     @Test
     void anHttpMpegTsCameraGoesLiveShowsTheFaceAndRecordsItsPresenceAsAnEventWithAClip() throws Exception {
         String id = PREFIX + "gate";
         long started = System.nanoTime();
-        HttpResponse<String> created = send("POST", "/api/cameras", """
+        HttpResponse<String> created = api.send("POST", "/api/cameras", """
                 {"id": "%s", "name": "Gate", "rtsp_url": "%s", "detect_interval": 0.2, "live_view_fps": 2,
                  "pre_seconds": 1, "post_seconds": 1}""".formatted(id, camera.urlWithCredentials()));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         assertThat(ApiTestSupport.json(created).get("rtsp_url").asText()).isEqualTo(camera.url().replace("http://", "http://***@"));
 
-        JsonNode status = await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online")
+        JsonNode status = api.await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online")
                 && s.get("fps").asDouble() > 0, Duration.ofSeconds(30));
         System.out.printf("HTTP camera online with %.1f fps %d ms after its creation%n", status.get("fps").asDouble(),
                 Duration.ofNanos(System.nanoTime() - started).toMillis());
         // the worker's decoder and its segment recorder each hold a connection
-        awaitTrue(() -> camera.clients() == 2, Duration.ofSeconds(10));
+        CameraApiClient.awaitTrue(() -> camera.clients() == 2, Duration.ofSeconds(10));
 
-        HttpResponse<byte[]> snapshot = await(() -> getBytes("/api/live/" + id + "/snapshot"),
+        HttpResponse<byte[]> snapshot = CameraApiClient.await(() -> api.getBytes("/api/live/" + id + "/snapshot"),
                 r -> r.headers().firstValue("X-Facestream-Placeholder").isEmpty() && CamerasApiTest.boxPixels(r.body()) > 100,
                 Duration.ofSeconds(20));
         assertThat(snapshot.headers().firstValue("Content-Type")).hasValue("image/jpeg");
         assertThat(ImageIO.read(new ByteArrayInputStream(snapshot.body())).getWidth()).isEqualTo(640);
 
         // the presence, recorded from the HTTP stream's segments: an event whose clip FFmpeg decodes
-        JsonNode event = await("/api/events?camera_id=" + id, l -> l.get("total").asInt() >= 1, Duration.ofSeconds(40)).get("items").get(0);
+        JsonNode event = api.await("/api/events?camera_id=" + id, l -> l.get("total").asInt() >= 1, Duration.ofSeconds(40)).get("items").get(0);
         System.out.printf("first event %d ms after the camera's creation: %s%n", Duration.ofNanos(System.nanoTime() - started).toMillis(), event);
         assertThat(event.get("kind").asText()).isEqualTo("presence");
-        HttpResponse<byte[]> clip = getBytes(event.get("clip_url").asText());
+        HttpResponse<byte[]> clip = api.getBytes(event.get("clip_url").asText());
         assertThat(clip.statusCode()).isEqualTo(200);
         assertThat(clip.headers().firstValue("Content-Type")).hasValue("video/mp4");
         Path file = Files.write(dir.resolve("event.mp4"), clip.body());
@@ -122,9 +119,9 @@ class HttpCameraApiTest {
         assertThat(duration).isGreaterThanOrEqualTo(3 + 2 - 1.0);
 
         // deleted: the worker lets go of both connections
-        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
-        awaitTrue(() -> camera.clients() == 0, Duration.ofSeconds(15));
-        assertThat(get("/api/cameras/" + id).statusCode()).isEqualTo(404);
+        assertThat(api.send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+        CameraApiClient.awaitTrue(() -> camera.clients() == 0, Duration.ofSeconds(15));
+        assertThat(api.get("/api/cameras/" + id).statusCode()).isEqualTo(404);
     }
 
     /**
@@ -135,18 +132,18 @@ class HttpCameraApiTest {
     @Test
     void anHttpMjpegCameraGoesLiveAndShowsTheFace() throws Exception {
         String id = PREFIX + "door";
-        HttpResponse<String> created = send("POST", "/api/cameras", """
+        HttpResponse<String> created = api.send("POST", "/api/cameras", """
                 {"id": "%s", "name": "Door", "rtsp_url": "%s", "detect_interval": 0.2, "live_view_fps": 2}"""
                 .formatted(id, mjpegCamera.urlWithCredentials()));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-        JsonNode status = await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online")
+        JsonNode status = api.await("/api/cameras/" + id + "/status", s -> s.get("status").asText().equals("online")
                 && s.get("fps").asDouble() > 0, Duration.ofSeconds(30));
         System.out.printf("MJPEG camera online with %.1f fps%n", status.get("fps").asDouble());
-        await(() -> getBytes("/api/live/" + id + "/snapshot"),
+        CameraApiClient.await(() -> api.getBytes("/api/live/" + id + "/snapshot"),
                 r -> r.headers().firstValue("X-Facestream-Placeholder").isEmpty() && CamerasApiTest.boxPixels(r.body()) > 100,
                 Duration.ofSeconds(20));
-        assertThat(send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
-        awaitTrue(() -> mjpegCamera.clients() == 0, Duration.ofSeconds(15));
+        assertThat(api.send("DELETE", "/api/cameras/" + id, null).statusCode()).isEqualTo(204);
+        CameraApiClient.awaitTrue(() -> mjpegCamera.clients() == 0, Duration.ofSeconds(15));
     }
 
     static String probe(Path file) throws Exception {
@@ -156,51 +153,5 @@ class HttpCameraApiTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         return out;
-    }
-
-    static HttpResponse<String> get(String path) {
-        return record(ApiTestSupport.get(fixture.server, path, "X-API-Key", READ_KEY));
-    }
-
-    static HttpResponse<byte[]> getBytes(String path) {
-        try {
-            return ApiTestSupport.CLIENT.send(ApiTestSupport.request(fixture.server, path, "X-API-Key", READ_KEY).GET().build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static HttpResponse<String> send(String method, String path, String json) {
-        HttpRequest.Builder request = ApiTestSupport.request(fixture.server, path, "X-API-Key", ADMIN_KEY, "Content-Type", "application/json");
-        request.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
-        return record(ApiTestSupport.send(request.build()));
-    }
-
-    private static HttpResponse<String> record(HttpResponse<String> response) {
-        synchronized (bodies) {
-            bodies.add(response.body() + " " + response.headers().map());
-        }
-        return response;
-    }
-
-    static JsonNode await(String path, Predicate<JsonNode> wanted, Duration timeout) throws InterruptedException {
-        return ApiTestSupport.json(await(() -> get(path), r -> r.statusCode() == 200 && wanted.test(ApiTestSupport.json(r)), timeout));
-    }
-
-    static <T> T await(Supplier<T> read, Predicate<T> wanted, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        T last = read.get();
-        while (!wanted.test(last)) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + timeout + "; last: "
-                    + (last instanceof HttpResponse<?> r ? r.statusCode() + " " + (r.body() instanceof String s ? s : "") : last));
-            Thread.sleep(200);
-            last = read.get();
-        }
-        return last;
-    }
-
-    static void awaitTrue(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        await(condition::getAsBoolean, b -> b, timeout);
     }
 }

@@ -9,21 +9,13 @@ import io.facestream.api.ApiTestSupport;
 import io.facestream.api.cameras.CamerasModule;
 import io.facestream.api.identities.IdentitiesModule;
 import io.facestream.api.testing.ApiFixture;
-import io.facestream.ingest.publish.FrameProcessor;
-import io.facestream.ingest.publish.IngestPublisher;
-import io.facestream.ingest.recording.EventRecorder;
-import io.facestream.ingest.testing.KafkaFixture;
+import io.facestream.api.testing.LiveIngest;
 import io.facestream.ingest.video.RtspServer;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
-import io.facestream.ingest.worker.CameraWorkers;
-import io.facestream.ingest.worker.WorkerManager;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Sighting;
-import io.facestream.schemas.registry.RestSchemaRegistryClient;
-import io.facestream.schemas.serde.AvroSerde;
-import io.facestream.schemas.topics.Topics;
 import java.awt.image.BufferedImage;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -34,16 +26,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,9 +53,7 @@ class EventsApiTest {
     static ApiFixture fixture;
     static RtspServer camera;
     static RtspServer otherCamera;
-    static IngestPublisher publisher;
-    static EventRecorder recorder;
-    static WorkerManager workers;
+    static LiveIngest ingest;
 
     @BeforeAll
     static void start() throws Exception {
@@ -85,22 +70,12 @@ class EventsApiTest {
         Path empty = dir.resolve("empty.mp4");
         SceneVideoWriter.write(empty, 320, 180, 10, 40, List.of());
         otherCamera = new RtspServer(empty).start();
-        publisher = new IngestPublisher(KafkaFixture.bootstrap(), new RestSchemaRegistryClient(KafkaFixture.registryUrl()), "events-test");
-        recorder = new EventRecorder(KafkaFixture.bootstrap(), new RestSchemaRegistryClient(KafkaFixture.registryUrl()), publisher,
-                fixture.blobs, dir.resolve("clips")).start();
-        FrameProcessor processor = new FrameProcessor(ApiFixture.analyzer(), new Semaphore(1), publisher, fixture.blobs, 640);
-        var factory = CameraWorkers.factory(processor, publisher, "events-test", s -> { },
-                new CameraWorkers.Segments(dir.resolve("segments"), Duration.ofSeconds(60), 200_000_000, recorder));
-        var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrap()),
-                new StringDeserializer(), AvroSerde.forValues(new RestSchemaRegistryClient(KafkaFixture.registryUrl()), Camera.class).deserializer());
-        workers = new WorkerManager(consumer, Topics.CAMERAS, c -> c.getCameraId().startsWith(PREFIX) ? factory.apply(c) : null).start();
+        ingest = LiveIngest.start(fixture, dir, PREFIX, "events-test", Duration.ofSeconds(60));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (workers != null) workers.close();
-        if (recorder != null) recorder.close();
-        if (publisher != null) publisher.close();
+        if (ingest != null) ingest.close();
         if (camera != null) camera.close();
         if (otherCamera != null) otherCamera.close();
         if (fixture != null) fixture.close();
