@@ -8,9 +8,6 @@ import io.facestream.models.MatchThresholds;
 import io.facestream.models.eval.SamplePeople;
 import io.facestream.models.store.ModelCatalog;
 import io.facestream.models.store.ModelSpec;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,20 +20,8 @@ class CalibrateCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {}
-
-    private Run calibrate(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            String[] all = Stream.concat(Stream.of("calibrate"), Stream.of(args)).toArray(String[]::new);
-            return new Run(Facestream.commandLine().execute(all), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static Cli.Run calibrate(String... args) {
+        return Cli.run(Stream.concat(Stream.of("calibrate"), Stream.of(args)).toArray(String[]::new));
     }
 
     @Test
@@ -61,7 +46,7 @@ class CalibrateCommandTest {
         Path report = dir.resolve("report.html");
         Path catalogue = dir.resolve("calibrated.json");
 
-        Run run = calibrate(labelled.toString(), "--report", report.toString(), "--apply", catalogue.toString());
+        Cli.Run run = calibrate(labelled.toString(), "--report", report.toString(), "--apply", catalogue.toString());
 
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("rank-1:", "1e-02", "1e-03", "1e-04", "genuine:", "impostor:", "recommended thresholds: poi",
@@ -75,12 +60,12 @@ class CalibrateCommandTest {
 
     @Test
     void refusesAFolderItCannotUseWithAReason() throws Exception {
-        Run missing = calibrate(dir.resolve("nowhere").toString(), "--report", dir.resolve("r.html").toString());
+        Cli.Run missing = calibrate(dir.resolve("nowhere").toString(), "--report", dir.resolve("r.html").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("is not a folder");
         Files.createDirectories(dir.resolve("one/ada"));
         Files.write(dir.resolve("one/ada/a.jpg"), new byte[] {1});
-        Run onePerson = calibrate(dir.resolve("one").toString(), "--report", dir.resolve("r.html").toString());
+        Cli.Run onePerson = calibrate(dir.resolve("one").toString(), "--report", dir.resolve("r.html").toString());
         assertThat(onePerson.exit()).isEqualTo(2);
         assertThat(onePerson.err()).contains("at least two people");
         assertThat(calibrate().exit()).as("neither DIR nor --samples").isEqualTo(2);

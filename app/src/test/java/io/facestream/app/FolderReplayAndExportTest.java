@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.facestream.ingest.replay.FolderReplay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,24 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FolderReplayAndExportTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream stdout = System.out, stderr = System.err;
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            CommandLine cmd = Facestream.commandLine();
-            cmd.setOut(new java.io.PrintWriter(out, true));
-            cmd.setErr(new java.io.PrintWriter(err, true));
-            return new Run(cmd.execute(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-    }
 
     @Test
     void replaysAFolderOnceAndExportsItsIdentities(@TempDir Path dir) throws Exception {
@@ -61,7 +40,7 @@ class FolderReplayAndExportTest {
         try (Standalone standalone = Standalone.start(TestStandalone.config(dir.resolve("data"), 0))) {
             String[] target = {"--bootstrap", standalone.bootstrapServers(), "--registry", standalone.registryUrl(),
                     "--set", "data.dir=" + dir.resolve("data"), "--sample-fps", "5"};
-            Run first = run(concat(new String[]{"replay", videos.toString()}, target));
+            Cli.Run first = Cli.run(concat(new String[]{"replay", videos.toString()}, target));
             assertThat(first.exit()).as(first.err()).isZero();
             assertThat(first.out()).contains("replayed " + a + " as file " + aId + ": 10 frames, 10 faces")
                     .contains("as file " + bId + ": 10 frames")
@@ -69,12 +48,12 @@ class FolderReplayAndExportTest {
                     .contains("3 files: 20/20 frames").contains("2 replayed, 1 skipped, 0 failed");
 
             Files.write(videos.resolve("junk.mp4"), new byte[4096]);
-            Run second = run(concat(new String[]{"replay", videos.toString()}, target));
+            Cli.Run second = Cli.run(concat(new String[]{"replay", videos.toString()}, target));
             assertThat(second.exit()).isEqualTo(2);
             assertThat(second.out()).contains("skipped " + a + " (file " + aId + "): already indexed")
                     .contains("0 replayed, 3 skipped, 1 failed");
             assertThat(second.err()).contains("facestream replay: " + videos.resolve("junk.mp4") + ": cannot open");
-            Run missing = run(concat(new String[]{"replay", videos.toString(), dir.resolve("nope").toString()}, target));
+            Cli.Run missing = Cli.run(concat(new String[]{"replay", videos.toString(), dir.resolve("nope").toString()}, target));
             assertThat(missing.exit()).isEqualTo(2);
             assertThat(missing.err().strip()).isEqualTo("facestream replay: no such file or folder: " + dir.resolve("nope"));
 
@@ -83,7 +62,7 @@ class FolderReplayAndExportTest {
             String key = Files.readString(dir.resolve("data/api-admin-key")).strip();
             String identity = awaitIdentityIn(api, key, List.of(aId, bId));
             Path out = dir.resolve("export");
-            Run export = run("export", "identities", out.toString(), "--api", api, "--set", "data.dir=" + dir.resolve("data"));
+            Cli.Run export = Cli.run("export", "identities", out.toString(), "--api", api, "--set", "data.dir=" + dir.resolve("data"));
             assertThat(export.exit()).as(export.err()).isZero();
             assertThat(export.out()).contains("exported ").contains(out.resolve("identities").toString());
             JsonNode file = JSON.readTree(out.resolve("identities").resolve(identity).resolve("identity.json").toFile());

@@ -3,10 +3,7 @@ package io.facestream.app;
 import io.facestream.schemas.avro.FileStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,25 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code facestream replay} as a person runs it, against a running standalone. */
 class ReplayCommandTest {
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run replay(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream stdout = System.out, stderr = System.err;
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-        try {
-            CommandLine cmd = Facestream.commandLine();
-            cmd.setOut(new java.io.PrintWriter(out, true));
-            cmd.setErr(new java.io.PrintWriter(err, true));
-            int exit = cmd.execute(args);
-            return new Run(exit, out.toString(), err.toString());
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-    }
 
     @Test
     void replaysAFileAndRefusesBadOnesWithOneLine(@TempDir Path dir) throws Exception {
@@ -45,25 +23,25 @@ class ReplayCommandTest {
             String[] target = {"--bootstrap", standalone.bootstrapServers(), "--registry", standalone.registryUrl(),
                     "--set", "data.dir=" + dir.resolve("data")};
 
-            Run ok = replay(concat(new String[]{"replay", clip.toString(), "--file-id", "hall-1", "--sample-fps", "5"}, target));
+            Cli.Run ok = Cli.run(concat(new String[]{"replay", clip.toString(), "--file-id", "hall-1", "--sample-fps", "5"}, target));
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(ok.out()).contains("replayed " + clip + " as file hall-1: 10 frames, 10 faces, 0 subtitle chunks");
             assertThat(ok.out()).as("plain progress lines when not on a terminal").contains("hall.mp4: 10/10 frames, 10 faces");
 
-            Run missing = replay(concat(new String[]{"replay", dir.resolve("nope.mp4").toString()}, target));
+            Cli.Run missing = Cli.run(concat(new String[]{"replay", dir.resolve("nope.mp4").toString()}, target));
             assertThat(missing.exit()).isEqualTo(2);
             assertThat(missing.err().strip()).isEqualTo("facestream replay: no such file: " + dir.resolve("nope.mp4"));
 
-            Run corrupt = replay(concat(new String[]{"replay", junk.toString()}, target));
+            Cli.Run corrupt = Cli.run(concat(new String[]{"replay", junk.toString()}, target));
             assertThat(corrupt.exit()).isEqualTo(2);
             assertThat(corrupt.err().strip()).startsWith("facestream replay: cannot open " + junk).doesNotContain("\n");
 
-            Run badSpeed = replay(concat(new String[]{"replay", clip.toString(), "--speed", "fast"}, target));
+            Cli.Run badSpeed = Cli.run(concat(new String[]{"replay", clip.toString(), "--speed", "fast"}, target));
             assertThat(badSpeed.exit()).isEqualTo(ReplayCommand.BAD_INPUT);
             assertThat(badSpeed.err()).contains("speed is max, realtime or a positive factor");
 
             // an invalid file id is refused before anything is written: no file record under it, ever
-            Run badId = replay(concat(new String[]{"replay", clip.toString(), "--file-id", "../escape"}, target));
+            Cli.Run badId = Cli.run(concat(new String[]{"replay", clip.toString(), "--file-id", "../escape"}, target));
             assertThat(badId.exit()).isEqualTo(ReplayCommand.BAD_INPUT);
             assertThat(badId.err()).contains("a file id is 1-128 letters, digits");
             assertThat(badId.out()).doesNotContain("loading the face models");
@@ -80,7 +58,7 @@ class ReplayCommandTest {
             shell("dd if=" + whole + " of=" + concealed + " bs=1024 skip=24 seek=24 count=1 conv=swab,notrunc status=none");
             for (Path damaged : List.of(truncated, flipped, concealed)) {
                 String id = damaged.getFileName().toString().replace(".mp4", "");
-                Run run = replay(concat(new String[]{"replay", damaged.toString(), "--file-id", id}, target));
+                Cli.Run run = Cli.run(concat(new String[]{"replay", damaged.toString(), "--file-id", id}, target));
                 assertThat(run.exit()).as(damaged + ": " + run.err()).isEqualTo(ReplayCommand.DAMAGED);
                 assertThat(run.err()).as(id).contains("PARTIAL: damaged file: ");
                 if (damaged != concealed) assertThat(run.err()).as(id).contains("of the 100 frames the container declares");
@@ -89,7 +67,7 @@ class ReplayCommandTest {
                         .filter(f -> f.file().getStatus() == FileStatus.PARTIAL).isPresent(), "the damaged file's record", Duration.ofSeconds(30));
                 assertThat(standalone.backend().queries().file(id).orElseThrow().file().getError()).startsWith("damaged file: ");
             }
-            Run intact = replay(concat(new String[]{"replay", whole.toString(), "--file-id", "whole"}, target));
+            Cli.Run intact = Cli.run(concat(new String[]{"replay", whole.toString(), "--file-id", "whole"}, target));
             assertThat(intact.exit()).as(intact.err()).isZero();
 
             // a replay process killed mid-file: its file reads STALE once its heartbeat stops, not PROCESSING forever
@@ -121,13 +99,13 @@ class ReplayCommandTest {
                 "--set", "data.dir=" + dir.resolve("data")};
 
         // the file is checked before anything else: its problem is reported, not the dead broker's
-        Run missing = replay(concat(new String[]{"replay", dir.resolve("nope.mp4").toString()}, nowhere));
+        Cli.Run missing = Cli.run(concat(new String[]{"replay", dir.resolve("nope.mp4").toString()}, nowhere));
         assertThat(missing.exit()).isEqualTo(ReplayCommand.BAD_INPUT);
         assertThat(missing.err().strip()).isEqualTo("facestream replay: no such file: " + dir.resolve("nope.mp4"));
         assertThat(missing.out()).isEmpty();
 
         Path clip = ffmpegClip(dir.resolve("clip.mp4"));
-        Run down = replay(concat(new String[]{"replay", clip.toString()}, nowhere));
+        Cli.Run down = Cli.run(concat(new String[]{"replay", clip.toString()}, nowhere));
         assertThat(down.exit()).as(down.err()).isEqualTo(ReplayCommand.UNREACHABLE);
         assertThat(down.err()).contains("Kafka at 127.0.0.1:" + closedKafka + " unreachable: connection refused (tried a TCP connection to 127.0.0.1:" + closedKafka + ")")
                 .contains("schema registry at http://127.0.0.1:" + closedRegistry + " unreachable: connection refused (tried GET http://127.0.0.1:" + closedRegistry + "/config)")
@@ -141,12 +119,12 @@ class ReplayCommandTest {
         // something listens but never speaks Kafka: the metadata request times out
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
             int registry = freePort();
-            Run run = replay("replay", clip.toString(), "--bootstrap", "127.0.0.1:" + silent.getLocalPort(),
+            Cli.Run run = Cli.run("replay", clip.toString(), "--bootstrap", "127.0.0.1:" + silent.getLocalPort(),
                     "--registry", "http://127.0.0.1:" + registry, "--set", "data.dir=" + dir.resolve("data"));
             assertThat(run.exit()).as(run.err()).isEqualTo(ReplayCommand.UNREACHABLE);
             assertThat(run.err()).contains("Kafka at 127.0.0.1:" + silent.getLocalPort() + " unreachable: no broker answered within 2500 ms (tried a metadata request to 127.0.0.1:" + silent.getLocalPort() + ")");
         }
-        Run unknown = replay("replay", clip.toString(), "--bootstrap", "no-such-host.invalid:9092",
+        Cli.Run unknown = Cli.run("replay", clip.toString(), "--bootstrap", "no-such-host.invalid:9092",
                 "--registry", "http://no-such-host.invalid:8081", "--set", "data.dir=" + dir.resolve("data"));
         assertThat(unknown.exit()).isEqualTo(ReplayCommand.UNREACHABLE);
         assertThat(unknown.err()).contains("Kafka at no-such-host.invalid:9092 unreachable: unknown host no-such-host.invalid",

@@ -64,20 +64,12 @@ class SharedBlobStoreTest {
                 List<String> store = FacestreamProcess.set("blobs.store=s3", "blobs.s3.endpoint=" + s3.endpoint(),
                         "blobs.s3.bucket=facestream", "blobs.s3.access.key=" + S3Proxy.ACCESS_KEY, "blobs.s3.secret.key=" + S3Proxy.SECRET_KEY);
                 // a bucket that does not exist: the replay stops before the models load, naming the store and what it tried
-                ByteArrayOutputStream err = new ByteArrayOutputStream();
-                java.io.PrintStream stderr = System.err;
-                int exit;
-                System.setErr(new java.io.PrintStream(err, true));
-                try {
-                    exit = Facestream.commandLine().execute("replay", clip.toString(), "--bootstrap", kafka.bootstrapServers(), "--registry", registryUrl,
-                            "--set", "data.dir=" + dir.resolve("no-bucket"), "--set", "blobs.store=s3", "--set", "blobs.s3.endpoint=" + s3.endpoint(),
-                            "--set", "blobs.s3.bucket=no-such-bucket", "--set", "blobs.s3.access.key=" + S3Proxy.ACCESS_KEY,
-                            "--set", "blobs.s3.secret.key=" + S3Proxy.SECRET_KEY);
-                } finally {
-                    System.setErr(stderr);
-                }
-                assertThat(exit).as(err.toString()).isEqualTo(ReplayCommand.UNREACHABLE);
-                assertThat(err.toString().strip()).startsWith("facestream replay: cannot open the blob store: S3 bucket no-such-bucket at " + s3.endpoint()
+                Cli.Run refused = Cli.run("replay", clip.toString(), "--bootstrap", kafka.bootstrapServers(), "--registry", registryUrl,
+                        "--set", "data.dir=" + dir.resolve("no-bucket"), "--set", "blobs.store=s3", "--set", "blobs.s3.endpoint=" + s3.endpoint(),
+                        "--set", "blobs.s3.bucket=no-such-bucket", "--set", "blobs.s3.access.key=" + S3Proxy.ACCESS_KEY,
+                        "--set", "blobs.s3.secret.key=" + S3Proxy.SECRET_KEY);
+                assertThat(refused.exit()).as(refused.err()).isEqualTo(ReplayCommand.UNREACHABLE);
+                assertThat(refused.err().strip()).startsWith("facestream replay: cannot open the blob store: S3 bucket no-such-bucket at " + s3.endpoint()
                         + " answered HTTP 404").doesNotContain(S3Proxy.SECRET_KEY).doesNotContain("\n");
 
                 int port = FacestreamProcess.freePort();
