@@ -351,6 +351,44 @@ class PipelineTopologyTest {
         assertThat(events.get(0).getLastFrame()).isEqualTo(5);
     }
 
+    /**
+     * Issue 16.5: another person in the same box, seen only by their faces, while the tracker runs ahead of the embeddings
+     * (a replay at full speed, a loaded machine): no batch fills and the wall clock stands still until the end, so no check
+     * comes back before the tracker would end the track, or forget the other person's first faces, without it.
+     */
+    void anotherPersonTakesOverTheBoxWhileTheEmbeddingsLag(long otherFrames) throws Exception {
+        stop();
+        settings = PipelineSettings.defaults(analyzer.thresholds()).withEmbedding(1000, Duration.ofMillis(20));
+        startDriver(settings);
+        frames("cam-a", 0, 29, poiFace);
+        frames("cam-a", 30, 29 + otherFrames, strangerA);
+        frames("cam-a", 60 + otherFrames, 60 + otherFrames); // 3 s later: the gap has ended the track
+        flushBatches();
+
+        List<TrackEvent> ended = tracks.readValuesToList().stream().filter(e -> e.getType() == TrackEventType.ENDED)
+                .sorted(Comparator.comparing(TrackEvent::getFirstFrame)).toList();
+        long recheckFrames = settings.tracker().recheckMillis() / 100;
+        assertThat(ended).as("one track per person").hasSize(2);
+        assertThat(ended.get(0).getFirstFrame()).isZero();
+        assertThat(ended.get(0).getLastFrame()).as("the POI's track ends after the swap by at most a recheck").isBetween(29L, 29 + recheckFrames);
+        assertThat(ended.get(1).getFirstFrame()).as("the other person's starts at their first face").isEqualTo(ended.get(0).getLastFrame() + 1);
+        assertThat(ended.get(1).getLastFrame()).isEqualTo(29 + otherFrames);
+        assertThat(ended.get(0).getFaceCount() + ended.get(1).getFaceCount()).as("every face in one of them").isEqualTo(30 + otherFrames);
+        List<FaceEmbedding> poiTrackFaces = embeddings.readValuesToList().stream()
+                .filter(e -> e.getTrackId().equals(ended.get(0).getTrackId())).toList();
+        assertThat(poiTrackFaces).isNotEmpty().allSatisfy(e -> assertThat(e.getFrameNumber()).isLessThan(30));
+    }
+
+    @Test
+    void aSwapIsSplitWhenTheTrackEndsBeforeItsEmbeddingsComeBack() throws Exception {
+        anotherPersonTakesOverTheBoxWhileTheEmbeddingsLag(30);
+    }
+
+    @Test
+    void aSwapIsSplitAtTheOtherPersonsFirstFaceLongAfterIt() throws Exception {
+        anotherPersonTakesOverTheBoxWhileTheEmbeddingsLag(120); // 12 s of the other person: more than the tracker remembers
+    }
+
     // ---- identity commands ----
 
     /** Two strangers each through a track; returns their identity ids (A's first). */
