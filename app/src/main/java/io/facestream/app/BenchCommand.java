@@ -40,7 +40,10 @@ final class BenchCommand {
             description = {"Our models beside face-api.js (Node, WASM backend, pinned npm packages installed under the work folder) "
                     + "on the same labelled photos, clean and degraded (small, blurred, JPEG, turned, small and blurred): rank-1, "
                     + "TAR at FAR, ms per photo for each side.",
-                    "DIR holds one sub-folder of photos per person; without it, the pinned sample people (see models/README.md)."})
+                    "DIR holds one sub-folder of photos per person; without it, the pinned sample people (see models/README.md).",
+                    "--video instead: a POI and a stranger from a package photo, shrunk, blurred and moving across generated videos; "
+                            + "per person, frames found and matched to the POI and at what similarity, by our models and face-api.js "
+                            + "frame by frame, and our pipeline's sightings and alerts."})
     static final class Recognition implements java.util.concurrent.Callable<Integer> {
         @Parameters(paramLabel = "DIR", arity = "0..1", description = "Labelled photos: one sub-folder per person.")
         java.nio.file.Path dir;
@@ -53,8 +56,16 @@ final class BenchCommand {
                 description = "Which, comma-separated (default: all): clean, small, blurred, jpeg, turned, small_blurred.")
         List<String> degradations;
 
+        @Option(names = "--video", description = "Compare on videos of small, blurred, moving faces instead of photos (issue 16.4).")
+        boolean video;
+
         @Override
         public Integer call() throws Exception {
+            if (video) {
+                if (dir != null || degradations != null) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--video takes neither DIR nor --degradations: its videos are made from a package photo");
+                return io.facestream.app.bench.VideoRecognitionBenchmark.run(System.out, work.toAbsolutePath()).peerRan() ? 0 : 1;
+            }
             List<io.facestream.models.eval.Degradation> chosen = degradations == null
                     ? List.of(io.facestream.models.eval.Degradation.values())
                     : degradations.stream().map(Recognition::degradation).toList();

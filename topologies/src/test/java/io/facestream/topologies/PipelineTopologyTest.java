@@ -219,6 +219,11 @@ class PipelineTopologyTest {
      * faces' quality rises over each 2 s, as when someone walks towards the camera, so better faces come.
      */
     void frame(String source, long number, DetectedFace... faces) {
+        frame(source, number, false, faces);
+    }
+
+    /** {@link #frame(String, long, DetectedFace...)}, flagged as following a scene cut or not. */
+    void frame(String source, long number, boolean sceneCut, DetectedFace... faces) {
         Instant time = T0.plusMillis(number * 100);
         float quality = 0.5f + 0.4f * (number % 20) / 20f;
         for (int i = 0; i < faces.length; i++) {
@@ -232,7 +237,7 @@ class PipelineTopologyTest {
         }
         frames.pipeInput(source, Frame.newBuilder().setSourceId(source).setSourceKind(SourceKind.CAMERA).setFrameNumber(number)
                 .setTimestamp(time).setWidth(640).setHeight(360).setSourceWidth(640).setSourceHeight(360)
-                .setFaceCount(faces.length).setEndOfStream(false).build(), time);
+                .setFaceCount(faces.length).setEndOfStream(false).setSceneCut(sceneCut).build(), time);
     }
 
     void frames(String source, long from, long to, DetectedFace... faces) {
@@ -349,6 +354,62 @@ class PipelineTopologyTest {
         List<TrackEvent> events = tracks.readValuesToList();
         assertThat(events).extracting(TrackEvent::getType).containsExactly(TrackEventType.ENDED);
         assertThat(events.get(0).getLastFrame()).isEqualTo(5);
+    }
+
+    /**
+     * Issue 16.5: another person in the same box, seen only by their faces, while the tracker runs ahead of the embeddings
+     * (a replay at full speed, a loaded machine): no batch fills and the wall clock stands still until the end, so no check
+     * comes back before the tracker would end the track, or forget the other person's first faces, without it.
+     */
+    void anotherPersonTakesOverTheBoxWhileTheEmbeddingsLag(long otherFrames) throws Exception {
+        stop();
+        settings = PipelineSettings.defaults(analyzer.thresholds()).withEmbedding(1000, Duration.ofMillis(20));
+        startDriver(settings);
+        frames("cam-a", 0, 29, poiFace);
+        frames("cam-a", 30, 29 + otherFrames, strangerA);
+        frames("cam-a", 60 + otherFrames, 60 + otherFrames); // 3 s later: the gap has ended the track
+        flushBatches();
+
+        List<TrackEvent> ended = tracks.readValuesToList().stream().filter(e -> e.getType() == TrackEventType.ENDED)
+                .sorted(Comparator.comparing(TrackEvent::getFirstFrame)).toList();
+        long recheckFrames = settings.tracker().recheckMillis() / 100;
+        assertThat(ended).as("one track per person").hasSize(2);
+        assertThat(ended.get(0).getFirstFrame()).isZero();
+        assertThat(ended.get(0).getLastFrame()).as("the POI's track ends after the swap by at most a recheck").isBetween(29L, 29 + recheckFrames);
+        assertThat(ended.get(1).getFirstFrame()).as("the other person's starts at their first face").isEqualTo(ended.get(0).getLastFrame() + 1);
+        assertThat(ended.get(1).getLastFrame()).isEqualTo(29 + otherFrames);
+        assertThat(ended.get(0).getFaceCount() + ended.get(1).getFaceCount()).as("every face in one of them").isEqualTo(30 + otherFrames);
+        List<FaceEmbedding> poiTrackFaces = embeddings.readValuesToList().stream()
+                .filter(e -> e.getTrackId().equals(ended.get(0).getTrackId())).toList();
+        assertThat(poiTrackFaces).isNotEmpty().allSatisfy(e -> assertThat(e.getFrameNumber()).isLessThan(30));
+    }
+
+    @Test
+    void aSwapIsSplitWhenTheTrackEndsBeforeItsEmbeddingsComeBack() throws Exception {
+        anotherPersonTakesOverTheBoxWhileTheEmbeddingsLag(30);
+    }
+
+    @Test
+    void aSwapIsSplitAtTheOtherPersonsFirstFaceLongAfterIt() throws Exception {
+        anotherPersonTakesOverTheBoxWhileTheEmbeddingsLag(120); // 12 s of the other person: more than the tracker remembers
+    }
+
+    @Test
+    void aSwapFoundOnlyAtASceneCutIsSplitBeforeTheCutEndsTheTrack() throws Exception {
+        stop();
+        settings = PipelineSettings.defaults(analyzer.thresholds()).withEmbedding(1000, Duration.ofMillis(20));
+        startDriver(settings);
+        frames("cam-a", 0, 29, poiFace);
+        frames("cam-a", 30, 44, strangerA);
+        frame("cam-a", 45, true, strangerB); // a cut, with no check back yet
+        flushBatches();
+
+        List<TrackEvent> ended = tracks.readValuesToList().stream().filter(e -> e.getType() == TrackEventType.ENDED)
+                .sorted(Comparator.comparing(TrackEvent::getFirstFrame)).toList();
+        assertThat(ended).as("the POI's track, the other person's from their first face to the cut").hasSize(2);
+        assertThat(ended.get(0).getLastFrame()).isBetween(29L, 29 + settings.tracker().recheckMillis() / 100);
+        assertThat(ended.get(1).getFirstFrame()).isEqualTo(ended.get(0).getLastFrame() + 1);
+        assertThat(ended.get(1).getLastFrame()).isEqualTo(44);
     }
 
     // ---- identity commands ----

@@ -28,10 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.awt.image.ConvolveOp;
-import java.awt.image.Kernel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,31 +67,12 @@ class SmallSoftFacesTest {
         analyzer.close();
     }
 
-    /** The picture shrunk to {@code width} pixels and blurred (Gaussian, sigma about 1 pixel). */
-    static BufferedImage smallAndSoft(BufferedImage image, int width) {
-        return smallAndSoft(image, width, 2);
-    }
-
-    /** The picture shrunk to {@code width} pixels and blurred {@code passes} times by a 3x3 Gaussian (sigma about 0.85 each). */
-    static BufferedImage smallAndSoft(BufferedImage image, int width, int passes) {
-        int height = Math.round((float) image.getHeight() * width / image.getWidth());
-        BufferedImage small = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-        var g = small.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(image, 0, 0, width, height, null);
-        g.dispose();
-        float[] k = {1 / 16f, 2 / 16f, 1 / 16f, 2 / 16f, 4 / 16f, 2 / 16f, 1 / 16f, 2 / 16f, 1 / 16f};
-        BufferedImage soft = small;
-        for (int i = 0; i < passes; i++) soft = new ConvolveOp(new Kernel(3, 3, k), ConvolveOp.EDGE_NO_OP, null).filter(soft, null);
-        return soft;
-    }
-
     /** The POI on the left and the stranger on the right, both shrunk to {@code width} and blurred, walking towards the middle. */
     private static Path video(Path dir, String name, int width, int blur) throws Exception {
         Path video = dir.resolve(name);
         SceneVideoWriter.write(video, 640, 360, PipelineEndToEndTest.FPS, FRAMES, List.of(
-                new Sprite(smallAndSoft(poiFace, width, blur), 0, FRAMES - 1, 120, 150, 280, 170, width, width),
-                new Sprite(smallAndSoft(strangerFace, width, blur), 0, FRAMES - 1, 540, 200, 400, 180, width, width)));
+                new Sprite(FaceSprites.smallAndSoft(poiFace, width, blur), 0, FRAMES - 1, 120, 150, 280, 170, width, width),
+                new Sprite(FaceSprites.smallAndSoft(strangerFace, width, blur), 0, FRAMES - 1, 540, 200, 400, 180, width, width)));
         return video;
     }
 

@@ -89,9 +89,6 @@ class TrackSwapTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("Flaky, cause not found: in a fresh clone's full run (CI=true bash .ci/run) this case failed twice in "
-            + "two runs (the track was never split: no second final sighting in 60 s) while it passed alone and in main's full run. "
-            + "Issue 16 stays open for it: remove this to reproduce it (loop the full topologies module), and once the cause is fixed.")
     void anotherPersonInTheSameBoxWithoutACutSplitsTheTrackByTheirFaces(@TempDir Path dir) throws Exception {
         Path video = dir.resolve("swap.mp4");
         SceneVideoWriter.write(video, 640, 360, PipelineEndToEndTest.FPS, FRAMES, takingTurns());

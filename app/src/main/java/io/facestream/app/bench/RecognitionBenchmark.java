@@ -167,25 +167,13 @@ public final class RecognitionBenchmark {
     /** Installs the pinned packages if needed and runs the peer over every image; null when it ran, else why not. */
     private static String runPeer(Path work, List<Degradation> degradations, Map<Degradation, List<Path>> images,
             Map<Degradation, List<float[]>> descriptors, Map<Degradation, Double> ms) throws Exception {
-        Path nodeDir = work.resolve("node");
-        String failure = installPeer(nodeDir);
-        if (failure != null) {
-            return "face-api.js side not run: npm install failed: " + failure;
-        }
-        try (InputStream script = RecognitionBenchmark.class.getResourceAsStream(SCRIPT)) {
-            Files.copy(script, nodeDir.resolve(SCRIPT), StandardCopyOption.REPLACE_EXISTING);
-        }
         List<String> all = new ArrayList<>();
         degradations.forEach(d -> images.get(d).forEach(p -> all.add(p.toAbsolutePath().toString())));
-        Path manifest = work.resolve("manifest.json");
-        Path result = work.resolve("faceapi-results.json");
-        Files.deleteIfExists(result);
-        JSON.writeValue(manifest.toFile(), Map.of("images", all));
-        failure = exec(List.of("node", SCRIPT, manifest.toAbsolutePath().toString(), result.toAbsolutePath().toString()), nodeDir, 3600);
-        if (failure != null) {
-            return "face-api.js side not run: " + failure;
+        PeerRun run = runPeer(work, Map.of("images", all));
+        if (run.failure() != null) {
+            return run.failure();
         }
-        JsonNode results = JSON.readTree(result.toFile()).get("results");
+        JsonNode results = run.output().get("results");
         int k = 0;
         for (Degradation d : degradations) {
             List<float[]> list = new ArrayList<>();
@@ -207,9 +195,36 @@ public final class RecognitionBenchmark {
             descriptors.put(d, list);
             ms.put(d, total / images.get(d).size());
         }
-        JsonNode top = JSON.readTree(result.toFile());
-        return "face-api.js " + top.get("faceapi").asText() + " on TensorFlow.js " + top.get("tfjs").asText() + ", backend "
-                + top.get("backend").asText();
+        return run.describe();
+    }
+
+    /** The peer's output (null when it did not run, and then why not). */
+    record PeerRun(JsonNode output, String failure) {
+        String describe() {
+            return "face-api.js " + output.get("faceapi").asText() + " on TensorFlow.js " + output.get("tfjs").asText() + ", backend "
+                    + output.get("backend").asText();
+        }
+    }
+
+    /** Installs the pinned packages if needed and runs the peer's script over {@code manifest} (images: PPM paths). */
+    static PeerRun runPeer(Path work, Map<String, Object> manifest) throws Exception {
+        Path nodeDir = work.resolve("node");
+        String failure = installPeer(nodeDir);
+        if (failure != null) {
+            return new PeerRun(null, "face-api.js side not run: npm install failed: " + failure);
+        }
+        try (InputStream script = RecognitionBenchmark.class.getResourceAsStream(SCRIPT)) {
+            Files.copy(script, nodeDir.resolve(SCRIPT), StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path manifestFile = work.resolve("manifest.json");
+        Path result = work.resolve("faceapi-results.json");
+        Files.deleteIfExists(result);
+        JSON.writeValue(manifestFile.toFile(), manifest);
+        failure = exec(List.of("node", SCRIPT, manifestFile.toAbsolutePath().toString(), result.toAbsolutePath().toString()), nodeDir, 3600);
+        if (failure != null) {
+            return new PeerRun(null, "face-api.js side not run: " + failure);
+        }
+        return new PeerRun(JSON.readTree(result.toFile()), null);
     }
 
     /** Installs the pinned face-api.js packages into {@code nodeDir} unless they are there; null when they are, else why not. */
@@ -249,7 +264,7 @@ public final class RecognitionBenchmark {
         }
     }
 
-    private static void writePpm(Path file, RgbImage image) throws IOException {
+    static void writePpm(Path file, RgbImage image) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             out.write(("P6\n" + image.width() + " " + image.height() + "\n255\n").getBytes(StandardCharsets.US_ASCII));
             out.write(image.rgb());

@@ -1,6 +1,7 @@
 // face-api.js (@vladmandic/face-api) on TensorFlow.js's WASM backend, for `facestream bench recognition`:
 // reads the manifest the Java side wrote (binary PPM images, so both sides see the same pixels), and writes
-// for each image the 128-d descriptor of its largest face (or null) and the milliseconds it took.
+// for each image the 128-d descriptor of its largest face (or null) and the milliseconds it took; with
+// "allFaces" in the manifest (the video benchmark's frames), every face's box, score and descriptor as well.
 // Runs only where `facestream bench recognition` installed the pinned packages beside it.
 // Usage: node faceapi-bench.js MANIFEST.json OUT.json
 'use strict';
@@ -50,10 +51,21 @@ async function main() {
       if (best === null || f.detection.box.area > best.detection.box.area) best = f;
     }
     if (best === null) return { faces: 0, descriptor: null };
-    const [crop] = await faceapi.extractFaceTensors(tensor, [best.alignedRect]);
+    if (manifest.allFaces) {
+      const all = [];
+      for (const f of faces) {
+        const b = f.detection.box;
+        all.push({ box: [b.x, b.y, b.width, b.height], score: f.detection.score, descriptor: await describe(tensor, f) });
+      }
+      return { faces: faces.length, descriptor: all[faces.indexOf(best)].descriptor, all };
+    }
+    return { faces: faces.length, descriptor: await describe(tensor, best) };
+  }
+  async function describe(tensor, face) {
+    const [crop] = await faceapi.extractFaceTensors(tensor, [face.alignedRect]);
     const descriptor = await faceapi.computeFaceDescriptor(crop);
     tf.dispose(crop);
-    return { faces: faces.length, descriptor: Array.from(descriptor) };
+    return Array.from(descriptor);
   }
   // one unmeasured run, so that the first photo does not pay for WASM compilation and kernel set-up
   if (manifest.images.length > 0) {
@@ -68,7 +80,7 @@ async function main() {
     const found = await subject(tensor);
     const ms = performance.now() - t0;
     tf.dispose(tensor);
-    results.push({ file, ms, faces: found.faces, descriptor: found.descriptor });
+    results.push({ file, ms, faces: found.faces, descriptor: found.descriptor, all: found.all });
   }
   fs.writeFileSync(outFile, JSON.stringify({
     faceapi: faceapi.version, tfjs: tf.version_core, backend: tf.getBackend(), loadMs, results,

@@ -6,7 +6,10 @@ import io.facestream.models.store.ModelCatalog;
 import io.facestream.models.store.ModelStore;
 
 import javax.imageio.ImageIO;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.ConvolveOp;
+import java.awt.image.Kernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +38,23 @@ public final class FaceSprites {
             sprites.add(image.getSubimage(x, y, w, h));
         }
         return sprites;
+    }
+
+    /**
+     * The picture shrunk to {@code width} pixels and blurred {@code passes} times by a 3x3 Gaussian (sigma about 0.85
+     * each): a face far from the camera, out of focus.
+     */
+    public static BufferedImage smallAndSoft(BufferedImage image, int width, int passes) {
+        int height = Math.round((float) image.getHeight() * width / image.getWidth());
+        BufferedImage small = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        var g = small.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(image, 0, 0, width, height, null);
+        g.dispose();
+        float[] k = {1 / 16f, 2 / 16f, 1 / 16f, 2 / 16f, 4 / 16f, 2 / 16f, 1 / 16f, 2 / 16f, 1 / 16f};
+        BufferedImage soft = small;
+        for (int i = 0; i < passes; i++) soft = new ConvolveOp(new Kernel(3, 3, k), ConvolveOp.EDGE_NO_OP, null).filter(soft, null);
+        return soft;
     }
 
     private FaceSprites() {

@@ -39,7 +39,9 @@ import java.util.Set;
  * <p>Each live track's recent embeddings are kept ({@link #APPEARANCE}): a face of the track less similar than
  * {@code otherPerson} to every one of them is another person's (the box stayed, the person changed). That face and
  * the track's later ones are not passed on, so no alert or sighting of the track counts them, and the frame is
- * reported to the tracker ({@link TrackingProcessor#SPLITS}), which splits the track there.
+ * reported to the tracker ({@link TrackingProcessor#SPLITS}), which splits the track there. The tracker asks for the
+ * queued crops to be checked at once ({@code EmbedWork.check_now}) before it would end a track or forget the faces a
+ * split moves, so a split is never decided too late to be applied.
  */
 public final class EmbeddingProcessor implements Processor<String, EmbedWork, String, ResolutionInput> {
     public static final String QUEUE = "embedding-queue";
@@ -126,6 +128,10 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     @Override
     public void process(Record<String, EmbedWork> record) {
         EmbedWork work = record.value();
+        if (work.getCheckNow()) { // the tracker is about to end a track or forget faces: their splits must be in first
+            if (queuedCrops > 0) flush();
+            return;
+        }
         if (work.getCrop() == null && queuedCrops == 0) {
             forgetEnded(work.getEvent());
             context.forward(record.withValue(ResolutionInput.newBuilder().setEvent(work.getEvent()).build()));

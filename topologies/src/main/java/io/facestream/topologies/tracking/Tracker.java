@@ -32,7 +32,9 @@ import java.util.Set;
  * another person's face (the embedding stage reports the frame; see {@code EmbeddingProcessor}). To notice that,
  * a track's face is embedded again after a while even when it is no better ({@code recheckMillis}), and the track
  * remembers its faces of the last few seconds, so the split falls at the other person's first face: the faces
- * before it stay with the track, which ends there, and those from it on start the new track.
+ * before it stay with the track, which ends there, and those from it on start the new track. The embeddings come
+ * back later than the frames go on (micro-batches, a replay at full speed); {@code TrackingProcessor} has them
+ * checked before this tracker ends a track or forgets a face they may split.
  */
 public final class Tracker {
 
@@ -188,6 +190,12 @@ public final class Tracker {
     private final String sourceId;
     private final TrackerSettings settings;
     private final Map<String, Track> live = new LinkedHashMap<>();
+    /**
+     * The frame and time of the oldest face chosen for embedding whose check (another person?) may still be out; -1
+     * when none is. Not kept in a snapshot: a restored tracker assumes some are out ({@link #uncheckedUnknown}).
+     */
+    private long uncheckedFrame = -1, uncheckedTime;
+    private boolean uncheckedUnknown;
 
     public Tracker(String sourceId, TrackerSettings settings) {
         this.sourceId = sourceId;
@@ -198,7 +206,27 @@ public final class Tracker {
     public static Tracker restore(String sourceId, TrackerSettings settings, List<TrackSnapshot> tracks) {
         Tracker tracker = new Tracker(sourceId, settings);
         for (TrackSnapshot s : tracks) tracker.live.put(s.getId(), new Track(s));
+        tracker.uncheckedUnknown = true;
         return tracker;
+    }
+
+    /**
+     * Whether the faces chosen for embedding must be checked (embedded, compared with their track) before the frame
+     * {@code frame} at {@code timestamp} is tracked, or before every track ends ({@code ending}: a scene cut, the end of
+     * the source): when some may still be out and the frame would end a track or make a track forget faces a check
+     * may split. A check asked within half the remembered past leaves the faces from any split on remembered.
+     */
+    public boolean awaitsChecks(long frame, long timestamp, boolean ending) {
+        if (uncheckedUnknown) return true;
+        if (uncheckedFrame < 0) return false;
+        return ending || timestamp - uncheckedTime >= settings.historyMillis() / 2 || frame - uncheckedFrame >= MAX_RECENT / 2
+                || live.values().stream().anyMatch(t -> timestamp - t.lastSeen > settings.gapMillis());
+    }
+
+    /** Every face chosen so far has been checked: its split, if any, is in the splits the tracker is given next. */
+    public void checked() {
+        uncheckedFrame = -1;
+        uncheckedUnknown = false;
     }
 
     /** The live tracks as they would be restored. */
@@ -221,13 +249,9 @@ public final class Tracker {
      * frame of its first face of another person) is split there.
      */
     public Output onFrame(long timestamp, List<Detection> detections, boolean sceneCut, Map<String, Long> splits) {
-        List<Event> events = new ArrayList<>();
+        List<Event> events = new ArrayList<>(split(splits, timestamp).events()); // a split falls before the cut
         List<Choice> toEmbed = new ArrayList<>();
         if (sceneCut) events.addAll(endAll().events());
-        for (var split : splits.entrySet()) {
-            Track t = live.get(split.getKey());
-            if (t != null) split(t, split.getValue(), timestamp, events);
-        }
         Map<Track, Box> predicted = new LinkedHashMap<>();
         for (Track t : live.values()) predicted.put(t, t.motion.predict(timestamp));
 
@@ -249,6 +273,20 @@ public final class Tracker {
 
     private String trackId(long frame, String cropId) {
         return sourceId + ":t" + frame + "." + CropIds.index(cropId);
+    }
+
+    /**
+     * Splits each live track named in {@code splits} (track id to the frame of its first face of another person) there:
+     * the track ends before that face, and its faces from it on start a new track. Those faces must still be
+     * remembered ({@code historyMillis}); the caller has the splits in before it lets them go.
+     */
+    public Output split(Map<String, Long> splits, long timestamp) {
+        List<Event> events = new ArrayList<>();
+        for (var split : splits.entrySet()) {
+            Track t = live.get(split.getKey());
+            if (t != null) split(t, split.getValue(), timestamp, events);
+        }
+        return new Output(events, List.of());
     }
 
     /** Ends {@code t} before its faces from frame {@code from} on, which start a new track of their own. */
@@ -338,6 +376,10 @@ public final class Tracker {
             t.embedded.add(d.cropId());
             t.bestEmbeddedQuality = Math.max(t.bestEmbeddedQuality, d.quality());
             toEmbed.add(new Choice(d.cropId(), t.id));
+            if (uncheckedFrame < 0) {
+                uncheckedFrame = d.frameNumber();
+                uncheckedTime = d.timestamp();
+            }
         }
     }
 }

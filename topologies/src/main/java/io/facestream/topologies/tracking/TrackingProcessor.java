@@ -181,12 +181,8 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
             detections.add(new Tracker.Detection(c.getCropId(), c.getFrameNumber(), time,
                     new Box(b.getX(), b.getY(), b.getWidth(), b.getHeight()), c.getDetectionScore(), c.getQuality(), c.getFrameRef()));
         }
-        Map<String, Long> split = new HashMap<>();
-        for (Tracker.Track t : tracker.liveTracks()) {
-            Long from = splits.get(t.id());
-            if (from != null) split.put(t.id(), from);
-        }
-        Tracker.Output out = tracker.onFrame(time, detections, frame.getSceneCut(), split);
+        if (tracker.awaitsChecks(frame.getFrameNumber(), time, frame.getSceneCut() || frame.getEndOfStream())) checkChosenFaces(source, time);
+        Tracker.Output out = tracker.onFrame(time, detections, frame.getSceneCut(), splitsOf(tracker));
         state.setLastFrame(frame.getFrameNumber()).setLastTime(time);
         emit(state, out, byId);
         if (frame.getEndOfStream()) {
@@ -197,6 +193,26 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         } else {
             states.put(source, state.setTracks(tracker.snapshot()).build());
         }
+    }
+
+    /**
+     * Has every crop waiting in the embedding stage embedded and checked now (the stage runs in this task: the
+     * forward returns once it is done), so that the splits they find are in before a track ends or forgets the faces
+     * a split would move: a split decided after that would be lost (the tracker running ahead of its embeddings).
+     */
+    private void checkChosenFaces(String source, long timestamp) {
+        context.forward(new Record<>(source, EmbedWork.newBuilder().setCheckNow(true).build(), timestamp));
+        trackers.values().forEach(Tracker::checked);
+    }
+
+    /** The splits the embedding stage found in the tracker's live tracks. */
+    private Map<String, Long> splitsOf(Tracker tracker) {
+        Map<String, Long> split = new HashMap<>();
+        for (Tracker.Track t : tracker.liveTracks()) {
+            Long from = splits.get(t.id());
+            if (from != null) split.put(t.id(), from);
+        }
+        return split;
     }
 
     private void emit(TrackerState.Builder state, Tracker.Output out, Map<String, FaceCrop> byId) {
@@ -241,6 +257,8 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
             if (previous == null || previous.getTracks().isEmpty()) continue;
             Tracker tracker = trackers.computeIfAbsent(source, s -> Tracker.restore(s, settings, previous.getTracks()));
             TrackerState.Builder state = TrackerState.newBuilder(previous);
+            if (tracker.awaitsChecks(previous.getLastFrame(), previous.getLastTime(), true)) checkChosenFaces(source, previous.getLastTime());
+            emit(state, tracker.split(splitsOf(tracker), previous.getLastTime()), Map.of());
             emit(state, tracker.endAll(), Map.of());
             states.put(source, state.setTracks(List.of()).build());
         }

@@ -149,6 +149,48 @@ class TrackerTest {
     }
 
     @Test
+    void aSplitFoundAtASceneCutFallsBeforeTheCutEndsTheTracks() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        for (int f = 0; f < 20; f++) tracker.onFrame(T0 + f * 100L, List.of(det(f, 0, 100, 100, 80, 0.95, 0.6)));
+        Tracker.Output cut = tracker.onFrame(T0 + 2000, List.of(det(20, 0, 100, 100, 80, 0.95, 0.6)), true, Map.of("cam:t0.0", 12L));
+        assertThat(cut.events()).extracting(Tracker.Event::type).containsExactly(EventType.ENDED, EventType.STARTED, EventType.ENDED,
+                EventType.STARTED);
+        assertThat(cut.events()).extracting(e -> e.track().firstFrame() + "-" + e.track().lastFrame())
+                .containsExactly("0-11", "12-19", "12-19", "20-20");
+    }
+
+    /** The frames at which a tracker fed one steady face asks for its chosen faces to be checked (and has them checked). */
+    private static List<Integer> checksAsked(Tracker tracker, int frames, int gapAt) {
+        List<Integer> asked = new ArrayList<>();
+        for (int f = 0; f < frames; f++) {
+            if (f >= gapAt && f < gapAt + 30) continue; // 3 s without the face: past the gap
+            if (tracker.awaitsChecks(f, T0 + f * 100L, false)) {
+                asked.add(f);
+                tracker.checked();
+            }
+            tracker.onFrame(T0 + f * 100L, List.of(det(f, 0, 100, 100, 80, 0.95, 0.6)));
+        }
+        return asked;
+    }
+
+    @Test
+    void chosenFacesAreCheckedBeforeHalfTheRememberedPastGoesByOrTheirTrackEnds() {
+        TrackerSettings settings = TrackerSettings.defaults();
+        assertThat(settings.historyMillis()).isEqualTo(5000);
+        // chosen: frame 0, then a recheck each second; each check is due 2.5 s after the oldest face it waits for
+        assertThat(checksAsked(new Tracker("cam", settings), 80, 1000)).containsExactly(25, 55);
+        // frame 30's face, chosen after the check at 25, is checked before the gap ends its track (frame 65, 3 s after 34)
+        assertThat(checksAsked(new Tracker("cam", settings), 67, 35)).containsExactly(25, 65);
+        Tracker idle = new Tracker("cam", settings);
+        assertThat(idle.awaitsChecks(0, T0, true)).as("nothing chosen, nothing to wait for").isFalse();
+        idle.onFrame(T0, List.of(det(0, 0, 100, 100, 80, 0.95, 0.6)));
+        assertThat(idle.awaitsChecks(1, T0 + 100, false)).isFalse();
+        assertThat(idle.awaitsChecks(1, T0 + 100, true)).as("a scene cut or the end of the source ends the track").isTrue();
+        assertThat(Tracker.restore("cam", settings, idle.snapshot()).awaitsChecks(1, T0 + 100, false))
+                .as("a restored tracker cannot know what is still out").isTrue();
+    }
+
+    @Test
     void aTracksFaceIsEmbeddedAgainAfterARecheckIntervalEvenWhenNoBetter() {
         Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
         List<List<Detection>> frames = new ArrayList<>();
