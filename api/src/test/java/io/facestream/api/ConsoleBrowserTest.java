@@ -88,7 +88,7 @@ class ConsoleBrowserTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30), EventsModule.Settings.defaults(), hls);
+            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30), EventsModule.Settings.defaults(), hls, null);
         });
         ingest = LiveIngest.start(fixture, dir, LIVE_PREFIX, "console-test", EventsModule.Settings.defaults().segmentRetention());
         // 8 s at 10 fps: a face walks across during frames 10-39, then nobody for 4 s, so each loop's track ends (an event)

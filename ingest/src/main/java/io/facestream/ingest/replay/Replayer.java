@@ -39,9 +39,11 @@ import java.util.regex.Pattern;
  * parse), so a missing, corrupt or non-video file leaves nothing registered. Record ids
  * derive from the file id and frame numbers: replaying under the same id repeats the same
  * ids, which the topologies treat as the same faces (a fresh id is a new file).
- * Used by {@code facestream replay} and, later, by the API.
+ * Used by {@code facestream replay} and by the API's video upload.
  */
 public final class Replayer {
+    /** Frames per second analysed unless a replay asks otherwise (facestream replay's --sample-fps, an upload). */
+    public static final int DEFAULT_SAMPLE_FPS = 10;
     private static final long PROGRESS_INTERVAL_MILLIS = 1000;
     /** How often a running replay re-publishes its file record, frames or not: a reader that sees none for a while knows it died. */
     public static final Duration HEARTBEAT = Duration.ofSeconds(2);
