@@ -3,6 +3,7 @@ package io.facestream.api;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -11,9 +12,9 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The request-body cap, per route: Jetty's {@link SizeLimitHandler} at the server's image-sized limit for every
- * request, except on the routes that declare a larger one ({@link Route#bodyLimit}, a video upload), which an outer
- * SizeLimitHandler caps at the largest declared limit instead. Either answers 413 on a declared length over its
- * limit before any route runs, or fails the read once the bytes pass it.
+ * request, except on the routes that declare one of their own ({@link Route#bodyLimit}, a video upload): a declared
+ * length over it is answered 413 here, and an outer SizeLimitHandler caps every body at the largest limit as the bytes
+ * pass (the route's own reader counts its bytes against its own limit). Refusals come before any route runs.
  */
 final class RouteBodyLimits extends SizeLimitHandler {
     /** "METHOD path" of the routes with a limit of their own. */
@@ -38,7 +39,14 @@ final class RouteBodyLimits extends SizeLimitHandler {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (own.containsKey(request.getMethod() + " " + Request.getPathInContext(request))) {
+        Long limit = own.get(request.getMethod() + " " + Request.getPathInContext(request));
+        if (limit != null) {
+            // declared over the route's own limit: refused before the body is read (the route's reader counts the rest)
+            if (request.getLength() > limit) {
+                Response.writeError(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413,
+                        "Request body too large: over the limit of " + limit + " bytes.");
+                return true;
+            }
             Handler next = getHandler();
             return next != null && next.handle(request, response, callback);
         }
