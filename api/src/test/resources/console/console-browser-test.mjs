@@ -256,6 +256,43 @@ try {
   await page.screenshot({path: `${shots}/search.png`, fullPage: true});
   step('searched');
 
+  // files: a photo is refused with the API's message; a video dropped on the form, sent by the keyboard, shows its
+  // upload's progress, then its replay's row until completed
+  await page.goto(`${base}/#/files`);
+  await page.waitForSelector('#upload-form');
+  await page.setInputFiles('#video-file', process.env.PHOTO);
+  await page.click('#upload-submit');
+  await page.waitForFunction(() => !document.getElementById('error').hidden);
+  const photoRefused = await page.textContent('#error');
+  check(photoRefused.startsWith('Not a video'), `a photo's upload: ${photoRefused}`);
+  await page.evaluate(() => {
+    window.__uploadStatuses = [];
+    const status = document.getElementById('upload-status');
+    new MutationObserver(() => window.__uploadStatuses.push(status.textContent)).observe(status, {childList: true, characterData: true, subtree: true});
+  });
+  const dropped = await page.evaluateHandle((b64) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'front door.mp4', {type: 'video/mp4'}));
+    return transfer;
+  }, readFileSync(process.env.UPLOAD_VIDEO).toString('base64'));
+  await page.dispatchEvent('#upload-form .drop', 'drop', {dataTransfer: dropped});
+  check(await page.evaluate(() => document.getElementById('video-file').files[0]?.name) === 'front door.mp4', 'the dropped video is chosen');
+  await page.focus('#video-camera');
+  await page.keyboard.type('console-upload-cam');
+  await page.focus('#upload-submit');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('upload-status').dataset.fileId);
+  const uploadedId = await page.evaluate(() => document.getElementById('upload-status').dataset.fileId);
+  const statuses = await page.evaluate(() => window.__uploadStatuses);
+  check(statuses.some((t) => t.startsWith('Uploading:')) && statuses.some((t) => t.startsWith('Uploaded front door.mp4')),
+    `the upload's progress was shown: ${JSON.stringify(statuses)}`);
+  await page.waitForFunction((id) => {
+    const row = document.querySelector(`#replays tr[data-file-id="${id}"]`);
+    return row && row.textContent.includes('completed') && row.textContent.includes('100%');
+  }, uploadedId, {timeout: 120000});
+  check((await page.textContent(`#replays tr[data-file-id="${uploadedId}"]`)).includes('console-upload-cam'), 'the upload\'s camera is shown');
+  step('video-uploaded');
+
   // Face groups: the replay's faces grouped; the threshold slider regroups (keyboard), a group is labelled, one
   // face deleted, and a group enrolled as a person.
   await page.goto(`${base}/#/face-groups`);
@@ -531,43 +568,6 @@ try {
   check(/^Cleared [1-9]\d* events?\.$/.test(cleared), `clear-all notice: ${cleared}`);
   check((await apiJson(`/api/events?camera_id=${liveId}&to=${clearedAt}`)).total === 0, 'every event of the camera is gone');
   step('events-deleted');
-
-  // files: a photo is refused with the API's message; a video dropped on the form, sent by the keyboard, shows its
-  // upload's progress, then its replay's row until completed
-  await page.goto(`${base}/#/files`);
-  await page.waitForSelector('#upload-form');
-  await page.setInputFiles('#video-file', process.env.PHOTO);
-  await page.click('#upload-submit');
-  await page.waitForFunction(() => !document.getElementById('error').hidden);
-  const photoRefused = await page.textContent('#error');
-  check(photoRefused.startsWith('Not a video'), `a photo's upload: ${photoRefused}`);
-  await page.evaluate(() => {
-    window.__uploadStatuses = [];
-    const status = document.getElementById('upload-status');
-    new MutationObserver(() => window.__uploadStatuses.push(status.textContent)).observe(status, {childList: true, characterData: true, subtree: true});
-  });
-  const dropped = await page.evaluateHandle((b64) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'front door.mp4', {type: 'video/mp4'}));
-    return transfer;
-  }, readFileSync(process.env.UPLOAD_VIDEO).toString('base64'));
-  await page.dispatchEvent('#upload-form .drop', 'drop', {dataTransfer: dropped});
-  check(await page.evaluate(() => document.getElementById('video-file').files[0]?.name) === 'front door.mp4', 'the dropped video is chosen');
-  await page.focus('#video-camera');
-  await page.keyboard.type('console-upload-cam');
-  await page.focus('#upload-submit');
-  await page.keyboard.press('Enter');
-  await page.waitForFunction(() => document.getElementById('upload-status').dataset.fileId);
-  const uploadedId = await page.evaluate(() => document.getElementById('upload-status').dataset.fileId);
-  const statuses = await page.evaluate(() => window.__uploadStatuses);
-  check(statuses.some((t) => t.startsWith('Uploading:')) && statuses.some((t) => t.startsWith('Uploaded front door.mp4')),
-    `the upload's progress was shown: ${JSON.stringify(statuses)}`);
-  await page.waitForFunction((id) => {
-    const row = document.querySelector(`#replays tr[data-file-id="${id}"]`);
-    return row && row.textContent.includes('completed') && row.textContent.includes('100%');
-  }, uploadedId, {timeout: 120000});
-  check((await page.textContent(`#replays tr[data-file-id="${uploadedId}"]`)).includes('console-upload-cam'), 'the upload\'s camera is shown');
-  step('video-uploaded');
 
   for (const name of ['cameras', 'files', 'system']) {
     await page.goto(`${base}/#/${name}`);

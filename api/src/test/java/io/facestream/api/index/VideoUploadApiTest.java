@@ -141,7 +141,7 @@ class VideoUploadApiTest {
         Files.write(dir.resolve("secret.mp4"), video);
         byte[] playlist = ("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n" + dir.resolve("secret.mp4").toUri() + "\n#EXT-X-ENDLIST\n")
                 .getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> hls = upload("playlist.mp4", playlist, null, ADMIN_KEY);
+        HttpResponse<String> hls = upload("playlist.m3u8", playlist, null, ADMIN_KEY);
         assertThat(hls.statusCode()).as(hls.body()).isEqualTo(415);
         assertThat(entries(uploads)).isEmpty();
 
