@@ -138,6 +138,7 @@ class VideoUploadApiTest {
         assertThat(entries(uploads)).isEmpty();
 
         // an HLS playlist would make FFmpeg open the files it names: not among the demuxers an upload may use
+        // (VideoSourceTest shows FFmpeg following such lists when the probe's whitelist is not there)
         Files.write(dir.resolve("secret.mp4"), video);
         byte[] playlist = ("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n" + dir.resolve("secret.mp4").toUri() + "\n#EXT-X-ENDLIST\n")
                 .getBytes(StandardCharsets.UTF_8);
