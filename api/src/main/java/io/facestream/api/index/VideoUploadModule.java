@@ -39,6 +39,8 @@ public final class VideoUploadModule implements ApiModule, AutoCloseable {
     /** Seconds a client is told to wait for a replay slot: replays take seconds to minutes. */
     static final String RETRY_AFTER_SECONDS = "30";
     static final int MAX_NAME = 100;
+    /** How long a shutdown waits for interrupted replays to record that they stopped. */
+    static final int STOP_WAIT_SECONDS = 10;
     private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._ -]");
 
     /**
@@ -89,7 +91,8 @@ public final class VideoUploadModule implements ApiModule, AutoCloseable {
                         + "(letters, digits, '.', '_', '-' and spaces; no path). At most " + settings.maxReplays()
                         + " uploads are read or replayed at once (api.upload.video.max.replays): beyond, 503 with "
                         + "Retry-After, before the body is read. The video is removed from the server once replayed; if "
-                        + "the process stops mid-replay the file reads `stale` and the upload must be sent again. Needs an "
+                        + "the process stops mid-replay the file reads `failed` (a clean stop) or `stale` (killed), and the "
+                        + "upload must be sent again. Needs an "
                         + "admin key (it starts work on the server).")
                 .multipart("The video", FormField.file(FIELD, true, "The video, at most " + settings.maxBytes() + " bytes"),
                         FormField.text(CAMERA_FIELD, false, "Replay as this camera (alerts name it): 1-64 letters, digits, '.', '_', '-'"))
@@ -187,8 +190,19 @@ public final class VideoUploadModule implements ApiModule, AutoCloseable {
         }
     }
 
+    /**
+     * Interrupts the replays still running, and waits a little for each to record that it stopped (its file then
+     * reads failed, with why) while the process can still publish.
+     */
     @Override
     public void close() {
         runner.shutdownNow();
+        try {
+            if (!runner.awaitTermination(STOP_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                log.warn("uploaded videos' replays still running after {} s of shutdown: their files will read stale", STOP_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -7,7 +7,9 @@ import static io.facestream.api.ApiTestSupport.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.facestream.api.ApiServer;
 import io.facestream.api.ApiTestSupport;
+import io.facestream.api.AuthConfig;
 import io.facestream.api.ApiTestSupport.Part;
 import io.facestream.api.live.FaceImages;
 import io.facestream.api.testing.ApiFixture;
@@ -191,6 +193,37 @@ class VideoUploadApiTest {
         }, Duration.ofSeconds(120), "the upload with a hostile name replayed");
         assertThat(listed(fileId).get("name").asText()).isEqualTo("evil name_.mp4");
         FaceImages.await(() -> entries(uploads).isEmpty(), Duration.ofSeconds(10), "the upload removed after its replay");
+    }
+
+    @Test
+    @Order(7)
+    void aReplayStoppedWithItsProcessReadsFailedWithWhy() throws Exception {
+        Path longVideo = FaceImages.video(dir.resolve("long.mp4"), 300, List.of(
+                new Sprite(FaceImages.sprites().get(0), 0, 299, 100, 180, 500, 180, 150, 150)));
+        Path otherUploads = dir.resolve("uploads-of-a-stopping-process");
+        String fileId;
+        // a second API process over the same pipeline, stopped the way Standalone stops one: the server, then the uploads
+        try (VideoUploads stopping = new VideoUploads(fixture.backend, new VideoUploadModule.Settings(otherUploads, 64L << 20, 1));
+             ApiServer server = ApiServer.start(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys())), List.of(stopping.module))) {
+            HttpResponse<String> accepted = ApiTestSupport.postMultipart(server, "/api/v1/files",
+                    List.of(Part.file("file", "long.mp4", "video/mp4", Files.readAllBytes(longVideo))), "X-API-Key", ADMIN_KEY);
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            fileId = json(accepted).get("file_uuid").asText();
+            FaceImages.await(() -> {
+                JsonNode file = listed(fileId);
+                return file != null && file.get("status").asText().equals("processing");
+            }, Duration.ofSeconds(60), "the long replay running");
+        }
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        FaceImages.await(() -> {
+            last.set(listed(fileId));
+            return !last.get().get("status").asText().equals("processing");
+        }, Duration.ofSeconds(30), "the stopped replay's last record in the files view: " + last);
+        JsonNode stopped = last.get();
+        assertThat(stopped.get("status").asText()).as(stopped.toString()).isEqualTo("failed");
+        assertThat(stopped.get("error").asText()).isEqualTo(io.facestream.ingest.replay.Replayer.STOPPED);
+        assertThat(stopped.get("frames_processed").asLong()).isLessThan(300);
+        assertThat(entries(otherUploads)).isEmpty();
     }
 
     @Test
