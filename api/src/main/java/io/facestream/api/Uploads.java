@@ -156,8 +156,8 @@ public final class Uploads {
             if (file.getSize() > maxBytes) throw tooLarge(field, file.getSize(), maxBytes);
             if (file.getSize() == 0) throw new UploadException(Reason.EMPTY, "The upload in field '" + field + "' is empty.");
             String storedName = naming.apply(file.getSubmittedFileName());
-            Path stored = dir.resolve(storedName).normalize();
-            if (!dir.equals(stored.getParent())) throw new IllegalArgumentException("a stored name is one file name: " + storedName);
+            Path stored = dir.normalize().resolve(storedName).normalize();
+            if (!dir.normalize().equals(stored.getParent())) throw new IllegalArgumentException("a stored name is one file name: " + storedName);
             file.write(stored.toString()); // Jetty moves the part's file here
             for (Part part : parts) {
                 if (part != file) part.delete();

@@ -108,8 +108,8 @@ public final class VideoSource implements AutoCloseable {
             }
         } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
             VideoSourceException failure = failure(spec, "cannot open", e);
-            throw new VideoSourceException(VideoSourceException.Reason.NOT_VIDEO, "not a video FFmpeg decodes ("
-                    + String.join(", ", UPLOAD_FORMATS.split(",")) + ")", failure);
+            throw new VideoSourceException(VideoSourceException.Reason.NOT_VIDEO, "FFmpeg finds no video in it (containers it "
+                    + "reads: " + String.join(", ", UPLOAD_FORMATS.split(",")) + ")", failure);
         } finally {
             closeQuietly(grabber);
         }

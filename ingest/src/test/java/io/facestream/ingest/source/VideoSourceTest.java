@@ -93,7 +93,7 @@ class VideoSourceTest {
             assertThatThrownBy(() -> VideoSource.probeUpload(list)).as(list.toString())
                     .isInstanceOfSatisfying(VideoSourceException.class, e -> {
                         assertThat(e.reason()).isEqualTo(VideoSourceException.Reason.NOT_VIDEO);
-                        assertThat(e.getMessage()).startsWith("not a video FFmpeg decodes").doesNotContain(dir.toString());
+                        assertThat(e.getMessage()).startsWith("FFmpeg finds no video in it").doesNotContain(dir.toString());
                     });
         }
         Path text = Files.writeString(dir.resolve("notes.mp4"), "not a video\n".repeat(50));
