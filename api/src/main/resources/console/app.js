@@ -739,8 +739,8 @@ async function identityPage(id, notice) {
 }
 
 // ---- people and POIs -------------------------------------------------------------------------------------
-function dropZone(input) {
-  const zone = h('div', {class: 'drop'}, 'Drop face photos here, or ', input);
+function dropZone(input, label = 'Drop face photos here, or ') {
+  const zone = h('div', {class: 'drop'}, label, input);
   zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
   zone.addEventListener('drop', (e) => { e.preventDefault(); zone.classList.remove('over'); input.files = e.dataTransfer.files; });
@@ -948,6 +948,60 @@ function replaysTable(files) {
     h('td', {}, `${f.identities} (${f.sightings} sightings)`), h('td', {}, when(f.registered_at))))));
 }
 
+/**
+ * The video upload: a file input inside a drop zone (keyboard reachable as any input), the upload's own progress
+ * from XHR (fetch reports none for a request body), then the replay's progress in the table from /api/v1/files.
+ */
+function videoUploadForm(onAccepted) {
+  const input = h('input', {type: 'file', name: 'file', id: 'video-file', accept: 'video/*,.mkv,.webm,.avi,.ts,.mpg,.flv,.wmv'});
+  const camera = h('input', {name: 'camera_id', id: 'video-camera', maxlength: 64, autocomplete: 'off',
+    pattern: '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}', title: '1-64 letters, digits, ".", "_" or "-"'});
+  const bar = h('progress', {id: 'upload-progress', max: 1, value: 0, hidden: true, 'aria-label': 'Upload progress'});
+  const status = h('span', {id: 'upload-status', role: 'status', 'aria-live': 'polite'});
+  const button = h('button', {type: 'submit', id: 'upload-submit'}, 'Upload and replay');
+  const form = h('form', {class: 'fields', id: 'upload-form'}, h('h2', {class: 'full'}, 'Upload a video'),
+    h('div', {class: 'full'}, dropZone(input, 'Drop a video here (mp4, mkv, webm, avi, mov, ts...), or ')),
+    h('label', {}, 'camera id (optional: alerts name it)', camera),
+    h('div', {class: 'actions'}, button, ' ', bar, ' ', status));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!input.files.length) return showError('Choose a video file first.');
+    const body = new FormData();
+    if (camera.value.trim()) body.append('camera_id', camera.value.trim());
+    body.append('file', input.files[0]);
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/v1/files');
+    xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    xhr.upload.addEventListener('progress', (ev) => {
+      if (!ev.lengthComputable) return;
+      bar.value = ev.loaded / ev.total;
+      status.textContent = `Uploading: ${percent(ev.loaded / ev.total)}`;
+    });
+    const done = () => { button.disabled = false; bar.hidden = true; };
+    xhr.addEventListener('load', () => {
+      done();
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch { data = null; }
+      if (xhr.status === 401) { location.assign('/signin'); return; }
+      if (xhr.status !== 202) { status.textContent = ''; showError(messageOf(data, xhr.status)); return; }
+      status.textContent = `Uploaded ${data.name}: replaying (progress below).`;
+      status.dataset.fileId = data.file_uuid;
+      form.reset();
+      onAccepted(data);
+    });
+    // the server refuses some uploads before reading them (too large, too many at once) and closes the connection
+    xhr.addEventListener('error', () => { done(); status.textContent = ''; showError('The upload was cut off: the server refused it ' +
+      'before reading it (over its size limit, or too many uploads at once) or the connection was lost.'); });
+    showError('');
+    bar.hidden = false;
+    bar.value = 0;
+    button.disabled = true;
+    status.textContent = 'Uploading: 0%';
+    xhr.send(body);
+  });
+  return form;
+}
+
 async function filesPage() {
   const [replays, data] = await Promise.all([attempt(() => api('/api/v1/files?limit=100')),
     attempt(() => api('/api/v1/identities?page=1&page_size=100'))]);
@@ -955,11 +1009,24 @@ async function filesPage() {
   const items = (data && data.identities) || [];
   const detail = h('div', {id: 'files-detail'});
   const replaySection = h('section', {id: 'replay-section', 'aria-label': 'Replayed files'},
-    files.length ? replaysTable(files) : empty('No recorded file replayed yet: run ', h('code', {}, 'facestream replay FILE'),
-      ' (or a folder) against this server, and its progress shows here as it goes.'));
+    files.length ? replaysTable(files) : empty(canWrite ? 'No recorded file replayed yet: upload one above, or run ' : 'No recorded file replayed yet: run ',
+      h('code', {}, 'facestream replay FILE'), ' (or a folder) against this server, and its progress shows here as it goes.'));
+  /** Polls the files view every 2 s while a replay runs, or until {@code awaited} (an upload's file id) shows. */
+  const follow = (awaited) => {
+    if (refreshTimer) clearInterval(refreshTimer);
+    refreshTimer = setInterval(async () => {
+      const next = await api('/api/v1/files?limit=100').catch(() => null);
+      if (!next) return;
+      const seen = !awaited || next.data.some((f) => f.file_uuid === awaited);
+      if (next.data.length) replaySection.replaceChildren(replaysTable(next.data));
+      if (seen && !next.data.some((f) => f.status === 'processing')) { clearInterval(refreshTimer); refreshTimer = null; }
+    }, 2000);
+  };
   show(h('h1', {}, 'Files and their identities'),
-    h('p', {class: 'hint'}, 'Videos are indexed with facestream replay on the server; the console follows their progress ' +
-      '(it cannot upload a video: the API takes none).'),
+    h('p', {class: 'hint'}, canWrite ? 'Upload a video to index it, or replay one with facestream replay on the server; either way the ' +
+      'replay runs on the server and its progress shows below.' : 'Videos are indexed on the server (an admin key may upload one here); ' +
+      'the console follows their progress.'),
+    canWrite ? videoUploadForm((accepted) => follow(accepted.file_uuid)) : null,
     h('h2', {}, 'Replays'), replaySection,
     h('h2', {}, 'Identities in files'),
     items.length ? h('table', {}, h('tbody', {}, items.map((i) => h('tr', {},
@@ -971,16 +1038,9 @@ async function filesPage() {
           : empty('This identity appears in no recorded file.'));
       }}, i.name || i.identity_uuid)),
       h('td', {}, `${i.face_count} faces`), h('td', {}, (i.file_uuids || []).length + ' files'), h('td', {}, when(i.last_seen))))))
-      : empty('No identities from files yet: replay a recording (facestream replay FILE) and they appear here.'), detail);
+      : empty('No identities from files yet: upload or replay a recording and they appear here.'), detail);
   // while a replay runs, follow its progress (a replay re-publishes its record every 2 s)
-  if (files.some((f) => f.status === 'processing')) {
-    refreshTimer = setInterval(async () => {
-      const next = await api('/api/v1/files?limit=100').catch(() => null);
-      if (!next) return;
-      replaySection.replaceChildren(replaysTable(next.data));
-      if (!next.data.some((f) => f.status === 'processing')) { clearInterval(refreshTimer); refreshTimer = null; }
-    }, 2000);
-  }
+  if (files.some((f) => f.status === 'processing')) follow(null);
 }
 
 // ---- system ----------------------------------------------------------------------------------------------

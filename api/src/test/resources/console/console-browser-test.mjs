@@ -1,9 +1,11 @@
 // Drives the console in headless Chromium (Debian's package) with playwright-core, against a running server.
-// Env: BASE_URL, ADMIN_KEY, READ_KEY, PHOTO (a face JPEG), SHOTS (screenshot folder), PLAYWRIGHT (playwright-core's folder).
+// Env: BASE_URL, ADMIN_KEY, READ_KEY, PHOTO (a face JPEG), UPLOAD_VIDEO (a video to upload), SHOTS (screenshot folder),
+// PLAYWRIGHT (playwright-core's folder).
 // Prints "STEP <name> <ms>" as it goes and "AWAIT_REPLAY" when the alerts page is live, then waits for the
 // test to replay a video; any failure exits non-zero with the reason.
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require(process.env.PLAYWRIGHT);
@@ -254,6 +256,43 @@ try {
   await page.screenshot({path: `${shots}/search.png`, fullPage: true});
   step('searched');
 
+  // files: a photo is refused with the API's message; a video dropped on the form, sent by the keyboard, shows its
+  // upload's progress, then its replay's row until completed
+  await page.goto(`${base}/#/files`);
+  await page.waitForSelector('#upload-form');
+  await page.setInputFiles('#video-file', process.env.PHOTO);
+  await page.click('#upload-submit');
+  await page.waitForFunction(() => !document.getElementById('error').hidden);
+  const photoRefused = await page.textContent('#error');
+  check(photoRefused.startsWith('Not a video'), `a photo's upload: ${photoRefused}`);
+  await page.evaluate(() => {
+    window.__uploadStatuses = [];
+    const status = document.getElementById('upload-status');
+    new MutationObserver(() => window.__uploadStatuses.push(status.textContent)).observe(status, {childList: true, characterData: true, subtree: true});
+  });
+  const dropped = await page.evaluateHandle((b64) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'front door.mp4', {type: 'video/mp4'}));
+    return transfer;
+  }, readFileSync(process.env.UPLOAD_VIDEO).toString('base64'));
+  await page.dispatchEvent('#upload-form .drop', 'drop', {dataTransfer: dropped});
+  check(await page.evaluate(() => document.getElementById('video-file').files[0]?.name) === 'front door.mp4', 'the dropped video is chosen');
+  await page.focus('#video-camera');
+  await page.keyboard.type('console-upload-cam');
+  await page.focus('#upload-submit');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('upload-status').dataset.fileId);
+  const uploadedId = await page.evaluate(() => document.getElementById('upload-status').dataset.fileId);
+  const statuses = await page.evaluate(() => window.__uploadStatuses);
+  check(statuses.some((t) => t.startsWith('Uploading:')) && statuses.some((t) => t.startsWith('Uploaded front door.mp4')),
+    `the upload's progress was shown: ${JSON.stringify(statuses)}`);
+  await page.waitForFunction((id) => {
+    const row = document.querySelector(`#replays tr[data-file-id="${id}"]`);
+    return row && row.textContent.includes('completed') && row.textContent.includes('100%');
+  }, uploadedId, {timeout: 120000});
+  check((await page.textContent(`#replays tr[data-file-id="${uploadedId}"]`)).includes('console-upload-cam'), 'the upload\'s camera is shown');
+  step('video-uploaded');
+
   // Face groups: the replay's faces grouped; the threshold slider regroups (keyboard), a group is labelled, one
   // face deleted, and a group enrolled as a person.
   await page.goto(`${base}/#/face-groups`);
@@ -388,7 +427,9 @@ try {
   const eventsSummary = await page.textContent('#events-summary');
   check(/^\d+ events match$/.test(eventsSummary), `events summary: ${eventsSummary}`);
   await page.screenshot({path: `${shots}/events.png`, fullPage: true});
-  // paging, one event a page: the next page holds the next older event
+  // paging, one event a page: the next page holds the next older event (a second presence comes with the video's
+  // next loop, 8 s on: on a loaded machine it may not be recorded yet)
+  await waitFor('three events of the camera', async () => (await apiJson(`/api/events?camera_id=${liveId}`)).total >= 3, 60);
   await page.goto(`${base}/#/events?camera_id=${encodeURIComponent(liveId)}&limit=1`);
   await page.waitForSelector('main[data-page="events"] #events-range');
   const range = await page.textContent('#events-range');

@@ -30,7 +30,6 @@ import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.handler.MinimumDataRateHandler;
-import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.session.NullSessionCache;
 import org.eclipse.jetty.session.NullSessionDataStore;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -149,7 +148,7 @@ public final class ApiServer implements AutoCloseable {
             // (429), then the minimum rate a body must arrive at (a slower read fails with a timeout), then
             // the body-size cap: 413 on a declared Content-Length over it, before any route runs, or as the
             // bytes of a body without one pass it.
-            org.eclipse.jetty.server.Handler.Wrapper sizeLimit = new SizeLimitHandler(limits.maxRequestBytes(), -1);
+            org.eclipse.jetty.server.Handler.Wrapper sizeLimit = RouteBodyLimits.around(limits.maxRequestBytes(), routes);
             org.eclipse.jetty.server.Handler.Wrapper chain = server.minRequestDataRate() > 0
                     ? new MinimumDataRateHandler(sizeLimit, server.minRequestDataRate(), 0) : sizeLimit;
             jetty.setHandler(RequestRateLimit.around(server.requestsPerSecond(), chain));
@@ -297,8 +296,8 @@ public final class ApiServer implements AutoCloseable {
             // is closed after this answer, and a client that reused it would see its next request fail.
             ctx.header("Connection", "close");
         }
-        if (kind == ErrorKind.SERVICE_UNAVAILABLE) {
-            ctx.header("Retry-After", "1");
+        if (kind == ErrorKind.SERVICE_UNAVAILABLE && ctx.res().getHeader("Retry-After") == null) {
+            ctx.header("Retry-After", "1"); // unless the handler knows better (a busy replay slot frees in seconds, not one)
         }
         ctx.status(family.status(kind)).json(family.body(kind, message));
     }

@@ -11,6 +11,7 @@ import io.facestream.api.facegroups.FaceGroupsModule;
 import io.facestream.api.faces.FacesModule;
 import io.facestream.api.identities.IdentitiesModule;
 import io.facestream.api.index.IndexModule;
+import io.facestream.api.index.VideoUploadModule;
 import io.facestream.api.live.LiveAlertsModule;
 import io.facestream.api.live.LiveModule;
 import io.facestream.api.live.LiveViewModule;
@@ -30,12 +31,15 @@ public final class FacestreamApi {
 
     /** The endpoint modules, in the order their routes are documented. */
     static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView, Duration cameraStatusStale) {
-        return modules(backend, liveAlerts, liveView, cameraStatusStale, EventsModule.Settings.defaults(), null);
+        return modules(backend, liveAlerts, liveView, cameraStatusStale, EventsModule.Settings.defaults(), null, null);
     }
 
-    /** {@link #modules(Backend, LiveAlertsModule, LiveViewModule, Duration)} with the events' own settings. */
+    /**
+     * {@link #modules(Backend, LiveAlertsModule, LiveViewModule, Duration)} with the events' own settings, live HLS and
+     * the video upload (null: HLS disabled, no upload in this process).
+     */
     static List<ApiModule> modules(Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView, Duration cameraStatusStale,
-                                   EventsModule.Settings events, HlsModule hls) {
+                                   EventsModule.Settings events, HlsModule hls, VideoUploadModule videoUploads) {
         if (hls == null) {
             try {
                 hls = new HlsModule(backend, HlsModule.Settings.disabled());
@@ -45,7 +49,8 @@ public final class FacestreamApi {
         }
         return List.of(new PoiModule(backend), new RegisterModule(backend), new LiveModule(backend), liveAlerts,
                 new CamerasModule(backend, cameraStatusStale), liveView, new EventsModule(backend, events), hls,
-                new FacesModule(backend), new IndexModule(backend), new IdentitiesModule(backend), new PeopleModule(backend),
+                new FacesModule(backend), new IndexModule(backend), videoUploads != null ? videoUploads : VideoUploadModule.disabled(),
+                new IdentitiesModule(backend), new PeopleModule(backend),
                 new FaceGroupsModule(backend), new SystemModule(backend, ApiServer.version()), new InternalViewsModule(backend.router()), new ConsoleModule());
     }
 
@@ -55,12 +60,14 @@ public final class FacestreamApi {
      * @param cameraStatusStale      a camera whose latest heartbeat is older than this reads offline at /api/cameras
      * @param events                 how far back a manual recording may start, and how long its stop waits for the clip
      * @param hls                    live HLS sessions, which the caller closes after the server
+     * @param videoUploads           the video upload with the replays it runs, which the caller closes after the server
      * @param healthFollowsReadiness GET /health answers 503 until {@link Readiness} passes (GET /health/ready always does)
      */
     public static ApiServer start(ApiConfig config, Backend backend, LiveAlertsModule liveAlerts, LiveViewModule liveView,
-                                  Duration cameraStatusStale, EventsModule.Settings events, HlsModule hls, boolean healthFollowsReadiness) {
+                                  Duration cameraStatusStale, EventsModule.Settings events, HlsModule hls, VideoUploadModule videoUploads,
+                                  boolean healthFollowsReadiness) {
         ApiServer server = ApiServer.builder(config)
-                .modules(modules(backend, liveAlerts, liveView, cameraStatusStale, events, hls))
+                .modules(modules(backend, liveAlerts, liveView, cameraStatusStale, events, hls, videoUploads))
                 .readiness(() -> Readiness.check(backend.streams(), backend.router()), healthFollowsReadiness)
                 .workers(() -> backend.queries(cameraStatusStale).cameras().stream()
                         .map(c -> Map.of("camera_id", c.cameraId(), "status", c.status().name().toLowerCase(Locale.ROOT),

@@ -32,6 +32,7 @@ public final class Route {
     private final List<Response> responses = new ArrayList<>();
     private boolean hidden;
     private boolean keyOnly;
+    private long bodyLimit;
 
     Route(String method, String path, Handler handler, Consumer<WsConfig> ws) {
         if (!path.startsWith("/")) {
@@ -79,6 +80,18 @@ public final class Route {
      */
     public Route keyOnly() {
         this.keyOnly = true;
+        return this;
+    }
+
+    /**
+     * Takes a request body of up to {@code bytes} here instead of the server's image-sized limit
+     * ({@link UploadLimits#maxRequestBytes()}): for a video upload. Refused 413 on a declared length over it before the
+     * route runs, or as the bytes pass it. Exact paths only (no path parameters).
+     */
+    public Route bodyLimit(long bytes) {
+        if (bytes <= 0) throw new IllegalArgumentException(method + " " + path + ": a body limit is positive");
+        if (path.contains("{")) throw new IllegalArgumentException(method + " " + path + ": a body limit is for an exact path");
+        this.bodyLimit = bytes;
         return this;
     }
 
@@ -149,6 +162,6 @@ public final class Route {
 
     RouteSpec freeze() {
         return new RouteSpec(method, path, handler, ws, scope, family, summary, description, tags, params, body,
-                responses, hidden, !keyOnly && scope != Scope.INTERNAL);
+                responses, hidden, !keyOnly && scope != Scope.INTERNAL, bodyLimit);
     }
 }

@@ -16,10 +16,11 @@ import java.util.function.Consumer;
  * @param family    how errors on this route are spelled
  * @param hidden    left out of the OpenAPI document (static assets)
  * @param acceptsSessionCookie whether the console's session cookie authenticates here ({@link ConsoleSessions})
+ * @param bodyLimit the largest request body this route takes ({@link Route#bodyLimit}); 0: the server's own limit
  */
 public record RouteSpec(String method, String path, Handler handler, Consumer<WsConfig> ws, Scope scope,
         ErrorFamily family, String summary, String description, List<String> tags, List<Param> params,
-        Body body, List<Response> responses, boolean hidden, boolean acceptsSessionCookie) {
+        Body body, List<Response> responses, boolean hidden, boolean acceptsSessionCookie, long bodyLimit) {
 
     public RouteSpec {
         tags = List.copyOf(tags);

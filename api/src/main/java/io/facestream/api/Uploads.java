@@ -6,10 +6,18 @@ import io.facestream.models.image.ImageFormat;
 import io.facestream.models.image.InvalidImageException;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
+import jakarta.servlet.MultipartConfigElement;
+import jakarta.servlet.http.Part;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -83,6 +91,100 @@ public final class Uploads {
                 throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
             }
             throw new UploadException(Reason.TRUNCATED, "The request body was cut off.");
+        }
+    }
+
+    /** Room in a streamed upload's request for its text fields and the multipart framing, beyond the file. */
+    public static final long FORM_FIELDS_BYTES = 64 * 1024;
+    /** Longest text field value a streamed upload reads. */
+    private static final int MAX_TEXT_FIELD = 1024;
+    /** Jetty's request attribute for a multipart configuration; Javalin leaves one a route has set. */
+    private static final String MULTIPART_CONFIG = "org.eclipse.jetty.multipartConfig";
+
+    /**
+     * A file streamed to disk: {@code file} is where it lies (in the directory given), {@code submittedName} the
+     * client's own name for it (never used as a path), {@code fields} the form's text fields.
+     */
+    public record StreamedFile(Path file, long bytes, String submittedName, Map<String, String> fields) {}
+
+    /**
+     * The one file in multipart field {@code field}, streamed into the empty directory {@code dir} by Jetty's
+     * multipart parser (written as it arrives, never whole in memory) and moved to {@code dir/<naming(the client's
+     * name)>} (naming must return one plain file name); at most
+     * {@code maxBytes} (413 beyond, checked while it streams). On any failure {@code dir} is removed with whatever
+     * was written into it. The request's total size is bounded before this by the route's body limit
+     * ({@link Route#bodyLimit}).
+     */
+    public StreamedFile streamToDisk(Context ctx, String field, Path dir, java.util.function.UnaryOperator<String> naming, long maxBytes) {
+        if (!ctx.isMultipartFormData()) {
+            throw new UploadException(Reason.MISSING_FILE, "Expected a multipart/form-data request with a file in field '" + field + "'.");
+        }
+        try {
+            Files.createDirectories(dir);
+            ctx.attribute(MULTIPART_CONFIG, new MultipartConfigElement(dir.toString(), maxBytes, maxBytes + FORM_FIELDS_BYTES, 0));
+            Collection<Part> parts;
+            try {
+                parts = ctx.req().getParts();
+            } catch (Exception e) { // Jetty's parse failures, some wrapped unchecked
+                if (mentionsSizeLimit(e)) throw tooLarge(field, -1, maxBytes);
+                if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
+                    throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
+                }
+                throw new UploadException(Reason.CORRUPT, "The multipart form could not be read (cut off or malformed).");
+            }
+            Part file = null;
+            Map<String, String> fields = new LinkedHashMap<>();
+            int files = 0;
+            for (Part part : parts) {
+                if (part.getSubmittedFileName() != null) {
+                    files++;
+                    if (part.getName().equals(field)) file = part;
+                } else {
+                    try (InputStream in = part.getInputStream()) {
+                        byte[] value = in.readNBytes(MAX_TEXT_FIELD + 1);
+                        if (value.length > MAX_TEXT_FIELD) {
+                            throw new ApiException(ErrorKind.FIELD_TOO_LONG, "Field '" + part.getName() + "': at most " + MAX_TEXT_FIELD + " bytes.");
+                        }
+                        fields.put(part.getName(), new String(value, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            if (file == null || files != 1) {
+                throw new UploadException(Reason.MISSING_FILE, "Expected one file in multipart field '" + field + "', got "
+                        + (file == null ? "none" : files + " files") + ".");
+            }
+            if (file.getSize() > maxBytes) throw tooLarge(field, file.getSize(), maxBytes);
+            if (file.getSize() == 0) throw new UploadException(Reason.EMPTY, "The upload in field '" + field + "' is empty.");
+            String storedName = naming.apply(file.getSubmittedFileName());
+            Path stored = dir.normalize().resolve(storedName).normalize();
+            if (!dir.normalize().equals(stored.getParent())) throw new IllegalArgumentException("a stored name is one file name: " + storedName);
+            file.write(stored.toString()); // Jetty moves the part's file here
+            for (Part part : parts) {
+                if (part != file) part.delete();
+            }
+            return new StreamedFile(stored, Files.size(stored), file.getSubmittedFileName(), fields);
+        } catch (IOException e) {
+            deleteTree(dir);
+            throw new UncheckedIOException("cannot store the upload under " + dir, e);
+        } catch (RuntimeException e) {
+            deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /** Removes a directory and everything in it; what cannot be removed is left (a later sweep tries again). */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // left for the next sweep
+                }
+            });
+        } catch (IOException ignored) {
+            // left for the next sweep
         }
     }
 
@@ -192,8 +294,12 @@ public final class Uploads {
     }
 
     private UploadException tooLarge(String field, long size) {
+        return tooLarge(field, size, limits.maxFileBytes());
+    }
+
+    private static UploadException tooLarge(String field, long size, long limit) {
         return new UploadException(Reason.TOO_LARGE, "File too large: the upload in field '" + field + "'"
-                + (size > 0 ? " is " + size + " bytes," : " is") + " over the limit of " + mebibytes(limits.maxFileBytes())
+                + (size > 0 ? " is " + size + " bytes," : " is") + " over the limit of " + mebibytes(limit)
                 + " MiB.");
     }
 

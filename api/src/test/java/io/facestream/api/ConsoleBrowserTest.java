@@ -9,6 +9,8 @@ import io.facestream.api.events.EventsModule;
 import io.facestream.api.hls.HlsModule;
 import io.facestream.api.testing.ApiFixture;
 import io.facestream.api.testing.LiveIngest;
+import io.facestream.api.testing.VideoUploads;
+import io.facestream.api.index.VideoUploadModule;
 import io.facestream.ingest.video.RtspServer;
 import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
@@ -44,7 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
  * by photo, the unauthenticated and cross-site cases; a live RTSP camera (ffmpeg into rtsp-server-perl, with the ingest
  * role's segment buffer and event recorder) added with the form, whose presence event and a manual recording from its
  * tile are listed, filtered, played and sought (HTTP Range) and deleted on the events page, and played from the
- * identity's page and a face group; a screenshot of each page under target/console-browser/.
+ * identity's page and a face group; a video uploaded from the files page (dropped on the form, sent by keyboard, a photo
+ * refused first with the API's message) followed until its replay completed; a screenshot of each page under
+ * target/console-browser/.
  * Where Chromium, Node or the npm package is unavailable, the test is reported skipped with the reason.
  */
 class ConsoleBrowserTest {
@@ -65,6 +69,7 @@ class ConsoleBrowserTest {
     static LiveIngest ingest;
     static HlsModule hls;
     static RtspServer liveCamera;
+    static VideoUploads videoUploads;
 
     @BeforeAll
     static void start() throws Exception {
@@ -88,7 +93,13 @@ class ConsoleBrowserTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30), EventsModule.Settings.defaults(), hls);
+            try {
+                videoUploads = new VideoUploads(backend, new VideoUploadModule.Settings(dir.resolve("uploads"), 64L << 20, 2));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return FacestreamApi.modules(backend, liveAlerts, liveView, Duration.ofSeconds(30), EventsModule.Settings.defaults(), hls,
+                    videoUploads.module);
         });
         ingest = LiveIngest.start(fixture, dir, LIVE_PREFIX, "console-test", EventsModule.Settings.defaults().segmentRetention());
         // 8 s at 10 fps: a face walks across during frames 10-39, then nobody for 4 s, so each loop's track ends (an event)
@@ -119,6 +130,7 @@ class ConsoleBrowserTest {
         if (hls != null) hls.close();
         if (liveCamera != null) liveCamera.close();
         if (fixture != null) fixture.close();
+        if (videoUploads != null) videoUploads.close();
         if (liveAlerts != null) liveAlerts.close();
         if (liveView != null) liveView.close();
     }
@@ -132,6 +144,8 @@ class ConsoleBrowserTest {
         Path video = FaceImages.video(dir.resolve("walk-by.mp4"), 40,
                 List.of(new Sprite(sprites.get(0), 0, 39, 140, 180, 220, 170, 150, 160),
                         new Sprite(sprites.get(1), 0, 39, 470, 190, 440, 180, 150, 150)));
+        Path upload = FaceImages.video(dir.resolve("front-door.mp4"), 30,
+                List.of(new Sprite(sprites.get(1), 0, 29, 200, 180, 260, 180, 150, 150)));
         Path shots = Files.createDirectories(WORK.resolve("screenshots"));
         Path script = Path.of(ConsoleBrowserTest.class.getResource("/console/console-browser-test.mjs").toURI());
 
@@ -140,6 +154,7 @@ class ConsoleBrowserTest {
         builder.environment().put("ADMIN_KEY", ApiTestSupport.ADMIN_KEY);
         builder.environment().put("READ_KEY", ApiTestSupport.READ_KEY);
         builder.environment().put("PHOTO", photo.toString());
+        builder.environment().put("UPLOAD_VIDEO", upload.toString());
         builder.environment().put("SHOTS", shots.toString());
         builder.environment().put("PLAYWRIGHT", playwright.toString());
         builder.environment().put("LIVE_CAMERA_ID", LIVE_PREFIX + "hall");
@@ -175,7 +190,7 @@ class ConsoleBrowserTest {
         System.out.println("console browser test: " + seconds + " s (fixture start excluded)");
         assertThat(browser.exitValue()).as(String.join("\n", lines)).isZero();
         assertThat(lines).contains("AWAIT_REPLAY").anyMatch(l -> l.startsWith("STEP signed-out"))
-                .anyMatch(l -> l.startsWith("STEP alert-acknowledged")).anyMatch(l -> l.startsWith("STEP alert-read-only"))
+                .anyMatch(l -> l.startsWith("STEP alert-acknowledged")).anyMatch(l -> l.startsWith("STEP video-uploaded")).anyMatch(l -> l.startsWith("STEP alert-read-only"))
                 .noneMatch(l -> l.startsWith("PAGEERROR"));
         for (String page : List.of("signin", "people", "alerts", "alerts-acknowledged", "identities", "identity", "identities-analytics", "identity-split", "search", "face-groups", "cameras", "files",
                 "system", "events", "events-player", "camera-live-sound", "identity-events", "face-group-clips", "alerts-phone", "identities-phone",

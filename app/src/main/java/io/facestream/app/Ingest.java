@@ -93,10 +93,14 @@ final class Ingest implements AutoCloseable {
         BlobStore blobs = blobStore(config);
         FaceAnalyzer analyzer = FaceAnalyzer.create();
         IngestPublisher publisher = new IngestPublisher(connection.bootstrapServers(), new RestSchemaRegistryClient(connection.registryUrl()), clientId);
+        return new Ingest(connection, publisher, analyzer, frameProcessor(config, analyzer, publisher, blobs), blobs);
+    }
+
+    /** Detection and publishing of frames, with ingest.detector.threads detections at once. */
+    static FrameProcessor frameProcessor(Config config, FaceAnalyzer analyzer, IngestPublisher publisher, BlobStore blobs) {
         int threads = config.getInt(ConfigKey.INGEST_DETECTOR_THREADS);
         Semaphore detectorSlots = new Semaphore(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
-        FrameProcessor processor = new FrameProcessor(analyzer, detectorSlots, publisher, blobs, config.getInt(ConfigKey.INGEST_LIVE_VIEW_MAX_WIDTH));
-        return new Ingest(connection, publisher, analyzer, processor, blobs);
+        return new FrameProcessor(analyzer, detectorSlots, publisher, blobs, config.getInt(ConfigKey.INGEST_LIVE_VIEW_MAX_WIDTH));
     }
 
     /** Starts a worker for every enabled camera of the cameras topic, and follows its changes. */

@@ -48,7 +48,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--speed", defaultValue = "max", description = "max, realtime or a factor such as 4 (default: ${DEFAULT-VALUE}).")
     String speed;
 
-    @Option(names = "--sample-fps", defaultValue = "10", description = "Frames per second to analyse; 0 for every frame (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-fps", defaultValue = "" + Replayer.DEFAULT_SAMPLE_FPS, description = "Frames per second to analyse; 0 for every frame (default: ${DEFAULT-VALUE}).")
     double sampleFps;
 
     @Option(names = "--subtitles", paramLabel = "FILE", description = "An SRT or WebVTT file; default: one beside the video with the same name, else a subtitle stream inside it.")

@@ -4,6 +4,7 @@ import io.facestream.api.ApiServer;
 import io.facestream.api.FacestreamApi;
 import io.facestream.api.events.EventsModule;
 import io.facestream.api.hls.HlsModule;
+import io.facestream.api.index.VideoUploadModule;
 import io.facestream.api.HealthCheck;
 import io.facestream.api.backend.Backend;
 import io.facestream.api.backend.Readiness;
@@ -14,6 +15,7 @@ import io.facestream.api.live.LiveViewModule;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.BlobStore;
+import io.facestream.ingest.publish.IngestPublisher;
 import io.facestream.integrations.Integrations;
 import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.models.FaceAnalyzer;
@@ -239,10 +241,16 @@ public final class Standalone implements AutoCloseable {
             throw new java.io.UncheckedIOException("cannot prepare the HLS directory", e);
         }
         running.push(hls);
+        VideoUploadModule videoUploads = new VideoUploadModule(new UploadReplays(replayer(config, analyzer, blobs),
+                Double.parseDouble(config.get(ConfigKey.INGEST_LIVE_VIEW_FPS))), new VideoUploadModule.Settings(
+                config.isSet(ConfigKey.API_UPLOAD_VIDEO_DIR) ? config.getPath(ConfigKey.API_UPLOAD_VIDEO_DIR)
+                        : config.getPath(ConfigKey.DATA_DIR).resolve("uploads"),
+                Long.parseLong(config.get(ConfigKey.API_UPLOAD_VIDEO_MAX_BYTES)), config.getInt(ConfigKey.API_UPLOAD_VIDEO_MAX_REPLAYS)));
+        running.push(videoUploads);
         ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts, liveView,
                 Duration.ofSeconds(config.getInt(ConfigKey.API_CAMERAS_STATUS_STALE_SECONDS)),
                 new EventsModule.Settings(Duration.ofSeconds(config.getInt(ConfigKey.INGEST_SEGMENTS_RETENTION_SECONDS)),
-                        EventsModule.Settings.defaults().clipWait()), hls,
+                        EventsModule.Settings.defaults().clipWait()), hls, videoUploads,
                 config.getBoolean(ConfigKey.API_HEALTH_READINESS));
         running.push(api);
         bindModelMetrics(api.meterRegistry(), pipeline.metrics());
@@ -254,6 +262,17 @@ public final class Standalone implements AutoCloseable {
         }
         endpoints.put("api", "http://" + config.get(ConfigKey.API_HOST) + ":" + api.port() + " (docs at /docs)"
                 + ApiSettings.generatedKeyNote(config));
+    }
+
+    /**
+     * The replay uploaded videos go through: the ingest role's where this process runs one (standalone), else one of
+     * the API role's own over its models and blob store, publishing with a producer of its own.
+     */
+    private io.facestream.ingest.replay.Replayer replayer(Config config, FaceAnalyzer analyzer, BlobStore blobs) {
+        if (ingest != null) return ingest.replayer();
+        IngestPublisher publisher = new IngestPublisher(bootstrapServers, new RestSchemaRegistryClient(registryUrl), "facestream-api-uploads");
+        running.push(publisher);
+        return new io.facestream.ingest.replay.Replayer(publisher, Ingest.frameProcessor(config, analyzer, publisher, blobs));
     }
 
     /** MQTT and the webhook, when configured: a consumer of the public alert and sighting topics. */

@@ -15,7 +15,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@code facestream api}: the API role alone, against a cluster and registry that run elsewhere. */
+/** {@code facestream api}: the API role alone, against a cluster and registry that run elsewhere; a video uploaded to it replayed. */
 class ApiRoleTest {
 
     @Test
@@ -42,6 +42,36 @@ class ApiRoleTest {
                 }
                 assertThat(status.statusCode()).isEqualTo(200);
                 assertThat(status.body()).contains("\"status\":\"running\"", "\"mqtt_connected\":false", "\"kafka_connected\":true");
+
+                // a video uploaded to this API role (no ingest role in it) is replayed by the replay the app wired in
+                byte[] clip = Files.readAllBytes(TestStandalone.oneFaceClip(dir.resolve("upload.mp4"), 50, 200, 260));
+                String boundary = "api-role-upload";
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload.mp4\"\r\n"
+                        + "Content-Type: video/mp4\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                body.writeBytes(clip);
+                body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.apiPort() + "/api/v1/files"))
+                        .header("Authorization", "Bearer " + key).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+                var json = new com.fasterxml.jackson.databind.ObjectMapper();
+                String fileId = json.readTree(accepted.body()).get("file_uuid").asText();
+                HttpRequest files = HttpRequest.newBuilder(URI.create("http://localhost:" + api.apiPort() + "/api/v1/files"))
+                        .header("Authorization", "Bearer " + key).build();
+                com.fasterxml.jackson.databind.JsonNode file = null;
+                for (long deadline = System.nanoTime() + 120_000_000_000L; System.nanoTime() < deadline; Thread.sleep(500)) {
+                    file = null;
+                    for (var f : json.readTree(http.send(files, HttpResponse.BodyHandlers.ofString()).body()).get("data")) {
+                        if (f.get("file_uuid").asText().equals(fileId)) file = f;
+                    }
+                    if (file != null && file.get("status").asText().equals("completed")) break;
+                }
+                assertThat(file).as("the uploaded file at /api/v1/files").isNotNull();
+                assertThat(file.get("status").asText()).isEqualTo("completed");
+                assertThat(file.get("name").asText()).isEqualTo("upload.mp4");
+                assertThat(file.get("faces_detected").asLong()).isPositive();
+                assertThat(dir.resolve("api").resolve("uploads")).isEmptyDirectory();
             }
         }
     }

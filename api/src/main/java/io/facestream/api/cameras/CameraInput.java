@@ -21,14 +21,14 @@ import java.util.regex.Pattern;
  * optional on update (absent: unchanged); {@code name} and {@code rtsp_url} are required on create. A value of
  * the wrong type or out of its range is a 422 naming the field and its range, never quoting the URL.
  */
-final class CameraInput {
+public final class CameraInput {
     static final int MAX_BODY_BYTES = 16 * 1024;
     static final int MAX_NAME = 200;
     static final int MAX_URL = 2048;
     static final int MAX_TRIGGER_CLASSES = 200;
     static final Set<String> SCHEMES = Set.of("rtsp", "rtsps", "http", "https");
-    /** A caller-chosen id: the same alphabet as other ids of the product, and never a sub-path of /api/cameras. */
-    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /** A caller-chosen id: the same alphabet as other ids of the product, and never a sub-path of /api/cameras; also the rule for a camera id other routes take. */
+    public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final ObjectNode body;
 

@@ -82,4 +82,7 @@ final class IndexBodies {
     record Deleted(boolean success, String identityUuid, String message) {}
 
     record ProfileSaved(boolean success, String identityUuid, String path, String message) {}
+
+    /** An uploaded video accepted for replay: its progress is then at GET /api/v1/files under {@code file_uuid}. */
+    record VideoAccepted(boolean success, String fileUuid, String name, String cameraId, long bytes, String status, String message) {}
 }

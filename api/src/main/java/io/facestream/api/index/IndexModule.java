@@ -95,7 +95,7 @@ public final class IndexModule implements ApiModule {
                 .description("Every file `facestream replay` has published, from the files view: status (processing, completed, "
                         + "partial, failed, or stale when its replay stopped sending its record), progress 0-1, frames "
                         + "processed and declared, faces, and the sightings and identities found in it so far. Files are "
-                        + "indexed by `facestream replay FILE|DIR`; this API takes no video upload.")
+                        + "indexed by `facestream replay FILE|DIR`, or uploaded with POST /api/v1/files (an admin key).")
                 .queryParam("limit", "integer", false, "Files listed, 1-" + MAX_PAGE_SIZE + " (default 100)")
                 .responds(200, "The files", ReplayedFiles.class)
                 .responds(400, "limit out of range");

@@ -39,9 +39,13 @@ import java.util.regex.Pattern;
  * parse), so a missing, corrupt or non-video file leaves nothing registered. Record ids
  * derive from the file id and frame numbers: replaying under the same id repeats the same
  * ids, which the topologies treat as the same faces (a fresh id is a new file).
- * Used by {@code facestream replay} and, later, by the API.
+ * Used by {@code facestream replay} and by the API's video upload.
  */
 public final class Replayer {
+    /** The error of a file whose replay was interrupted by the process running it. */
+    public static final String STOPPED = "stopped: the process running the replay shut down before the file's end";
+    /** Frames per second analysed unless a replay asks otherwise (facestream replay's --sample-fps, an upload). */
+    public static final int DEFAULT_SAMPLE_FPS = 10;
     private static final long PROGRESS_INTERVAL_MILLIS = 1000;
     /** How often a running replay re-publishes its file record, frames or not: a reader that sees none for a while knows it died. */
     public static final Duration HEARTBEAT = Duration.ofSeconds(2);
@@ -139,6 +143,8 @@ public final class Replayer {
                 Deque<InFlight> inFlight = new ArrayDeque<>();
                 try (ExecutorService analysers = Executors.newFixedThreadPool(ANALYSERS)) {
                     for (Optional<SampledFrame> next = source.next(); next.isPresent() || !inFlight.isEmpty(); ) {
+                        // clears the flag, so the FAILED record below still reaches Kafka
+                        if (Thread.interrupted()) throw new InterruptedException("replay interrupted");
                         if (next.isPresent()) {
                             SampledFrame frame = next.get();
                             last = frame;
@@ -166,7 +172,10 @@ public final class Replayer {
                 for (Cue cue : cues) publisher.chunk(chunk(fileId, index++, cue, source.frameRate(), origin));
                 publisher.flush();
             } catch (Exception e) {
-                heartbeat.last(file.setStatus(FileStatus.FAILED).setError(e.getMessage()).setUpdatedAt(Instant.now()).build());
+                // interrupted: whoever ran the replay stopped it (an API process shutting down mid-replay)
+                String why = e instanceof InterruptedException || e.getCause() instanceof InterruptedException
+                        ? STOPPED : e.getMessage();
+                heartbeat.last(file.setStatus(FileStatus.FAILED).setError(why).setUpdatedAt(Instant.now()).build());
                 throw e;
             }
             String problem = damage(source);

@@ -78,6 +78,43 @@ public final class VideoSource implements AutoCloseable {
         return source;
     }
 
+    /**
+     * Demuxers an uploaded file may be opened with: the video containers {@code facestream replay} takes. Playlists
+     * and lists (hls, concat, image2...) are left out: they make FFmpeg open other files or URLs the file names.
+     */
+    public static final String UPLOAD_FORMATS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,flv,asf";
+
+    /**
+     * Checks that a file someone uploaded is a video FFmpeg decodes, before it is replayed: opened with the
+     * {@link #UPLOAD_FORMATS} demuxers and the file protocol only (nothing it names is fetched), holding a video
+     * stream, and its first picture decoded. A replay of the same bytes then picks the same demuxer.
+     *
+     * @throws VideoSourceException NOT_VIDEO when it is not such a video, with FFmpeg's reason
+     */
+    public static void probeUpload(Path file) throws VideoSourceException {
+        SourceSpec spec = SourceSpec.of(file.toString());
+        FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
+        grabber.setOption("protocol_whitelist", "file");
+        grabber.setOption("format_whitelist", UPLOAD_FORMATS);
+        grabber.setVideoOption("threads", "1");
+        try {
+            grabber.start();
+            if (grabber.getVideoStream() < 0 || grabber.getImageWidth() <= 0 || grabber.getImageHeight() <= 0) {
+                throw new VideoSourceException(VideoSourceException.Reason.NOT_VIDEO, "it holds no video stream", null);
+            }
+            Frame first = grabber.grabImage();
+            if (first == null || first.image == null) {
+                throw new VideoSourceException(VideoSourceException.Reason.NOT_VIDEO, "no picture of it could be decoded", null);
+            }
+        } catch (FFmpegFrameGrabber.Exception | RuntimeException e) {
+            VideoSourceException failure = failure(spec, "cannot open", e);
+            throw new VideoSourceException(VideoSourceException.Reason.NOT_VIDEO, "FFmpeg finds no video in it (containers it "
+                    + "reads: " + String.join(", ", UPLOAD_FORMATS.split(",")) + ")", failure);
+        } finally {
+            closeQuietly(grabber);
+        }
+    }
+
     /** Sets the output size so the frame fits the caps, keeping its aspect; converted once, in FFmpeg. */
     private static void capSize(FFmpegFrameGrabber grabber, SourceSpec spec) {
         int w = grabber.getImageWidth(), h = grabber.getImageHeight();

@@ -75,6 +75,32 @@ class VideoSourceTest {
         assertThat(readAll(SourceSpec.of(clip(dir, "clip." + ext, 320, 240, 15).toString()))).hasSize(15);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"mp4", "mkv", "avi", "mov", "webm"})
+    void anUploadInTheUsualContainersProbesAsVideo(String ext, @TempDir Path dir) throws Exception {
+        VideoSource.probeUpload(clip(dir, "clip." + ext, 320, 240, 5));
+    }
+
+    @Test
+    void anUploadThatNamesOtherFilesOrIsNoVideoIsRefusedByTheProbe(@TempDir Path dir) throws Exception {
+        clip(dir, "secret.mp4", 320, 240, 15);
+        Path playlist = Files.writeString(dir.resolve("list.m3u8"),
+                "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.5,\nsecret.mp4\n#EXT-X-ENDLIST\n");
+        Path concat = Files.writeString(dir.resolve("list.ffconcat"), "ffconcat version 1.0\nfile secret.mp4\n");
+        for (Path list : List.of(playlist, concat)) {
+            // opened as any file is, FFmpeg follows the list to the file it names: what an upload must not make it do
+            assertThat(readAll(SourceSpec.of(list.toString()))).as(list.toString()).isNotEmpty();
+            assertThatThrownBy(() -> VideoSource.probeUpload(list)).as(list.toString())
+                    .isInstanceOfSatisfying(VideoSourceException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(VideoSourceException.Reason.NOT_VIDEO);
+                        assertThat(e.getMessage()).startsWith("FFmpeg finds no video in it").doesNotContain(dir.toString());
+                    });
+        }
+        Path text = Files.writeString(dir.resolve("notes.mp4"), "not a video\n".repeat(50));
+        assertThatThrownBy(() -> VideoSource.probeUpload(text)).isInstanceOfSatisfying(VideoSourceException.class,
+                e -> assertThat(e.reason()).isEqualTo(VideoSourceException.Reason.NOT_VIDEO));
+    }
+
     @Test
     void badFilesGiveTypedErrors(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> VideoSource.open(SourceSpec.of(dir.resolve("missing.mp4").toString()), BASE))
