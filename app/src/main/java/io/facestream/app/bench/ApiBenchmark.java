@@ -123,6 +123,9 @@ public final class ApiBenchmark {
     }
 
     public static void run(PrintStream out, Settings settings) throws Exception {
+        // Avro trusts our generated classes once AvroSerde is initialised; the load builds alerts (an enum default)
+        // before it makes any serde
+        Class.forName(io.facestream.schemas.serde.AvroSerde.class.getName(), true, ApiBenchmark.class.getClassLoader());
         new ApiBenchmark(out, settings).run();
     }
 
