@@ -381,7 +381,7 @@ public final class IdentitiesModule implements ApiModule {
         String objectClass = JsonBodies.text(body, "object_class", 64).map(String::strip).filter(c -> !c.isEmpty()).orElse(null);
         List<String> ids = new ArrayList<>();
         if (objectClass == null || objectClass.equalsIgnoreCase(PERSON)) {
-            backend.queries().forEachIdentity(i -> ids.add(i.getIdentityId()));
+            ids.addAll(backend.queries().identityIds());
         }
         deleteAll(ids, Principal.of(ctx));
         ctx.json(new ClearResult(ids.size(), objectClass));
