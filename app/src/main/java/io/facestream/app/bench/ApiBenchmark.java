@@ -742,9 +742,9 @@ public final class ApiBenchmark {
                 new Endpoint("POST /api/v1/search, stage 2 (stranger photo)", () -> client.post("/api/v1/search", multipart, strangerSearch)),
                 new Endpoint("GET /api/identities (first page of 100)", () -> client.get("/api/identities")),
                 new Endpoint("GET /api/identities/analytics", () -> client.get("/api/identities/analytics")),
+                new Endpoint("GET /api/face-groups (2 000 newest faces)", () -> client.get("/api/face-groups?max_samples=2000&max_members=10")),
                 new Endpoint("GET /api/v1/identities (seed 000, first page of 20)", () -> client.get("/api/v1/identities")),
-                new Endpoint("GET /api/v1/identities/search?q=poi 1 (seed 000)", () -> client.get("/api/v1/identities/search?q=poi%201")),
-                new Endpoint("GET /api/face-groups (2 000 newest faces)", () -> client.get("/api/face-groups?max_samples=2000&max_members=10")));
+                new Endpoint("GET /api/v1/identities/search?q=poi 1 (seed 000)", () -> client.get("/api/v1/identities/search?q=poi%201")));
         List<Endpoint> endpoints = new ArrayList<>();
         endpoints.add(everyEndpoint.get(0));
         for (Endpoint e : everyEndpoint.subList(1, everyEndpoint.size())) {
