@@ -3,14 +3,13 @@ package io.facestream.topologies.identity;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.views.Views;
 import io.facestream.topologies.views.Views.IdentityListing;
 import io.facestream.topologies.views.Views.Stat;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-
-import io.facestream.schemas.serde.AvroSerdes;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 import java.util.HashMap;
