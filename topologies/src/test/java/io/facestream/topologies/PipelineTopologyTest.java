@@ -165,6 +165,27 @@ class PipelineTopologyTest {
                 .containsExactlyElementsOf(all.stream().sorted(Comparator.comparing(Identity::getLastSeen).reversed()
                         .thenComparing(Identity::getIdentityId)).filter(i -> i.getSightingCount() >= 1).map(Identity::getIdentityId).toList());
 
+        // seed 000's list order, its search by name and the person index
+        List<String> byName = all.stream().sorted(Comparator.comparing((Identity i) -> i.getName() == null ? null : Views.nameKey(i.getName()),
+                        Comparator.nullsLast(Comparator.naturalOrder())).thenComparing(Identity::getCreatedAt).thenComparing(Identity::getIdentityId))
+                .map(Identity::getIdentityId).toList();
+        assertThat(q.identitiesByName(0, 1000).identities()).extracting(Identity::getIdentityId).containsExactlyElementsOf(byName);
+        assertThat(q.identitiesByName(0, 1000).total()).isEqualTo(all.size());
+        assertThat(q.identitiesByName(1, 1).identities()).extracting(Identity::getIdentityId)
+                .containsExactlyElementsOf(byName.stream().skip(1).limit(1).toList());
+        assertThat(q.identityIds()).containsExactlyElementsOf(byName);
+        for (Identity named : all.stream().filter(i -> i.getName() != null).toList()) {
+            String part = named.getName().strip().substring(1).toUpperCase(java.util.Locale.ROOT);
+            assertThat(q.identitiesNameContaining(part, 1000)).extracting(Identity::getIdentityId).containsExactlyElementsOf(all.stream()
+                    .filter(i -> i.getName() != null && Views.nameKey(i.getName()).contains(Views.nameKey(part)))
+                    .map(Identity::getIdentityId).sorted(Comparator.comparing(byName::indexOf)).toList());
+            assertThat(q.identitiesNamed(" " + named.getName().toUpperCase(java.util.Locale.ROOT))).extracting(Identity::getIdentityId)
+                    .contains(named.getIdentityId());
+        }
+        all.stream().map(Identity::getPersonId).filter(java.util.Objects::nonNull).distinct().forEach(person ->
+                assertThat(q.identityIdsOf(person)).containsExactlyInAnyOrderElementsOf(all.stream()
+                        .filter(i -> person.equals(i.getPersonId())).map(Identity::getIdentityId).toList()));
+
         for (Instant since : List.of(T0.minus(Duration.ofDays(3)), T0.truncatedTo(java.time.temporal.ChronoUnit.DAYS), T0.minusSeconds(1),
                 T0.plusSeconds(5), T0.plus(Duration.ofHours(2)))) {
             assertThat(q.identitiesSeenSince(since)).as("seen since " + since)

@@ -195,9 +195,7 @@ final class LuceneCollection implements AutoCloseable {
     List<VectorPoint> scroll(VectorFilter filter, int limit, boolean withVectors) {
         return read(s -> {
             var byId = new Sort(KeywordField.newSortField(ID, false, SortedSetSelector.Type.MIN));
-            var points = new ArrayList<VectorPoint>();
-            for (ScoreDoc hit : s.search(query(filter), limit, byId).scoreDocs) points.add(point(s, hit.doc, withVectors));
-            return points;
+            return points(s, s.search(query(filter), limit, byId).scoreDocs, withVectors);
         });
     }
 
@@ -210,35 +208,24 @@ final class LuceneCollection implements AutoCloseable {
     List<ScoredPoint> search(Search search, int exactBelow, int candidates) {
         float[] unit = Vectors.normalised(name, dimension, search.vector());
         Query filter = search.filter().matchesAll() ? null : query(search.filter());
+        int walk = search.candidates() > 0 ? search.candidates() : candidates;
         return read(s -> {
             boolean exact = search.forceExact() || s.getIndexReader().numDocs() < exactBelow;
             if (exact && rescore) return exactOnFloats(s, unit, filter, search);
             Query knn = exact
                     ? new ExactKnnFloatVectorQuery(VECTOR, unit, search.limit(), filter)
-                    : new KnnFloatVectorQuery(VECTOR, unit, Math.max(search.limit(), candidates), filter);
-            var hits = new ArrayList<ScoredPoint>();
+                    : new KnnFloatVectorQuery(VECTOR, unit, Math.max(search.limit(), walk), filter);
             if (rescore && !exact) {
                 // every candidate of the int8 graph scored again on its float32 vector, the best limit kept
                 var scored = new ArrayList<ScoreDoc>();
-                for (ScoreDoc hit : s.search(knn, Math.max(search.limit(), candidates)).scoreDocs) {
+                for (ScoreDoc hit : s.search(knn, Math.max(search.limit(), walk)).scoreDocs) {
                     scored.add(new ScoreDoc(hit.doc, VectorUtil.dotProduct(unit, vector(s, hit.doc))));
                 }
                 scored.sort((a, b) -> Float.compare(b.score, a.score));
-                for (ScoreDoc hit : scored.subList(0, Math.min(search.limit(), scored.size()))) {
-                    if (hit.score < search.minScore()) break;
-                    VectorPoint p = point(s, hit.doc, search.includeVectors());
-                    hits.add(new ScoredPoint(p.id(), hit.score, p.vector(), p.payload()));
-                }
-                return hits;
+                return scoredPoints(s, scored.subList(0, Math.min(search.limit(), scored.size())), 1, search);
             }
-            for (ScoreDoc hit : s.search(knn, search.limit()).scoreDocs) {
-                // Lucene scores DOT_PRODUCT as (1 + dot) / 2; on unit vectors dot is the cosine.
-                double cosine = 2.0 * hit.score - 1.0;
-                if (cosine < search.minScore()) break;
-                VectorPoint p = point(s, hit.doc, search.includeVectors());
-                hits.add(new ScoredPoint(p.id(), cosine, p.vector(), p.payload()));
-            }
-            return hits;
+            // Lucene scores DOT_PRODUCT as (1 + dot) / 2; on unit vectors dot is the cosine
+            return scoredPoints(s, List.of(s.search(knn, search.limit()).scoreDocs), 2, search);
         });
     }
 
@@ -273,13 +260,30 @@ final class LuceneCollection implements AutoCloseable {
         }
         var ranked = new ArrayList<>(best);
         ranked.sort((a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.doc, b.doc));
-        var hits = new ArrayList<ScoredPoint>();
+        return scoredPoints(s, ranked, 1, search);
+    }
+
+    /**
+     * The hits (best first) down to the search's minimum score, with their stored fields; {@code scale} 2 turns
+     * Lucene's DOT_PRODUCT score into the cosine, 1 takes a score that is one.
+     */
+    private static List<ScoredPoint> scoredPoints(IndexSearcher s, List<ScoreDoc> ranked, int scale, Search search) throws IOException {
+        List<ScoreDoc> kept = new ArrayList<>(ranked.size());
         for (ScoreDoc hit : ranked) {
-            if (hit.score < search.minScore()) break;
-            VectorPoint p = point(s, hit.doc, search.includeVectors());
-            hits.add(new ScoredPoint(p.id(), hit.score, p.vector(), p.payload()));
+            if (cosine(hit, scale) < search.minScore()) break;
+            kept.add(hit);
+        }
+        List<VectorPoint> points = points(s, kept.toArray(ScoreDoc[]::new), search.includeVectors());
+        var hits = new ArrayList<ScoredPoint>(kept.size());
+        for (int i = 0; i < kept.size(); i++) {
+            VectorPoint p = points.get(i);
+            hits.add(new ScoredPoint(p.id(), cosine(kept.get(i), scale), p.vector(), p.payload()));
         }
         return hits;
+    }
+
+    private static double cosine(ScoreDoc hit, int scale) {
+        return scale == 2 ? 2.0 * hit.score - 1.0 : hit.score;
     }
 
     void commitIfChanged() {
@@ -365,9 +369,25 @@ final class LuceneCollection implements AutoCloseable {
     }
 
     private static VectorPoint point(IndexSearcher searcher, int doc, boolean withVector) throws IOException {
-        var fields = new PointFields();
-        searcher.storedFields().document(doc, fields);
-        return new VectorPoint(fields.id, withVector ? vector(searcher, doc) : null, fields.payload);
+        return points(searcher, new ScoreDoc[]{new ScoreDoc(doc, 0)}, withVector).getFirst();
+    }
+
+    /**
+     * The points of these docs, in their order. One stored-fields reader visits them in doc order: it decodes a block's
+     * header once for the docs that share it, where a reader per doc decoded it for each (most of a search's cost).
+     */
+    private static List<VectorPoint> points(IndexSearcher searcher, ScoreDoc[] hits, boolean withVector) throws IOException {
+        Integer[] byDoc = new Integer[hits.length];
+        for (int i = 0; i < hits.length; i++) byDoc[i] = i;
+        java.util.Arrays.sort(byDoc, java.util.Comparator.comparingInt(i -> hits[i].doc));
+        var stored = searcher.storedFields();
+        VectorPoint[] out = new VectorPoint[hits.length];
+        for (int i : byDoc) {
+            var fields = new PointFields();
+            stored.document(hits[i].doc, fields);
+            out[i] = new VectorPoint(fields.id, withVector ? vector(searcher, hits[i].doc) : null, fields.payload);
+        }
+        return java.util.Arrays.asList(out);
     }
 
     private static float[] vector(IndexSearcher searcher, int doc) throws IOException {

@@ -179,6 +179,7 @@ public final class QdrantVectorStore implements VectorStore {
                 .setWithVectors(WithVectorsSelectorFactory.enable(search.includeVectors()));
         if (search.minScore() > -1) query.setScoreThreshold((float) search.minScore());
         if (search.forceExact()) query.setParams(SearchParams.newBuilder().setExact(true));
+        else if (search.candidates() > 0) query.setParams(SearchParams.newBuilder().setHnswEf(Math.max(search.limit(), search.candidates())));
         return call(collection, client.queryAsync(query.build(), config.timeout())).stream().map(hit -> {
             VectorPoint p = point(hit.getPayloadMap(), hit.getVectors(), search.includeVectors());
             return new ScoredPoint(p.id(), hit.getScore(), p.vector(), p.payload());

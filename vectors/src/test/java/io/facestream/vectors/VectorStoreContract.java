@@ -340,7 +340,7 @@ abstract class VectorStoreContract {
             }
             store.upsert(faces, points);
         }
-        double recall = 0;
+        double recall = 0, narrowRecall = 0;
         int queries = 50;
         for (int q = 0; q < queries; q++) {
             float[] query = synthetic.query(random);
@@ -348,11 +348,16 @@ abstract class VectorStoreContract {
             List<String> ann = store.search(faces, new Search(query, 10)).stream().map(ScoredPoint::id).toList();
             assertThat(exact).isEqualTo(exactTopK(stored, query, 10));
             recall += TestVectors.recall(exact, ann);
+            // a narrow walk (40 candidates, as cluster assignment asks of the identities' centroids) for the top 5
+            List<String> narrow = store.search(faces, new Search(query, 5).candidates(40)).stream().map(ScoredPoint::id).toList();
+            narrowRecall += TestVectors.recall(exact.subList(0, 5), narrow);
         }
         recall /= queries;
-        System.out.printf("%s: ANN recall@10 vs exact, %d face-like %d-d vectors, %d face queries: %.3f%n",
-                getClass().getSimpleName(), stored.size(), DIM, queries, recall);
+        narrowRecall /= queries;
+        System.out.printf("%s: ANN recall@10 vs exact, %d face-like %d-d vectors, %d face queries: %.3f; recall@5 walking 40 candidates: %.3f%n",
+                getClass().getSimpleName(), stored.size(), DIM, queries, recall, narrowRecall);
         assertThat(recall).isGreaterThanOrEqualTo(0.95);
+        assertThat(narrowRecall).isGreaterThanOrEqualTo(0.95);
     }
 
     protected Map<String, float[]> upsertRandom(String collection, int n) {

@@ -88,7 +88,7 @@ public final class FaceGroupsModule implements ApiModule {
         routes.get(PREFIX, this::groups)
                 .summary("Cluster captured faces into same-person groups, largest first").tags("face-groups")
                 .description("The most recent `max_samples` kept faces, grouped by single linkage at `face_threshold` "
-                        + "(two faces are linked when their cosine similarity reaches it; Commons Math's DBSCAN). `group_id` "
+                        + "(two faces are linked when their cosine similarity reaches it). `group_id` "
                         + "is the group's representative sample: its best-quality face. `label` is the most common label "
                         + "of its samples. The pipeline keeps faces only, so `clothing_weight` must be 0.")
                 .queryParam("face_threshold", "number", false, "0-1, default 0.5: the least cosine similarity that links two faces")

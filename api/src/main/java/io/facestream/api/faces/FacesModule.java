@@ -6,7 +6,6 @@ import io.facestream.api.Routes;
 import io.facestream.api.backend.Backend;
 import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Face;
-import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.SourceKind;
 import io.facestream.topologies.views.FileView;
@@ -39,6 +38,12 @@ public final class FacesModule implements ApiModule {
     static final int CANDIDATES = 5;
     /** Identities asked of the vector store for the candidates: several may stand for one person. */
     static final int IDENTITY_HITS = 4 * CANDIDATES;
+    /**
+     * Candidates the HNSW walk over the identities' centroids keeps (the store's default, sized for a million faces,
+     * walks five times as many): the walk's cost grows with it; recall at this setting is checked by the vector
+     * store's contract tests.
+     */
+    static final int IDENTITY_CANDIDATES = 40;
 
     public record BoundingBox(int x, int y, int w, int h) {}
 
@@ -148,17 +153,45 @@ public final class FacesModule implements ApiModule {
 
     private ClusterAssignment clusterAssignment(Face face) {
         float[] embedding = Embeddings.toArray(face.getEmbedding());
+        List<ScoredPoint> identities = nearestIdentities(embedding);
         Double distance = null;
         if (face.getPersonId() != null) {
             OptionalDouble similarity = backend.gallery().similarityTo(face.getPersonId(), embedding);
             distance = similarity.isPresent() ? 1 - similarity.getAsDouble() : null;
         } else if (face.getIdentityId() != null) {
-            Identity identity = backend.queries().identity(face.getIdentityId()).orElse(null);
-            if (identity != null && !identity.getCentroid().isEmpty()) {
-                distance = 1 - Embeddings.similarity(Embeddings.toArray(identity.getCentroid()), embedding);
-            }
+            distance = distanceToCentroid(face.getIdentityId(), embedding, identities);
         }
-        return new ClusterAssignment(distance == null ? null : round(distance), candidates(embedding));
+        return new ClusterAssignment(distance == null ? null : round(distance), candidates(embedding, identities));
+    }
+
+    /**
+     * The identities nearest to the face, enough for {@link #CANDIDATES} people: several may stand for one person, so
+     * when the nearest {@link #CANDIDATES} do not name as many, up to {@link #IDENTITY_HITS} are read. Any identity
+     * past the first {@link #CANDIDATES} distinct ones is farther than each of them and cannot make the list, so the
+     * short read answers what the long one would (one HNSW walk either way: its candidates do not depend on the
+     * limit), and reads a fourth of the stored fields, most of a search's cost.
+     */
+    private List<ScoredPoint> nearestIdentities(float[] embedding) {
+        Search nearest = new Search(embedding, CANDIDATES).candidates(IDENTITY_CANDIDATES);
+        List<ScoredPoint> hits = backend.vectors().search(VectorStore.IDENTITIES, nearest);
+        if (hits.size() < CANDIDATES || hits.stream().map(FacesModule::candidateKey).distinct().count() == CANDIDATES) return hits;
+        return backend.vectors().search(VectorStore.IDENTITIES, new Search(embedding, IDENTITY_HITS).candidates(IDENTITY_CANDIDATES));
+    }
+
+    /** The candidate an identity stands for: the person it is bound to, else itself. */
+    private static String candidateKey(ScoredPoint identity) {
+        String personId = (String) identity.payload().get(IdentityPayload.PERSON_ID);
+        return personId != null ? personId : identity.id();
+    }
+
+    /**
+     * 1 - cosine similarity to the identity's centroid as the vector store's identities collection holds it: the
+     * search's own score when the identity is among its hits (a face's own identity mostly is), else read by id.
+     */
+    private Double distanceToCentroid(String identityId, float[] embedding, List<ScoredPoint> hits) {
+        for (ScoredPoint hit : hits) if (hit.id().equals(identityId)) return 1 - hit.score();
+        return backend.vectors().get(VectorStore.IDENTITIES, identityId)
+                .map(p -> 1 - Embeddings.similarity(p.vector(), embedding)).orElse(null);
     }
 
     /**
@@ -168,16 +201,16 @@ public final class FacesModule implements ApiModule {
      * top-k search, so the cost does not grow with every identity there is). More identities than the list holds are
      * asked for, as several may stand for one person.
      */
-    private List<Candidate> candidates(float[] embedding) {
+    private List<Candidate> candidates(float[] embedding, List<ScoredPoint> identities) {
         Map<String, Candidate> best = new HashMap<>();
         backend.gallery().ranked(embedding).stream().limit(CANDIDATES).forEach(m ->
                 offer(best, new Candidate(m.person().getPersonId(), 1 - m.similarity(), m.person().getName())));
-        for (ScoredPoint hit : backend.vectors().search(VectorStore.IDENTITIES, new Search(embedding, IDENTITY_HITS))) {
+        for (ScoredPoint hit : identities) {
             Map<String, Object> payload = hit.payload();
             String personId = (String) payload.get(IdentityPayload.PERSON_ID);
             String name = (String) payload.get(IdentityPayload.NAME);
             if (personId != null) name = backend.gallery().person(personId).map(Person::getName).orElse(name);
-            offer(best, new Candidate(personId != null ? personId : hit.id(), 1 - hit.score(), name));
+            offer(best, new Candidate(candidateKey(hit), 1 - hit.score(), name));
         }
         return best.values().stream()
                 .sorted(Comparator.comparingDouble(Candidate::distance))

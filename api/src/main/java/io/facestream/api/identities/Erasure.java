@@ -55,9 +55,7 @@ public final class Erasure {
         ViewQueries queries = backend.queries();
         String own = Views.identityOf(person);
         if (queries.identity(own).isPresent()) identities.add(own);
-        queries.forEachIdentity(i -> {
-            if (person.getPersonId().equals(i.getPersonId())) identities.add(i.getIdentityId());
-        });
+        identities.addAll(queries.identityIdsOf(person.getPersonId()));
         LinkedHashSet<String> photos = new LinkedHashSet<>();
         if (person.getProfileImageRef() != null) photos.add(person.getProfileImageRef());
         for (ReferenceFace f : person.getFaces()) if (f.getImageRef() != null) photos.add(f.getImageRef());
@@ -66,11 +64,13 @@ public final class Erasure {
 
     private Receipt erase(String subject, Person person, List<String> identityIds, Set<String> photos, Principal who) {
         ViewQueries queries = backend.queries();
+        List<Face> faces = new ArrayList<>();
         List<String> faceIds = new ArrayList<>();
         Set<String> frames = new LinkedHashSet<>();
         int sightings = 0;
         for (String id : identityIds) {
             for (Face f : queries.facesOf(id)) {
+                faces.add(f);
                 faceIds.add(f.getFaceId());
                 if (f.getFrameRef() != null) frames.add(f.getFrameRef());
             }
@@ -93,7 +93,7 @@ public final class Erasure {
         List<String> leftInVectors = faceIds.stream().filter(id -> backend.vectors().get(VectorStore.FACES, id).isPresent()).toList();
         if (!leftInVectors.isEmpty()) backend.vectors().delete(VectorStore.FACES, leftInVectors);
         List<String> blobs = new ArrayList<>();
-        Set<String> shared = backend.queries().frameRefsInUse(frames);
+        Set<String> shared = backend.queries().frameRefsInUse(faces);
         for (String frame : frames) if (!shared.contains(frame) && deleteBlob(frame)) blobs.add(frame);
         for (String photo : photos) if (deleteBlob(photo)) blobs.add(photo);
         return new Receipt(subject, person == null ? null : person.getPersonId(), identityIds, faceIds.size(), sightings, faceIds.size(),

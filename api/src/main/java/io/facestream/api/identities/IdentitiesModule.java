@@ -288,13 +288,23 @@ public final class IdentitiesModule implements ApiModule {
             moved += source.getSightingCount();
         }
         send(command(IdentityCommandType.MERGE, targetId, Principal.of(ctx)).setOtherIdentityIds(sourceIds).build());
-        backend.awaitVisible(() -> sourceIds.stream().allMatch(id -> backend.queries().identity(id).isEmpty()),
+        backend.awaitVisible(() -> sourceIds.stream().allMatch(id -> backend.queries().identity(id).isEmpty()) && recounted(targetId),
                 "Merging into identity " + target.getIdentityId());
         List<String> affected = new ArrayList<>();
         affected.add(targetId);
         affected.addAll(sourceIds);
         ctx.json(new OpResult(true, targetId, affected, moved,
                 "Merged " + sourceIds.size() + " identit" + (sourceIds.size() == 1 ? "y" : "ies") + " into " + targetId + "."));
+    }
+
+    /**
+     * True once an identity's sighting counter says what its sightings view holds. A merge or split moves faces and sightings first and
+     * recounts the identities after, and a read may fall between the two (the views are read while the pipeline
+     * writes), so an answer waits for the recount, not only for the move.
+     */
+    private boolean recounted(String identityId) {
+        ViewQueries queries = backend.queries();
+        return queries.identity(identityId).filter(i -> i.getSightingCount() == queries.sightingsOf(identityId).size()).isPresent();
     }
 
     private void split(Context ctx) {
@@ -325,7 +335,8 @@ public final class IdentitiesModule implements ApiModule {
         send(command(IdentityCommandType.SPLIT, id, Principal.of(ctx)).setSightingIds(moving).setNewIdentityId(newId)
                 .setName(newName.orElse(null)).build());
         backend.awaitVisible(() -> backend.queries().identity(newId).isPresent()
-                && moving.stream().allMatch(sid -> backend.queries().sighting(sid).map(s -> newId.equals(s.getIdentityId())).orElse(true)),
+                && moving.stream().allMatch(sid -> backend.queries().sighting(sid).map(s -> newId.equals(s.getIdentityId())).orElse(true))
+                && recounted(newId) && recounted(id),
                 "Splitting identity " + id);
         ctx.json(new OpResult(true, newId, List.of(id, newId), moving.size(),
                 "Moved " + moving.size() + " sighting" + (moving.size() == 1 ? "" : "s") + " from " + id + " to the new identity " + newId + "."));
@@ -381,7 +392,7 @@ public final class IdentitiesModule implements ApiModule {
         String objectClass = JsonBodies.text(body, "object_class", 64).map(String::strip).filter(c -> !c.isEmpty()).orElse(null);
         List<String> ids = new ArrayList<>();
         if (objectClass == null || objectClass.equalsIgnoreCase(PERSON)) {
-            backend.queries().forEachIdentity(i -> ids.add(i.getIdentityId()));
+            ids.addAll(backend.queries().identityIds());
         }
         deleteAll(ids, Principal.of(ctx));
         ctx.json(new ClearResult(ids.size(), objectClass));

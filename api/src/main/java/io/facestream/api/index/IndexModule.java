@@ -67,6 +67,8 @@ public final class IndexModule implements ApiModule {
     static final String PREFIX = "/api/v1";
     static final int MAX_PAGE_SIZE = 200;
     static final int MAX_QUERY = 200;
+    /** Identities a search by name lists at most. */
+    static final int MAX_SEARCH_HITS = 1_000;
     private static final Pattern FRAME_INDEX = Pattern.compile("(\\d{1,18})_(\\d{1,6})");
     private static final Pattern FACE_FRAME = Pattern.compile("face_(\\d{1,18})");
     private static final Pattern PIPELINE_FACE = Pattern.compile(".+:(\\d{1,18}):(\\d{1,6})");
@@ -101,7 +103,8 @@ public final class IndexModule implements ApiModule {
                 .responds(400, "limit out of range");
         routes.get(PREFIX + "/identities/search", this::search)
                 .summary("Search identities by name").tags("identity index")
-                .description("Case-insensitive substring match on the name (SQL's ILIKE '%q%', with q taken literally).")
+                .description("Case-insensitive substring match on the name (SQL's ILIKE '%q%', with q taken literally), "
+                        + "in name order; at most " + MAX_SEARCH_HITS + " identities.")
                 .queryParam("q", "string", true, "Text the name contains, 1-" + MAX_QUERY + " characters")
                 .responds(200, "Matching identities by name", SearchResult.class)
                 .responds(400, "q missing, blank or too long");
@@ -172,28 +175,16 @@ public final class IndexModule implements ApiModule {
     private void list(Context ctx) {
         int page = JsonBodies.intQuery(ctx, "page", 1, 1, 1_000_000);
         int size = JsonBodies.intQuery(ctx, "page_size", 20, 1, MAX_PAGE_SIZE);
-        List<Identity> all = new ArrayList<>();
-        backend.queries().forEachIdentity(all::add);
-        all.sort(BY_NAME_THEN_CREATION);
-        long from = (long) (page - 1) * size;
-        List<IdentityRecord> items = all.stream().skip(from).limit(size).map(i -> record(i, null)).toList();
-        ctx.json(new IdentityPage(true, all.size(), page, size, items));
+        ViewQueries.IdentityPage found = backend.queries().identitiesByName((long) (page - 1) * size, size);
+        List<IdentityRecord> items = found.identities().stream().map(i -> record(i, null)).toList();
+        ctx.json(new IdentityPage(true, found.total(), page, size, items));
     }
-
-    private static final Comparator<Identity> BY_NAME_THEN_CREATION = Comparator
-            .comparing((Identity i) -> i.getName() == null ? null : i.getName().toLowerCase(Locale.ROOT), Comparator.nullsLast(Comparator.naturalOrder()))
-            .thenComparing(Identity::getCreatedAt).thenComparing(Identity::getIdentityId);
 
     private void search(Context ctx) {
         String q = ctx.queryParam("q");
         if (q == null || q.isBlank()) throw ApiException.validation("q is required: the text a name contains.");
         if (q.length() > MAX_QUERY) throw ApiException.validation("q: at most " + MAX_QUERY + " characters.");
-        String needle = q.strip().toLowerCase(Locale.ROOT);
-        List<Identity> hits = new ArrayList<>();
-        backend.queries().forEachIdentity(i -> {
-            if (i.getName() != null && i.getName().toLowerCase(Locale.ROOT).contains(needle)) hits.add(i);
-        });
-        hits.sort(BY_NAME_THEN_CREATION);
+        List<Identity> hits = backend.queries().identitiesNameContaining(q, MAX_SEARCH_HITS);
         ctx.json(new SearchResult(true, q, hits.size(), hits.stream().map(i -> new SearchHit(i.getIdentityId(), i.getName(),
                 IdentityJson.sourceName(i.getSource()), IdentityJson.statusName(i.getStatus()), i.getTmdbId(),
                 i.getFiles().isEmpty() ? null : i.getFiles().getFirst(), List.copyOf(i.getFiles()))).toList()));
@@ -254,13 +245,7 @@ public final class IndexModule implements ApiModule {
         ViewQueries queries = backend.queries();
         Optional<Identity> existing = queries.identity(upload.identityUuid());
         if (existing.isEmpty()) {
-            String name = upload.name().toLowerCase(Locale.ROOT);
-            List<Identity> sameName = new ArrayList<>();
-            queries.forEachIdentity(i -> {
-                if (i.getName() != null && i.getName().strip().toLowerCase(Locale.ROOT).equals(name)) sameName.add(i);
-            });
-            sameName.sort(BY_NAME_THEN_CREATION);
-            existing = sameName.stream().findFirst();
+            existing = queries.identitiesNamed(upload.name()).stream().findFirst();
         }
         String id = existing.map(Identity::getIdentityId).orElse(upload.identityUuid());
         // a new identity from an identity.json is of source .json unless it says otherwise; an update keeps its source

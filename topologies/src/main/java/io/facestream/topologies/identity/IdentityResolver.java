@@ -36,6 +36,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.charset.StandardCharsets;
@@ -110,13 +111,14 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     /** Resolvers with the stores they keep: the identity, face and sighting views and the live tracks' state. */
     public static ProcessorSupplier<String, SpecificRecord, String, SpecificRecord> supplier(PipelineSettings settings, Gallery gallery,
                                                                                      VectorStore vectors, AvroSerdes serdes) {
-        return ProcessorStores.supplier(() -> new IdentityResolver(settings, gallery, vectors), Set.of(
+        Set<StoreBuilder<?>> stores = new java.util.HashSet<>(ReadIndexes.stores(serdes));
+        stores.addAll(Set.of(
                 Views.IDENTITIES.persistentStore(serdes), Views.FACES.persistentStore(serdes),
                 Views.FACES_BY_IDENTITY.persistentStore(serdes), Views.SIGHTINGS.persistentStore(serdes),
-                Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes), Views.IDENTITIES_BY_LAST_SEEN.persistentStore(serdes),
-                Views.IDENTITY_STATS.persistentStore(serdes), Views.FACES_BY_TIME.persistentStore(serdes),
+                Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes),
                 ProcessorStores.persistent(TRACKS, serdes.of(TrackResolution.class)),
                 ProcessorStores.persistent(UNKNOWN_COOLDOWN, org.apache.kafka.common.serialization.Serdes.Long())));
+        return ProcessorStores.supplier(() -> new IdentityResolver(settings, gallery, vectors), stores);
     }
 
     @Override
@@ -130,8 +132,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         tracks = context.getStateStore(TRACKS);
         unknownCooldown = context.getStateStore(UNKNOWN_COOLDOWN);
         alertCounts = context.getStateStore(Views.ALERT_COUNTS.name()); // global: every alert ever, per key
-        readIndexes = new ReadIndexes(context.getStateStore(Views.IDENTITIES_BY_LAST_SEEN.name()),
-                context.getStateStore(Views.IDENTITY_STATS.name()), context.getStateStore(Views.FACES_BY_TIME.name()));
+        readIndexes = new ReadIndexes(context);
         centroids = new CentroidPublisher(vectors);
         List<Identity> all = new ArrayList<>();
         try (KeyValueIterator<String, Identity> it = identities.all()) {

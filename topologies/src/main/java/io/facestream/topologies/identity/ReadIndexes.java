@@ -3,35 +3,50 @@ package io.facestream.topologies.identity;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Sighting;
+import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.views.Views;
 import io.facestream.topologies.views.Views.IdentityListing;
 import io.facestream.topologies.views.Views.Stat;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * The indexes and counters identity resolution keeps beside its views, so that the API's list, analytics and
  * face-group reads cost what they return, not what the views hold: identities by last seen
- * ({@link Views#IDENTITIES_BY_LAST_SEEN}), faces by time ({@link Views#FACES_BY_TIME}) and the counters of
+ * ({@link Views#IDENTITIES_BY_LAST_SEEN}), by name ({@link Views#IDENTITIES_BY_NAME}) and by person
+ * ({@link Views#IDENTITIES_BY_PERSON}), faces by time ({@link Views#FACES_BY_TIME}) and the counters of
  * {@link Views#IDENTITY_STATS}. Every change of an identity, sighting or face goes through here (the resolver's
  * one place for each), so they cannot drift from the views; a store from before them is indexed once
  * ({@link #buildStep}).
  */
 final class ReadIndexes {
-    /** Bumped when what the indexes hold changes: a store of an older version is indexed again. */
-    private static final long VERSION = 1;
+    /**
+     * Bumped when what the indexes hold changes: a store of an older version is indexed again. 2: identities by name
+     * and by person (a store of version 1 has every other index, so only its identities are read again).
+     */
+    private static final long VERSION = 2;
     private static final long HOUR_MS = 3_600_000L;
     private static final long DAY_MS = 86_400_000L;
 
     private final KeyValueStore<String, String> byLastSeen;
     private final KeyValueStore<String, Long> stats;
     private final KeyValueStore<String, String> facesByTime;
+    private final KeyValueStore<String, String> byName;
+    private final KeyValueStore<String, String> byPerson;
     /** What {@link #byLastSeen} holds per identity, to find its entry again (an identity's key moves with its last seen). */
     private final Map<String, IdentityListing> listed = new HashMap<>();
+    /** Each identity's {@link #byName} key and {@link #byPerson} key (none when it is bound to nobody), to move them. */
+    private final Map<String, String> nameKeys = new HashMap<>();
+    private final Map<String, String> personKeys = new HashMap<>();
+    /** The version of the indexes the store held at start (0: none). */
+    private final long startVersion;
     private boolean built;
     /** An upgrade's scans: 0 identities, 1 sightings, 2 faces; the last key done in the current one. */
     private int phase;
@@ -39,13 +54,31 @@ final class ReadIndexes {
     /** Entries one build step indexes. */
     static final int BUILD_STEP = 2_000;
 
-    ReadIndexes(KeyValueStore<String, String> byLastSeen, KeyValueStore<String, Long> stats, KeyValueStore<String, String> facesByTime) {
-        this.byLastSeen = byLastSeen;
-        this.stats = stats;
-        this.facesByTime = facesByTime;
+    /** Over the stores of a processor that declared them ({@link #stores}). */
+    ReadIndexes(ProcessorContext<?, ?> context) {
+        this.byLastSeen = context.getStateStore(Views.IDENTITIES_BY_LAST_SEEN.name());
+        this.stats = context.getStateStore(Views.IDENTITY_STATS.name());
+        this.facesByTime = context.getStateStore(Views.FACES_BY_TIME.name());
+        this.byName = context.getStateStore(Views.IDENTITIES_BY_NAME.name());
+        this.byPerson = context.getStateStore(Views.IDENTITIES_BY_PERSON.name());
         try (KeyValueIterator<String, String> it = byLastSeen.all()) {
             it.forEachRemaining(kv -> listed.put(Views.identityOfLastSeen(kv.key), IdentityListing.decode(kv.value)));
         }
+        try (KeyValueIterator<String, String> it = byName.all()) {
+            it.forEachRemaining(kv -> nameKeys.put(kv.value, kv.key));
+        }
+        try (KeyValueIterator<String, String> it = byPerson.all()) {
+            it.forEachRemaining(kv -> personKeys.put(kv.value, kv.key));
+        }
+        Long version = stats.get(Stat.VERSION);
+        startVersion = version == null ? 0 : version;
+    }
+
+    /** The stores these indexes keep, for the processor that keeps them to declare. */
+    static List<StoreBuilder<?>> stores(AvroSerdes serdes) {
+        return List.of(Views.IDENTITIES_BY_LAST_SEEN.persistentStore(serdes), Views.IDENTITY_STATS.persistentStore(serdes),
+                Views.FACES_BY_TIME.persistentStore(serdes), Views.IDENTITIES_BY_NAME.persistentStore(serdes),
+                Views.IDENTITIES_BY_PERSON.persistentStore(serdes));
     }
 
     /** True once the views are indexed (always, for views written by this version from the start). */
@@ -76,9 +109,12 @@ final class ReadIndexes {
                 while (budget-- > 0 && it.hasNext()) {
                     var kv = it.next();
                     cursor = kv.key;
-                    if (!listed.containsKey(kv.key)) identity(kv.value);
+                    if (!listed.containsKey(kv.key) || !nameKeys.containsKey(kv.key)) identity(kv.value);
                 }
-                if (!it.hasNext()) nextPhase();
+                if (!it.hasNext()) {
+                    if (startVersion >= 1) finish(); // sightings and faces were indexed by version 1
+                    else nextPhase();
+                }
             }
         } else if (phase == 1) {
             try (KeyValueIterator<String, Sighting> it = sightings.range(after(cursor), null)) {
@@ -96,13 +132,15 @@ final class ReadIndexes {
                     cursor = kv.key;
                     facesByTime.put(Views.faceByTimeOfIdentityKey(kv.key), kv.value);
                 }
-                if (!it.hasNext()) {
-                    stats.put(Stat.VERSION, VERSION);
-                    built = true;
-                }
+                if (!it.hasNext()) finish();
             }
         }
         return built;
+    }
+
+    private void finish() {
+        stats.put(Stat.VERSION, VERSION);
+        built = true;
     }
 
     private void nextPhase() {
@@ -118,6 +156,8 @@ final class ReadIndexes {
     /** An identity was written: its last-seen entry and the identity counters follow. */
     void identity(Identity identity) {
         String id = identity.getIdentityId();
+        move(byName, nameKeys, id, Views.identityByName(identity.getName(), identity.getCreatedAt(), id));
+        move(byPerson, personKeys, id, identity.getPersonId() == null ? null : Views.identityOfPerson(identity.getPersonId(), id));
         IdentityListing before = listed.get(id);
         IdentityListing now = IdentityListing.of(identity);
         if (now.equals(before)) return;
@@ -137,7 +177,17 @@ final class ReadIndexes {
         add(Stat.createdDay(Math.floorDiv(listing.createdAtMillis(), DAY_MS)), sign);
     }
 
+    /** An identity's entry in a by-identity index moves to {@code key} (null: out of the index). */
+    private static void move(KeyValueStore<String, String> index, Map<String, String> keys, String identityId, String key) {
+        String before = key == null ? keys.remove(identityId) : keys.put(identityId, key);
+        if (java.util.Objects.equals(before, key)) return;
+        if (before != null) index.delete(before);
+        if (key != null) index.put(key, identityId);
+    }
+
     void identityDeleted(String identityId) {
+        move(byName, nameKeys, identityId, null);
+        move(byPerson, personKeys, identityId, null);
         IdentityListing before = listed.remove(identityId);
         if (before == null) return;
         byLastSeen.delete(Views.identityByLastSeen(before.lastSeenMillis(), identityId));

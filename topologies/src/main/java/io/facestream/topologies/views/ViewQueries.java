@@ -83,11 +83,64 @@ public final class ViewQueries {
         return Optional.ofNullable(store(Views.IDENTITIES).get(identityId));
     }
 
-    /** Calls {@code each} with every identity, in id order (a scan: for the rare reads that need them all). */
-    public void forEachIdentity(Consumer<Identity> each) {
-        try (KeyValueIterator<String, Identity> it = store(Views.IDENTITIES).all()) {
-            it.forEachRemaining(kv -> each.accept(kv.value));
+    /** The id of every identity, in seed 000's list order (the name index's keys: no identity is decoded). */
+    public List<String> identityIds() {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = store(Views.IDENTITIES_BY_NAME).all()) {
+            it.forEachRemaining(kv -> out.add(kv.value));
         }
+        return out;
+    }
+
+    /**
+     * A page of identities in seed 000's list order (named ones by name, case-insensitive, then creation; unnamed ones
+     * after, by creation), and how many there are: the name index's keys up to the page's end, the page's identities
+     * decoded, the total a counter.
+     */
+    public IdentityPage identitiesByName(long offset, int limit) {
+        if (offset < 0 || limit < 0) throw new IllegalArgumentException("offset and limit must not be negative");
+        return new IdentityPage(stat(Views.Stat.IDENTITIES), identities(store(Views.IDENTITIES_BY_NAME).all(), offset, limit, key -> true));
+    }
+
+    /**
+     * Named identities whose name contains {@code text} (case-insensitive), in name order: the named part of the name
+     * index (keys only) is read, and only the identities found are decoded.
+     */
+    public List<Identity> identitiesNameContaining(String text, int limit) {
+        String needle = Views.nameKey(text);
+        return identities(store(Views.IDENTITIES_BY_NAME).prefixScan(Views.namedIdentities(), Serdes.String().serializer()), 0, limit,
+                key -> Views.nameKeyOf(key).contains(needle));
+    }
+
+    /** The identities with this name (trimmed, case-insensitive), oldest first. */
+    public List<Identity> identitiesNamed(String name) {
+        return identities(store(Views.IDENTITIES_BY_NAME).prefixScan(Views.identitiesNamed(name), Serdes.String().serializer()), 0,
+                Integer.MAX_VALUE, key -> true);
+    }
+
+    /** The ids of the identities bound to a person (from the person index). */
+    public List<String> identityIdsOf(String personId) {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = store(Views.IDENTITIES_BY_PERSON).prefixScan(Views.ofPerson(personId), Serdes.String().serializer())) {
+            it.forEachRemaining(kv -> out.add(kv.value));
+        }
+        return out;
+    }
+
+    /** The identities an index's entries (value: the identity id) name, those whose key passes, from {@code offset}. */
+    private List<Identity> identities(KeyValueIterator<String, String> index, long offset, int limit, java.util.function.Predicate<String> keys) {
+        ReadOnlyKeyValueStore<String, Identity> values = store(Views.IDENTITIES);
+        List<Identity> out = new ArrayList<>(Math.min(limit, 1024));
+        long skipped = 0;
+        try (index) {
+            while (index.hasNext() && out.size() < limit) {
+                KeyValue<String, String> kv = index.next();
+                if (!keys.test(kv.key) || skipped++ < offset) continue;
+                Identity identity = values.get(kv.value);
+                if (identity != null) out.add(identity);
+            }
+        }
+        return out;
     }
 
     public Optional<Face> face(String faceId) {
@@ -352,14 +405,18 @@ public final class ViewQueries {
 
     // ---- privacy erase ----
 
-    /** Which of {@code frameRefs} some kept face still points to (a frame blob shared with someone else). */
-    public java.util.Set<String> frameRefsInUse(java.util.Set<String> frameRefs) {
+    /**
+     * Which of these faces' frame blobs some kept face still points to (a frame shared with someone else). A frame's
+     * blob holds one frame of one source, whose faces are that frame's entries in the faces view: only those are read.
+     */
+    public java.util.Set<String> frameRefsInUse(java.util.Collection<Face> faces) {
         java.util.Set<String> used = new java.util.HashSet<>();
-        if (frameRefs.isEmpty()) return used;
-        try (KeyValueIterator<String, Face> it = store(Views.FACES).all()) {
-            while (it.hasNext()) {
-                String ref = it.next().value.getFrameRef();
-                if (ref != null && frameRefs.contains(ref)) used.add(ref);
+        java.util.Set<String> frames = new java.util.HashSet<>();
+        for (Face face : faces) {
+            String ref = face.getFrameRef();
+            if (ref == null || used.contains(ref) || !frames.add(Views.framePrefix(face.getSourceId(), face.getFrameNumber()))) continue;
+            for (Face other : facesInFrame(face.getSourceId(), face.getFrameNumber())) {
+                if (ref.equals(other.getFrameRef())) used.add(ref);
             }
         }
         return used;

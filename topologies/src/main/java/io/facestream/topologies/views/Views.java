@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -66,13 +67,21 @@ public final class Views {
     public static final View<Long> IDENTITY_STATS = new View<>("identity-counters", s -> Serdes.Long());
     /** Every kept face, newest first; key: {@link #faceByTime}, value: the face id. */
     public static final View<String> FACES_BY_TIME = new View<>("faces-newest", s -> Serdes.String());
+    /**
+     * Identities in seed 000's list order: named ones first, by name (case-insensitive), then by creation; unnamed ones
+     * after them by creation; key: {@link #identityByName}, value: the identity id. Its named part is the name index a
+     * search by name reads (keys only) instead of decoding every identity.
+     */
+    public static final View<String> IDENTITIES_BY_NAME = new View<>("identities-by-name", s -> Serdes.String());
+    /** The identities bound to each person; key: {@link #identityOfPerson}, value: the identity id. */
+    public static final View<String> IDENTITIES_BY_PERSON = new View<>("identities-by-person", s -> Serdes.String());
     /** Global: every alert ever raised per POI (an alert's {@code previous_match_count}); key: POI id. */
     public static final View<Long> ALERT_COUNTS = new View<>("alert-counts", s -> Serdes.Long());
 
     /** The views one instance may ask another for (the partitioned ones and the catalog). */
     private static final List<View<?>> ROUTABLE = List.of(PEOPLE, IDENTITIES, FACES, FACES_BY_IDENTITY, SIGHTINGS,
             SIGHTINGS_BY_IDENTITY, CAMERAS, FILES, RECENT_ALERTS, RECENT_ALERT_COUNTS, ALERT_ACKS, RECENT_ALERT_IDS, CHUNKS, EVENTS, IDENTITIES_BY_LAST_SEEN,
-            IDENTITY_STATS, FACES_BY_TIME);
+            IDENTITY_STATS, FACES_BY_TIME, IDENTITIES_BY_NAME, IDENTITIES_BY_PERSON);
 
     /** The key of every clear marker on {@link Topics#ALERT_CLEARS}: the latest subsumes the earlier ones (compacted). */
     public static final String CLEAR_KEY = "all";
@@ -139,6 +148,48 @@ public final class Views {
     /** The identity id an {@link #identityByLastSeen} key holds. */
     public static String identityOfLastSeen(String key) {
         return key.substring(20);
+    }
+
+    /**
+     * {@link #IDENTITIES_BY_NAME}' key: a named identity's {@link #nameKey} then its creation and id; an unnamed one's
+     * creation and id after every named one.
+     */
+    public static String identityByName(String name, Instant createdAt, String identityId) {
+        long created = Math.max(0, createdAt.toEpochMilli());
+        return name == null ? Keys.of(UNNAMED, created, identityId) : Keys.of(NAMED, nameKey(name), created, identityId);
+    }
+
+    private static final String NAMED = "n", UNNAMED = "u";
+
+    /** A name as the name index orders and compares it: trimmed, lower case. */
+    public static String nameKey(String name) {
+        return name.strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** The prefix of every named identity's {@link #identityByName} key. */
+    public static String namedIdentities() {
+        return Keys.prefix(NAMED);
+    }
+
+    /** The prefix of the {@link #identityByName} keys of the identities with this name (case-insensitive). */
+    public static String identitiesNamed(String name) {
+        return Keys.prefix(NAMED, nameKey(name));
+    }
+
+    /** The {@link #nameKey} a named identity's {@link #identityByName} key holds (its id and the creation's 19 digits end it). */
+    public static String nameKeyOf(String identityByNameKey) {
+        int beforeId = identityByNameKey.lastIndexOf('\0');
+        return identityByNameKey.substring(NAMED.length() + 1, beforeId - 20);
+    }
+
+    /** {@link #IDENTITIES_BY_PERSON}' key: the person, then the identity bound to them. */
+    public static String identityOfPerson(String personId, String identityId) {
+        return Keys.of(personId, identityId);
+    }
+
+    /** The prefix of a person's entries in {@link #IDENTITIES_BY_PERSON}. */
+    public static String ofPerson(String personId) {
+        return Keys.prefix(personId);
     }
 
     /** {@link #FACES_BY_TIME}' key: event time, newest first, then the face id. */
