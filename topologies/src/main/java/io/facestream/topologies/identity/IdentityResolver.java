@@ -244,7 +244,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             // a track of soft faces alone joins no identity by similarity (see index): it starts its own
             boolean allSoft = current.getFaces().stream().allMatch(this::soft);
             Optional<IdentityIndex.Nearest> nearest = allSoft ? Optional.empty()
-                    : index.nearest(centroid).filter(n -> n.similarity() >= settings.thresholds().identity());
+                    : index.nearest(centroid, settings.thresholds().identity());
             if (nearest.isPresent()) {
                 identityId = nearest.get().identityId();
                 similarity = nearest.get().similarity();
