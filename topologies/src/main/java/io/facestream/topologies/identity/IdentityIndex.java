@@ -59,9 +59,17 @@ final class IdentityIndex {
         }
     }
 
-    /** An identity's own vectors (centroid and exemplars) with their codes, and the faces rejected from it. */
-    private record Entry(String identityId, float[][] own, Quantized[] codes, float[][] rejected) {
+    /**
+     * An identity's own vectors (centroid and exemplars) with their codes, and the faces rejected from it. A vector
+     * within {@link #NEAR} of an earlier one ({@code near[k] >= 0}, at distance {@code distance[k]}) is bounded from that
+     * one's score ({@code q·v <= q·u + |q| |v - u|}) instead of its own codes: the centroid of an identity with one
+     * exemplar is that exemplar.
+     */
+    private record Entry(String identityId, float[][] own, Quantized[] codes, int[] near, double[] distance, float[][] rejected) {
     }
+
+    /** The distance under which a vector is bounded from an earlier one of its identity (0.01 in similarity at most). */
+    private static final double NEAR = 0.01;
 
     private final List<Entry> entries = new ArrayList<>();
     private final Map<String, Integer> positions = new HashMap<>();
@@ -78,9 +86,17 @@ final class IdentityIndex {
         if (!identity.getCentroid().isEmpty()) v[i++] = Embeddings.toArray(identity.getCentroid());
         for (Exemplar e : identity.getExemplars()) v[i++] = Embeddings.toArray(e.getEmbedding());
         Quantized[] codes = new Quantized[n];
-        for (int k = 0; k < n; k++) codes[k] = Quantized.of(v[k]);
+        int[] near = new int[n];
+        double[] distance = new double[n];
+        for (int k = 0; k < n; k++) {
+            near[k] = -1;
+            for (int j = 0; j < k && near[k] < 0; j++) {
+                if (near[j] < 0 && v[j].length == v[k].length && (distance[k] = distance(v[j], v[k])) <= NEAR) near[k] = j;
+            }
+            if (near[k] < 0) codes[k] = Quantized.of(v[k]);
+        }
         float[][] rejected = Matching.rejected(identity).stream().map(e -> Embeddings.toArray(e.getEmbedding())).toArray(float[][]::new);
-        Entry entry = new Entry(identity.getIdentityId(), v, codes, rejected);
+        Entry entry = new Entry(identity.getIdentityId(), v, codes, near, distance, rejected);
         Integer at = positions.get(entry.identityId());
         if (at != null) {
             entries.set(at, entry);
@@ -121,10 +137,23 @@ final class IdentityIndex {
 
     /** Whether one of the identity's vectors can be {@code atLeast} similar to the query, by the codes' bound. */
     private static boolean mayReach(Entry e, Quantized q, int dimension, double atLeast) {
-        for (int k = 0; k < e.codes().length; k++) {
+        double[] bounds = new double[e.own().length];
+        for (int k = 0; k < bounds.length; k++) {
             // another dimension is scored -1 by Embeddings.similarity: the second pass decides
-            if (e.own()[k].length != dimension || q.upperBound(e.codes()[k]) >= atLeast) return true;
+            if (e.own()[k].length != dimension) return true;
+            int j = e.near()[k];
+            bounds[k] = j < 0 ? q.upperBound(e.codes()[k]) : bounds[j] + q.norm() * e.distance()[k] + ROUNDING_SLACK;
+            if (bounds[k] >= atLeast) return true;
         }
         return false;
+    }
+
+    private static double distance(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = (double) a[i] - b[i];
+            sum += d * d;
+        }
+        return Math.sqrt(sum);
     }
 }
