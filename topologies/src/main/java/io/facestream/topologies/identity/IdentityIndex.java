@@ -106,6 +106,11 @@ final class IdentityIndex {
         }
     }
 
+    void clear() {
+        entries.clear();
+        positions.clear();
+    }
+
     void remove(String identityId) {
         Integer at = positions.remove(identityId);
         if (at == null) return;
