@@ -61,14 +61,14 @@ final class IdentityIndex {
 
     /**
      * An identity's own vectors (centroid and exemplars) with their codes, and the faces rejected from it. A vector
-     * within {@link #NEAR} of an earlier one ({@code near[k] >= 0}, at distance {@code distance[k]}) is bounded from that
+     * within {@link #NEAR} of the first one ({@code near[k] = 0}, at distance {@code distance[k]}) is bounded from that
      * one's score ({@code q·v <= q·u + |q| |v - u|}) instead of its own codes: the centroid of an identity with one
      * exemplar is that exemplar.
      */
     private record Entry(String identityId, float[][] own, Quantized[] codes, int[] near, double[] distance, float[][] rejected) {
     }
 
-    /** The distance under which a vector is bounded from an earlier one of its identity (0.01 in similarity at most). */
+    /** The distance under which a vector is bounded from its identity's first one (0.01 in similarity at most). */
     private static final double NEAR = 0.01;
 
     private final List<Entry> entries = new ArrayList<>();
@@ -92,10 +92,8 @@ final class IdentityIndex {
         double[] distance = new double[n];
         for (int k = 0; k < n; k++) {
             near[k] = -1;
-            for (int j = 0; j < k && near[k] < 0; j++) {
-                if (near[j] < 0 && v[j].length == v[k].length && (distance[k] = distance(v[j], v[k])) <= NEAR) near[k] = j;
-            }
-            if (near[k] < 0) codes[k] = Quantized.of(v[k]);
+            if (k > 0 && v[0].length == v[k].length && (distance[k] = distance(v[0], v[k])) <= NEAR) near[k] = 0;
+            else codes[k] = Quantized.of(v[k]);
         }
         float[][] rejected = Matching.rejected(identity).stream().map(e -> Embeddings.toArray(e.getEmbedding())).toArray(float[][]::new);
         Entry entry = new Entry(identity.getIdentityId(), v, codes, near, distance, rejected);
