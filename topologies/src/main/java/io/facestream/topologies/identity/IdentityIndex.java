@@ -164,13 +164,14 @@ final class IdentityIndex {
     /** Whether one of the identity's vectors can be {@code atLeast} similar to the query, by the codes' bound. */
     private static boolean mayReach(Entry e, Quantized q, int dimension, double atLeast) {
         Quantized[] codes = e.codes();
-        double[] bounds = new double[codes.length];
-        for (int k = 0; k < bounds.length; k++) {
-            int j = e.near()[k];
-            // another dimension is scored -1 by Embeddings.similarity: the second pass decides (a near vector has its anchor's)
-            if (j < 0 && codes[k].codes().length != dimension) return true;
-            bounds[k] = j < 0 ? q.upperBound(codes[k]) : bounds[j] + q.norm() * e.distance()[k] + ROUNDING_SLACK;
-            if (bounds[k] >= atLeast) return true;
+        double first = 0; // the first vector's bound: the one a near vector is bounded from
+        for (int k = 0; k < codes.length; k++) {
+            boolean near = e.near()[k] >= 0;
+            // another dimension is scored -1 by Embeddings.similarity: the second pass decides (a near vector has the first's)
+            if (!near && codes[k].codes().length != dimension) return true;
+            double bound = near ? first + q.norm() * e.distance()[k] + ROUNDING_SLACK : q.upperBound(codes[k]);
+            if (k == 0) first = bound;
+            if (bound >= atLeast) return true;
         }
         return false;
     }
