@@ -21,7 +21,8 @@ import java.util.List;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure a part of the product and print the figures (see BENCHMARKS.md).",
         subcommands = {BenchCommand.Models.class, BenchCommand.Ingest.class, BenchCommand.Vectors.class, BenchCommand.PipelineBench.class, BenchCommand.Cameras.class,
-                BenchCommand.IndexBench.class, BenchCommand.Api.class, BenchCommand.Idle.class, BenchCommand.Recognition.class})
+                BenchCommand.IndexBench.class, BenchCommand.Api.class, BenchCommand.Idle.class, BenchCommand.Resolution.class,
+                BenchCommand.Recognition.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,
@@ -218,6 +219,46 @@ final class BenchCommand {
                 IdleBenchmark.run(System.out, new IdleBenchmark.Settings(seconds, settle, baselineClasspath, sets));
             } catch (Exception e) {
                 throw new IllegalStateException("idle benchmark failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Command(name = "resolution", mixinStandardHelpOptions = true,
+            description = "Identity resolution's own throughput in faces/s (track events and embedded faces written to its hop, final "
+                    + "sightings read back) on a facestream standalone child process: at an empty store and at --identities identities, "
+                    + "beside another build in the same run (--baseline-classpath), with a digest of the decisions of each.")
+    static final class Resolution implements Runnable {
+        @Option(names = "--identities", defaultValue = "10000", description = "Identities the store is filled to before the second measured "
+                + "phase (default: ${DEFAULT-VALUE}).")
+        int identities;
+
+        @Option(names = "--tracks", defaultValue = "1000", description = "Tracks per measured phase (default: ${DEFAULT-VALUE}).")
+        int tracks;
+
+        @Option(names = "--faces-per-track", defaultValue = "5", description = "Embedded faces per measured track (default: ${DEFAULT-VALUE}).")
+        int facesPerTrack;
+
+        @Option(names = "--baseline-classpath", paramLabel = "CP", description = "Another build to measure first: its app jar and lib "
+                + "(e.g. OTHER/app/target/facestream-app.jar:OTHER/app/target/lib/*).")
+        String baselineClasspath;
+
+        @Option(names = "--child-option", paramLabel = "JVM-OPTION", description = "A JVM option for the measured products, e.g. "
+                + "-XX:StartFlightRecording=filename=x.jfr (repeatable).")
+        java.util.List<String> childOptions = java.util.List.of();
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A configuration key for the measured products (repeatable).")
+        java.util.List<String> sets = java.util.List.of();
+
+        @Override
+        public void run() {
+            if (identities < 0 || identities > 1_000_000) throw new IllegalArgumentException("--identities must be 0-1000000");
+            if (tracks < 1 || tracks > 100_000) throw new IllegalArgumentException("--tracks must be 1-100000");
+            if (facesPerTrack < 1 || facesPerTrack > 100) throw new IllegalArgumentException("--faces-per-track must be 1-100");
+            try {
+                io.facestream.app.bench.ResolutionBenchmark.run(System.out, new io.facestream.app.bench.ResolutionBenchmark.Settings(
+                        identities, tracks, facesPerTrack, baselineClasspath, childOptions, sets));
+            } catch (Exception e) {
+                throw new IllegalStateException("resolution benchmark failed: " + e.getMessage(), e);
             }
         }
     }

@@ -28,7 +28,7 @@ final class Commands {
     }
 
     void apply(IdentityCommand c) {
-        Identity target = r.identities().get(c.getIdentityId());
+        Identity target = r.identity(c.getIdentityId());
         switch (c.getType()) {
             case UPSERT -> upsert(c, target);
             case RENAME -> update(target, b -> b.setName(c.getName()));
@@ -107,7 +107,7 @@ final class Commands {
         String inheritedName = null;
         boolean merged = false;
         for (String otherId : c.getOtherIdentityIds()) {
-            Identity other = r.identities().get(otherId);
+            Identity other = r.identity(otherId);
             if (other == null || otherId.equals(targetId)) continue;
             List<Face> moved = r.facesOf(otherId);
             List<Sighting> sightings = r.sightingsOf(otherId);
@@ -119,7 +119,7 @@ final class Commands {
             merged = true;
         }
         if (!merged) return;
-        Identity.Builder b = Identity.newBuilder(r.identities().get(targetId)).setSource("merged");
+        Identity.Builder b = Identity.newBuilder(r.identity(targetId)).setSource("merged");
         if (b.getName() == null && inheritedName != null) b.setName(inheritedName);
         r.putIdentity(b.build());
         r.recount(targetId);
@@ -130,7 +130,7 @@ final class Commands {
      * one (the command's new_identity_id); both identities' counters and times are recomputed.
      */
     private void split(IdentityCommand c, Identity target) {
-        if (target == null || c.getNewIdentityId() == null || r.identities().get(c.getNewIdentityId()) != null) return;
+        if (target == null || c.getNewIdentityId() == null || r.identity(c.getNewIdentityId()) != null) return;
         String from = target.getIdentityId();
         java.util.Set<String> tracks = new java.util.HashSet<>(c.getSightingIds());
         List<Sighting> sightings = r.sightingsOf(from).stream().filter(s -> tracks.contains(s.getSightingId())).toList();
@@ -203,13 +203,13 @@ final class Commands {
         List<Face> owned = rejected.stream().filter(f -> id.equals(f.getIdentityId())).toList();
         r.detachFaces(id, owned);
         for (Face f : owned) r.storeFace(Face.newBuilder(f).setIdentityId(null).setPersonId(null).setBound(true).build());
-        List<io.facestream.schemas.avro.Exemplar> kept = new ArrayList<>(io.facestream.topologies.gallery.Matching.rejected(r.identities().get(id)));
+        List<io.facestream.schemas.avro.Exemplar> kept = new ArrayList<>(io.facestream.topologies.gallery.Matching.rejected(r.identity(id)));
         for (Face f : rejected) {
             kept.removeIf(x -> x.getFaceId().equals(f.getFaceId()));
             kept.add(new io.facestream.schemas.avro.Exemplar(f.getFaceId(), f.getEmbedding(), f.getQuality()));
         }
         if (kept.size() > MAX_REJECTED) kept = new ArrayList<>(kept.subList(kept.size() - MAX_REJECTED, kept.size()));
-        r.putIdentity(Identity.newBuilder(r.identities().get(id)).setRejected(kept).build());
+        r.putIdentity(Identity.newBuilder(r.identity(id)).setRejected(kept).build());
         r.recount(id);
         for (Face f : rejected) {
             if (f.getTrackId() == null) continue;

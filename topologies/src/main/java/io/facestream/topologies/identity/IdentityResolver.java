@@ -86,6 +86,19 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private final Gallery gallery;
     private final VectorStore vectors;
     private final IdentityIndex index = new IdentityIndex();
+    /**
+     * The identities this task read or wrote last, decoded: a track's faces and events touch its identity several times
+     * each (count, sighting, last seen), and each store read would decode its exemplars again. Only this task writes the
+     * store, always through {@link #putIdentity} and {@link #deleteIdentity}, so an entry is what the store holds; records
+     * are never changed in place (a change is a new record from a builder).
+     */
+    private final Map<String, Identity> recent = new java.util.LinkedHashMap<>(RECENT_IDENTITIES, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Identity> eldest) {
+            return size() > RECENT_IDENTITIES;
+        }
+    };
+    private static final int RECENT_IDENTITIES = 256;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Identity> identities;
     private KeyValueStore<String, Face> faces;
@@ -134,6 +147,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         alertCounts = context.getStateStore(Views.ALERT_COUNTS.name()); // global: every alert ever, per key
         readIndexes = new ReadIndexes(context);
         centroids = new CentroidPublisher(vectors);
+        recent.clear(); // a task initialised again (after an aborted transaction) reads its restored store
+        index.clear();
         List<Identity> all = new ArrayList<>();
         try (KeyValueIterator<String, Identity> it = identities.all()) {
             it.forEachRemaining(kv -> {
@@ -237,15 +252,15 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             identityId = identityOfPerson(person.get().person(), event).getIdentityId();
             similarity = person.get().similarity();
             track.setPersonId(person.get().person().getPersonId());
-        } else if (current.getIdentityId() != null && current.getPersonId() == null && identities.get(current.getIdentityId()) != null) {
+        } else if (current.getIdentityId() != null && current.getPersonId() == null && identity(current.getIdentityId()) != null) {
             identityId = current.getIdentityId();
-            similarity = Embeddings.similarity(centroid(current.getFaces()), Embeddings.toArray(identities.get(identityId).getCentroid()));
+            similarity = Embeddings.similarity(centroid(current.getFaces()), Embeddings.toArray(identity(identityId).getCentroid()));
         } else {
             float[] centroid = centroid(current.getFaces());
             // a track of soft faces alone joins no identity by similarity (see index): it starts its own
             boolean allSoft = current.getFaces().stream().allMatch(this::soft);
             Optional<IdentityIndex.Nearest> nearest = allSoft ? Optional.empty()
-                    : index.nearest(centroid).filter(n -> n.similarity() >= settings.thresholds().identity());
+                    : index.nearest(centroid, settings.thresholds().identity());
             if (nearest.isPresent()) {
                 identityId = nearest.get().identityId();
                 similarity = nearest.get().similarity();
@@ -278,7 +293,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     }
 
     private void emitSighting(TrackResolution track, TrackEvent event) {
-        Identity identity = identities.get(track.getIdentityId());
+        Identity identity = identity(track.getIdentityId());
         Exemplar best = track.getFaces().get(0);
         Person person = track.getPersonId() == null ? null : gallery.person(track.getPersonId()).orElse(null);
         MatchKind kind = person == null ? MatchKind.IDENTITY : Gallery.isPoi(person) ? MatchKind.POI : MatchKind.PERSON;
@@ -293,16 +308,19 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         readIndexes.sighting(sightings.get(s.getSightingId()), s);
         sightings.put(s.getSightingId(), s);
         sightingsByIdentity.put(Views.sightingOfIdentity(s.getIdentityId(), s.getEntryTime(), s.getSightingId()), s.getSightingId());
-        Identity.Builder updated = Identity.newBuilder(identity);
-        seenAt(updated, event.getFirstSeen().toEpochMilli(), event.getLastSeen().toEpochMilli(), event.getCameraId(), event.getFileId());
-        putIdentity(updated.build());
+        long first = event.getFirstSeen().toEpochMilli(), last = event.getLastSeen().toEpochMilli();
+        if (changesSeen(identity, first, last, event.getCameraId(), event.getFileId())) { // else the same record again
+            Identity.Builder updated = Identity.newBuilder(identity);
+            seenAt(updated, first, last, event.getCameraId(), event.getFileId());
+            putIdentity(updated.build());
+        }
         context.forward(new Record<>(s.getIdentityId(), s, event.getTimestamp().toEpochMilli()));
     }
 
     /** An unknown-face alert candidate for a track that matched nobody, once it has enough good faces (see the class). */
     private void maybeAlertUnknown(TrackResolution.Builder track, TrackEvent event) {
         if (track.getUnknownAlerted() || event.getCameraId() == null) return;
-        Identity identity = identities.get(track.getIdentityId());
+        Identity identity = identity(track.getIdentityId());
         if (identity == null || identity.getName() != null || identity.getPersonId() != null) return; // named: known
         long good = track.getFaces().stream().filter(f -> f.getQuality() >= settings.goodFaceQuality()).count();
         if (good < settings.identityMinFaces()) return;
@@ -332,7 +350,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     /** The identity standing for a known person: the one bound to them, else one created for them. */
     private Identity identityOfPerson(Person person, TrackEvent event) {
         String id = Views.identityOf(person);
-        Identity existing = identities.get(id);
+        Identity existing = identity(id);
         if (existing != null) return existing;
         long t = event.getFirstSeen().toEpochMilli();
         Identity created = Identity.newBuilder().setIdentityId(id).setName(person.getName()).setStatus(IdentityStatus.CONFIRMED)
@@ -345,7 +363,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     private Identity newIdentity(TrackResolution track, TrackEvent event) {
         String id = uuid("identity:" + track.getFaceIds().get(0));
-        Identity existing = identities.get(id);
+        Identity existing = identity(id);
         if (existing != null) return existing; // the same faces again (a repeated replay) make the same identity
         long t = event.getFirstSeen().toEpochMilli();
         Identity created = Identity.newBuilder().setIdentityId(id)
@@ -358,7 +376,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     /** Assigns faces to an identity: the faces views and the vector store, then the identity's counters. */
     void attachFaces(String identityId, List<Face> attached, double similarity, String personId) {
-        if (identities.get(identityId) == null || attached.isEmpty()) return;
+        if (identity(identityId) == null || attached.isEmpty()) return;
         List<Face> moved = attached.stream()
                 .map(f -> Face.newBuilder(f).setIdentityId(identityId).setPersonId(personId).setSimilarity((float) similarity).build()).toList();
         moved.forEach(this::storeFace);
@@ -367,7 +385,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     /** Counts faces (already stored under it) into an identity: counters, exemplars, centroid, first/last seen, status. */
     private void countFaces(String identityId, List<Face> attached) {
-        Identity identity = identities.get(identityId);
+        Identity identity = identity(identityId);
         if (identity == null) return;
         Identity.Builder b = Identity.newBuilder(identity);
         List<Exemplar> exemplars = new ArrayList<>(identity.getExemplars());
@@ -384,7 +402,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     /** Takes faces off an identity; its best remaining faces replace exemplars that left. */
     void detachFaces(String identityId, List<Face> detached) {
-        Identity identity = identities.get(identityId);
+        Identity identity = identity(identityId);
         for (Face f : detached) facesByIdentity.delete(Views.faceOfIdentity(identityId, f.getTimestamp(), f.getFaceId()));
         if (identity == null || detached.isEmpty()) return;
         Set<String> ids = new java.util.HashSet<>();
@@ -418,7 +436,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
      * holds now (after an operator moved some in or out); an identity left with neither keeps its times.
      */
     void recount(String identityId) {
-        Identity identity = identities.get(identityId);
+        Identity identity = identity(identityId);
         if (identity == null) return;
         List<Face> owned = facesOf(identityId);
         List<Sighting> seen = sightingsOf(identityId);
@@ -447,7 +465,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     }
 
     void adjustSightings(String identityId, int delta) {
-        Identity identity = identities.get(identityId);
+        Identity identity = identity(identityId);
         if (identity == null) return;
         putIdentity(Identity.newBuilder(identity).setSightingCount(Math.max(0, identity.getSightingCount() + delta)).build());
     }
@@ -460,14 +478,31 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (file != null && !b.getFiles().contains(file)) b.setFiles(append(b.getFiles(), file));
     }
 
+    /** Whether {@link #seenAt} would change the identity. */
+    private static boolean changesSeen(Identity identity, long first, long last, String camera, String file) {
+        return first < identity.getFirstSeen().toEpochMilli() || last > identity.getLastSeen().toEpochMilli()
+                || last > identity.getUpdatedAt().toEpochMilli() || (camera != null && !identity.getCameras().contains(camera))
+                || (file != null && !identity.getFiles().contains(file));
+    }
+
     private static List<String> append(List<String> list, String value) {
         List<String> out = new ArrayList<>(list);
         out.add(value);
         return out;
     }
 
+    /** The identity with this id, null when there is none. */
+    Identity identity(String identityId) {
+        Identity known = recent.get(identityId);
+        if (known != null) return known;
+        Identity stored = identities.get(identityId);
+        if (stored != null) recent.put(identityId, stored);
+        return stored;
+    }
+
     void putIdentity(Identity identity) {
         identities.put(identity.getIdentityId(), identity);
+        recent.put(identity.getIdentityId(), identity);
         index(identity);
         readIndexes.identity(identity);
         centroids.changed(identity);
@@ -512,6 +547,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         }
         live.forEach(tracks::delete); // a live track of the deleted identity starts over from its next face
         identities.delete(identityId);
+        recent.remove(identityId);
         index.remove(identityId);
         readIndexes.identityDeleted(identityId);
         centroids.removed(identityId);
@@ -586,10 +622,6 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (f.getIdentityId() != null) p.put(FacePayload.IDENTITY_ID, f.getIdentityId());
         if (f.getPersonId() != null) p.put(FacePayload.PERSON_ID, f.getPersonId());
         return p;
-    }
-
-    KeyValueStore<String, Identity> identities() {
-        return identities;
     }
 
     KeyValueStore<String, Face> faces() {
