@@ -1,5 +1,6 @@
 package io.facestream.topologies;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.models.InferenceMetrics;
@@ -222,13 +223,13 @@ class PipelineTopologyTest {
         assertThat(q.recentFaces(10_000, null)).extracting(Face::getFaceId).containsExactlyElementsOf(allFaces.stream()
                 .sorted(Comparator.comparing(Face::getTimestamp).reversed().thenComparing(Face::getFaceId)).map(Face::getFaceId).toList());
 
-        List<Identity> withCentroid = all.stream().filter(i -> !i.getCentroid().isEmpty()).toList();
+        List<Identity> withCentroid = all.stream().filter(StoredEmbeddings::hasCentroid).toList();
         assertThat(vectors.count(VectorStore.IDENTITIES)).isEqualTo(withCentroid.size());
         for (Identity i : withCentroid) {
             var point = vectors.get(VectorStore.IDENTITIES, i.getIdentityId()).orElseThrow();
             assertThat(point.payload().get(IdentityPayload.NAME)).isEqualTo(i.getName());
             assertThat(point.payload().get(IdentityPayload.PERSON_ID)).isEqualTo(i.getPersonId());
-            assertThat(io.facestream.models.Embeddings.similarity(point.vector(), io.facestream.models.Embeddings.toArray(i.getCentroid())))
+            assertThat(io.facestream.models.Embeddings.similarity(point.vector(), StoredEmbeddings.centroidOf(i)))
                     .isGreaterThan(0.9999);
         }
     }

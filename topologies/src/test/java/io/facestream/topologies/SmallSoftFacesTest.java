@@ -1,5 +1,6 @@
 package io.facestream.topologies;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
@@ -149,7 +150,7 @@ class SmallSoftFacesTest {
                     s.getTrackId().substring(s.getTrackId().lastIndexOf(':') + 1), s.getEntryFrame(), s.getExitFrame(), s.getFaceCount(),
                     s.getMatchKind(), s.getIdentityId().substring(0, 8), s.getSimilarity(), kept.stream().filter(f -> s.getTrackId().equals(f.getTrackId()))
                             .map(f -> String.format("q%.2f %.0fpx to-POI %.2f", f.getQuality(), f.getBbox().getWidth(),
-                                    io.facestream.models.Embeddings.similarity(io.facestream.models.Embeddings.toArray(f.getEmbedding()), poiEmbedding)))
+                                    io.facestream.models.Embeddings.similarity(StoredEmbeddings.of(f), poiEmbedding)))
                             .toList());
         }
         return kept;

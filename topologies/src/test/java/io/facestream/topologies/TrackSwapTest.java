@@ -1,5 +1,6 @@
 package io.facestream.topologies;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
@@ -145,7 +146,7 @@ class TrackSwapTest {
             });
             assertThat(poiTrackFaces).as("the POI's track keeps only the POI's faces").isNotEmpty().allSatisfy(f -> {
                 assertThat(f.getFrameNumber()).isLessThan(SWAP);
-                assertThat(Embeddings.similarity(Embeddings.toArray(f.getEmbedding()), poiEmbedding)).isGreaterThan(settings.thresholds().person());
+                assertThat(Embeddings.similarity(StoredEmbeddings.of(f), poiEmbedding)).isGreaterThan(settings.thresholds().person());
             });
 
             List<PoiAlert> alerts = PipelineFixture.read(Topics.POI_ALERTS, PoiAlert.class, a -> a.getSourceId().equals(fileId), 1, Duration.ofSeconds(30));

@@ -1,5 +1,6 @@
 package io.facestream.api.facegroups;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Face;
 import java.util.ArrayList;
@@ -30,9 +31,9 @@ final class FaceClustering {
         List<Face> embedded = new ArrayList<>(faces.size());
         List<float[]> vectors = new ArrayList<>(faces.size());
         for (Face f : faces) {
-            if (f.getEmbedding().isEmpty()) continue;
+            if (StoredEmbeddings.dimension(f) == 0) continue;
             embedded.add(f);
-            vectors.add(Embeddings.normalise(Embeddings.toArray(f.getEmbedding())));
+            vectors.add(Embeddings.normalise(StoredEmbeddings.of(f)));
         }
         float[][] unit = vectors.toArray(float[][]::new);
         int n = unit.length;

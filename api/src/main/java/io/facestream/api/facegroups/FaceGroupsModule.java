@@ -1,5 +1,6 @@
 package io.facestream.api.facegroups;
 
+import io.facestream.schemas.StoredEmbeddings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
@@ -194,7 +195,7 @@ public final class FaceGroupsModule implements ApiModule {
                 .orElseThrow(() -> ApiException.validation("name: field required"));
         List<Face> samples = samples(ids);
         String modelId = backend.enrolment().modelId();
-        List<Face> chosen = samples.stream().filter(f -> modelId.equals(f.getModelId()) && !f.getEmbedding().isEmpty())
+        List<Face> chosen = samples.stream().filter(f -> modelId.equals(f.getModelId()) && StoredEmbeddings.dimension(f) > 0)
                 .sorted(Comparator.comparingDouble(Face::getQuality).reversed().thenComparing(Face::getFaceId))
                 .limit(ENROLLED_FACES).toList();
         if (chosen.isEmpty()) throw ApiException.validation("sample_ids: no sample was embedded by the current model " + modelId);
@@ -204,7 +205,7 @@ public final class FaceGroupsModule implements ApiModule {
         for (Face f : chosen) {
             String faceId = UUID.randomUUID().toString();
             references.add(ReferenceFace.newBuilder().setFaceId(faceId).setImageRef(storeCrop(personId, faceId, f))
-                    .setEmbedding(f.getEmbedding()).setModelId(f.getModelId()).setQuality(f.getQuality()).setAddedAt(now).build());
+                    .setEmbedding(StoredEmbeddings.asList(f)).setModelId(f.getModelId()).setQuality(f.getQuality()).setAddedAt(now).build());
         }
         Person person = Person.newBuilder().setPersonId(personId).setName(name).setMetadata(Map.of("source", "face-group"))
                 .setFaces(references).setCreatedAt(now).setUpdatedAt(now).build();

@@ -1,5 +1,6 @@
 package io.facestream.api.faces;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
 import io.facestream.api.Routes;
@@ -152,7 +153,7 @@ public final class FacesModule implements ApiModule {
     }
 
     private ClusterAssignment clusterAssignment(Face face) {
-        float[] embedding = Embeddings.toArray(face.getEmbedding());
+        float[] embedding = StoredEmbeddings.of(face);
         List<ScoredPoint> identities = nearestIdentities(embedding);
         Double distance = null;
         if (face.getPersonId() != null) {

@@ -1,5 +1,6 @@
 package io.facestream.api.identities;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.api.ApiException;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Sighting;
@@ -24,15 +25,16 @@ final class AutoSplit {
     private AutoSplit() {}
 
     static List<String> sightingsToMove(List<Face> faces, List<Sighting> sightings) {
-        List<Face> withTrack = faces.stream().filter(f -> f.getTrackId() != null && !f.getEmbedding().isEmpty()).toList();
+        List<Face> withTrack = faces.stream().filter(f -> f.getTrackId() != null && StoredEmbeddings.dimension(f) > 0).toList();
         if (sightings.size() < 2 || withTrack.size() < 2) {
             throw ApiException.validation("auto: an identity needs at least two sightings with faces to be split automatically");
         }
         List<DoublePoint> points = new ArrayList<>(withTrack.size());
         Map<DoublePoint, Face> faceOf = new java.util.IdentityHashMap<>(); // equal embeddings stay distinct faces
         for (Face f : withTrack) {
-            double[] v = new double[f.getEmbedding().size()];
-            for (int i = 0; i < v.length; i++) v[i] = f.getEmbedding().get(i);
+            float[] embedding = StoredEmbeddings.of(f);
+            double[] v = new double[embedding.length];
+            for (int i = 0; i < v.length; i++) v[i] = embedding[i];
             DoublePoint p = new DoublePoint(v);
             points.add(p);
             faceOf.put(p, f);

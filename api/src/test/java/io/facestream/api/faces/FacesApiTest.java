@@ -1,5 +1,6 @@
 package io.facestream.api.faces;
 
+import io.facestream.schemas.StoredEmbeddings;
 import static io.facestream.api.ApiTestSupport.READ_KEY;
 import static io.facestream.api.ApiTestSupport.get;
 import static io.facestream.api.ApiTestSupport.json;
@@ -149,7 +150,7 @@ class FacesApiTest {
     void clusterAssignmentOfAKnownPersonsFace() throws Exception {
         JsonNode body = json(getFace(path(knownFace) + "?include=cluster_assignment"));
         JsonNode assignment = body.get("cluster_assignment");
-        float[] embedding = Embeddings.toArray(knownFace.getEmbedding());
+        float[] embedding = StoredEmbeddings.of(knownFace);
         double similarity = Embeddings.similarity(Embeddings.toArray(known.getFaces().get(0).getEmbedding()), embedding);
         assertThat(assignment.get("distance_to_person").asDouble()).isEqualTo(Math.round((1 - similarity) * 10_000d) / 10_000d);
         assertThat(1 - assignment.get("distance_to_person").asDouble())
@@ -177,7 +178,7 @@ class FacesApiTest {
         assertThat(body.get("bounding_box").get("x").asInt()).as("the stranger walks on the right").isGreaterThan(320);
         Identity identity = fixture.backend.router().<Identity>store(Views.IDENTITIES.name()).get(strangerFace.getIdentityId());
         assertThat(identity.getSource()).isEqualTo("auto");
-        double similarity = Embeddings.similarity(Embeddings.toArray(identity.getCentroid()), Embeddings.toArray(strangerFace.getEmbedding()));
+        double similarity = Embeddings.similarity(StoredEmbeddings.centroidOf(identity), StoredEmbeddings.of(strangerFace));
         JsonNode assignment = body.get("cluster_assignment");
         assertThat(assignment.get("distance_to_person").asDouble()).isEqualTo(Math.round((1 - similarity) * 10_000d) / 10_000d);
         JsonNode nearest = assignment.get("candidates").get(0);

@@ -1,5 +1,6 @@
 package io.facestream.topologies.gallery;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Identity;
@@ -27,10 +28,11 @@ public final class Matching {
      * faces, or {@link #vetoed} by one rejected from it.
      */
     public static double toIdentity(Identity identity, float[] embedding) {
-        double best = identity.getCentroid().isEmpty() ? NO_MATCH : Embeddings.similarity(Embeddings.toArray(identity.getCentroid()), embedding);
-        for (Exemplar e : identity.getExemplars()) best = Math.max(best, Embeddings.similarity(Embeddings.toArray(e.getEmbedding()), embedding));
+        float[] centroid = StoredEmbeddings.centroidOf(identity);
+        double best = centroid.length == 0 ? NO_MATCH : Embeddings.similarity(centroid, embedding);
+        for (Exemplar e : identity.getExemplars()) best = Math.max(best, Embeddings.similarity(StoredEmbeddings.of(e), embedding));
         double rejected = NO_MATCH;
-        for (Exemplar e : rejected(identity)) rejected = Math.max(rejected, Embeddings.similarity(Embeddings.toArray(e.getEmbedding()), embedding));
+        for (Exemplar e : rejected(identity)) rejected = Math.max(rejected, Embeddings.similarity(StoredEmbeddings.of(e), embedding));
         return vetoed(best, rejected) ? NO_MATCH : best;
     }
 

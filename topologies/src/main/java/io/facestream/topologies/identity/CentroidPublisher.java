@@ -1,6 +1,6 @@
 package io.facestream.topologies.identity;
 
-import io.facestream.models.Embeddings;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.vectors.IdentityPayload;
 import io.facestream.vectors.VectorFilter;
@@ -56,7 +56,7 @@ final class CentroidPublisher {
 
     void changed(Identity identity) {
         String id = identity.getIdentityId();
-        Long wanted = identity.getCentroid().isEmpty() ? null : signature(identity);
+        Long wanted = !StoredEmbeddings.hasCentroid(identity) ? null : signature(identity);
         if (Objects.equals(published.get(id), wanted)) pending.remove(id);
         else pending.put(id, identity);
     }
@@ -77,7 +77,7 @@ final class CentroidPublisher {
         List<String> deletes = new ArrayList<>();
         Map<String, Long> signatures = new HashMap<>();
         pending.forEach((id, identity) -> {
-            if (identity == null || identity.getCentroid().isEmpty()) {
+            if (identity == null || !StoredEmbeddings.hasCentroid(identity)) {
                 deletes.add(id);
                 return;
             }
@@ -87,7 +87,7 @@ final class CentroidPublisher {
             if (identity.getPersonId() != null) payload.put(IdentityPayload.PERSON_ID, identity.getPersonId());
             if (identity.getName() != null) payload.put(IdentityPayload.NAME, identity.getName());
             payload.put(SIGNATURE, signature);
-            upserts.add(new VectorPoint(id, Embeddings.toArray(identity.getCentroid()), payload));
+            upserts.add(new VectorPoint(id, StoredEmbeddings.centroidOf(identity), payload));
             signatures.put(id, signature);
         });
         if (!upserts.isEmpty()) vectors.upsert(VectorStore.IDENTITIES, upserts);
@@ -100,7 +100,7 @@ final class CentroidPublisher {
     /** What a point shows of an identity: its centroid, name and person. */
     static long signature(Identity identity) {
         long h = 1125899906842597L;
-        for (Float f : identity.getCentroid()) h = 31 * h + Float.floatToIntBits(f);
+        for (float f : StoredEmbeddings.centroidOf(identity)) h = 31 * h + Float.floatToIntBits(f);
         h = 31 * h + Objects.hashCode(identity.getName());
         h = 31 * h + Objects.hashCode(identity.getPersonId());
         return h;

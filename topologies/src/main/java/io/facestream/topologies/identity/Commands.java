@@ -1,5 +1,6 @@
 package io.facestream.topologies.identity;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.IdentityCommand;
@@ -206,7 +207,7 @@ final class Commands {
         List<io.facestream.schemas.avro.Exemplar> kept = new ArrayList<>(io.facestream.topologies.gallery.Matching.rejected(r.identity(id)));
         for (Face f : rejected) {
             kept.removeIf(x -> x.getFaceId().equals(f.getFaceId()));
-            kept.add(new io.facestream.schemas.avro.Exemplar(f.getFaceId(), f.getEmbedding(), f.getQuality()));
+            kept.add(StoredEmbeddings.exemplar(f));
         }
         if (kept.size() > MAX_REJECTED) kept = new ArrayList<>(kept.subList(kept.size() - MAX_REJECTED, kept.size()));
         r.putIdentity(Identity.newBuilder(r.identity(id)).setRejected(kept).build());

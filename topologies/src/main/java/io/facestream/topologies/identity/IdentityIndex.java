@@ -1,5 +1,6 @@
 package io.facestream.topologies.identity;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Identity;
@@ -82,11 +83,12 @@ final class IdentityIndex {
             remove(identity.getIdentityId());
             return;
         }
-        int n = identity.getExemplars().size() + (identity.getCentroid().isEmpty() ? 0 : 1);
+        float[] centroid = StoredEmbeddings.centroidOf(identity);
+        int n = identity.getExemplars().size() + (centroid.length == 0 ? 0 : 1);
         float[][] v = new float[n][];
         int i = 0;
-        if (!identity.getCentroid().isEmpty()) v[i++] = Embeddings.toArray(identity.getCentroid());
-        for (Exemplar e : identity.getExemplars()) v[i++] = Embeddings.toArray(e.getEmbedding());
+        if (centroid.length > 0) v[i++] = centroid;
+        for (Exemplar e : identity.getExemplars()) v[i++] = StoredEmbeddings.of(e);
         Quantized[] codes = new Quantized[n];
         int[] near = new int[n];
         double[] distance = new double[n];
@@ -95,7 +97,7 @@ final class IdentityIndex {
             if (k > 0 && v[0].length == v[k].length && (distance[k] = distance(v[0], v[k])) <= NEAR) near[k] = 0;
             else codes[k] = Quantized.of(v[k]);
         }
-        float[][] rejected = Matching.rejected(identity).stream().map(e -> Embeddings.toArray(e.getEmbedding())).toArray(float[][]::new);
+        float[][] rejected = Matching.rejected(identity).stream().map(StoredEmbeddings::of).toArray(float[][]::new);
         Entry entry = new Entry(identity.getIdentityId(), v, codes, near, distance, rejected);
         Integer at = positions.get(entry.identityId());
         if (at != null) {

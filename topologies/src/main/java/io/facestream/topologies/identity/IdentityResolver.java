@@ -1,6 +1,7 @@
 package io.facestream.topologies.identity;
 
 import io.facestream.models.Embeddings;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.FaceEmbedding;
@@ -39,6 +40,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -208,21 +210,22 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         TrackResolution.Builder track = track(e.getTrackId());
         List<Exemplar> best = new ArrayList<>(track.getFaces());
         best.removeIf(x -> x.getFaceId().equals(e.getCropId()));
-        best.add(new Exemplar(e.getCropId(), e.getEmbedding(), e.getQuality()));
+        ByteBuffer f32 = StoredEmbeddings.encode(Embeddings.toArray(e.getEmbedding())); // once, shared by the face and the track
+        best.add(StoredEmbeddings.exemplar(e.getCropId(), f32, e.getQuality()));
         best.sort(Comparator.comparingDouble(Exemplar::getQuality).reversed());
         track.setFaces(List.copyOf(best.subList(0, Math.min(best.size(), settings.maxTrackFaces()))));
         Set<String> ids = new LinkedHashSet<>(track.getFaceIds());
         ids.add(e.getCropId());
         track.setFaceIds(List.copyOf(ids));
         Face previous = faces.get(e.getCropId());
-        Face face = Face.newBuilder().setFaceId(e.getCropId()).setSourceId(e.getSourceId())
+        Face face = StoredEmbeddings.withEmbedding(Face.newBuilder().setFaceId(e.getCropId()).setSourceId(e.getSourceId())
                 .setSourceKind(e.getSourceKind() == null ? SourceKind.CAMERA : e.getSourceKind())
                 .setCameraId(e.getCameraId()).setFileId(e.getFileId())
                 .setFrameNumber(e.getFrameNumber() == null ? 0 : e.getFrameNumber()).setTimestamp(e.getTimestamp())
                 .setBbox(e.getBbox()).setDetectionScore(e.getDetectionScore() == null ? 0f : e.getDetectionScore())
                 .setQuality(e.getQuality()).setTrackId(e.getTrackId()).setIdentityId(track.getIdentityId()).setPersonId(track.getPersonId())
-                .setSimilarity(track.getSimilarity()).setModelId(e.getModelId()).setEmbedding(e.getEmbedding())
-                .setCropJpeg(e.getCropJpeg()).setFrameRef(e.getFrameRef()).build();
+                .setSimilarity(track.getSimilarity()).setModelId(e.getModelId())
+                .setCropJpeg(e.getCropJpeg()).setFrameRef(e.getFrameRef()), f32).build();
         if (previous != null && previous.getIdentityId() != null) detachFaces(previous.getIdentityId(), List.of(previous));
         storeFace(face);
         tracks.put(e.getTrackId(), track.build());
@@ -244,7 +247,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         }
         TrackResolution.Builder track = TrackResolution.newBuilder(current);
         List<Gallery.WeightedFace> weighted = current.getFaces().stream()
-                .map(f -> new Gallery.WeightedFace(Embeddings.toArray(f.getEmbedding()), f.getQuality())).toList();
+                .map(f -> new Gallery.WeightedFace(StoredEmbeddings.of(f), f.getQuality())).toList();
         Optional<Gallery.Match> person = gallery.bestForTrack(weighted).filter(m -> m.similarity() >= settings.thresholds().person());
         String identityId;
         double similarity;
@@ -254,7 +257,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             track.setPersonId(person.get().person().getPersonId());
         } else if (current.getIdentityId() != null && current.getPersonId() == null && identity(current.getIdentityId()) != null) {
             identityId = current.getIdentityId();
-            similarity = Embeddings.similarity(centroid(current.getFaces()), Embeddings.toArray(identity(identityId).getCentroid()));
+            similarity = Embeddings.similarity(centroid(current.getFaces()), StoredEmbeddings.centroidOf(identity(identityId)));
         } else {
             float[] centroid = centroid(current.getFaces());
             // a track of soft faces alone joins no identity by similarity (see index): it starts its own
@@ -391,7 +394,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         List<Exemplar> exemplars = new ArrayList<>(identity.getExemplars());
         for (Face f : attached) {
             exemplars.removeIf(x -> x.getFaceId().equals(f.getFaceId()));
-            exemplars.add(new Exemplar(f.getFaceId(), f.getEmbedding(), f.getQuality()));
+            exemplars.add(StoredEmbeddings.exemplar(f));
             seenAt(b, f.getTimestamp().toEpochMilli(), f.getTimestamp().toEpochMilli(), f.getCameraId(), f.getFileId());
         }
         b.setFaceCount(identity.getFaceCount() + attached.size());
@@ -420,7 +423,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         Set<String> have = new java.util.HashSet<>();
         exemplars.forEach(x -> have.add(x.getFaceId()));
         for (Face f : facesOf(identityId)) {
-            if (!excluded.contains(f.getFaceId()) && !have.contains(f.getFaceId())) exemplars.add(new Exemplar(f.getFaceId(), f.getEmbedding(), f.getQuality()));
+            if (!excluded.contains(f.getFaceId()) && !have.contains(f.getFaceId())) exemplars.add(StoredEmbeddings.exemplar(f));
         }
     }
 
@@ -428,7 +431,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         exemplars.sort(Comparator.comparingDouble(Exemplar::getQuality).reversed());
         List<Exemplar> kept = List.copyOf(exemplars.subList(0, Math.min(exemplars.size(), settings.maxExemplars())));
         b.setExemplars(kept);
-        b.setCentroid(kept.isEmpty() ? List.of() : Embeddings.toList(centroid(kept)));
+        StoredEmbeddings.withCentroid(b, centroid(kept));
     }
 
     /**
@@ -605,7 +608,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (face.getIdentityId() != null) {
             facesByIdentity.put(Views.faceOfIdentity(face.getIdentityId(), face.getTimestamp(), face.getFaceId()), face.getFaceId());
         }
-        vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), Embeddings.toArray(face.getEmbedding()), payload(face)));
+        vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face)));
     }
 
     private static Map<String, Object> payload(Face f) {
@@ -651,11 +654,11 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     /** Quality-weighted mean of embeddings, L2-normalised. */
     static float[] centroid(List<Exemplar> faces) {
         if (faces.isEmpty()) return new float[0];
-        float[] sum = new float[faces.get(0).getEmbedding().size()];
+        float[] sum = new float[StoredEmbeddings.dimension(faces.get(0))];
         for (Exemplar f : faces) {
             double w = Math.max(f.getQuality(), 1e-3);
-            List<Float> e = f.getEmbedding();
-            for (int i = 0; i < sum.length && i < e.size(); i++) sum[i] += (float) (w * e.get(i));
+            float[] e = StoredEmbeddings.of(f);
+            for (int i = 0; i < sum.length && i < e.length; i++) sum[i] += (float) (w * e[i]);
         }
         return Embeddings.normalise(sum);
     }

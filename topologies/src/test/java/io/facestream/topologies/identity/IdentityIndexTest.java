@@ -1,5 +1,6 @@
 package io.facestream.topologies.identity;
 
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Identity;
@@ -66,9 +67,9 @@ class IdentityIndexTest {
             float[][] faces = new float[1 + random.nextInt(8)][];
             for (int k = 0; k < faces.length; k++) faces[k] = face(centre, random);
             Identity identity = identity("id-" + i, IdentityResolver.centroid(java.util.Arrays.stream(faces)
-                    .map(f -> new Exemplar("x", Embeddings.toList(f), 0.5f)).toList()), faces);
+                    .map(f -> StoredEmbeddings.exemplar("x", f, 0.5f)).toList()), faces);
             if (i % 50 == 0) { // a face rejected from it: vetoes it for queries nearer that face
-                identity = Identity.newBuilder(identity).setRejected(List.of(new Exemplar("r" + i, Embeddings.toList(face(centre, random)), 0.5f))).build();
+                identity = Identity.newBuilder(identity).setRejected(List.of(StoredEmbeddings.exemplar("r" + i, face(centre, random), 0.5f))).build();
             }
             all.add(identity);
             index.put(identity);
@@ -77,7 +78,7 @@ class IdentityIndexTest {
         int matched = 0;
         for (int n = 0; n < 200; n++) {
             Identity target = all.get(random.nextInt(all.size()));
-            float[] query = n % 2 == 0 ? face(Embeddings.toArray(target.getCentroid()), random)
+            float[] query = n % 2 == 0 ? face(StoredEmbeddings.centroidOf(target), random)
                     : io.facestream.vectors.bench.SyntheticFaces.randomUnit(random, 512);
             double exact = Matching.toIdentity(target, query);
             double[] scores = all.stream().mapToDouble(identity -> Matching.toIdentity(identity, query)).toArray();
@@ -116,9 +117,9 @@ class IdentityIndexTest {
 
     private static Identity identity(String id, float[] centroid, float[]... exemplars) {
         List<Exemplar> kept = new java.util.ArrayList<>();
-        for (int i = 0; i < exemplars.length; i++) kept.add(new Exemplar(id + ":" + i, Embeddings.toList(exemplars[i]), 0.5f));
-        return Identity.newBuilder().setIdentityId(id).setStatus(IdentityStatus.ACTIVE).setSource("auto")
-                .setCentroid(centroid.length == 0 ? List.of() : Embeddings.toList(centroid)).setExemplars(kept).setFaceCount(1).setSightingCount(1)
-                .setFirstSeen(T0).setLastSeen(T0).setCreatedAt(T0).setUpdatedAt(T0).build();
+        for (int i = 0; i < exemplars.length; i++) kept.add(StoredEmbeddings.exemplar(id + ":" + i, exemplars[i], 0.5f));
+        return StoredEmbeddings.withCentroid(Identity.newBuilder().setIdentityId(id).setStatus(IdentityStatus.ACTIVE).setSource("auto")
+                .setExemplars(kept).setFaceCount(1).setSightingCount(1)
+                .setFirstSeen(T0).setLastSeen(T0).setCreatedAt(T0).setUpdatedAt(T0), centroid).build();
     }
 }
