@@ -1,5 +1,6 @@
 package io.facestream.api.people;
 
+import io.facestream.schemas.StoredEmbeddings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
@@ -270,7 +271,7 @@ public final class PeopleModule implements ApiModule {
         List<RejectedFace> rejected = new ArrayList<>(io.facestream.topologies.gallery.Matching.rejected(person));
         for (Face f : faces) {
             rejected.removeIf(r -> r.getFaceId().equals(f.getFaceId()));
-            rejected.add(new RejectedFace(f.getFaceId(), f.getEmbedding(), now));
+            rejected.add(new RejectedFace(f.getFaceId(), StoredEmbeddings.asList(f), now));
         }
         if (rejected.size() > MAX_REJECTED) rejected = new ArrayList<>(rejected.subList(rejected.size() - MAX_REJECTED, rejected.size()));
         put(Person.newBuilder(person).setRejectedFaces(rejected).setUpdatedAt(now).build(), "Rejecting faces of person " + person.getPersonId());
