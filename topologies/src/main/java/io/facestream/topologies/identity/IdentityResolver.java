@@ -50,6 +50,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -504,12 +505,20 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     }
 
     void putIdentity(Identity identity) {
+        Identity previous = recent.get(identity.getIdentityId()); // what the index holds when present (see recent)
         identities.put(identity.getIdentityId(), identity);
         recent.put(identity.getIdentityId(), identity);
-        index(identity);
+        if (previous == null || !sameForMatching(previous, identity)) index(identity); // most faces change only counters
         readIndexes.identity(identity);
         centroids.changed(identity);
         awaitCentroidFlush();
+    }
+
+    /** Whether the index would hold the same entry for both: same status, vectors and rejected faces. */
+    private static boolean sameForMatching(Identity a, Identity b) {
+        return a.getStatus() == b.getStatus() && Objects.equals(a.getCentroidF32(), b.getCentroidF32())
+                && Objects.equals(a.getCentroid(), b.getCentroid()) && Objects.equals(a.getExemplars(), b.getExemplars())
+                && Objects.equals(a.getRejected(), b.getRejected());
     }
 
     /**

@@ -1,0 +1,192 @@
+package io.facestream.schemas;
+
+import io.facestream.schemas.avro.BoundingBox;
+import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.IdentityStatus;
+import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.state.TrackResolution;
+import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
+import io.facestream.schemas.registry.RegistryFixture;
+import io.facestream.schemas.registry.RestSchemaRegistryClient;
+import io.facestream.schemas.registry.SchemaRegistryClient;
+import io.facestream.schemas.serde.AvroSerde;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.GenericRecordBuilder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The internal records that moved their embeddings to float32 bytes (Identity with its Exemplars, Face, and TrackResolution
+ * through Exemplar) still read what the versions before wrote: the schemas of those versions are kept as test resources
+ * (as the build before the change generated them), checked against the new ones by the registry's BACKWARD rule, and
+ * records written with them are read through the serde.
+ */
+class StoredEmbeddingsTest {
+    private static final String OLD = "/schemas-before-f32/";
+    private static EmbeddedSchemaRegistry registry;
+    private static SchemaRegistryClient client;
+
+    @BeforeAll
+    static void startRegistry() throws Exception {
+        registry = RegistryFixture.start(RegistryFixture.freshStoreTopic());
+        client = new RestSchemaRegistryClient(registry.url());
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        registry.close();
+    }
+
+    private static Schema old(String name) throws Exception {
+        try (InputStream in = StoredEmbeddingsTest.class.getResourceAsStream(OLD + name + ".avsc")) {
+            return new Schema.Parser().parse(in);
+        }
+    }
+
+    @Test
+    void theRegistryAcceptsTheNewSchemasAfterTheOldOnes() throws Exception {
+        Map<String, Schema> now = Map.of("Identity", Identity.getClassSchema(), "Face", Face.getClassSchema(),
+                "TrackResolution", TrackResolution.getClassSchema());
+        for (var e : now.entrySet()) {
+            String subject = "f32-" + e.getKey() + "-" + UUID.randomUUID() + "-value";
+            client.register(subject, old(e.getKey()));
+            assertThat(client.isCompatible(subject, e.getValue())).as(e.getKey()).isTrue();
+            assertThat(client.register(subject, e.getValue())).as(e.getKey()).isPositive();
+        }
+        // the check bites: the same new Identity with centroid_f32 lacking its default cannot read old records
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field f : Identity.getClassSchema().getFields()) {
+            fields.add(f.name().equals("centroid_f32") ? new Schema.Field(f.name(), f.schema(), f.doc()) : new Schema.Field(f, f.schema()));
+        }
+        Schema noDefault = Schema.createRecord("Identity", null, "io.facestream.schemas.avro", false, fields);
+        String subject = "f32-no-default-" + UUID.randomUUID() + "-value";
+        client.register(subject, old("Identity"));
+        assertThat(client.isCompatible(subject, noDefault)).isFalse();
+    }
+
+    @Test
+    void anIdentityWrittenWithTheOldSchemaReadsItsCentroidAndExemplars() throws Exception {
+        Schema old = old("Identity");
+        float[] centroid = vector(1);
+        float[] exemplar = vector(2);
+        Schema exemplarSchema = old.getField("exemplars").schema().getElementType();
+        GenericRecord e = new GenericRecordBuilder(exemplarSchema).set("face_id", "f-1").set("embedding", list(exemplar)).set("quality", 0.8f).build();
+        GenericRecord identity = new GenericRecordBuilder(old).set("identity_id", "id-1")
+                .set("status", new GenericData.EnumSymbol(old.getField("status").schema(), "ACTIVE")).set("source", "auto")
+                .set("centroid", list(centroid)).set("exemplars", List.of(e)).set("rejected", List.of(e))
+                .set("face_count", 1).set("sighting_count", 1).set("first_seen", 10L).set("last_seen", 20L)
+                .set("created_at", 10L).set("updated_at", 20L).build();
+
+        Identity read = AvroSerde.forValues(client, Identity.class).deserialize("t", written(old, identity));
+        assertThat(read.getCentroidF32()).as("an old record has no bytes").isNull();
+        assertThat(StoredEmbeddings.centroidOf(read)).containsExactly(centroid);
+        assertThat(StoredEmbeddings.hasCentroid(read)).isTrue();
+        assertThat(StoredEmbeddings.of(read.getExemplars().get(0))).containsExactly(exemplar);
+        assertThat(StoredEmbeddings.of(read.getRejected().get(0))).containsExactly(exemplar);
+        assertThat(StoredEmbeddings.dimension(read.getExemplars().get(0))).isEqualTo(exemplar.length);
+        assertThat(read.getStatus()).isEqualTo(IdentityStatus.ACTIVE);
+    }
+
+    @Test
+    void aFaceWrittenWithTheOldSchemaReadsItsEmbedding() throws Exception {
+        Schema old = old("Face");
+        float[] embedding = vector(3);
+        Schema bbox = old.getField("bbox").schema();
+        GenericRecord face = new GenericRecordBuilder(old).set("face_id", "cam:1:0").set("source_id", "cam")
+                .set("source_kind", new GenericData.EnumSymbol(old.getField("source_kind").schema(), "CAMERA"))
+                .set("frame_number", 1L).set("timestamp", 5L)
+                .set("bbox", new GenericRecordBuilder(bbox).set("x", 1f).set("y", 2f).set("width", 30f).set("height", 40f).build())
+                .set("detection_score", 0.9f).set("quality", 0.7f).set("similarity", 0.5f).set("model_id", "m")
+                .set("embedding", list(embedding)).build();
+
+        Face read = AvroSerde.forValues(client, Face.class).deserialize("t", written(old, face));
+        assertThat(StoredEmbeddings.of(read)).containsExactly(embedding);
+        assertThat(StoredEmbeddings.asList(read)).containsExactlyElementsOf(list(embedding));
+        assertThat(StoredEmbeddings.exemplar(read).getEmbeddingF32()).as("an old face's exemplar is written in the new form").isNotNull();
+        assertThat(StoredEmbeddings.of(StoredEmbeddings.exemplar(read))).containsExactly(embedding);
+    }
+
+    @Test
+    void newRecordsKeepEveryBitAndLeaveTheOldArraysEmpty() {
+        float[] v = vector(4);
+        v[0] = -0.0f;
+        v[1] = Float.MIN_VALUE;
+        v[2] = -1f;
+        ByteBuffer f32 = StoredEmbeddings.encode(v);
+        Face face = StoredEmbeddings.withEmbedding(Face.newBuilder().setFaceId("cam:1:0").setSourceId("cam").setSourceKind(SourceKind.CAMERA)
+                .setFrameNumber(1).setTimestamp(Instant.ofEpochMilli(5)).setBbox(new BoundingBox(1f, 2f, 3f, 4f))
+                .setDetectionScore(0.9f).setQuality(0.7f).setSimilarity(0.5f).setModelId("m"), f32).build();
+        Identity identity = StoredEmbeddings.withCentroid(Identity.newBuilder().setIdentityId("id").setStatus(IdentityStatus.PENDING)
+                .setSource("auto").setExemplars(List.of(StoredEmbeddings.exemplar(face))).setFaceCount(1).setSightingCount(1)
+                .setFirstSeen(Instant.EPOCH).setLastSeen(Instant.EPOCH).setCreatedAt(Instant.EPOCH).setUpdatedAt(Instant.EPOCH), v).build();
+
+        Face faceBack = AvroSerde.forValues(client, Face.class).deserialize("faces", AvroSerde.forValues(client, Face.class).serialize("faces", face));
+        Identity identityBack = AvroSerde.forValues(client, Identity.class)
+                .deserialize("identities", AvroSerde.forValues(client, Identity.class).serialize("identities", identity));
+        for (float[] back : List.of(StoredEmbeddings.of(faceBack), StoredEmbeddings.centroidOf(identityBack),
+                StoredEmbeddings.of(identityBack.getExemplars().get(0)))) {
+            assertThat(back).hasSize(v.length);
+            for (int i = 0; i < v.length; i++) assertThat(Float.floatToRawIntBits(back[i])).isEqualTo(Float.floatToRawIntBits(v[i]));
+        }
+        assertThat(faceBack.getEmbedding()).isEmpty();
+        assertThat(identityBack.getCentroid()).isEmpty();
+        assertThat(identityBack.getExemplars().get(0).getEmbedding()).isEmpty();
+        assertThat(f32.position()).as("reading leaves the shared buffer as it was").isZero();
+        assertThat(StoredEmbeddings.encode(new float[0])).as("no vector, no bytes").isNull();
+        assertThat(StoredEmbeddings.hasCentroid(Identity.newBuilder(identityBack).setCentroidF32(null).build())).isFalse();
+    }
+
+    @Test
+    void bytesThatAreNotFloat32ValuesAreRefused() {
+        assertThatThrownBy(() -> StoredEmbeddings.decode(ByteBuffer.wrap(new byte[7]), List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("7 bytes");
+        assertThatThrownBy(() -> StoredEmbeddings.decode(ByteBuffer.allocate(4 * (StoredEmbeddings.MAX_DIMENSION + 1)), List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> StoredEmbeddings.encode(new float[StoredEmbeddings.MAX_DIMENSION + 1])).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The Confluent wire format of {@code record} under {@code schema}, registered as a version of its own subject. */
+    private static byte[] written(Schema schema, GenericRecord record) throws Exception {
+        int id = client.register("old-" + UUID.randomUUID() + "-value", schema);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
+    private static float[] vector(long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[512];
+        for (int i = 0; i < v.length; i++) v[i] = (float) random.nextGaussian();
+        return v;
+    }
+
+    private static List<Float> list(float[] v) {
+        List<Float> out = new ArrayList<>(v.length);
+        for (float x : v) out.add(x);
+        return out;
+    }
+}
