@@ -1,11 +1,11 @@
 package io.facestream.topologies;
 
-import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.DetectedFace;
 import io.facestream.models.FaceAnalyzer;
 import io.facestream.models.InferenceMetrics;
 import io.facestream.models.store.ModelCatalog;
 import io.facestream.models.store.ModelStore;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.Chunk;
 import io.facestream.schemas.avro.ChunkOrigin;

@@ -1,6 +1,5 @@
 package io.facestream.topologies;
 
-import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
@@ -13,6 +12,7 @@ import io.facestream.ingest.video.SceneVideoWriter.Backdrop;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
 import io.facestream.models.Embeddings;
 import io.facestream.models.FaceAnalyzer;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.MatchKind;
 import io.facestream.schemas.avro.Person;

@@ -1,7 +1,7 @@
 package io.facestream.api.facegroups;
 
-import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.Embeddings;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Face;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

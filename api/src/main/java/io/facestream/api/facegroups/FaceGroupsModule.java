@@ -1,6 +1,5 @@
 package io.facestream.api.facegroups;
 
-import io.facestream.schemas.StoredEmbeddings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
@@ -9,6 +8,7 @@ import io.facestream.api.Principal;
 import io.facestream.api.Routes;
 import io.facestream.api.backend.Backend;
 import io.facestream.blobs.BlobKind;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.IdentityCommand;
 import io.facestream.schemas.avro.IdentityCommandType;

@@ -1,11 +1,11 @@
 package io.facestream.api.faces;
 
-import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
 import io.facestream.api.Routes;
 import io.facestream.api.backend.Backend;
 import io.facestream.models.Embeddings;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.SourceKind;

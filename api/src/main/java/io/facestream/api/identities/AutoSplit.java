@@ -1,7 +1,7 @@
 package io.facestream.api.identities;
 
-import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.api.ApiException;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Sighting;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package io.facestream.api.people;
 
-import io.facestream.schemas.StoredEmbeddings;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.facestream.api.ApiException;
 import io.facestream.api.ApiModule;
@@ -13,6 +12,7 @@ import io.facestream.api.Uploads;
 import io.facestream.api.backend.Backend;
 import io.facestream.blobs.BlobKind;
 import io.facestream.models.DetectedFace;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.IdentityCommand;

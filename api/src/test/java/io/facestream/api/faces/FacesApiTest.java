@@ -1,6 +1,5 @@
 package io.facestream.api.faces;
 
-import io.facestream.schemas.StoredEmbeddings;
 import static io.facestream.api.ApiTestSupport.READ_KEY;
 import static io.facestream.api.ApiTestSupport.get;
 import static io.facestream.api.ApiTestSupport.json;
@@ -13,6 +12,7 @@ import io.facestream.api.live.FaceImages;
 import io.facestream.api.testing.ApiFixture;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
 import io.facestream.models.Embeddings;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;

@@ -1,7 +1,7 @@
 package io.facestream.topologies.gallery;
 
-import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.Embeddings;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.Person;
