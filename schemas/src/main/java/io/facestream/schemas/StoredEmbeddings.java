@@ -72,6 +72,11 @@ public final class StoredEmbeddings {
         return dimension(exemplar.getEmbeddingF32(), exemplar.getEmbedding());
     }
 
+    /** Whether both identities hold the same centroid, as stored (either form), without decoding it. */
+    public static boolean sameCentroid(Identity a, Identity b) {
+        return java.util.Objects.equals(a.getCentroidF32(), b.getCentroidF32()) && java.util.Objects.equals(a.getCentroid(), b.getCentroid());
+    }
+
     public static boolean hasCentroid(Identity identity) {
         return dimension(identity.getCentroidF32(), identity.getCentroid()) > 0;
     }

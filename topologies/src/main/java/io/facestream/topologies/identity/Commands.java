@@ -62,7 +62,7 @@ final class Commands {
     private void upsert(IdentityCommand c, Identity target) {
         long at = c.getIssuedAt().toEpochMilli();
         Identity.Builder b = target != null ? Identity.newBuilder(target)
-                : Identity.newBuilder().setIdentityId(c.getIdentityId()).setStatus(IdentityStatus.CONFIRMED).setMetadata(Map.of()).setCentroid(List.of())
+                : Identity.newBuilder().setIdentityId(c.getIdentityId()).setStatus(IdentityStatus.CONFIRMED).setMetadata(Map.of())
                 .setExemplars(List.of()).setFaceCount(0).setSightingCount(0).setFirstSeen(c.getIssuedAt()).setLastSeen(c.getIssuedAt())
                 .setCreatedAt(c.getIssuedAt()).setUpdatedAt(c.getIssuedAt());
         if (c.getName() != null) b.setName(c.getName());
@@ -142,7 +142,7 @@ final class Commands {
         java.time.Instant at = java.util.stream.Stream.concat(moved.stream().map(Face::getTimestamp), sightings.stream().map(Sighting::getEntryTime))
                 .min(java.util.Comparator.naturalOrder()).orElseThrow();
         r.putIdentity(Identity.newBuilder().setIdentityId(c.getNewIdentityId()).setName(c.getName()).setStatus(IdentityStatus.CONFIRMED)
-                .setSource("split").setCentroid(List.of()).setExemplars(List.of()).setFaceCount(0).setSightingCount(0)
+                .setSource("split").setExemplars(List.of()).setFaceCount(0).setSightingCount(0)
                 .setFirstSeen(at).setLastSeen(at).setCreatedAt(c.getIssuedAt()).setUpdatedAt(c.getIssuedAt()).build());
         r.detachFaces(from, moved);
         r.attachFaces(c.getNewIdentityId(), bound(moved, true), 1.0, null);

@@ -358,7 +358,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (existing != null) return existing;
         long t = event.getFirstSeen().toEpochMilli();
         Identity created = Identity.newBuilder().setIdentityId(id).setName(person.getName()).setStatus(IdentityStatus.CONFIRMED)
-                .setSource("user_defined").setPersonId(person.getPersonId()).setCentroid(List.of()).setExemplars(List.of())
+                .setSource("user_defined").setPersonId(person.getPersonId()).setExemplars(List.of())
                 .setFaceCount(0).setSightingCount(0).setFirstSeen(Instant.ofEpochMilli(t)).setLastSeen(Instant.ofEpochMilli(t))
                 .setCreatedAt(Instant.ofEpochMilli(t)).setUpdatedAt(Instant.ofEpochMilli(t)).build();
         putIdentity(created);
@@ -371,7 +371,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (existing != null) return existing; // the same faces again (a repeated replay) make the same identity
         long t = event.getFirstSeen().toEpochMilli();
         Identity created = Identity.newBuilder().setIdentityId(id)
-                .setStatus(IdentityStatus.PENDING).setSource("auto").setCentroid(List.of()).setExemplars(List.of())
+                .setStatus(IdentityStatus.PENDING).setSource("auto").setExemplars(List.of())
                 .setFaceCount(0).setSightingCount(0).setFirstSeen(Instant.ofEpochMilli(t)).setLastSeen(Instant.ofEpochMilli(t))
                 .setCreatedAt(Instant.ofEpochMilli(t)).setUpdatedAt(Instant.ofEpochMilli(t)).build();
         putIdentity(created);
@@ -516,8 +516,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     /** Whether the index would hold the same entry for both: same status, vectors and rejected faces. */
     private static boolean sameForMatching(Identity a, Identity b) {
-        return a.getStatus() == b.getStatus() && Objects.equals(a.getCentroidF32(), b.getCentroidF32())
-                && Objects.equals(a.getCentroid(), b.getCentroid()) && Objects.equals(a.getExemplars(), b.getExemplars())
+        return a.getStatus() == b.getStatus() && StoredEmbeddings.sameCentroid(a, b) && Objects.equals(a.getExemplars(), b.getExemplars())
                 && Objects.equals(a.getRejected(), b.getRejected());
     }
 
