@@ -193,6 +193,10 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         } else {
             states.put(source, state.setTracks(tracker.snapshot()).build());
         }
+        // A live camera's crops need not wait for a batch that the next frames (a poll away) would fill.
+        if (frame.getSourceKind() == SourceKind.CAMERA) {
+            context.forward(new Record<>(source, EmbedWork.newBuilder().setFrameEnd(true).build(), time));
+        }
     }
 
     /**
