@@ -309,13 +309,17 @@ class PipelineTopologyTest {
     }
 
     @Test
-    void aLiveCamerasCropIsEmbeddedAtTheEndOfItsFrameWhileTheCameraIsProcessedInStep() {
+    void aCropIsEmbeddedAtTheEndOfItsFrameWhileItsSourceIsProcessedInStepWithItsTime() {
         enrolPoi("Live POI");
         long now = BEHIND.toMillis() / 100; // the frame captured at the wall clock's time
         frame("cam-a", now, poiFace);
         assertThat(embeddings.readValuesToList()).as("no batch and no timer: the frame's end flushed it").hasSize(1);
         assertThat(alerts.readValue().getFrameNumber()).isEqualTo(now);
         frame("cam-b", 0, poiFace); // captured an hour ago: this camera's crops wait for their batch again
+        assertThat(embeddings.isEmpty()).isTrue();
+        flushBatches();
+        assertThat(embeddings.readValuesToList()).hasSize(1);
+        frame("cam-c", now + 20, poiFace); // 2 s ahead of the wall clock, as a file replayed faster than real time
         assertThat(embeddings.isEmpty()).isTrue();
         flushBatches();
         assertThat(embeddings.readValuesToList()).hasSize(1);

@@ -32,8 +32,8 @@ import java.util.Set;
 /**
  * Micro-batched embedding. Chosen crops queue up until {@code batchSize} of them wait (then they run at
  * once: throughput at high load), the oldest has waited {@code maxWait} of wall clock (latency at low
- * load; checked between the stream thread's polls), or a live camera's frame ends while the camera is processed
- * in step with it ({@link #IN_STEP}: no wait on a poll at all). Track events queue behind the crops before them and leave after them, so downstream sees a track's
+ * load; checked between the stream thread's polls), or a frame ends while its source is processed in step with
+ * its time ({@link #IN_STEP}: a live camera's crops never wait on a poll). Track events queue behind the crops before them and leave after them, so downstream sees a track's
  * embeddings before the event that lists them. The queue is a state store, so a crop chosen before a commit
  * and not yet embedded survives a crash under exactly-once.
  *
@@ -48,9 +48,10 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     public static final String QUEUE = "embedding-queue";
     public static final String APPEARANCE = "embedding-track-appearance";
     /**
-     * A live camera's frame tracked within this of its capture is processed in step with the camera: its crops are
-     * embedded at the frame's end, not held for a batch (the next frame is a camera's frame interval away, and the
-     * batch's timer runs only once the stream thread's poll returns). Further behind, batches fill again.
+     * A frame tracked within this of its time (a live camera's capture, a file replayed at real time from now) is
+     * processed in step with its source: its crops are embedded at the frame's end, not held for a batch (the next
+     * frame is a frame interval away, and the batch's timer runs only once the stream thread's poll returns). A source
+     * further behind, or ahead (a file replayed faster than real time), fills batches.
      */
     static final Duration IN_STEP = Duration.ofSeconds(1);
     /** Embeddings of a track compared with a new face: the latest few, in the same conditions as the new face. */
@@ -140,7 +141,7 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
             return;
         }
         if (work.getFrameEnd()) {
-            if (queuedCrops > 0 && context.currentSystemTimeMs() - record.timestamp() <= IN_STEP.toMillis()) flush();
+            if (queuedCrops > 0 && Math.abs(context.currentSystemTimeMs() - record.timestamp()) <= IN_STEP.toMillis()) flush();
             return;
         }
         if (work.getCrop() == null && queuedCrops == 0) {

@@ -193,10 +193,8 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         } else {
             states.put(source, state.setTracks(tracker.snapshot()).build());
         }
-        // A live camera's crops need not wait for a batch that the next frames (a poll away) would fill.
-        if (frame.getSourceKind() == SourceKind.CAMERA) {
-            context.forward(new Record<>(source, EmbedWork.newBuilder().setFrameEnd(true).build(), time));
-        }
+        // A source tracked in step with its capture need not hold its crops for a batch the next frames would fill.
+        context.forward(new Record<>(source, EmbedWork.newBuilder().setFrameEnd(true).build(), time));
     }
 
     /**
