@@ -141,7 +141,12 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
             return;
         }
         if (work.getFrameEnd()) {
-            if (queuedCrops > 0 && Math.abs(context.currentSystemTimeMs() - record.timestamp()) <= IN_STEP.toMillis()) flush();
+            if (queuedCrops > 0 && Math.abs(context.currentSystemTimeMs() - record.timestamp()) <= IN_STEP.toMillis()) {
+                flush();
+                // Under exactly-once the alerts are visible once committed: now, not at the commit interval's first
+                // loop after it, which waits for the next poll to return (a frame interval, or topologies.poll.ms).
+                context.commit();
+            }
             return;
         }
         if (work.getCrop() == null && queuedCrops == 0) {
