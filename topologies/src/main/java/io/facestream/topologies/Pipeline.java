@@ -90,8 +90,9 @@ public final class Pipeline implements AutoCloseable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.replicationFactor());
         // Wall-clock punctuation (the embedding batch's maximum wait) runs between polls; a poll returns as soon as
         // records come, so this is the idle loop's period (5 ms made an idle pipeline loop 200 times a second per thread,
-        // 20 ms 50 times) and the most a batch waits past its maximum once the input is drained. A live camera's crops
-        // do not wait for it: the batch is flushed at the end of each of its frames (EmbeddingProcessor.IN_STEP).
+        // 20 ms 50 times) and the most a batch (and the commit that makes its alerts visible) waits past its due time
+        // once the input is drained. A live camera's crops do not wait for it: the batch is flushed, and the commit
+        // requested, at the end of each of its frames (EmbeddingProcessor.IN_STEP).
         p.put(StreamsConfig.POLL_MS_CONFIG, settings.poll().toMillis());
         // Crops and frames meet in one task and the tracker orders them itself: never hold one back waiting
         // to learn whether the other topic has older records.
