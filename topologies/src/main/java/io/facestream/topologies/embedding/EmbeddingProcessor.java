@@ -33,8 +33,8 @@ import java.util.Set;
  * Micro-batched embedding. Chosen crops queue up until {@code batchSize} of them wait (then they run at
  * once: throughput at high load), the oldest has waited {@code maxWait} of wall clock (latency at low
  * load; checked between the stream thread's polls), or a frame ends while its source is processed in step with
- * its time ({@link #IN_STEP}: a live camera's crops never wait on a poll). Track events queue behind the crops before them and leave after them, so downstream sees a track's
- * embeddings before the event that lists them. The queue is a state store, so a crop chosen before a commit
+ * its time ({@link #IN_STEP}: a live camera's crops never wait on a poll). Track events queue behind the crops
+ * before them and leave after them, so downstream sees a track's embeddings before the event that lists them. The queue is a state store, so a crop chosen before a commit
  * and not yet embedded survives a crash under exactly-once.
  *
  * <p>Each live track's recent embeddings are kept ({@link #APPEARANCE}): a face of the track less similar than
