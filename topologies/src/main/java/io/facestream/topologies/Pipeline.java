@@ -50,7 +50,7 @@ public final class Pipeline implements AutoCloseable {
         /** Kafka's own default session timeout. */
         public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
         /** The default {@link #poll}. */
-        public static final Duration DEFAULT_POLL = Duration.ofMillis(20);
+        public static final Duration DEFAULT_POLL = Duration.ofMillis(100);
         /** One standby: costs nothing alone (Kafka Streams keeps no copy on the active's own instance), a warm copy scaled out. */
         public static final int DEFAULT_STANDBY_REPLICAS = 1;
 
@@ -89,8 +89,10 @@ public final class Pipeline implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval().toMillis());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.replicationFactor());
         // Wall-clock punctuation (the embedding batch's maximum wait) runs between polls; a poll returns as soon as
-        // records come, so this is the idle loop's period (5 ms made an idle pipeline loop 200 times a second per thread)
-        // and the most a batch waits past its maximum once the input is drained.
+        // records come, so this is the idle loop's period (5 ms made an idle pipeline loop 200 times a second per thread,
+        // 20 ms 50 times) and the most a batch (and the commit that makes its alerts visible) waits past its due time
+        // once the input is drained. A live camera's crops do not wait for it: the batch is flushed, and the commit
+        // requested, at the end of each of its frames (EmbeddingProcessor.IN_STEP).
         p.put(StreamsConfig.POLL_MS_CONFIG, settings.poll().toMillis());
         // Crops and frames meet in one task and the tracker orders them itself: never hold one back waiting
         // to learn whether the other topic has older records.

@@ -70,6 +70,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PipelineTopologyTest {
     static final Instant T0 = Instant.parse("2026-11-20T09:00:00Z");
+    /**
+     * The driver's wall clock is this far past T0: the cameras' records are tracked an hour after their capture, as
+     * by a pipeline behind them, so their crops wait for a batch (EmbeddingProcessor.IN_STEP) unless a test says so.
+     */
+    static final Duration BEHIND = Duration.ofHours(1);
     static FaceAnalyzer analyzer;
     /** Three different people: a POI-to-be and two strangers. */
     static DetectedFace poiFace, strangerA, strangerB;
@@ -124,7 +129,7 @@ class PipelineTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
         driver = new TopologyTestDriver(FacestreamTopology.build(pipelineSettings, serdes, new AnalyzerEmbedder(analyzer), new Gallery(),
-                vectors, new InferenceMetrics()), props, T0);
+                vectors, new InferenceMetrics()), props, T0.plus(BEHIND));
         var keys = Serdes.String();
         crops = driver.createInputTopic(Topics.FACE_CROPS, keys.serializer(), serdes.of(FaceCrop.class).serializer());
         frames = driver.createInputTopic(Topics.FRAMES, keys.serializer(), serdes.of(Frame.class).serializer());
@@ -302,6 +307,23 @@ class PipelineTopologyTest {
         assertThat(alert.getFrameNumber()).isZero();
         assertThat(alert.getThumbnailRef()).isEqualTo("cam-a:0:0");
         assertThat(tracks.readValue().getType()).as("the STARTED event leaves after its embedding").isEqualTo(TrackEventType.STARTED);
+    }
+
+    @Test
+    void aCropIsEmbeddedAtTheEndOfItsFrameWhileItsSourceIsProcessedInStepWithItsTime() {
+        enrolPoi("Live POI");
+        long now = BEHIND.toMillis() / 100; // the frame captured at the wall clock's time
+        frame("cam-a", now, poiFace);
+        assertThat(embeddings.readValuesToList()).as("no batch and no timer: the frame's end flushed it").hasSize(1);
+        assertThat(alerts.readValue().getFrameNumber()).isEqualTo(now);
+        frame("cam-b", 0, poiFace); // captured an hour ago: this camera's crops wait for their batch again
+        assertThat(embeddings.isEmpty()).isTrue();
+        flushBatches();
+        assertThat(embeddings.readValuesToList()).hasSize(1);
+        frame("cam-c", now + 20, poiFace); // 2 s ahead of the wall clock, as a file replayed faster than real time
+        assertThat(embeddings.isEmpty()).isTrue();
+        flushBatches();
+        assertThat(embeddings.readValuesToList()).hasSize(1);
     }
 
     @Test

@@ -31,9 +31,10 @@ import java.util.Set;
 
 /**
  * Micro-batched embedding. Chosen crops queue up until {@code batchSize} of them wait (then they run at
- * once: throughput at high load) or the oldest has waited {@code maxWait} of wall clock (latency at low
- * load). Track events queue behind the crops before them and leave after them, so downstream sees a track's
- * embeddings before the event that lists them. The queue is a state store, so a crop chosen before a commit
+ * once: throughput at high load), the oldest has waited {@code maxWait} of wall clock (latency at low
+ * load; checked between the stream thread's polls), or a frame ends while its source is processed in step with
+ * its time ({@link #IN_STEP}: a live camera's crops never wait on a poll). Track events queue behind the crops
+ * before them and leave after them, so downstream sees a track's embeddings before the event that lists them. The queue is a state store, so a crop chosen before a commit
  * and not yet embedded survives a crash under exactly-once.
  *
  * <p>Each live track's recent embeddings are kept ({@link #APPEARANCE}): a face of the track less similar than
@@ -46,6 +47,13 @@ import java.util.Set;
 public final class EmbeddingProcessor implements Processor<String, EmbedWork, String, ResolutionInput> {
     public static final String QUEUE = "embedding-queue";
     public static final String APPEARANCE = "embedding-track-appearance";
+    /**
+     * A frame tracked within this of its time (a live camera's capture, a file replayed at real time from now) is
+     * processed in step with its source: its crops are embedded at the frame's end, not held for a batch (the next
+     * frame is a frame interval away, and the batch's timer runs only once the stream thread's poll returns). A source
+     * further behind, or ahead (a file replayed faster than real time), fills batches.
+     */
+    static final Duration IN_STEP = Duration.ofSeconds(1);
     /** Embeddings of a track compared with a new face: the latest few, in the same conditions as the new face. */
     private static final int APPEARANCE_FACES = 4;
 
@@ -130,6 +138,15 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         EmbedWork work = record.value();
         if (work.getCheckNow()) { // the tracker is about to end a track or forget faces: their splits must be in first
             if (queuedCrops > 0) flush();
+            return;
+        }
+        if (work.getFrameEnd()) {
+            if (queuedCrops > 0 && Math.abs(context.currentSystemTimeMs() - record.timestamp()) <= IN_STEP.toMillis()) {
+                flush();
+                // Under exactly-once the alerts are visible once committed: now, not at the commit interval's first
+                // loop after it, which waits for the next poll to return (a frame interval, or topologies.poll.ms).
+                context.commit();
+            }
             return;
         }
         if (work.getCrop() == null && queuedCrops == 0) {

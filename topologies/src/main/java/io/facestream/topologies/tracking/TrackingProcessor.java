@@ -193,6 +193,8 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         } else {
             states.put(source, state.setTracks(tracker.snapshot()).build());
         }
+        // A source tracked in step with its time need not hold its crops for a batch the next frames would fill.
+        context.forward(new Record<>(source, EmbedWork.newBuilder().setFrameEnd(true).build(), time));
     }
 
     /**
