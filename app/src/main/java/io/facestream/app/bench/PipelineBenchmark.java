@@ -216,10 +216,14 @@ public final class PipelineBenchmark {
              KafkaConsumer<String, PoiAlert> alerts = cluster.consumer(Topics.POI_ALERTS, PoiAlert.class)) {
             List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
             Thread reader = Thread.ofPlatform().start(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    for (var r : alerts.poll(Duration.ofMillis(5))) {
-                        if (r.value().getSourceId().equals("live-file")) latencies.add(System.currentTimeMillis() - r.value().getTimestamp().toEpochMilli());
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        for (var r : alerts.poll(Duration.ofMillis(5))) {
+                            if (r.value().getSourceId().equals("live-file")) latencies.add(System.currentTimeMillis() - r.value().getTimestamp().toEpochMilli());
+                        }
                     }
+                } catch (org.apache.kafka.common.errors.InterruptException stopped) {
+                    // the benchmark interrupts the reader to stop it; a poll in progress then throws this
                 }
             });
             // warm-up (not measured): the first alert after a start pays for JIT compilation and first transactions
