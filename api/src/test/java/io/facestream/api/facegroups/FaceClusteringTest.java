@@ -35,7 +35,7 @@ class FaceClusteringTest {
         }
         faces.add(face("no-embedding", new float[0]));
         for (double threshold : new double[] {0.3, 0.5, 0.55}) {
-            List<List<Face>> groups = FaceClustering.cluster(faces, threshold);
+            List<List<Face>> groups = new FaceClustering().cluster(faces, threshold);
             assertThat(asSets(groups)).as("threshold " + threshold).isEqualTo(asSets(components(faces, threshold)));
             assertThat(groups.stream().mapToInt(List::size).sum()).isEqualTo(300);
             assertThat(groups.size()).as("threshold " + threshold).isGreaterThan(1).isLessThan(300);
@@ -46,8 +46,46 @@ class FaceClusteringTest {
     void aFaceAlikeToNoOtherIsAGroupOfOneAndNoFacesNoGroups() {
         Random random = new Random(3);
         List<Face> faces = List.of(face("a", unit(gaussian(random))), face("b", unit(gaussian(random))));
-        assertThat(FaceClustering.cluster(faces, 0.5)).hasSize(2);
-        assertThat(FaceClustering.cluster(List.of(), 0.5)).isEmpty();
+        assertThat(new FaceClustering().cluster(faces, 0.5)).hasSize(2);
+        assertThat(new FaceClustering().cluster(List.of(), 0.5)).isEmpty();
+    }
+
+    @Test
+    void aSecondSampleReusesTheSimilaritiesOfTheFacesItSharesWithTheFirstAndGroupsAsAFreshMeasurementDoes() {
+        Random random = new Random(11);
+        List<float[]> centres = new ArrayList<>();
+        for (int p = 0; p < 30; p++) centres.add(unit(gaussian(random)));
+        List<Face> first = new ArrayList<>();
+        for (int i = 0; i < 200; i++) first.add(face("f" + i, personFace(centres.get(random.nextInt(30)), random)));
+        var clustering = new FaceClustering();
+        clustering.cluster(first, 0.5);
+        assertThat(clustering.lastMeasured()).isEqualTo(200L * 199 / 2);
+
+        // the slider: the same sample at another threshold measures nothing
+        assertThat(asSets(clustering.cluster(first, 0.4))).isEqualTo(asSets(components(first, 0.4)));
+        assertThat(clustering.lastMeasured()).isZero();
+
+        // a live pipeline: 20 newest faces in front, the 20 oldest gone, one kept id with another vector, order changed
+        List<Face> second = new ArrayList<>();
+        for (int i = 0; i < 20; i++) second.add(face("n" + i, personFace(centres.get(random.nextInt(30)), random)));
+        for (int i = 0; i < 180; i++) second.add(first.get(179 - i));
+        second.set(50, face(second.get(50).getFaceId(), personFace(centres.get(0), random)));
+        clustering.cluster(second, 0.5);
+        assertThat(clustering.lastMeasured()).as("pairs with one of the 21 new vectors").isEqualTo(200L * 199 / 2 - 179L * 178 / 2);
+        for (double threshold : new double[] {0.3, 0.5, 0.55}) {
+            assertThat(asSets(clustering.cluster(second, threshold))).as("threshold " + threshold)
+                    .isEqualTo(asSets(components(second, threshold)))
+                    .isEqualTo(asSets(new FaceClustering().cluster(second, threshold)));
+        }
+        clustering.cluster(second.subList(0, 199), 0.5);
+        assertThat(clustering.lastMeasured()).as("a subset of the last sample").isZero();
+    }
+
+    private static float[] personFace(float[] centre, Random random) {
+        float[] noise = gaussian(random);
+        float[] v = new float[DIM];
+        for (int d = 0; d < DIM; d++) v[d] = centre[d] + 0.04f * noise[d];
+        return unit(v);
     }
 
     /** Breadth-first search over every pair: the definition, quadratic and plain. */
