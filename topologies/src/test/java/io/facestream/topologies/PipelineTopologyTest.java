@@ -214,6 +214,12 @@ class PipelineTopologyTest {
         assertThat(counts.byCamera()).containsExactlyElementsOf(perCamera.entrySet().stream().map(e -> new ViewQueries.CameraCounts(e.getKey(),
                 e.getValue().size(), e.getValue().stream().mapToLong(s -> s.getExitTime().toEpochMilli() - s.getEntryTime().toEpochMilli()).sum(),
                 e.getValue().stream().map(Sighting::getIdentityId).distinct().count())).toList());
+        Map<String, Long> dwellPerIdentity = new java.util.HashMap<>();
+        allSightings.forEach(s -> dwellPerIdentity.merge(s.getIdentityId(), s.getExitTime().toEpochMilli() - s.getEntryTime().toEpochMilli(), Long::sum));
+        for (Identity i : all) {
+            assertThat(q.dwellSeconds(i.getIdentityId())).as("dwell of " + i.getIdentityId())
+                    .isEqualTo(dwellPerIdentity.getOrDefault(i.getIdentityId(), 0L) / 1000.0);
+        }
         Instant firstHour = T0.minus(Duration.ofHours(2));
         for (ViewQueries.HourCounts h : q.hourly(firstHour, 4)) {
             List<Sighting> inHour = allSightings.stream().filter(s -> !s.getEntryTime().isBefore(h.hour())

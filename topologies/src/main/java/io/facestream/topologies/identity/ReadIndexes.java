@@ -29,9 +29,10 @@ import java.util.Map;
 final class ReadIndexes {
     /**
      * Bumped when what the indexes hold changes: a store of an older version is indexed again. 2: identities by name
-     * and by person (a store of version 1 has every other index, so only its identities are read again).
+     * and by person (a store of version 1 has every other index, so only its identities are read again). 3: each
+     * identity's dwell (a store of version 1 or 2 reads its sightings again, and adds only that to those it counted).
      */
-    private static final long VERSION = 2;
+    private static final long VERSION = 3;
     private static final long HOUR_MS = 3_600_000L;
     private static final long DAY_MS = 86_400_000L;
 
@@ -72,6 +73,7 @@ final class ReadIndexes {
         }
         Long version = stats.get(Stat.VERSION);
         startVersion = version == null ? 0 : version;
+        if (startVersion == 2) phase = 1; // its identities are indexed: only the sightings' dwell is missing
     }
 
     /** The stores these indexes keep, for the processor that keeps them to declare. */
@@ -111,19 +113,24 @@ final class ReadIndexes {
                     cursor = kv.key;
                     if (!listed.containsKey(kv.key) || !nameKeys.containsKey(kv.key)) identity(kv.value);
                 }
-                if (!it.hasNext()) {
-                    if (startVersion >= 1) finish(); // sightings and faces were indexed by version 1
-                    else nextPhase();
-                }
+                if (!it.hasNext()) nextPhase();
             }
         } else if (phase == 1) {
             try (KeyValueIterator<String, Sighting> it = sightings.range(after(cursor), null)) {
                 while (budget-- > 0 && it.hasNext()) {
                     var kv = it.next();
                     cursor = kv.key;
-                    if (stats.get(Stat.counted(kv.key)) == null) sighting(null, kv.value);
+                    Long mark = stats.get(Stat.counted(kv.key));
+                    if (mark == null) sighting(null, kv.value);
+                    else if (mark == Stat.COUNTED_WITHOUT_IDENTITY_DWELL) {
+                        add(Stat.identityDwell(kv.value.getIdentityId()), dwell(kv.value));
+                        stats.put(Stat.counted(kv.key), Stat.COUNTED);
+                    }
                 }
-                if (!it.hasNext()) nextPhase();
+                if (!it.hasNext()) {
+                    if (startVersion >= 1) finish(); // faces were indexed by version 1
+                    else nextPhase();
+                }
             }
         } else {
             try (KeyValueIterator<String, String> it = facesByIdentity.range(after(cursor), null)) {
@@ -200,26 +207,32 @@ final class ReadIndexes {
     void sighting(Sighting before, Sighting after) {
         String id = before != null ? before.getSightingId() : after.getSightingId();
         // counted once: a sighting an upgrade has not reached yet is counted here, and the upgrade's scan passes it by
-        boolean counted = stats.get(Stat.counted(id)) != null;
-        if (before != null && counted) count(before, -1);
+        Long mark = stats.get(Stat.counted(id));
+        if (before != null && mark != null) count(before, -1, mark == Stat.COUNTED);
         if (after != null) {
-            count(after, +1);
-            if (!counted) stats.put(Stat.counted(id), 1L);
-        } else if (counted) {
+            count(after, +1, true);
+            if (mark == null || mark != Stat.COUNTED) stats.put(Stat.counted(id), Stat.COUNTED);
+        } else if (mark != null) {
             stats.delete(Stat.counted(id));
         }
     }
 
-    private void count(Sighting s, int sign) {
+    /** Counts a sighting in (+1) or out (-1); its identity's dwell too unless it was counted before version 3. */
+    private void count(Sighting s, int sign, boolean identityDwell) {
+        if (identityDwell) add(Stat.identityDwell(s.getIdentityId()), sign * dwell(s));
         add(Stat.SIGHTINGS, sign);
         add(Stat.kind(s.getMatchKind().name().toLowerCase(Locale.ROOT)), sign);
         String camera = s.getCameraId() != null ? s.getCameraId() : s.getSourceId();
         add(Stat.camera(camera, Stat.COUNT_SIGHTINGS), sign);
-        add(Stat.camera(camera, Stat.COUNT_DWELL_MS), sign * Math.max(0, s.getExitTime().toEpochMilli() - s.getEntryTime().toEpochMilli()));
+        add(Stat.camera(camera, Stat.COUNT_DWELL_MS), sign * dwell(s));
         distinct(Stat.cameraIdentity(camera, s.getIdentityId()), Stat.camera(camera, Stat.COUNT_IDENTITIES), sign);
         long hour = Math.floorDiv(s.getEntryTime().toEpochMilli(), HOUR_MS);
         add(Stat.hour(hour, Stat.COUNT_SIGHTINGS), sign);
         distinct(Stat.hourIdentity(hour, s.getIdentityId()), Stat.hour(hour, Stat.COUNT_IDENTITIES), sign);
+    }
+
+    private static long dwell(Sighting s) {
+        return Math.max(0, s.getExitTime().toEpochMilli() - s.getEntryTime().toEpochMilli());
     }
 
     /** A member's sightings in a group; the group's distinct count moves when a member's count leaves or reaches 0. */

@@ -248,11 +248,9 @@ public final class ViewQueries {
         }
     }
 
-    /** Seconds an identity was on screen: the sum of its sightings' spans (entry to exit). */
+    /** Seconds an identity was on screen: the sum of its sightings' spans (entry to exit), a counter (one read). */
     public double dwellSeconds(String identityId) {
-        long millis = 0;
-        for (Sighting s : sightingsOf(identityId)) millis += Math.max(0, s.getExitTime().toEpochMilli() - s.getEntryTime().toEpochMilli());
-        return millis / 1000.0;
+        return stat(Views.Stat.identityDwell(identityId)) / 1000.0;
     }
 
     // ---- captured faces for seed 002's /api/face-groups ----

@@ -272,9 +272,20 @@ public final class Views {
             return Keys.of("created-day", epochDay);
         }
 
-        /** Marks a sighting as counted (by identity resolution; not read by queries). */
+        /**
+         * Marks a sighting as counted (by identity resolution; not read by queries). The mark's value says what was
+         * counted: {@link #COUNTED_WITHOUT_IDENTITY_DWELL} by indexes of version 1 and 2, {@link #COUNTED} since.
+         */
         public static String counted(String sightingId) {
             return Keys.of("counted", sightingId);
+        }
+
+        public static final long COUNTED_WITHOUT_IDENTITY_DWELL = 1;
+        public static final long COUNTED = 2;
+
+        /** Milliseconds an identity was on screen: the sum of its sightings' spans (entry to exit). */
+        public static String identityDwell(String identityId) {
+            return Keys.of("identity-dwell-ms", identityId);
         }
 
         /** Sightings of an identity entering in an hour (a distinct count's members; not read by queries). */
