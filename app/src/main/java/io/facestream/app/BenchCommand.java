@@ -119,8 +119,20 @@ final class BenchCommand {
                 description = "Variants to run at each size, in order: float32, int8 (default: ${DEFAULT-VALUE}).")
         List<String> variants;
 
+        @Option(names = "--candidates", split = ",", defaultValue = "0",
+                description = "HNSW candidates to search with (Qdrant's hnsw_ef), a row each on the same loaded store; 0: the store's own "
+                        + "(default: ${DEFAULT-VALUE}). E.g. --candidates 0,400,800.")
+        int[] candidates;
+
+        @Option(names = "--keep", paramLabel = "DIR", description = "Keep each loaded store under DIR and, on a later run with the same "
+                + "size and variant, search it again without loading (for measuring latency at a quiet moment).")
+        java.nio.file.Path keep;
+
         @Override
         public void run() {
+            for (int c : candidates) {
+                if (c < 0) throw new CommandLine.ParameterException(new CommandLine(this), "--candidates: " + c + " is negative");
+            }
             boolean[] quantized = new boolean[variants.size()];
             for (int i = 0; i < quantized.length; i++) {
                 quantized[i] = switch (variants.get(i)) {
@@ -130,7 +142,7 @@ final class BenchCommand {
                             "--vectors: " + variants.get(i) + " is not float32 or int8");
                 };
             }
-            new VectorBenchmark(sizes, quantized).run(System.out);
+            new VectorBenchmark(sizes, quantized, candidates, keep).run(System.out);
         }
     }
 

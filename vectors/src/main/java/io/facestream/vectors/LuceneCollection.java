@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
 import org.apache.lucene.document.Document;
@@ -125,6 +126,13 @@ final class LuceneCollection implements AutoCloseable {
         }
     }
 
+    /** Lucene's default merge policy, whose merged segments are never compound files (it packs the smaller ones). */
+    private static TieredMergePolicy withoutCompoundFiles() {
+        var policy = new TieredMergePolicy();
+        policy.setNoCFSRatio(0.0);
+        return policy;
+    }
+
     private static LuceneCollection openOrCreate(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config)
             throws IOException {
         Directory dir = FSDirectory.open(path);
@@ -134,8 +142,9 @@ final class LuceneCollection implements AutoCloseable {
                     .setOpenMode(exists ? IndexWriterConfig.OpenMode.APPEND : IndexWriterConfig.OpenMode.CREATE)
                     .setRAMBufferSizeMB(config.ramBufferMb())
                     // a collection is a few large files per segment: packing them into one compound file costs a copy
-                    // per flush and hides which file (vectors, graph) takes the memory
-                    .setUseCompoundFile(false);
+                    // per flush and merge and hides which file (vectors, graph) takes the memory
+                    .setUseCompoundFile(false)
+                    .setMergePolicy(withoutCompoundFiles());
             // a segment records its own format, so an index holds float32 and quantised segments side by side
             if (config.quantized()) writerConfig.setCodec(QUANTIZED);
             IndexWriter writer = new IndexWriter(dir, writerConfig);

@@ -39,19 +39,37 @@ public final class VectorBenchmark {
     private static final int WARMUP = 20;
     private static final int BATCH = 1_000;
 
+    /**
+     * A stored face counts as a match of the query at this cosine: two faces of one identity are ~0.6 apart, while the
+     * best of a million strangers is ~0.2 (0.044, one over the root of 512, times about five standard deviations).
+     */
+    static final double MATCH = 0.4;
+
     private final int[] sizes;
     private final boolean[] quantizedVariants;
+    private final int[] candidates;
+    /** Where loaded stores are kept and found again (null: temporary, deleted after their rows). */
+    private final Path keep;
 
-    /** Each size with float32 vectors, then with int8 (scalar-quantised) ones. */
+    /** Each size with float32 vectors, then with int8 (scalar-quantised) ones, at the store's candidates. */
     public VectorBenchmark(int... sizes) {
-        this(sizes, new boolean[] {false, true});
+        this(sizes, new boolean[] {false, true}, new int[] {0}, null);
     }
 
-    /** @param quantizedVariants the variants to run at each size, in order: false for float32, true for int8 */
-    public VectorBenchmark(int[] sizes, boolean[] quantizedVariants) {
+    /**
+     * @param quantizedVariants the variants to run at each size, in order: false for float32, true for int8
+     * @param candidates the HNSW candidates ({@link Search#candidates}) to search with, one row each on the same loaded
+     *                   store; 0 is the store's own ({@link EmbeddedVectorStore.Config})
+     * @param keep a directory to keep each loaded store in ({@code <size>-<variant>}) and to search again on a later run
+     *             without loading (a million points take many minutes to load on two cores); null: temporary stores
+     */
+    public VectorBenchmark(int[] sizes, boolean[] quantizedVariants, int[] candidates, Path keep) {
         if (quantizedVariants.length == 0) throw new IllegalArgumentException("no vector variant to run");
+        if (candidates.length == 0) throw new IllegalArgumentException("no candidates to search with");
         this.sizes = sizes;
         this.quantizedVariants = quantizedVariants;
+        this.candidates = candidates;
+        this.keep = keep;
     }
 
     public static void main(String[] args) {
@@ -64,38 +82,54 @@ public final class VectorBenchmark {
                 DIM, "Java " + Runtime.version(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"));
         out.println("Load: batches of 1000, committed once a second (the pipeline's setting), 256 MB indexing buffer.");
         out.println("Search: top-10 by a fresh face of a stored identity; latency p50 / p99 in ms; time filter = 1 h of the 24 h of faces.");
-        out.println("Recall: ANN top-10 against exact top-10, for face queries and for uniform random queries (no neighbourhood structure: the worst case).");
+        out.println("Recall: ANN top-10 against exact top-10, for face queries and for uniform random queries (no neighbourhood structure: the worst case);"
+                + " \"matches\": of the exact top-10 faces at cosine >= " + MATCH + " (the query's own identity: a stranger is ~0, the best of a million ~0.2),"
+                + " the share ANN found (a face-like query's other top-10 places are strangers whose order is noise).");
+        out.println("Candidates: the HNSW walk's width (Qdrant's hnsw_ef); each value searches the same loaded store.");
         out.println("Memory: the files a search reads, which the OS page cache must hold for these latencies: the vectors it scores"
                 + " (float32 .vec; int8 .veq when quantised, whose float32 copy is read only for the 200 candidates' rescoring and for merges) and"
                 + " the graph (.vex, .vem); \"on disk\" is the whole index.");
         out.println();
-        out.println("| points | vectors | upsert | exact | ANN | exact/ANN | exact + time | ANN + time | exact/ANN | recall@10, faces | recall@10, random | searched data | on disk |");
-        out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("| points | vectors | upsert | candidates | exact | ANN | exact/ANN | exact + time | ANN + time | exact/ANN | recall@10, faces | recall@10, matches | recall@10, random | searched data | on disk | segments |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int size : sizes) {
             for (boolean quantized : quantizedVariants) {
-                Path dir = tempDir();
+                Path dir = keep == null ? tempDir() : keep.resolve(size + "-" + (quantized ? "int8" : "float32"));
                 var config = EmbeddedVectorStore.Config.defaults(dir).withCommitInterval(Duration.ofSeconds(1)).withRamBufferMb(256)
                         .withQuantized(quantized);
+                if (keep != null && Files.exists(dir) && count(config) != size) delete(dir); // an unfinished or other load
                 try (var store = new EmbeddedVectorStore(config)) {
                     store.ensureCollection(FACES, DIM);
                     var faces = new SyntheticFaces(size, DIM);
-                    long start = System.nanoTime();
-                    load(store, faces, size);
-                    store.count(FACES); // waits for the reader to see every point
-                    var row = new StringBuilder(String.format("| %,d | %s | %,.0f points/s |", size, quantized ? "int8 (scalar quantised)" : "float32",
-                            size / seconds(System.nanoTime() - start)));
-                    var hour = VectorFilter.all().timeRange(DAY_START + 12 * 3_600_000L, DAY_START + 13 * 3_600_000L);
-                    for (VectorFilter filter : List.of(VectorFilter.all(), hour)) {
-                        double[] exact = latencies(store, faces, filter, true);
-                        double[] ann = latencies(store, faces, filter, false);
-                        row.append(String.format(" %.2f / %.2f | %.2f / %.2f | %.1fx |", exact[0], exact[1], ann[0], ann[1], exact[0] / ann[0]));
+                    String upsert;
+                    if (keep != null && store.count(FACES) == size) {
+                        for (int i = 0; i < size; i++) faces.next(); // the same identities, for the queries
+                        upsert = "(kept from an earlier run)";
+                    } else {
+                        long start = System.nanoTime();
+                        load(store, faces, size);
+                        store.count(FACES); // waits for the reader to see every point
+                        upsert = String.format("%,.0f points/s", size / seconds(System.nanoTime() - start));
                     }
-                    row.append(String.format(" %.3f | %.3f |", recall(store, faces::query), recall(store, r -> SyntheticFaces.randomUnit(r, DIM))));
+                    var hour = VectorFilter.all().timeRange(DAY_START + 12 * 3_600_000L, DAY_START + 13 * 3_600_000L);
+                    List<VectorFilter> filters = List.of(VectorFilter.all(), hour);
+                    double[][] exact = new double[filters.size()][];
+                    for (int f = 0; f < filters.size(); f++) exact[f] = latencies(store, faces, filters.get(f), 0, true);
                     long[] bytes = bytes(dir.resolve(FACES), quantized);
-                    row.append(String.format(" %,.0f MiB | %,.0f MiB |", bytes[0] / 1048576.0, bytes[1] / 1048576.0));
-                    out.println(row);
+                    for (int walk : candidates) {
+                        var row = new StringBuilder(String.format("| %,d | %s | %s | %s |", size, quantized ? "int8 (scalar quantised)" : "float32",
+                                upsert, walk == 0 ? "store's (" + config.annCandidates() + ")" : Integer.toString(walk)));
+                        for (int f = 0; f < filters.size(); f++) {
+                            double[] ann = latencies(store, faces, filters.get(f), walk, false);
+                            row.append(String.format(" %.2f / %.2f | %.2f / %.2f | %.1fx |", exact[f][0], exact[f][1], ann[0], ann[1], exact[f][0] / ann[0]));
+                        }
+                        double[] recall = recall(store, faces::query, walk);
+                        row.append(String.format(" %.3f | %.3f | %.3f |", recall[0], recall[1], recall(store, r -> SyntheticFaces.randomUnit(r, DIM), walk)[0]));
+                        row.append(String.format(" %,.0f MiB | %,.0f MiB | %d |", bytes[0] / 1048576.0, bytes[1] / 1048576.0, bytes[2]));
+                        out.println(row);
+                    }
                 } finally {
-                    delete(dir);
+                    if (keep == null) delete(dir);
                 }
             }
         }
@@ -103,20 +137,30 @@ public final class VectorBenchmark {
         out.println(singlePointUpserts(Duration.ZERO) + "; " + singlePointUpserts(Duration.ofSeconds(1)) + ".");
     }
 
-    /** The bytes a search reads (the scored vectors and the graph) and the whole index's. */
+    private static long count(EmbeddedVectorStore.Config config) {
+        try (var store = new EmbeddedVectorStore(config)) {
+            store.ensureCollection(FACES, DIM);
+            return store.count(FACES);
+        }
+    }
+
+    /** The bytes a search reads (the scored vectors and the graph), the whole index's, and its segments. */
     private static long[] bytes(Path index, boolean quantized) {
-        long searched = 0, total = 0;
+        long searched = 0, total = 0, segments = 0;
         try (Stream<Path> files = Files.list(index)) {
             for (Path f : files.toList()) {
                 long size = Files.size(f);
                 total += size;
                 String name = f.getFileName().toString();
                 if (name.endsWith(".vex") || name.endsWith(".vem") || name.endsWith(quantized ? ".veq" : ".vec")) searched += size;
+                if (name.endsWith(".si")) segments++;
+                // a compound file would hide them: the store writes none, and this says so if it ever does
+                if (name.endsWith(".cfs")) throw new IllegalStateException("compound file in the index: " + f);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new long[] {searched, total};
+        return new long[] {searched, total, segments};
     }
 
     /** Faces with a time of day and a camera, in batches, the store's default commit-per-write. */
@@ -136,12 +180,12 @@ public final class VectorBenchmark {
         }
     }
 
-    /** p50 and p99 in milliseconds of top-10 searches by a fresh face. */
-    private static double[] latencies(EmbeddedVectorStore store, SyntheticFaces faces, VectorFilter filter, boolean exact) {
+    /** p50 and p99 in milliseconds of top-10 searches by a fresh face ({@code candidates} 0: the store's). */
+    private static double[] latencies(EmbeddedVectorStore store, SyntheticFaces faces, VectorFilter filter, int candidates, boolean exact) {
         var random = new Random(1);
         double[] millis = new double[QUERIES];
         for (int q = -WARMUP; q < QUERIES; q++) {
-            var search = new Search(faces.query(random), 10).filter(filter);
+            var search = new Search(faces.query(random), 10).filter(filter).candidates(candidates);
             long start = System.nanoTime();
             store.search(FACES, exact ? search.exact() : search);
             if (q >= 0) millis[q] = (System.nanoTime() - start) / 1e6;
@@ -150,16 +194,25 @@ public final class VectorBenchmark {
         return new double[] {millis[QUERIES / 2], millis[(int) Math.ceil(QUERIES * 0.99) - 1]};
     }
 
-    private static double recall(EmbeddedVectorStore store, Function<Random, float[]> queries) {
+    /** recall@10 against exact, and the share of the exact top-10's matches (cosine >= {@link #MATCH}) found. */
+    private static double[] recall(EmbeddedVectorStore store, Function<Random, float[]> queries, int candidates) {
         var random = new Random(2);
         double found = 0;
+        long matches = 0, matchesFound = 0;
         int n = 50;
         for (int q = 0; q < n; q++) {
             float[] query = queries.apply(random);
-            List<String> exact = store.search(FACES, new Search(query, 10).exact()).stream().map(ScoredPoint::id).toList();
-            found += store.search(FACES, new Search(query, 10)).stream().filter(hit -> exact.contains(hit.id())).count() / 10.0;
+            List<ScoredPoint> exact = store.search(FACES, new Search(query, 10).exact());
+            List<String> exactIds = exact.stream().map(ScoredPoint::id).toList();
+            List<String> ann = store.search(FACES, new Search(query, 10).candidates(candidates)).stream().map(ScoredPoint::id).toList();
+            found += ann.stream().filter(exactIds::contains).count() / 10.0;
+            for (ScoredPoint hit : exact) {
+                if (hit.score() < MATCH) continue;
+                matches++;
+                if (ann.contains(hit.id())) matchesFound++;
+            }
         }
-        return found / n;
+        return new double[] {found / n, matches == 0 ? Double.NaN : (double) matchesFound / matches};
     }
 
     /** The stream's write pattern: one face per upsert. */
