@@ -26,13 +26,7 @@ class FaceClusteringTest {
         List<float[]> centres = new ArrayList<>();
         for (int p = 0; p < 40; p++) centres.add(unit(gaussian(random)));
         List<Face> faces = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
-            float[] c = centres.get(random.nextInt(centres.size()));
-            float[] noise = gaussian(random);
-            float[] v = new float[DIM];
-            for (int d = 0; d < DIM; d++) v[d] = c[d] + 0.04f * noise[d]; // cosine about 0.55 between two faces of one person
-            faces.add(face("f" + i, unit(v)));
-        }
+        for (int i = 0; i < 300; i++) faces.add(face("f" + i, personFace(centres.get(random.nextInt(centres.size())), random)));
         faces.add(face("no-embedding", new float[0]));
         for (double threshold : new double[] {0.3, 0.5, 0.55}) {
             List<List<Face>> groups = new FaceClustering().cluster(faces, threshold);
@@ -81,6 +75,7 @@ class FaceClusteringTest {
         assertThat(clustering.lastMeasured()).as("a subset of the last sample").isZero();
     }
 
+    /** The person's centre plus noise: cosine about 0.55 between two faces of one person. */
     private static float[] personFace(float[] centre, Random random) {
         float[] noise = gaussian(random);
         float[] v = new float[DIM];
