@@ -36,6 +36,8 @@ public enum ErrorKind {
     TOO_MANY_REQUESTS(429, "RATE_LIMITED"),
     /** A dependency is down (recognizer, Kafka), or the server is too busy for now (with Retry-After). */
     SERVICE_UNAVAILABLE(503, "SERVICE_UNAVAILABLE"),
+    /** Not enough free disk for an upload, beside what the server keeps free for itself. */
+    INSUFFICIENT_STORAGE(507, "INSUFFICIENT_STORAGE"),
     INTERNAL(500, "INTERNAL_ERROR");
 
     private final int status;

@@ -245,7 +245,8 @@ public final class Standalone implements AutoCloseable {
                 Double.parseDouble(config.get(ConfigKey.INGEST_LIVE_VIEW_FPS))), new VideoUploadModule.Settings(
                 config.isSet(ConfigKey.API_UPLOAD_VIDEO_DIR) ? config.getPath(ConfigKey.API_UPLOAD_VIDEO_DIR)
                         : config.getPath(ConfigKey.DATA_DIR).resolve("uploads"),
-                Long.parseLong(config.get(ConfigKey.API_UPLOAD_VIDEO_MAX_BYTES)), config.getInt(ConfigKey.API_UPLOAD_VIDEO_MAX_REPLAYS)));
+                Long.parseLong(config.get(ConfigKey.API_UPLOAD_VIDEO_MAX_BYTES)), config.getInt(ConfigKey.API_UPLOAD_VIDEO_MAX_REPLAYS),
+                Long.parseLong(config.get(ConfigKey.API_UPLOAD_VIDEO_MIN_FREE_BYTES))));
         running.push(videoUploads);
         ApiServer api = FacestreamApi.start(ApiSettings.from(config, apiPort), backend, liveAlerts, liveView,
                 Duration.ofSeconds(config.getInt(ConfigKey.API_CAMERAS_STATUS_STALE_SECONDS)),

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,15 +48,23 @@ public final class VideoUploadModule implements ApiModule, AutoCloseable {
      * @param dir        where uploads are written, one directory per upload (removed once replayed)
      * @param maxBytes   the largest video accepted (413 beyond, checked while it streams)
      * @param maxReplays uploads read or replayed at once by this process
+     * @param minFreeBytes disk the uploads leave free on their directory's file system (the broker's log and the views
+     *                     often share it): an upload that would leave less is refused (507) before its body is read
      */
-    public record Settings(Path dir, long maxBytes, int maxReplays) {
+    public record Settings(Path dir, long maxBytes, int maxReplays, long minFreeBytes) {
         public static final long DEFAULT_MAX_BYTES = 2L * 1024 * 1024 * 1024;
         public static final int DEFAULT_MAX_REPLAYS = 2;
+        public static final long DEFAULT_MIN_FREE_BYTES = 1024L * 1024 * 1024;
 
         public Settings {
-            if (dir == null || maxBytes <= 0 || maxReplays <= 0) {
-                throw new IllegalArgumentException("a video upload needs a directory, a positive size limit and replay count");
+            if (dir == null || maxBytes <= 0 || maxReplays <= 0 || minFreeBytes < 0) {
+                throw new IllegalArgumentException("a video upload needs a directory, a positive size limit and replay count, "
+                        + "and a free-disk reserve that is not negative");
             }
+        }
+
+        public Settings(Path dir, long maxBytes, int maxReplays) {
+            this(dir, maxBytes, maxReplays, DEFAULT_MIN_FREE_BYTES);
         }
     }
 
@@ -63,6 +72,8 @@ public final class VideoUploadModule implements ApiModule, AutoCloseable {
     private final Settings settings;
     private final Semaphore slots;
     private final ExecutorService runner;
+    /** Bytes the uploads being received may still write (declared lengths, else the limit), for the free-disk check. */
+    private final AtomicLong receiving = new AtomicLong();
 
     /** @param replays the replay the app wires in; null where this process runs none (every upload is then a 503 saying so) */
     public VideoUploadModule(VideoReplays replays, Settings settings) {
@@ -101,6 +112,7 @@ public final class VideoUploadModule implements ApiModule, AutoCloseable {
                 .responds(403, "The key is not an admin key")
                 .responds(413, "Over api.upload.video.max.bytes (nothing is kept)")
                 .responds(415, "Not a video FFmpeg decodes (nothing is kept)")
+                .responds(507, "Not enough free disk: the upload would leave less than api.upload.video.min.free.bytes (before the body is read)")
                 .responds(503, "Too many uploads at once (Retry-After), or this process runs no replays");
     }
 
@@ -114,8 +126,16 @@ public final class VideoUploadModule implements ApiModule, AutoCloseable {
         String fileId = UUID.randomUUID().toString();
         Path dir = settings.dir().resolve(fileId);
         boolean replaying = false;
+        long size = ctx.contentLength() > 0 ? Math.min(ctx.contentLength(), settings.maxBytes()) : settings.maxBytes();
+        long reserved = receiving.addAndGet(size);
         try {
-            Uploads.StreamedFile video = uploads.streamToDisk(ctx, FIELD, dir, VideoUploadModule::storedName, settings.maxBytes());
+            Uploads.StreamedFile video;
+            try {
+                ensureFreeDisk(reserved);
+                video = uploads.streamToDisk(ctx, FIELD, dir, VideoUploadModule::storedName, settings.maxBytes());
+            } finally {
+                receiving.addAndGet(-size);
+            }
             String camera = cameraId(video.fields().get(CAMERA_FIELD));
             try {
                 replays.probe(video.file());
@@ -134,6 +154,23 @@ public final class VideoUploadModule implements ApiModule, AutoCloseable {
                 Uploads.deleteTree(dir);
                 slots.release();
             }
+        }
+    }
+
+    /** Refuses the upload (507, before its body is read) when the uploads being received would leave under the reserve. */
+    private void ensureFreeDisk(long receivingBytes) {
+        long free;
+        try {
+            Files.createDirectories(settings.dir());
+            free = Files.getFileStore(settings.dir()).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the free space of " + settings.dir(), e);
+        }
+        if (free - receivingBytes < settings.minFreeBytes()) {
+            throw new ApiException(ErrorKind.INSUFFICIENT_STORAGE, String.format("Not enough free disk for this upload: %,d MiB "
+                    + "free where uploads are written, %,d MiB being received (this one's declared length, else the limit) and %,d MiB "
+                    + "kept free for the pipeline (api.upload.video.min.free.bytes).", free >> 20, receivingBytes >> 20,
+                    settings.minFreeBytes() >> 20));
         }
     }
 

@@ -227,6 +227,26 @@ class VideoUploadApiTest {
     }
 
     @Test
+    @Order(8)
+    void anUploadThatWouldLeaveTooLittleFreeDiskIs507BeforeItsBodyIsRead() throws Exception {
+        Path fullUploads = dir.resolve("uploads-on-a-full-disk");
+        // a reserve no disk has: as if the disk were full
+        try (VideoUploads full = new VideoUploads(fixture.backend, new VideoUploadModule.Settings(fullUploads, 64L << 20, 1, Long.MAX_VALUE / 4));
+             ApiServer server = ApiServer.start(ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys())), List.of(full.module))) {
+            HttpResponse<String> refused = ApiTestSupport.postMultipart(server, "/api/v1/files",
+                    List.of(Part.file("file", "clip.mp4", "video/mp4", video)), "X-API-Key", ADMIN_KEY);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(507);
+            assertThat(json(refused).get("success").asBoolean()).isFalse();
+            assertThat(json(refused).get("error").asText()).contains("Not enough free disk").contains("api.upload.video.min.free.bytes");
+            assertThat(entries(fullUploads)).isEmpty();
+            // the refusal gave its slot back: the next one is judged on the disk again, not turned away as busy
+            HttpResponse<String> again = ApiTestSupport.postMultipart(server, "/api/v1/files",
+                    List.of(Part.file("file", "clip.mp4", "video/mp4", video)), "X-API-Key", ADMIN_KEY);
+            assertThat(again.statusCode()).as(again.body()).isEqualTo(507);
+        }
+    }
+
+    @Test
     void theOpenApiDocumentDescribesTheUploadBeyondTheSeed() {
         JsonNode post = json(ApiTestSupport.get(fixture.server, "/openapi.json", "X-API-Key", ADMIN_KEY)).at("/paths/~1api~1v1~1files/post");
         assertThat(post.get("summary").asText()).contains("beyond seed 000");

@@ -116,6 +116,8 @@ public enum ConfigKey {
             "Largest video POST /api/v1/files accepts (2 GiB); 413 beyond, checked while it streams."),
     API_UPLOAD_VIDEO_MAX_REPLAYS("api.upload.video.max.replays", "2",
             "Uploaded videos one API process receives or replays at once; more are answered 503 with Retry-After."),
+    API_UPLOAD_VIDEO_MIN_FREE_BYTES("api.upload.video.min.free.bytes", "1073741824",
+            "Free disk an upload must leave where uploads are written (1 GiB; the broker and the views often share the disk): 507 before the body is read otherwise."),
     API_UPLOAD_VIDEO_DIR("api.upload.video.dir", "",
             "Where uploaded videos are written until their replay ends; empty: <data.dir>/uploads."),
     API_LIMITS_REQUESTS_PER_SECOND("api.limits.requests.per.second", "500",
