@@ -61,7 +61,8 @@ import java.util.UUID;
  * the other here, the first creates the identity and the second finds it. Operators' identity commands come
  * through the same task, in order with the faces they touch.
  *
- * <p>Each embedded face is stored (faces view, vector store) as it arrives. On every track update and end
+ * <p>Each embedded face is stored in the faces view as it arrives, and in the vector store once its track has an
+ * identity (at once when it has one, else when the track's next event resolves it). On every track update and end
  * the track's best faces decide, together: a known person or POI when their quality-weighted similarity to
  * the person's reference faces reaches the threshold; else the identity the track already has; else the
  * nearest automatic identity above its threshold; else a new one, pending until it has enough faces. Ids
@@ -228,7 +229,10 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 .setSimilarity(track.getSimilarity()).setModelId(e.getModelId())
                 .setCropJpeg(e.getCropJpeg()).setFrameRef(e.getFrameRef()), f32).build();
         if (previous != null && previous.getIdentityId() != null) detachFaces(previous.getIdentityId(), List.of(previous));
-        storeFace(face);
+        // A face of a track not resolved yet goes to the vector store when its track resolves (moveTrack), with its
+        // identity: indexing it now as well would insert it into the HNSW graph twice. One the store held before (the
+        // same face again) is written now, so its point does not keep an identity it no longer has.
+        storeFace(face, face.getIdentityId() != null || previous != null);
         tracks.put(e.getTrackId(), track.build());
         if (track.getIdentityId() != null) countFaces(track.getIdentityId(), List.of(face));
     }
@@ -607,6 +611,11 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     }
 
     void storeFace(Face face) {
+        storeFace(face, true);
+    }
+
+    /** Stores a face in the faces views and, when {@code indexed}, in the vector store. */
+    private void storeFace(Face face, boolean indexed) {
         Face previous = faces.get(face.getFaceId());
         if (previous != null && previous.getIdentityId() != null && !previous.getIdentityId().equals(face.getIdentityId())) {
             facesByIdentity.delete(Views.faceOfIdentity(previous.getIdentityId(), previous.getTimestamp(), face.getFaceId()));
@@ -616,7 +625,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (face.getIdentityId() != null) {
             facesByIdentity.put(Views.faceOfIdentity(face.getIdentityId(), face.getTimestamp(), face.getFaceId()), face.getFaceId());
         }
-        vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face)));
+        if (indexed) vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face)));
     }
 
     private static Map<String, Object> payload(Face f) {
