@@ -103,6 +103,16 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         }
     };
     private static final int RECENT_IDENTITIES = 256;
+    /**
+     * Identities changed while the current record is processed, written to the store, the index and the read indexes
+     * once at its end ({@link #writeChanged}): one track event changes its identity up to four times (created, its
+     * faces counted, its sighting counted, its last seen), and each write encoded the whole record (~18 KiB with its
+     * exemplars) into the store's cache. Kafka Streams commits between records, never within one, so what a commit
+     * holds is the same. Each value is the identity as the store held it before the record (null: none), for
+     * {@link #sameForMatching}; the new one is in {@link #changed}.
+     */
+    private final Map<String, Identity> changedFrom = new java.util.LinkedHashMap<>();
+    private final Map<String, Identity> changed = new HashMap<>();
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Identity> identities;
     private KeyValueStore<String, Face> faces;
@@ -152,6 +162,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         readIndexes = new ReadIndexes(context);
         centroids = new CentroidPublisher(vectors);
         recent.clear(); // a task initialised again (after an aborted transaction) reads its restored store
+        changed.clear();
+        changedFrom.clear();
         index.clear();
         List<Identity> all = new ArrayList<>();
         try (KeyValueIterator<String, Identity> it = identities.all()) {
@@ -196,12 +208,16 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
-        switch (record.value()) {
-            case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding());
-            case ResolutionInput in when in.getEvent() != null -> onTrackEvent(in.getEvent());
-            case IdentityCommand command -> new Commands(this).apply(command);
-            case null, default -> {
+        try {
+            switch (record.value()) {
+                case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding());
+                case ResolutionInput in when in.getEvent() != null -> onTrackEvent(in.getEvent());
+                case IdentityCommand command -> new Commands(this).apply(command);
+                case null, default -> {
+                }
             }
+        } finally {
+            writeChanged(); // also after a failure: what the record did to the other stores is written too
         }
     }
 
@@ -501,6 +517,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     /** The identity with this id, null when there is none. */
     Identity identity(String identityId) {
+        Identity pending = changed.get(identityId);
+        if (pending != null) return pending;
         Identity known = recent.get(identityId);
         if (known != null) return known;
         Identity stored = identities.get(identityId);
@@ -508,13 +526,28 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         return stored;
     }
 
+    /** Changes an identity; the store and the indexes follow at the end of the record ({@link #changed}). */
     void putIdentity(Identity identity) {
-        Identity previous = recent.get(identity.getIdentityId()); // what the index holds when present (see recent)
-        identities.put(identity.getIdentityId(), identity);
-        recent.put(identity.getIdentityId(), identity);
-        if (previous == null || !sameForMatching(previous, identity)) index(identity); // most faces change only counters
-        readIndexes.identity(identity);
-        centroids.changed(identity);
+        String id = identity.getIdentityId();
+        // what the index holds when known (see recent); null makes the write index it again
+        if (!changed.containsKey(id)) changedFrom.put(id, recent.get(id));
+        changed.put(id, identity);
+    }
+
+    /** Writes the identities the current record changed, each once. */
+    private void writeChanged() {
+        if (changedFrom.isEmpty()) return;
+        for (Map.Entry<String, Identity> e : changedFrom.entrySet()) {
+            Identity previous = e.getValue();
+            Identity identity = changed.get(e.getKey());
+            identities.put(identity.getIdentityId(), identity);
+            recent.put(identity.getIdentityId(), identity);
+            if (previous == null || !sameForMatching(previous, identity)) index(identity); // most faces change only counters
+            readIndexes.identity(identity);
+            centroids.changed(identity);
+        }
+        changedFrom.clear();
+        changed.clear();
         awaitCentroidFlush();
     }
 
@@ -561,6 +594,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             });
         }
         live.forEach(tracks::delete); // a live track of the deleted identity starts over from its next face
+        changed.remove(identityId);
+        changedFrom.remove(identityId);
         identities.delete(identityId);
         recent.remove(identityId);
         index.remove(identityId);
