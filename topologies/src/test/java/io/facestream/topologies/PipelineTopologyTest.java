@@ -34,6 +34,7 @@ import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.ViewQueries;
 import io.facestream.topologies.views.Views;
 import io.facestream.vectors.EmbeddedVectorStore;
+import io.facestream.vectors.FacePayload;
 import io.facestream.vectors.IdentityPayload;
 import io.facestream.vectors.VectorFilter;
 import io.facestream.vectors.VectorStore;
@@ -233,6 +234,21 @@ class PipelineTopologyTest {
         faceStore.all().forEachRemaining(kv -> allFaces.add(kv.value));
         assertThat(q.recentFaces(10_000, null)).extracting(Face::getFaceId).containsExactlyElementsOf(allFaces.stream()
                 .sorted(Comparator.comparing(Face::getTimestamp).reversed().thenComparing(Face::getFaceId)).map(Face::getFaceId).toList());
+
+        // the faces collection: every face of an identity once, with that identity; no point of a face the view lacks
+        // (a face of a track not resolved yet is indexed when it resolves)
+        Map<String, Face> facesById = new java.util.HashMap<>();
+        allFaces.forEach(f -> facesById.put(f.getFaceId(), f));
+        List<io.facestream.vectors.VectorPoint> points = vectors.scroll(VectorStore.FACES, VectorFilter.all(), 100_000, false);
+        assertThat(points).extracting(io.facestream.vectors.VectorPoint::id).doesNotHaveDuplicates()
+                .allSatisfy(id -> assertThat(facesById).containsKey(id));
+        Map<String, Object> identityOfPoint = new java.util.HashMap<>();
+        points.forEach(p -> identityOfPoint.put(p.id(), p.payload().get(FacePayload.IDENTITY_ID)));
+        for (Face f : allFaces) {
+            if (f.getIdentityId() == null) continue;
+            assertThat(identityOfPoint).as("face " + f.getFaceId() + " in the vector store").containsKey(f.getFaceId());
+            assertThat(identityOfPoint.get(f.getFaceId())).as("identity of face " + f.getFaceId()).isEqualTo(f.getIdentityId());
+        }
 
         List<Identity> withCentroid = all.stream().filter(StoredEmbeddings::hasCentroid).toList();
         assertThat(vectors.count(VectorStore.IDENTITIES)).isEqualTo(withCentroid.size());

@@ -177,6 +177,13 @@ final class LuceneCollection implements AutoCloseable {
         var byId = new LinkedHashMap<String, Document>();
         for (VectorPoint p : points) byId.put(p.id(), document(p));
         if (byId.isEmpty()) return;
+        if (byId.size() == 1) {
+            // one point (a face as identity resolution stores it): a term delete is a terms-dictionary lookup per segment
+            // when applied, where a query delete builds and runs a query over every segment at each refresh
+            var only = byId.entrySet().iterator().next();
+            write(w -> w.updateDocument(new Term(ID, only.getKey()), only.getValue()));
+            return;
+        }
         Query previous = KeywordField.newSetQuery(ID, byId.keySet().stream().map(BytesRef::new).toList());
         write(w -> w.updateDocuments(previous, byId.values()));
     }

@@ -61,7 +61,8 @@ import java.util.UUID;
  * the other here, the first creates the identity and the second finds it. Operators' identity commands come
  * through the same task, in order with the faces they touch.
  *
- * <p>Each embedded face is stored (faces view, vector store) as it arrives. On every track update and end
+ * <p>Each embedded face is stored in the faces view as it arrives, and in the vector store once its track has an
+ * identity (at once when it has one, else when the track's next event resolves it). On every track update and end
  * the track's best faces decide, together: a known person or POI when their quality-weighted similarity to
  * the person's reference faces reaches the threshold; else the identity the track already has; else the
  * nearest automatic identity above its threshold; else a new one, pending until it has enough faces. Ids
@@ -102,6 +103,16 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         }
     };
     private static final int RECENT_IDENTITIES = 256;
+    /**
+     * Identities changed while the current record is processed, written to the store, the index and the read indexes
+     * once at its end ({@link #writeChanged}): one track event changes its identity up to four times (created, its
+     * faces counted, its sighting counted, its last seen), and each write encoded the whole record (~18 KiB with its
+     * exemplars) into the store's cache. Kafka Streams commits between records, never within one, so what a commit
+     * holds is the same. Each value is the identity as the store held it before the record (null: none), for
+     * {@link #sameForMatching}; the new one is in {@link #changed}.
+     */
+    private final Map<String, Identity> changedFrom = new java.util.LinkedHashMap<>();
+    private final Map<String, Identity> changed = new HashMap<>();
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, Identity> identities;
     private KeyValueStore<String, Face> faces;
@@ -151,6 +162,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         readIndexes = new ReadIndexes(context);
         centroids = new CentroidPublisher(vectors);
         recent.clear(); // a task initialised again (after an aborted transaction) reads its restored store
+        changed.clear();
+        changedFrom.clear();
         index.clear();
         List<Identity> all = new ArrayList<>();
         try (KeyValueIterator<String, Identity> it = identities.all()) {
@@ -195,12 +208,16 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
-        switch (record.value()) {
-            case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding());
-            case ResolutionInput in when in.getEvent() != null -> onTrackEvent(in.getEvent());
-            case IdentityCommand command -> new Commands(this).apply(command);
-            case null, default -> {
+        try {
+            switch (record.value()) {
+                case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding());
+                case ResolutionInput in when in.getEvent() != null -> onTrackEvent(in.getEvent());
+                case IdentityCommand command -> new Commands(this).apply(command);
+                case null, default -> {
+                }
             }
+        } finally {
+            writeChanged(); // also after a failure: what the record did to the other stores is written too
         }
     }
 
@@ -228,7 +245,10 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 .setSimilarity(track.getSimilarity()).setModelId(e.getModelId())
                 .setCropJpeg(e.getCropJpeg()).setFrameRef(e.getFrameRef()), f32).build();
         if (previous != null && previous.getIdentityId() != null) detachFaces(previous.getIdentityId(), List.of(previous));
-        storeFace(face);
+        // A face of a track not resolved yet goes to the vector store when its track resolves (moveTrack), with its
+        // identity: indexing it now as well would insert it into the HNSW graph twice. One the store held before (the
+        // same face again) is written now, so its point does not keep an identity it no longer has.
+        storeFace(face, face.getIdentityId() != null || previous != null);
         tracks.put(e.getTrackId(), track.build());
         if (track.getIdentityId() != null) countFaces(track.getIdentityId(), List.of(face));
     }
@@ -497,6 +517,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     /** The identity with this id, null when there is none. */
     Identity identity(String identityId) {
+        Identity pending = changed.get(identityId);
+        if (pending != null) return pending;
         Identity known = recent.get(identityId);
         if (known != null) return known;
         Identity stored = identities.get(identityId);
@@ -504,13 +526,28 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         return stored;
     }
 
+    /** Changes an identity; the store and the indexes follow at the end of the record ({@link #changed}). */
     void putIdentity(Identity identity) {
-        Identity previous = recent.get(identity.getIdentityId()); // what the index holds when present (see recent)
-        identities.put(identity.getIdentityId(), identity);
-        recent.put(identity.getIdentityId(), identity);
-        if (previous == null || !sameForMatching(previous, identity)) index(identity); // most faces change only counters
-        readIndexes.identity(identity);
-        centroids.changed(identity);
+        String id = identity.getIdentityId();
+        // what the index holds when known (see recent); null makes the write index it again
+        if (!changed.containsKey(id)) changedFrom.put(id, recent.get(id));
+        changed.put(id, identity);
+    }
+
+    /** Writes the identities the current record changed, each once. */
+    private void writeChanged() {
+        if (changedFrom.isEmpty()) return;
+        for (Map.Entry<String, Identity> e : changedFrom.entrySet()) {
+            Identity previous = e.getValue();
+            Identity identity = changed.get(e.getKey());
+            identities.put(identity.getIdentityId(), identity);
+            recent.put(identity.getIdentityId(), identity);
+            if (previous == null || !sameForMatching(previous, identity)) index(identity); // most faces change only counters
+            readIndexes.identity(identity);
+            centroids.changed(identity);
+        }
+        changedFrom.clear();
+        changed.clear();
         awaitCentroidFlush();
     }
 
@@ -557,6 +594,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             });
         }
         live.forEach(tracks::delete); // a live track of the deleted identity starts over from its next face
+        changed.remove(identityId);
+        changedFrom.remove(identityId);
         identities.delete(identityId);
         recent.remove(identityId);
         index.remove(identityId);
@@ -607,6 +646,11 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     }
 
     void storeFace(Face face) {
+        storeFace(face, true);
+    }
+
+    /** Stores a face in the faces views and, when {@code indexed}, in the vector store. */
+    private void storeFace(Face face, boolean indexed) {
         Face previous = faces.get(face.getFaceId());
         if (previous != null && previous.getIdentityId() != null && !previous.getIdentityId().equals(face.getIdentityId())) {
             facesByIdentity.delete(Views.faceOfIdentity(previous.getIdentityId(), previous.getTimestamp(), face.getFaceId()));
@@ -616,7 +660,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (face.getIdentityId() != null) {
             facesByIdentity.put(Views.faceOfIdentity(face.getIdentityId(), face.getTimestamp(), face.getFaceId()), face.getFaceId());
         }
-        vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face)));
+        if (indexed) vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face)));
     }
 
     private static Map<String, Object> payload(Face f) {
