@@ -84,7 +84,7 @@ public final class PipelineBenchmark {
             PipelineSettings defaults = PipelineSettings.defaults(analyzer.thresholds()).withAlertCooldown(Duration.ZERO);
             TrackerSettings t = defaults.tracker();
             PipelineSettings everyFace = defaults.withTracker(new TrackerSettings(t.highScore(), t.lowScore(), t.matchIou(),
-                    t.lowMatchIou(), t.gapMillis(), t.updateEveryMillis(), 0, -1, Integer.MAX_VALUE, t.recheckMillis(), t.historyMillis(), Integer.MAX_VALUE));
+                    t.lowMatchIou(), t.gapMillis(), t.updateEveryMillis(), 0, -1, Integer.MAX_VALUE, t.recheckMillis(), t.recheckMaxMillis(), t.historyMillis(), Integer.MAX_VALUE));
             List<Throughput> rows = List.of(throughput("ingest alone, no pipeline (baseline)", video, null),
                     throughput("tracker chooses (default)", video, defaults),
                     throughput("every detection embedded", video, everyFace));
