@@ -11,6 +11,7 @@ import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.state.TrackAppearance;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +25,10 @@ class StoredEmbeddingsDoorTest {
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.facestream");
     private static final Set<String> RECORDS = Set.of(Face.class.getName(), Exemplar.class.getName(), Identity.class.getName(),
-            Face.Builder.class.getName(), Exemplar.Builder.class.getName(), Identity.Builder.class.getName());
-    private static final Set<String> LEGACY_ACCESSORS = Set.of("getEmbedding", "setEmbedding", "getCentroid", "setCentroid");
+            Face.Builder.class.getName(), Exemplar.Builder.class.getName(), Identity.Builder.class.getName(),
+            TrackAppearance.class.getName(), TrackAppearance.Builder.class.getName());
+    private static final Set<String> LEGACY_ACCESSORS = Set.of("getEmbedding", "setEmbedding", "getCentroid", "setCentroid",
+            "getRecent", "setRecent");
 
     @Test
     void storedVectorsAreReadAndWrittenOnlyThroughStoredEmbeddings() {

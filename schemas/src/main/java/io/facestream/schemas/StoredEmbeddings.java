@@ -3,6 +3,7 @@ package io.facestream.schemas;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.state.TrackAppearance;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,7 +12,8 @@ import java.util.List;
 
 /**
  * The one way to read and write the embeddings of the internal records that hold them in bulk: an identity's centroid,
- * its exemplars (also a live track's faces and an identity's rejected faces) and a kept face. They are stored as Avro
+ * its exemplars (also a live track's faces and an identity's rejected faces), a kept face, and the embedding stage's
+ * latest faces of a live track ({@link TrackAppearance}). They are stored as Avro
  * {@code bytes} of little-endian float32 (one buffer instead of an array of boxed floats to decode, deep-copy and encode
  * on every identity update); records written before that keep them in the old array fields, which stay in the schemas
  * (written empty, {@code "default": []}) so the new schemas read old records (BACKWARD). Readers never touch either
@@ -116,6 +118,22 @@ public final class StoredEmbeddings {
     public static Exemplar exemplar(Face face) {
         ByteBuffer f32 = face.getEmbeddingF32() != null ? face.getEmbeddingF32() : encode(of(face));
         return exemplar(face.getFaceId(), f32, face.getQuality());
+    }
+
+    /** A live track's latest embeddings, oldest first: the bytes when the record has them, else the old arrays. */
+    public static List<float[]> recentOf(TrackAppearance appearance) {
+        List<float[]> out = new ArrayList<>();
+        if (!appearance.getRecentF32().isEmpty()) {
+            for (ByteBuffer f32 : appearance.getRecentF32()) out.add(decode(f32, null));
+        } else {
+            for (List<Float> legacy : appearance.getRecent()) out.add(decode(null, legacy));
+        }
+        return out;
+    }
+
+    /** The builder with {@code recent} (already encoded, see {@link #encode}) as the track's latest embeddings. */
+    public static TrackAppearance.Builder withRecent(TrackAppearance.Builder appearance, List<ByteBuffer> recent) {
+        return appearance.setRecentF32(recent).setRecent(List.of());
     }
 
     private StoredEmbeddings() {

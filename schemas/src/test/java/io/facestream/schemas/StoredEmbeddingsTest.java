@@ -5,6 +5,7 @@ import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.IdentityStatus;
 import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.state.TrackAppearance;
 import io.facestream.schemas.avro.state.TrackResolution;
 import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
 import io.facestream.schemas.registry.RegistryFixture;
@@ -36,8 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The internal records that moved their embeddings to float32 bytes (Identity with its Exemplars, Face, and TrackResolution
- * through Exemplar) still read what the versions before wrote: the schemas of those versions are kept as test resources
+ * The internal records that moved their embeddings to float32 bytes (Identity with its Exemplars, Face, TrackResolution
+ * through Exemplar, and the embedding stage's TrackAppearance) still read what the versions before wrote: the schemas of those versions are kept as test resources
  * (as the build before the change generated them), checked against the new ones by the registry's BACKWARD rule, and
  * records written with them are read through the serde.
  */
@@ -66,7 +67,7 @@ class StoredEmbeddingsTest {
     @Test
     void theRegistryAcceptsTheNewSchemasAfterTheOldOnes() throws Exception {
         Map<String, Schema> now = Map.of("Identity", Identity.getClassSchema(), "Face", Face.getClassSchema(),
-                "TrackResolution", TrackResolution.getClassSchema());
+                "TrackResolution", TrackResolution.getClassSchema(), "TrackAppearance", TrackAppearance.getClassSchema());
         for (var e : now.entrySet()) {
             String subject = "f32-" + e.getKey() + "-" + UUID.randomUUID() + "-value";
             client.register(subject, old(e.getKey()));
@@ -124,6 +125,27 @@ class StoredEmbeddingsTest {
         assertThat(StoredEmbeddings.asList(read)).containsExactlyElementsOf(list(embedding));
         assertThat(StoredEmbeddings.exemplar(read).getEmbeddingF32()).as("an old face's exemplar is written in the new form").isNotNull();
         assertThat(StoredEmbeddings.of(StoredEmbeddings.exemplar(read))).containsExactly(embedding);
+    }
+
+    @Test
+    void aTrackAppearanceWrittenWithTheOldSchemaReadsItsRecentFacesAndANewOneKeepsThemAsBytes() throws Exception {
+        Schema old = old("TrackAppearance");
+        float[] a = vector(5), b = vector(6);
+        GenericRecord appearance = new GenericRecordBuilder(old).set("track_id", "cam:t1.0").set("recent", List.of(list(a), list(b)))
+                .set("split_frame", null).build();
+
+        AvroSerde<TrackAppearance> serde = AvroSerde.forValues(client, TrackAppearance.class);
+        TrackAppearance read = serde.deserialize("t", written(old, appearance));
+        assertThat(StoredEmbeddings.recentOf(read)).hasSize(2);
+        assertThat(StoredEmbeddings.recentOf(read).get(0)).containsExactly(a);
+        assertThat(StoredEmbeddings.recentOf(read).get(1)).containsExactly(b);
+
+        TrackAppearance now = StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId("cam:t1.0").setSplitFrame(null),
+                List.of(StoredEmbeddings.encode(a), StoredEmbeddings.encode(b))).build();
+        TrackAppearance back = serde.deserialize("appearance", serde.serialize("appearance", now));
+        assertThat(back.getRecent()).as("the old array is written empty").isEmpty();
+        assertThat(StoredEmbeddings.recentOf(back).get(0)).containsExactly(a);
+        assertThat(StoredEmbeddings.recentOf(back).get(1)).containsExactly(b);
     }
 
     @Test

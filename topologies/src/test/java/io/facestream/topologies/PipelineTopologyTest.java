@@ -438,7 +438,7 @@ class PipelineTopologyTest {
 
         List<TrackEvent> ended = tracks.readValuesToList().stream().filter(e -> e.getType() == TrackEventType.ENDED)
                 .sorted(Comparator.comparing(TrackEvent::getFirstFrame)).toList();
-        long recheckFrames = settings.tracker().recheckMillis() / 100;
+        long recheckFrames = settings.tracker().recheckMaxMillis() / 100; // the longest recheck interval: no cue here
         assertThat(ended).as("one track per person").hasSize(2);
         assertThat(ended.get(0).getFirstFrame()).isZero();
         assertThat(ended.get(0).getLastFrame()).as("the POI's track ends after the swap by at most a recheck").isBetween(29L, 29 + recheckFrames);
@@ -473,7 +473,7 @@ class PipelineTopologyTest {
         List<TrackEvent> ended = tracks.readValuesToList().stream().filter(e -> e.getType() == TrackEventType.ENDED)
                 .sorted(Comparator.comparing(TrackEvent::getFirstFrame)).toList();
         assertThat(ended).as("the POI's track, the other person's from their first face to the cut").hasSize(2);
-        assertThat(ended.get(0).getLastFrame()).isBetween(29L, 29 + settings.tracker().recheckMillis() / 100);
+        assertThat(ended.get(0).getLastFrame()).isBetween(29L, 29 + settings.tracker().recheckMaxMillis() / 100);
         assertThat(ended.get(1).getFirstFrame()).isEqualTo(ended.get(0).getLastFrame() + 1);
         assertThat(ended.get(1).getLastFrame()).isEqualTo(44);
     }

@@ -51,8 +51,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TrackSwapTest {
     static final int FRAMES = 60, SWAP = 30;
-    /** A face of the track is embedded again at least every second (10 frames): the swap is seen that late at most. */
-    static final int RECHECK_FRAMES = 10;
+    /**
+     * A face of the track is embedded again at least every {@code recheckMaxMillis} (the interval grows while a steady
+     * track gives no cue of a swap, as here): the swap is seen that late at most.
+     */
+    static final int RECHECK_FRAMES = (int) (io.facestream.topologies.tracking.TrackerSettings.defaults().recheckMaxMillis() / 100);
 
     static FaceAnalyzer analyzer;
     static BufferedImage poiFace;

@@ -70,9 +70,21 @@ public final class PipelineBenchmark {
         }
     }
 
-    /** @param coldWallSeconds the same replay, first on the fresh cluster (JIT compilation, first transactions) */
+    /**
+     * @param coldWallSeconds the same replay, first on the fresh cluster (JIT compilation, first transactions)
+     * @param cpuSeconds      the process's CPU time (every thread: ingest, broker, pipeline, JIT, GC) from the measured
+     *                        replay's start until every sighting was final (ingest alone: until the replay ended); on a
+     *                        shared machine this varies far less than the times do
+     * @param coldCpuSeconds  the same for the cold replay, until its tracks had ended
+     */
     private record Throughput(String name, double replaySeconds, double wallSeconds, double coldWallSeconds, long frames, long faces,
-                              long embeddings, double resolvedSeconds) {
+                              long embeddings, double resolvedSeconds, double cpuSeconds, double coldCpuSeconds) {
+    }
+
+    /** CPU time of this whole process so far, in seconds. */
+    private static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
     }
 
     private void run() throws Exception {
@@ -84,21 +96,24 @@ public final class PipelineBenchmark {
             PipelineSettings defaults = PipelineSettings.defaults(analyzer.thresholds()).withAlertCooldown(Duration.ZERO);
             TrackerSettings t = defaults.tracker();
             PipelineSettings everyFace = defaults.withTracker(new TrackerSettings(t.highScore(), t.lowScore(), t.matchIou(),
-                    t.lowMatchIou(), t.gapMillis(), t.updateEveryMillis(), 0, -1, Integer.MAX_VALUE, t.recheckMillis(), t.historyMillis(), Integer.MAX_VALUE));
+                    t.lowMatchIou(), t.gapMillis(), t.updateEveryMillis(), 0, -1, Integer.MAX_VALUE, t.recheckMillis(), t.recheckMaxMillis(), t.historyMillis(), Integer.MAX_VALUE));
             List<Throughput> rows = List.of(throughput("ingest alone, no pipeline (baseline)", video, null),
                     throughput("tracker chooses (default)", video, defaults),
                     throughput("every detection embedded", video, everyFace));
             out.println();
-            out.println("| variant | ingest done after | tracks all ended after | frames/s | faces/s | embeddings/s | x real time | all sightings final after | ratio | x real time, cold |");
-            out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            out.println("| variant | ingest done after | tracks all ended after | frames/s | faces/s | embeddings/s | x real time | all sightings final after | ratio | x real time, cold | CPU s | CPU s, cold |");
+            out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (Throughput r : rows) {
                 boolean pipeline = r.resolvedSeconds() > 0;
-                out.printf("| %s | %.1f s | %.1f s | %.1f | %.1f | %s | %.1f | %s | x%.2f | %.1f |%n", r.name(), r.replaySeconds(), r.wallSeconds(),
+                out.printf("| %s | %.1f s | %.1f s | %.1f | %.1f | %s | %.1f | %s | x%.2f | %.1f | %.1f | %.1f |%n", r.name(), r.replaySeconds(), r.wallSeconds(),
                         r.frames() / r.wallSeconds(),
                         r.faces() / r.wallSeconds(), pipeline ? String.format("%.1f", r.embeddings() / r.wallSeconds()) : "-",
                         seconds / r.wallSeconds(), pipeline ? String.format("%.1f s", r.resolvedSeconds()) : "-",
-                        rows.get(0).wallSeconds() / r.wallSeconds(), seconds / r.coldWallSeconds());
+                        rows.get(0).wallSeconds() / r.wallSeconds(), seconds / r.coldWallSeconds(), r.cpuSeconds(), r.coldCpuSeconds());
             }
+            out.printf("CPU s: the whole process's CPU time for the measured replay (until every sighting was final), and for the cold one"
+                    + " (until its tracks ended); the pipeline's own = a pipeline variant's minus ingest alone's: %.1f s (tracker chooses), %.1f s cold%n",
+                    rows.get(1).cpuSeconds() - rows.get(0).cpuSeconds(), rows.get(1).coldCpuSeconds() - rows.get(0).coldCpuSeconds());
             out.printf("%nmodels alone, same run: analyze (detect + landmarks + align) %.2f ms per frame -> at most %.0f frames/s on one thread;"
                     + " embed %.2f ms per face%n", model[0], 1000 / model[0], model[1]);
             latency(video, defaults);
@@ -175,7 +190,8 @@ public final class PipelineBenchmark {
             for (int i = 1; i < WARM_UP_REPLAYS; i++) replayUntilCaughtUp(cluster, video, "warm-up-" + i, tracks);
             Measured warm = replayUntilCaughtUp(cluster, video, "bench-file", tracks);
             if (cluster.pipeline == null) {
-                return new Throughput(name, warm.replaySeconds, warm.wallSeconds, cold.wallSeconds, warm.result.frames(), warm.result.faces(), 0, 0);
+                return new Throughput(name, warm.replaySeconds, warm.wallSeconds, cold.wallSeconds, warm.result.frames(), warm.result.faces(), 0, 0,
+                        processCpuSeconds() - warm.cpuAtStart, cold.cpuSeconds);
             }
             streamThreadMetrics(name, cluster.pipeline);
             java.util.Set<String> finals = new java.util.HashSet<>();
@@ -185,19 +201,21 @@ public final class PipelineBenchmark {
                 }
             }
             return new Throughput(name, warm.replaySeconds, warm.wallSeconds, cold.wallSeconds, warm.result.frames(), warm.result.faces(),
-                    warm.embeddings, (System.nanoTime() - warm.start) / 1e9);
+                    warm.embeddings, (System.nanoTime() - warm.start) / 1e9, processCpuSeconds() - warm.cpuAtStart, cold.cpuSeconds);
         }
     }
 
-    private record Measured(Replayer.Result result, long start, double replaySeconds, double wallSeconds, long tracks, long embeddings) {
+    private record Measured(Replayer.Result result, long start, double replaySeconds, double wallSeconds, long tracks, long embeddings,
+                            double cpuAtStart, double cpuSeconds) {
     }
 
     private Measured replayUntilCaughtUp(BenchCluster cluster, Path video, String fileId, KafkaConsumer<String, TrackEvent> tracks) throws Exception {
         long embeddedBefore = cluster.pipeline == null ? 0 : cluster.pipeline.metrics().items();
+        double cpu0 = processCpuSeconds();
         long t0 = System.nanoTime();
         Replayer.Result result = cluster.replay(video, fileId, ReplaySpeed.MAX, Instant.now().minus(Duration.ofDays(1)));
         double replayed = (System.nanoTime() - t0) / 1e9;
-        if (cluster.pipeline == null) return new Measured(result, t0, replayed, replayed, 0, 0);
+        if (cluster.pipeline == null) return new Measured(result, t0, replayed, replayed, 0, 0, cpu0, processCpuSeconds() - cpu0);
         long started = 0, ended = 0;
         while (started == 0 || ended < started) {
             for (var r : tracks.poll(Duration.ofMillis(20))) {
@@ -207,7 +225,8 @@ public final class PipelineBenchmark {
             }
             if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) throw new IllegalStateException("the pipeline did not catch up");
         }
-        return new Measured(result, t0, replayed, (System.nanoTime() - t0) / 1e9, started, cluster.pipeline.metrics().items() - embeddedBefore);
+        return new Measured(result, t0, replayed, (System.nanoTime() - t0) / 1e9, started, cluster.pipeline.metrics().items() - embeddedBefore,
+                cpu0, processCpuSeconds() - cpu0);
     }
 
     /** Live camera at real time: event time is capture time, so alert arrival minus event time is frame-to-alert latency. */

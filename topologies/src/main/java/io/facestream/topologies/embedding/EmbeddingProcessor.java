@@ -1,6 +1,7 @@
 package io.facestream.topologies.embedding;
 
 import io.facestream.models.Embeddings;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.models.InferenceMetrics;
 import io.facestream.schemas.avro.FaceCrop;
 import io.facestream.schemas.avro.FaceEmbedding;
@@ -24,6 +25,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -211,21 +213,25 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         TrackAppearance seen = appearance.get(trackId);
         if (work.getCrop().getQuality() < softQuality) return seen == null || seen.getSplitFrame() == null || frame < seen.getSplitFrame();
         if (seen == null) {
-            appearance.put(trackId, new TrackAppearance(trackId, List.of(Embeddings.toList(embedding)), null));
+            appearance.put(trackId, StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId(trackId).setSplitFrame(null),
+                    List.of(StoredEmbeddings.encode(embedding))).build());
             return true;
         }
         if (seen.getSplitFrame() != null) return frame < seen.getSplitFrame();
+        List<float[]> seenRecent = StoredEmbeddings.recentOf(seen);
         double best = -1;
-        for (List<Float> e : seen.getRecent()) best = Math.max(best, Embeddings.similarity(Embeddings.toArray(e), embedding));
+        for (float[] e : seenRecent) best = Math.max(best, Embeddings.similarity(e, embedding));
         if (best < otherPerson) {
             appearance.put(trackId, TrackAppearance.newBuilder(seen).setSplitFrame(frame).build());
             splits.put(trackId, frame);
             return false;
         }
-        List<List<Float>> recent = new ArrayList<>(seen.getRecent());
-        recent.add(Embeddings.toList(embedding));
-        if (recent.size() > APPEARANCE_FACES) recent.removeFirst();
-        appearance.put(trackId, TrackAppearance.newBuilder(seen).setRecent(recent).build());
+        List<ByteBuffer> recent = new ArrayList<>();
+        for (float[] e : seenRecent.subList(Math.max(0, seenRecent.size() + 1 - APPEARANCE_FACES), seenRecent.size())) {
+            recent.add(StoredEmbeddings.encode(e));
+        }
+        recent.add(StoredEmbeddings.encode(embedding));
+        appearance.put(trackId, StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId(trackId).setSplitFrame(null), recent).build());
         return true;
     }
 

@@ -32,7 +32,11 @@ import java.util.Set;
  * another person's face (the embedding stage reports the frame; see {@code EmbeddingProcessor}). To notice that,
  * a track's face is embedded again after a while even when it is no better ({@code recheckMillis}), and the track
  * remembers its faces of the last few seconds, so the split falls at the other person's first face: the faces
- * before it stay with the track, which ends there, and those from it on start the new track. The embeddings come
+ * before it stay with the track, which ends there, and those from it on start the new track. A steady track is
+ * rechecked less and less often ({@code recheckMillis} doubling after each recheck, up to {@code recheckMaxMillis}):
+ * every recheck it survives confirmed its person, and each costs an embedding. A cue that the box may now hold
+ * someone else brings the interval back to {@code recheckMillis}: the face comes back after a frame without it, its box
+ * jumped from where the track was heading ({@link #JUMP_IOU}), or another track's box came near ({@link #NEAR}). The embeddings come
  * back later than the frames go on (micro-batches, a replay at full speed); {@code TrackingProcessor} has them
  * checked before this tracker ends a track or forgets a face they may split.
  */
@@ -75,6 +79,8 @@ public final class Tracker {
         private final List<String> embedded = new ArrayList<>();
         private long lastEmbedAt;
         private int softEmbeds;
+        /** The current recheck interval: doubles after each recheck, back to the shortest at a cue of a swap. */
+        private long recheckEvery;
         /** The track's faces of the last {@code historyMillis} (bounded), oldest first: where a split may fall. */
         private final Deque<TrackObservation> recent = new ArrayDeque<>();
 
@@ -84,6 +90,7 @@ public final class Tracker {
             this.firstFrame = d.frameNumber();
             this.motion = Motion.start(d.box(), d.timestamp());
             this.lastUpdateEvent = d.timestamp();
+            this.recheckEvery = settings.recheckMillis();
             observe(d, settings);
         }
 
@@ -140,6 +147,7 @@ public final class Tracker {
             this.embedded.addAll(s.getEmbedded());
             this.lastEmbedAt = s.getLastEmbedAt();
             this.softEmbeds = s.getSoftEmbeds();
+            this.recheckEvery = s.getRecheckEvery();
             this.recent.addAll(s.getRecent());
         }
 
@@ -152,7 +160,7 @@ public final class Tracker {
                     .setMotionAt(motion.atMillis()).setFaces(faces).setBestCropId(bestCropId).setBestQuality(bestQuality)
                     .setBestFrameRef(bestFrameRef).setBestEmbeddedQuality(bestEmbeddedQuality).setLastUpdateEvent(lastUpdateEvent)
                     .setRecentEmbeds(List.copyOf(recentEmbeds)).setEmbedded(List.copyOf(embedded))
-                    .setLastEmbedAt(lastEmbedAt).setRecent(List.copyOf(recent)).setSoftEmbeds(softEmbeds).build();
+                    .setLastEmbedAt(lastEmbedAt).setRecent(List.copyOf(recent)).setSoftEmbeds(softEmbeds).setRecheckEvery(recheckEvery).build();
         }
 
         private void observe(Detection d, TrackerSettings settings) {
@@ -186,6 +194,13 @@ public final class Tracker {
 
     /** Faces a track remembers at most, whatever the frame rate. */
     private static final int MAX_RECENT = 256;
+    /** A face whose box overlaps where its track was heading by less than this jumped: a cue of a swap. */
+    static final double JUMP_IOU = 0.5;
+    /**
+     * Another track's box nearer than this many times the larger box's width (centre to centre) is near: people
+     * crossing or standing close, when a box may pass from one to the other. A cue of a swap.
+     */
+    static final double NEAR = 1.5;
 
     private final String sourceId;
     private final TrackerSettings settings;
@@ -350,6 +365,7 @@ public final class Tracker {
             if (matched.contains(p.track()) || used.contains(p.detection())) continue;
             matched.add(p.track());
             used.add(p.detection());
+            if (swapCue(p.track(), p.detection(), p.iou())) p.track().recheckEvery = settings.recheckMillis();
             p.track().observe(p.detection(), settings);
             chooseForEmbedding(p.track(), p.detection(), toEmbed);
             if (timestamp - p.track().lastUpdateEvent >= settings.updateEveryMillis()) {
@@ -360,6 +376,24 @@ public final class Tracker {
         return detections.stream().filter(d -> !used.contains(d)).toList();
     }
 
+    /**
+     * Whether the box matched to {@code t} may now hold someone else: the face is back after a frame without it, its box
+     * jumped ({@code iou} with the predicted box under {@link #JUMP_IOU}), or another live track is {@link #NEAR}.
+     */
+    private boolean swapCue(Track t, Detection d, double iou) {
+        if (d.frameNumber() > t.lastFrame + 1 || iou < JUMP_IOU) return true;
+        for (Track other : live.values()) {
+            if (other != t && near(other.box, d.box())) return true;
+        }
+        return false;
+    }
+
+    private static boolean near(Box a, Box b) {
+        double dx = a.centerX() - b.centerX(), dy = a.centerY() - b.centerY();
+        double reach = NEAR * Math.max(a.width(), b.width());
+        return dx * dx + dy * dy < reach * reach;
+    }
+
     private void chooseForEmbedding(Track t, Detection d, List<Choice> toEmbed) {
         boolean soft = d.quality() < settings.minEmbedQuality();
         // a soft face: only the track's best so far, and a few per track (a track of soft faces is not starved)
@@ -367,11 +401,15 @@ public final class Tracker {
         while (!t.recentEmbeds.isEmpty() && d.timestamp() - t.recentEmbeds.peekFirst() >= 1000) t.recentEmbeds.pollFirst();
         boolean first = t.embedded.isEmpty();
         boolean better = d.quality() > t.bestEmbeddedQuality + settings.embedMargin();
-        boolean recheck = !soft && d.timestamp() - t.lastEmbedAt >= settings.recheckMillis(); // still the same person?
+        // still the same person? (a state from before the interval was kept reads 0: the shortest)
+        boolean recheck = !soft && d.timestamp() - t.lastEmbedAt >= Math.max(t.recheckEvery, settings.recheckMillis());
         // soft faces are bounded per track instead of per second, so they never hold back a usable face
         if (first || ((better || recheck) && (soft || t.recentEmbeds.size() < settings.maxEmbedsPerSecond()))) {
             if (soft) t.softEmbeds++;
             else t.recentEmbeds.addLast(d.timestamp());
+            if (recheck && !first && !better) {
+                t.recheckEvery = Math.min(settings.recheckMaxMillis(), 2 * Math.max(t.recheckEvery, settings.recheckMillis()));
+            }
             t.lastEmbedAt = d.timestamp();
             t.embedded.add(d.cropId());
             t.bestEmbeddedQuality = Math.max(t.bestEmbeddedQuality, d.quality());

@@ -12,7 +12,6 @@ import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.Keys;
 import io.facestream.topologies.ProcessorStores;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -32,7 +31,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Tracking, per source, in event time. Input: the face crops and the frame records of the sources of this
@@ -63,6 +65,14 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
     private KeyValueStore<String, Long> splits;
     /** Trackers of this task's sources, rebuilt from {@link #STATE} after a restart. */
     private final Map<String, Tracker> trackers = new HashMap<>();
+    /**
+     * What the three stores hold, as the objects last written: every record reads them (a source's state, its waiting
+     * frames and their crops), and reading them here decodes nothing. The stores are still written, for their
+     * changelogs; {@link #init} reads them back (a restart, a task revived after an error).
+     */
+    private final Map<String, TrackerState> latestStates = new HashMap<>();
+    private final NavigableMap<String, Frame> waitingFrames = new TreeMap<>();
+    private final NavigableMap<String, FaceCrop> waitingCrops = new TreeMap<>();
     /** Wall-clock time each live source last sent a frame: not persisted, a restart starts the clock again. */
     private final Map<String, Long> lastArrival = new HashMap<>();
     /** The silence timer while a camera may have live tracks; null otherwise. */
@@ -99,6 +109,19 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         this.frames = context.getStateStore(PENDING_FRAMES);
         this.states = context.getStateStore(STATE);
         this.splits = context.getStateStore(SPLITS);
+        trackers.clear();
+        latestStates.clear();
+        waitingFrames.clear();
+        waitingCrops.clear();
+        try (KeyValueIterator<String, TrackerState> it = states.all()) {
+            it.forEachRemaining(kv -> latestStates.put(kv.key, kv.value));
+        }
+        try (KeyValueIterator<String, Frame> it = frames.all()) {
+            it.forEachRemaining(kv -> waitingFrames.put(kv.key, kv.value));
+        }
+        try (KeyValueIterator<String, FaceCrop> it = crops.all()) {
+            it.forEachRemaining(kv -> waitingCrops.put(kv.key, kv.value));
+        }
         watchSilence(); // its first run finds the cameras with live tracks from before a restart
     }
 
@@ -122,14 +145,19 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
     public void process(Record<String, SpecificRecord> record) {
         String source = record.key();
         if (source == null) return;
-        TrackerState state = states.get(source);
+        TrackerState state = latestStates.get(source);
         long lastFrame = state == null ? -1 : state.getLastFrame();
         if (record.value() instanceof FaceCrop crop) {
             if (crop.getFrameNumber() <= lastFrame) return; // a frame already tracked: a late or repeated crop
-            crops.put(Keys.of(source, crop.getFrameNumber(), crop.getFaceIndex()), crop);
+            String key = Keys.of(source, crop.getFrameNumber(), crop.getFaceIndex());
+            crops.put(key, crop);
+            waitingCrops.put(key, crop);
         } else if (record.value() instanceof Frame frame) {
             if (frame.getFrameNumber() <= lastFrame) return;
-            frames.put(Keys.of(source, frame.getFrameNumber()), Frame.newBuilder(frame).setJpeg(null).build());
+            String key = Keys.of(source, frame.getFrameNumber());
+            Frame withoutJpeg = Frame.newBuilder(frame).setJpeg(null).build();
+            frames.put(key, withoutJpeg);
+            waitingFrames.put(key, withoutJpeg);
             if (frame.getSourceKind() == SourceKind.CAMERA) {
                 lastArrival.put(source, context.currentSystemTimeMs());
                 watchSilence();
@@ -142,35 +170,38 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
 
     /** Tracks the source's waiting frames, oldest first, while each is complete. */
     private void advance(String source) {
-        List<KeyValue<String, Frame>> waiting = new ArrayList<>();
-        try (KeyValueIterator<String, Frame> it = frames.prefixScan(Keys.prefix(source), Keys.PREFIX)) {
-            while (it.hasNext()) waiting.add(it.next());
-        }
-        for (KeyValue<String, Frame> entry : waiting) {
-            Frame frame = entry.value;
-            List<KeyValue<String, FaceCrop>> faces = new ArrayList<>();
-            try (KeyValueIterator<String, FaceCrop> it = crops.prefixScan(Keys.prefix(source, frame.getFrameNumber()), Keys.PREFIX)) {
-                while (it.hasNext()) faces.add(it.next());
-            }
+        List<Map.Entry<String, Frame>> waiting = new ArrayList<>(withPrefix(waitingFrames, Keys.prefix(source)).entrySet());
+        for (Map.Entry<String, Frame> entry : waiting) {
+            Frame frame = entry.getValue();
+            List<Map.Entry<String, FaceCrop>> faces = new ArrayList<>(withPrefix(waitingCrops, Keys.prefix(source, frame.getFrameNumber())).entrySet());
             boolean complete = faces.size() >= frame.getFaceCount();
             if (!complete && waiting.size() <= maxPendingFrames) return;
             if (!complete) {
                 log.warn("source {} frame {}: {} of {} crops arrived; tracking it without the rest", source,
                         frame.getFrameNumber(), faces.size(), frame.getFaceCount());
             }
-            track(source, frame, faces.stream().map(kv -> kv.value).toList());
-            frames.delete(entry.key);
-            faces.forEach(kv -> crops.delete(kv.key));
+            track(source, frame, faces.stream().map(Map.Entry::getValue).toList());
+            frames.delete(entry.getKey());
+            waitingFrames.remove(entry.getKey());
+            for (Map.Entry<String, FaceCrop> face : faces) {
+                crops.delete(face.getKey());
+                waitingCrops.remove(face.getKey());
+            }
         }
     }
 
+    /** The entries whose keys start with {@code prefix}, in key order (the stores' own order: ASCII and NUL). */
+    private static <V> SortedMap<String, V> withPrefix(NavigableMap<String, V> map, String prefix) {
+        return map.subMap(prefix, prefix + Character.MAX_VALUE);
+    }
+
     private void track(String source, Frame frame, List<FaceCrop> faces) {
-        TrackerState previous = states.get(source);
+        TrackerState previous = latestStates.get(source);
         Tracker tracker = trackers.computeIfAbsent(source, s -> previous == null
                 ? new Tracker(s, settings) : Tracker.restore(s, settings, previous.getTracks()));
         TrackerState.Builder state = previous == null
                 ? TrackerState.newBuilder().setSourceId(source).setSourceKind(frame.getSourceKind()).setTracks(List.of())
-                : TrackerState.newBuilder(previous);
+                : next(previous);
         if (!faces.isEmpty()) state.setCameraId(faces.get(0).getCameraId()).setFileId(faces.get(0).getFileId());
         long time = frame.getTimestamp().toEpochMilli();
         Map<String, FaceCrop> byId = new HashMap<>();
@@ -190,8 +221,9 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
             trackers.remove(source);
             lastArrival.remove(source);
             states.delete(source); // a replay of the same file later starts afresh, with the same ids
+            latestStates.remove(source);
         } else {
-            states.put(source, state.setTracks(tracker.snapshot()).build());
+            putState(source, state.setTracks(tracker.snapshot()).build());
         }
         // A source tracked in step with its time need not hold its crops for a batch the next frames would fill.
         context.forward(new Record<>(source, EmbedWork.newBuilder().setFrameEnd(true).build(), time));
@@ -244,25 +276,35 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
 
     /** A live camera that went silent (network down, worker stopped) gets its tracks ended by wall clock. */
     private void endSilentCameras(long now) {
-        try (KeyValueIterator<String, TrackerState> it = states.all()) {
-            // cameras with live tracks from before a restart start their silence clock now
-            it.forEachRemaining(kv -> {
-                if (kv.value.getSourceKind() == SourceKind.CAMERA && !kv.value.getTracks().isEmpty()) lastArrival.putIfAbsent(kv.key, now);
-            });
-        }
+        // cameras with live tracks from before a restart start their silence clock now
+        latestStates.forEach((source, state) -> {
+            if (state.getSourceKind() == SourceKind.CAMERA && !state.getTracks().isEmpty()) lastArrival.putIfAbsent(source, now);
+        });
         for (var it = lastArrival.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             if (now - entry.getValue() < silentCamera.toMillis()) continue;
             it.remove();
             String source = entry.getKey();
-            TrackerState previous = states.get(source);
+            TrackerState previous = latestStates.get(source);
             if (previous == null || previous.getTracks().isEmpty()) continue;
             Tracker tracker = trackers.computeIfAbsent(source, s -> Tracker.restore(s, settings, previous.getTracks()));
-            TrackerState.Builder state = TrackerState.newBuilder(previous);
+            TrackerState.Builder state = next(previous);
             if (tracker.awaitsChecks(previous.getLastFrame(), previous.getLastTime(), true)) checkChosenFaces(source, previous.getLastTime());
             emit(state, tracker.split(splitsOf(tracker), previous.getLastTime()), Map.of());
             emit(state, tracker.endAll(), Map.of());
-            states.put(source, state.setTracks(List.of()).build());
+            putState(source, state.setTracks(List.of()).build());
         }
+    }
+
+    /** A builder from {@code previous} without its tracks, which are replaced anyway (Avro's copy builder would deep-copy them). */
+    private static TrackerState.Builder next(TrackerState previous) {
+        return TrackerState.newBuilder().setSourceId(previous.getSourceId()).setSourceKind(previous.getSourceKind())
+                .setCameraId(previous.getCameraId()).setFileId(previous.getFileId()).setLastFrame(previous.getLastFrame())
+                .setLastTime(previous.getLastTime()).setTracks(List.of());
+    }
+
+    private void putState(String source, TrackerState state) {
+        states.put(source, state);
+        latestStates.put(source, state);
     }
 }

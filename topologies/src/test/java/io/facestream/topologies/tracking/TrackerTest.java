@@ -191,12 +191,57 @@ class TrackerTest {
     }
 
     @Test
-    void aTracksFaceIsEmbeddedAgainAfterARecheckIntervalEvenWhenNoBetter() {
+    void aSteadyTracksFaceIsEmbeddedAgainLessAndLessOftenEvenWhenNoBetter() {
         Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
         List<List<Detection>> frames = new ArrayList<>();
-        for (int f = 0; f < 35; f++) frames.add(List.of(det(f, 0, 100, 100, 80, 0.95, 0.6)));
+        for (int f = 0; f < 160; f++) frames.add(List.of(det(f, 0, 100, 100, 80, 0.95, 0.6)));
         List<String> chosen = feed(tracker, frames).stream().flatMap(o -> o.toEmbed().stream()).map(Tracker.Choice::cropId).toList();
-        assertThat(chosen).containsExactly("cam:0:0", "cam:10:0", "cam:20:0", "cam:30:0");
+        // rechecks after 1 s, then 2 s, then the longest interval (4 s) from then on
+        assertThat(chosen).containsExactly("cam:0:0", "cam:10:0", "cam:30:0", "cam:70:0", "cam:110:0", "cam:150:0");
+    }
+
+    /** The crops chosen for a steady face at (100, 100) with a cue at frame 75, after its interval had grown to 4 s at 70. */
+    private static List<String> chosenWithACueAt75(List<Detection> cueFrame, boolean faceMissingAt74) {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        List<List<Detection>> frames = new ArrayList<>();
+        for (int f = 0; f < 100; f++) {
+            if (f == 75) frames.add(cueFrame);
+            else if (f == 74 && faceMissingAt74) frames.add(List.of());
+            else frames.add(List.of(det(f, 0, 100, 100, 80, 0.95, 0.6)));
+        }
+        return feed(tracker, frames).stream().flatMap(o -> o.toEmbed().stream())
+                .filter(c -> c.trackId().equals("cam:t0.0")).map(Tracker.Choice::cropId).toList();
+    }
+
+    @Test
+    void aCueOfASwapBringsTheRecheckIntervalBackToTheShortest() {
+        List<Detection> steady = List.of(det(75, 0, 100, 100, 80, 0.95, 0.6));
+        assertThat(chosenWithACueAt75(steady, false)).as("no cue: the next recheck 4 s after frame 70")
+                .containsExactly("cam:0:0", "cam:10:0", "cam:30:0", "cam:70:0");
+        // the interval is 1 s again from the cue on: the recheck after frame 70 comes at 80, then 2 s later
+        assertThat(chosenWithACueAt75(steady, true)).as("the face back after a frame without it")
+                .containsExactly("cam:0:0", "cam:10:0", "cam:30:0", "cam:70:0", "cam:80:0");
+        assertThat(chosenWithACueAt75(List.of(det(75, 0, 130, 100, 80, 0.95, 0.6)), false)).as("its box jumped")
+                .containsExactly("cam:0:0", "cam:10:0", "cam:30:0", "cam:70:0", "cam:80:0");
+        assertThat(chosenWithACueAt75(List.of(det(75, 0, 100, 100, 80, 0.95, 0.6), det(75, 1, 200, 100, 80, 0.95, 0.6)), false))
+                .as("another track came near (and stays live, unseen, until its gap ends it at frame 96: every second while it does)")
+                .containsExactly("cam:0:0", "cam:10:0", "cam:30:0", "cam:70:0", "cam:80:0", "cam:90:0");
+        assertThat(chosenWithACueAt75(List.of(det(75, 0, 100, 100, 80, 0.95, 0.6), det(75, 1, 400, 100, 80, 0.95, 0.6)), false))
+                .as("another track far away is no cue").containsExactly("cam:0:0", "cam:10:0", "cam:30:0", "cam:70:0");
+    }
+
+    @Test
+    void theRecheckIntervalSurvivesARestore() {
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        List<List<Detection>> frames = new ArrayList<>();
+        for (int f = 0; f < 40; f++) frames.add(List.of(det(f, 0, 100, 100, 80, 0.95, 0.6)));
+        feed(tracker, frames);
+        Tracker restored = Tracker.restore("cam", TrackerSettings.defaults(), tracker.snapshot());
+        List<String> chosen = new ArrayList<>();
+        for (int f = 40; f < 75; f++) {
+            restored.onFrame(T0 + f * 100L, List.of(det(f, 0, 100, 100, 80, 0.95, 0.6))).toEmbed().forEach(c -> chosen.add(c.cropId()));
+        }
+        assertThat(chosen).as("4 s after frame 30, as before the restore").containsExactly("cam:70:0");
     }
 
     @Test
