@@ -5,6 +5,7 @@ import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.schemas.topics.AssignedConsumers;
 import io.facestream.schemas.topics.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -68,9 +69,8 @@ public final class AlertFeed implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "facestream-api-alerts-" + UUID.randomUUID(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                // how long the broker holds a fetch while nothing is there; a record answers it at once (fetch.min.bytes
-                // is 1), so this costs no latency, and an idle consumer sends 2 fetches a second, not 50
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500),
+                // see AssignedConsumers: a record answers a held fetch at once
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, AssignedConsumers.FETCH_MAX_WAIT_MS),
                 new StringDeserializer(), new ByteArrayDeserializer());
         try {
             this.partitions = assign(true);

@@ -9,6 +9,7 @@ import io.facestream.schemas.avro.TrackEventType;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.schemas.topics.AssignedConsumers;
 import io.facestream.schemas.topics.Topics;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -97,9 +98,8 @@ public final class LatestFrames implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "facestream-api-live-" + UUID.randomUUID(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.FRAME_MAX_BYTES,
-                // a frame answers a waiting fetch at once (fetch.min.bytes is 1): a longer wait costs no latency and keeps an
-                // idle consumer at 2 fetches a second, not 50
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500),
+                // see AssignedConsumers: a record answers a held fetch at once
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, AssignedConsumers.FETCH_MAX_WAIT_MS),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = Thread.ofPlatform().name("facestream-live-frames").daemon().start(this::run);
     }

@@ -1,7 +1,9 @@
 package io.facestream.ingest.worker;
 
 import io.facestream.schemas.avro.Camera;
+import io.facestream.schemas.topics.AssignedConsumers;
 import io.facestream.schemas.topics.Topics;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -76,7 +78,7 @@ public final class WorkerManager implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("worker manager stopped following {}: {}", topic, e.toString(), e);
         } finally {
-            consumer.close();
+            consumer.close(CloseOptions.timeout(AssignedConsumers.CLOSE_TIMEOUT));
         }
     }
 
