@@ -146,24 +146,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             // watermark to its log's end when it starts, so an older checkpoint loses nothing).
             p.put("metadata.max.idle.interval.ms", "30000");
             p.put("replica.high.watermark.checkpoint.interval.ms", "60000");
-            // Thread pools sized for the machine it shares with the product, not for a dedicated server: each idle
-            // request handler and network thread wakes about 3 times a second (it polls its queue or selector every
-            // 300 ms), and Kafka's 8 handlers and 3 network threads per listener are 16 and 6 threads here, broker and
-            // controller; a handler is not kept waiting by a lone node (no replica to wait for), so one per core.
-            loneNodeThreads(Runtime.getRuntime().availableProcessors()).forEach(p::put);
         }
         return p;
-    }
-
-    /**
-     * The thread pools of a lone node on a machine of {@code cores}: request handlers (num.io.threads, Kafka's
-     * default 8) one per core, at least 2; network threads per listener (3) one per 4 cores, at least 1; group
-     * coordinator threads (4) one per 4 cores, at least 1. A machine of 16 cores or more keeps Kafka's defaults.
-     */
-    static Map<String, String> loneNodeThreads(int cores) {
-        return Map.of("num.io.threads", String.valueOf(Math.clamp(cores, 2, 8)),
-                "num.network.threads", String.valueOf(Math.clamp(cores / 4, 1, 3)),
-                "group.coordinator.threads", String.valueOf(Math.clamp(cores / 4, 1, 4)));
     }
 
     /** Formats the storage on first start; an already formatted directory keeps its cluster id and data. */
