@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlertFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertFeed.class);
-    private static final Duration POLL = Duration.ofMillis(200);
+    /** How often it looks again for topics that do not exist yet. */
+    private static final Duration TOPICS_RETRY = Duration.ofMillis(200);
 
     private static final BiConsumer<String, AlertAck> NO_ACKS = (alertId, ack) -> { };
 
@@ -152,11 +153,11 @@ public final class AlertFeed implements AutoCloseable {
         if (partitions.isEmpty()) {
             partitions = assign(false);
             if (partitions.isEmpty()) {
-                Thread.sleep(POLL.toMillis());
+                Thread.sleep(TOPICS_RETRY.toMillis());
                 return;
             }
         }
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(AssignedConsumers.POLL)) {
             if (record.topic().equals(Topics.ALERT_ACKS)) {
                 if (record.key() == null) continue;
                 // a tombstone withdraws the acknowledgement

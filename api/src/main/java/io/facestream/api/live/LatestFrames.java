@@ -43,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LatestFrames implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LatestFrames.class);
-    private static final Duration POLL = Duration.ofMillis(200);
     /** How far back a starting process looks for each camera's latest frame. */
     private static final Duration LOOK_BACK = Duration.ofSeconds(10);
     /** Boxes kept per camera for frames not yet seen (a frame's crops come before it, on another topic). */
@@ -148,7 +147,7 @@ public final class LatestFrames implements AutoCloseable {
                 return;
             }
         }
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(AssignedConsumers.POLL)) {
             if (record.value() == null) continue;
             try {
                 switch (record.topic()) {

@@ -126,7 +126,7 @@ public final class EventRecorder implements AutoCloseable {
             consumer.seekToEnd(trackPartitions);
             consumer.seekToBeginning(List.of(requests));
             while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(AssignedConsumers.POLL)) {
                     if (r.value() == null) continue;
                     try {
                         if (r.topic().equals(Topics.TRACKS)) onTrack(tracks.deserialize(r.topic(), r.value()));

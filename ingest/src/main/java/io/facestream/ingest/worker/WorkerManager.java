@@ -11,7 +11,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +69,7 @@ public final class WorkerManager implements AutoCloseable {
             while (running) {
                 // Later records of a camera supersede earlier ones within a batch too.
                 Map<String, Camera> latest = new HashMap<>();
-                for (ConsumerRecord<String, Camera> r : consumer.poll(Duration.ofMillis(500))) latest.put(r.key(), r.value());
+                for (ConsumerRecord<String, Camera> r : consumer.poll(AssignedConsumers.POLL)) latest.put(r.key(), r.value());
                 latest.forEach(this::apply);
             }
         } catch (WakeupException e) {
