@@ -19,6 +19,7 @@ import io.facestream.models.FaceAnalyzer;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
+import io.facestream.schemas.topics.AssignedConsumers;
 import io.facestream.schemas.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -106,7 +107,8 @@ final class Ingest implements AutoCloseable {
     /** Starts a worker for every enabled camera of the cameras topic, and follows its changes. */
     void startCameras(Config config) {
         CameraWorkers.Segments segments = segments(config);
-        var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers()),
+        var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers(),
+                        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, AssignedConsumers.FETCH_MAX_WAIT_MS),
                 new StringDeserializer(), AvroSerde.forValues(new RestSchemaRegistryClient(connection.registryUrl()), Camera.class).deserializer());
         String worker = ProcessHandle.current().pid() + "@" + hostName();
         Map<String, WorkerStatus.State> lastStates = new java.util.concurrent.ConcurrentHashMap<>();

@@ -5,6 +5,7 @@ import io.facestream.schemas.avro.PoiAlert;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.schemas.topics.AssignedConsumers;
 import io.facestream.schemas.topics.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlertFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertFeed.class);
-    private static final Duration POLL = Duration.ofMillis(200);
+    /** How often it looks again for topics that do not exist yet. */
+    private static final Duration TOPICS_RETRY = Duration.ofMillis(200);
 
     private static final BiConsumer<String, AlertAck> NO_ACKS = (alertId, ack) -> { };
 
@@ -68,9 +70,8 @@ public final class AlertFeed implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "facestream-api-alerts-" + UUID.randomUUID(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                // how long the broker holds a fetch while nothing is there; a record answers it at once (fetch.min.bytes
-                // is 1), so this costs no latency, and an idle consumer sends 2 fetches a second, not 50
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500),
+                // see AssignedConsumers: a record answers a held fetch at once
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, AssignedConsumers.FETCH_MAX_WAIT_MS),
                 new StringDeserializer(), new ByteArrayDeserializer());
         try {
             this.partitions = assign(true);
@@ -152,11 +153,11 @@ public final class AlertFeed implements AutoCloseable {
         if (partitions.isEmpty()) {
             partitions = assign(false);
             if (partitions.isEmpty()) {
-                Thread.sleep(POLL.toMillis());
+                Thread.sleep(TOPICS_RETRY.toMillis());
                 return;
             }
         }
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(AssignedConsumers.POLL)) {
             if (record.topic().equals(Topics.ALERT_ACKS)) {
                 if (record.key() == null) continue;
                 // a tombstone withdraws the acknowledgement

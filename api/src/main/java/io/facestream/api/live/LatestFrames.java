@@ -9,6 +9,7 @@ import io.facestream.schemas.avro.TrackEventType;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
 import io.facestream.schemas.serde.AvroSerdes;
+import io.facestream.schemas.topics.AssignedConsumers;
 import io.facestream.schemas.topics.Topics;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -42,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LatestFrames implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LatestFrames.class);
-    private static final Duration POLL = Duration.ofMillis(200);
     /** How far back a starting process looks for each camera's latest frame. */
     private static final Duration LOOK_BACK = Duration.ofSeconds(10);
     /** Boxes kept per camera for frames not yet seen (a frame's crops come before it, on another topic). */
@@ -97,9 +97,8 @@ public final class LatestFrames implements AutoCloseable {
                 ConsumerConfig.CLIENT_ID_CONFIG, "facestream-api-live-" + UUID.randomUUID(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.FRAME_MAX_BYTES,
-                // a frame answers a waiting fetch at once (fetch.min.bytes is 1): a longer wait costs no latency and keeps an
-                // idle consumer at 2 fetches a second, not 50
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500),
+                // see AssignedConsumers: a record answers a held fetch at once
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, AssignedConsumers.FETCH_MAX_WAIT_MS),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.thread = Thread.ofPlatform().name("facestream-live-frames").daemon().start(this::run);
     }
@@ -148,7 +147,7 @@ public final class LatestFrames implements AutoCloseable {
                 return;
             }
         }
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(AssignedConsumers.POLL)) {
             if (record.value() == null) continue;
             try {
                 switch (record.topic()) {

@@ -1,5 +1,7 @@
 package io.facestream.api.live;
 
+import io.facestream.schemas.topics.AssignedConsumers;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -34,7 +36,7 @@ final class PollLoop {
         } catch (WakeupException | InterruptedException e) {
             // close() stops the thread
         } finally {
-            consumer.close();
+            consumer.close(CloseOptions.timeout(AssignedConsumers.CLOSE_TIMEOUT));
         }
     }
 

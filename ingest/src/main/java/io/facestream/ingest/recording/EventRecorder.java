@@ -12,7 +12,9 @@ import io.facestream.schemas.avro.TrackEventType;
 import io.facestream.schemas.recording.EventIds;
 import io.facestream.schemas.registry.SchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerde;
+import io.facestream.schemas.topics.AssignedConsumers;
 import io.facestream.schemas.topics.Topics;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -73,7 +75,8 @@ public final class EventRecorder implements AutoCloseable {
     public EventRecorder(String bootstrapServers, SchemaRegistryClient registry, IngestPublisher publisher, BlobStore blobs,
                          Path workDir) throws IOException {
         this.consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, AssignedConsumers.FETCH_MAX_WAIT_MS), new StringDeserializer(), new ByteArrayDeserializer());
         this.tracks = AvroSerde.forValues(registry, TrackEvent.class);
         this.recordings = AvroSerde.forValues(registry, Recording.class);
         this.publisher = publisher;
@@ -123,7 +126,7 @@ public final class EventRecorder implements AutoCloseable {
             consumer.seekToEnd(trackPartitions);
             consumer.seekToBeginning(List.of(requests));
             while (running) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(AssignedConsumers.POLL)) {
                     if (r.value() == null) continue;
                     try {
                         if (r.topic().equals(Topics.TRACKS)) onTrack(tracks.deserialize(r.topic(), r.value()));
@@ -138,7 +141,7 @@ public final class EventRecorder implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("event recorder stopped: {}", e.toString(), e);
         } finally {
-            consumer.close();
+            consumer.close(CloseOptions.timeout(AssignedConsumers.CLOSE_TIMEOUT));
         }
     }
 

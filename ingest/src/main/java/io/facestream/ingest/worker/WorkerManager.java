@@ -1,7 +1,9 @@
 package io.facestream.ingest.worker;
 
 import io.facestream.schemas.avro.Camera;
+import io.facestream.schemas.topics.AssignedConsumers;
 import io.facestream.schemas.topics.Topics;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -9,7 +11,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,7 @@ public final class WorkerManager implements AutoCloseable {
             while (running) {
                 // Later records of a camera supersede earlier ones within a batch too.
                 Map<String, Camera> latest = new HashMap<>();
-                for (ConsumerRecord<String, Camera> r : consumer.poll(Duration.ofMillis(500))) latest.put(r.key(), r.value());
+                for (ConsumerRecord<String, Camera> r : consumer.poll(AssignedConsumers.POLL)) latest.put(r.key(), r.value());
                 latest.forEach(this::apply);
             }
         } catch (WakeupException e) {
@@ -76,7 +77,7 @@ public final class WorkerManager implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("worker manager stopped following {}: {}", topic, e.toString(), e);
         } finally {
-            consumer.close();
+            consumer.close(CloseOptions.timeout(AssignedConsumers.CLOSE_TIMEOUT));
         }
     }
 
