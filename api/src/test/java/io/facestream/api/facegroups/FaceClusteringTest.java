@@ -23,10 +23,7 @@ class FaceClusteringTest {
     void groupsAreTheComponentsOfTheSimilarityGraphAcrossTiles() {
         Random random = new Random(7);
         // 300 faces (several tiles) of 40 people, each face its person's centre plus noise, in shuffled order
-        List<float[]> centres = new ArrayList<>();
-        for (int p = 0; p < 40; p++) centres.add(unit(gaussian(random)));
-        List<Face> faces = new ArrayList<>();
-        for (int i = 0; i < 300; i++) faces.add(face("f" + i, personFace(centres.get(random.nextInt(centres.size())), random)));
+        List<Face> faces = new ArrayList<>(facesOfPeople(random, 40, 300));
         faces.add(face("no-embedding", new float[0]));
         for (double threshold : new double[] {0.3, 0.5, 0.55}) {
             List<List<Face>> groups = new FaceClustering().cluster(faces, threshold);
@@ -47,10 +44,8 @@ class FaceClusteringTest {
     @Test
     void aSecondSampleReusesTheSimilaritiesOfTheFacesItSharesWithTheFirstAndGroupsAsAFreshMeasurementDoes() {
         Random random = new Random(11);
-        List<float[]> centres = new ArrayList<>();
-        for (int p = 0; p < 30; p++) centres.add(unit(gaussian(random)));
-        List<Face> first = new ArrayList<>();
-        for (int i = 0; i < 200; i++) first.add(face("f" + i, personFace(centres.get(random.nextInt(30)), random)));
+        List<float[]> centres = centres(random, 30);
+        List<Face> first = faces(random, centres, "f", 200);
         var clustering = new FaceClustering();
         clustering.cluster(first, 0.5);
         assertThat(clustering.lastMeasured()).isEqualTo(200L * 199 / 2);
@@ -61,7 +56,7 @@ class FaceClusteringTest {
 
         // a live pipeline: 20 newest faces in front, the 20 oldest gone, one kept id with another vector, order changed
         List<Face> second = new ArrayList<>();
-        for (int i = 0; i < 20; i++) second.add(face("n" + i, personFace(centres.get(random.nextInt(30)), random)));
+        second.addAll(faces(random, centres, "n", 20));
         for (int i = 0; i < 180; i++) second.add(first.get(179 - i));
         second.set(50, face(second.get(50).getFaceId(), personFace(centres.get(0), random)));
         clustering.cluster(second, 0.5);
@@ -73,6 +68,23 @@ class FaceClusteringTest {
         }
         clustering.cluster(second.subList(0, 199), 0.5);
         assertThat(clustering.lastMeasured()).as("a subset of the last sample").isZero();
+    }
+
+    private static List<Face> facesOfPeople(Random random, int people, int faces) {
+        return faces(random, centres(random, people), "f", faces);
+    }
+
+    private static List<float[]> centres(Random random, int people) {
+        List<float[]> centres = new ArrayList<>();
+        for (int p = 0; p < people; p++) centres.add(unit(gaussian(random)));
+        return centres;
+    }
+
+    /** {@code count} faces named {@code prefix + i}, each of a person picked at random. */
+    private static List<Face> faces(Random random, List<float[]> centres, String prefix, int count) {
+        List<Face> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) out.add(face(prefix + i, personFace(centres.get(random.nextInt(centres.size())), random)));
+        return out;
     }
 
     /** The person's centre plus noise: cosine about 0.55 between two faces of one person. */
