@@ -131,9 +131,17 @@ public final class StoredEmbeddings {
         return out;
     }
 
-    /** The builder with {@code recent} (already encoded, see {@link #encode}) as the track's latest embeddings. */
-    public static TrackAppearance.Builder withRecent(TrackAppearance.Builder appearance, List<ByteBuffer> recent) {
-        return appearance.setRecentF32(recent).setRecent(List.of());
+    /**
+     * The builder with {@code seen}'s latest embeddings (null: none) and then {@code next} as the track's latest, at most
+     * {@code max}, the oldest dropped: buffers {@code seen} already holds are kept as they are, not decoded and encoded
+     * again (this runs for every face a live track has embedded).
+     */
+    public static TrackAppearance.Builder withRecent(TrackAppearance.Builder appearance, TrackAppearance seen, float[] next, int max) {
+        List<ByteBuffer> recent = new ArrayList<>();
+        if (seen != null && !seen.getRecentF32().isEmpty()) recent.addAll(seen.getRecentF32());
+        else if (seen != null) for (List<Float> legacy : seen.getRecent()) recent.add(encode(decode(null, legacy)));
+        recent.add(encode(next));
+        return appearance.setRecentF32(List.copyOf(recent.subList(Math.max(0, recent.size() - max), recent.size()))).setRecent(List.of());
     }
 
     private StoredEmbeddings() {

@@ -7,23 +7,16 @@ import io.facestream.schemas.avro.IdentityStatus;
 import io.facestream.schemas.avro.SourceKind;
 import io.facestream.schemas.avro.state.TrackAppearance;
 import io.facestream.schemas.avro.state.TrackResolution;
-import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
 import io.facestream.schemas.registry.RegistryFixture;
-import io.facestream.schemas.registry.RestSchemaRegistryClient;
-import io.facestream.schemas.registry.SchemaRegistryClient;
+import io.facestream.schemas.registry.TestRegistry;
 import io.facestream.schemas.serde.AvroSerde;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -44,19 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class StoredEmbeddingsTest {
     private static final String OLD = "/schemas-before-f32/";
-    private static EmbeddedSchemaRegistry registry;
-    private static SchemaRegistryClient client;
-
-    @BeforeAll
-    static void startRegistry() throws Exception {
-        registry = RegistryFixture.start(RegistryFixture.freshStoreTopic());
-        client = new RestSchemaRegistryClient(registry.url());
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
-    }
+    @RegisterExtension
+    static final TestRegistry REGISTRY = new TestRegistry();
 
     private static Schema old(String name) throws Exception {
         try (InputStream in = StoredEmbeddingsTest.class.getResourceAsStream(OLD + name + ".avsc")) {
@@ -70,9 +52,9 @@ class StoredEmbeddingsTest {
                 "TrackResolution", TrackResolution.getClassSchema(), "TrackAppearance", TrackAppearance.getClassSchema());
         for (var e : now.entrySet()) {
             String subject = "f32-" + e.getKey() + "-" + UUID.randomUUID() + "-value";
-            client.register(subject, old(e.getKey()));
-            assertThat(client.isCompatible(subject, e.getValue())).as(e.getKey()).isTrue();
-            assertThat(client.register(subject, e.getValue())).as(e.getKey()).isPositive();
+            REGISTRY.client().register(subject, old(e.getKey()));
+            assertThat(REGISTRY.client().isCompatible(subject, e.getValue())).as(e.getKey()).isTrue();
+            assertThat(REGISTRY.client().register(subject, e.getValue())).as(e.getKey()).isPositive();
         }
         // the check bites: the same new Identity with centroid_f32 lacking its default cannot read old records
         List<Schema.Field> fields = new ArrayList<>();
@@ -81,8 +63,8 @@ class StoredEmbeddingsTest {
         }
         Schema noDefault = Schema.createRecord("Identity", null, "io.facestream.schemas.avro", false, fields);
         String subject = "f32-no-default-" + UUID.randomUUID() + "-value";
-        client.register(subject, old("Identity"));
-        assertThat(client.isCompatible(subject, noDefault)).isFalse();
+        REGISTRY.client().register(subject, old("Identity"));
+        assertThat(REGISTRY.client().isCompatible(subject, noDefault)).isFalse();
     }
 
     @Test
@@ -98,7 +80,7 @@ class StoredEmbeddingsTest {
                 .set("face_count", 1).set("sighting_count", 1).set("first_seen", 10L).set("last_seen", 20L)
                 .set("created_at", 10L).set("updated_at", 20L).build();
 
-        Identity read = AvroSerde.forValues(client, Identity.class).deserialize("t", written(old, identity));
+        Identity read = AvroSerde.forValues(REGISTRY.client(), Identity.class).deserialize("t", written(old, identity));
         assertThat(read.getCentroidF32()).as("an old record has no bytes").isNull();
         assertThat(StoredEmbeddings.centroidOf(read)).containsExactly(centroid);
         assertThat(StoredEmbeddings.hasCentroid(read)).isTrue();
@@ -120,7 +102,7 @@ class StoredEmbeddingsTest {
                 .set("detection_score", 0.9f).set("quality", 0.7f).set("similarity", 0.5f).set("model_id", "m")
                 .set("embedding", list(embedding)).build();
 
-        Face read = AvroSerde.forValues(client, Face.class).deserialize("t", written(old, face));
+        Face read = AvroSerde.forValues(REGISTRY.client(), Face.class).deserialize("t", written(old, face));
         assertThat(StoredEmbeddings.of(read)).containsExactly(embedding);
         assertThat(StoredEmbeddings.asList(read)).containsExactlyElementsOf(list(embedding));
         assertThat(StoredEmbeddings.exemplar(read).getEmbeddingF32()).as("an old face's exemplar is written in the new form").isNotNull();
@@ -134,18 +116,29 @@ class StoredEmbeddingsTest {
         GenericRecord appearance = new GenericRecordBuilder(old).set("track_id", "cam:t1.0").set("recent", List.of(list(a), list(b)))
                 .set("split_frame", null).build();
 
-        AvroSerde<TrackAppearance> serde = AvroSerde.forValues(client, TrackAppearance.class);
+        AvroSerde<TrackAppearance> serde = AvroSerde.forValues(REGISTRY.client(), TrackAppearance.class);
         TrackAppearance read = serde.deserialize("t", written(old, appearance));
         assertThat(StoredEmbeddings.recentOf(read)).hasSize(2);
         assertThat(StoredEmbeddings.recentOf(read).get(0)).containsExactly(a);
         assertThat(StoredEmbeddings.recentOf(read).get(1)).containsExactly(b);
 
+        TrackAppearance first = StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId("cam:t1.0").setSplitFrame(null),
+                null, a, 4).build();
         TrackAppearance now = StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId("cam:t1.0").setSplitFrame(null),
-                List.of(StoredEmbeddings.encode(a), StoredEmbeddings.encode(b))).build();
+                first, b, 4).build();
         TrackAppearance back = serde.deserialize("appearance", serde.serialize("appearance", now));
         assertThat(back.getRecent()).as("the old array is written empty").isEmpty();
         assertThat(StoredEmbeddings.recentOf(back).get(0)).containsExactly(a);
         assertThat(StoredEmbeddings.recentOf(back).get(1)).containsExactly(b);
+
+        // a face appended to an old record: its arrays become bytes, the oldest beyond the bound dropped
+        float[] c = vector(7);
+        TrackAppearance appended = StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId("cam:t1.0").setSplitFrame(null),
+                read, c, 2).build();
+        assertThat(appended.getRecent()).isEmpty();
+        assertThat(StoredEmbeddings.recentOf(appended)).hasSize(2);
+        assertThat(StoredEmbeddings.recentOf(appended).get(0)).containsExactly(b);
+        assertThat(StoredEmbeddings.recentOf(appended).get(1)).containsExactly(c);
     }
 
     @Test
@@ -162,9 +155,9 @@ class StoredEmbeddingsTest {
                 .setSource("auto").setExemplars(List.of(StoredEmbeddings.exemplar(face))).setFaceCount(1).setSightingCount(1)
                 .setFirstSeen(Instant.EPOCH).setLastSeen(Instant.EPOCH).setCreatedAt(Instant.EPOCH).setUpdatedAt(Instant.EPOCH), v).build();
 
-        Face faceBack = AvroSerde.forValues(client, Face.class).deserialize("faces", AvroSerde.forValues(client, Face.class).serialize("faces", face));
-        Identity identityBack = AvroSerde.forValues(client, Identity.class)
-                .deserialize("identities", AvroSerde.forValues(client, Identity.class).serialize("identities", identity));
+        Face faceBack = AvroSerde.forValues(REGISTRY.client(), Face.class).deserialize("faces", AvroSerde.forValues(REGISTRY.client(), Face.class).serialize("faces", face));
+        Identity identityBack = AvroSerde.forValues(REGISTRY.client(), Identity.class)
+                .deserialize("identities", AvroSerde.forValues(REGISTRY.client(), Identity.class).serialize("identities", identity));
         for (float[] back : List.of(StoredEmbeddings.of(faceBack), StoredEmbeddings.centroidOf(identityBack),
                 StoredEmbeddings.of(identityBack.getExemplars().get(0)))) {
             assertThat(back).hasSize(v.length);
@@ -189,14 +182,7 @@ class StoredEmbeddingsTest {
 
     /** The Confluent wire format of {@code record} under {@code schema}, registered as a version of its own subject. */
     private static byte[] written(Schema schema, GenericRecord record) throws Exception {
-        int id = client.register("old-" + UUID.randomUUID() + "-value", schema);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-        new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
-        encoder.flush();
-        return out.toByteArray();
+        return RegistryFixture.written(REGISTRY.client(), "old-" + UUID.randomUUID() + "-value", schema, record);
     }
 
     private static float[] vector(long seed) {

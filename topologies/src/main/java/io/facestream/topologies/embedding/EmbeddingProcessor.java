@@ -25,7 +25,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -214,7 +213,7 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         if (work.getCrop().getQuality() < softQuality) return seen == null || seen.getSplitFrame() == null || frame < seen.getSplitFrame();
         if (seen == null) {
             appearance.put(trackId, StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId(trackId).setSplitFrame(null),
-                    List.of(StoredEmbeddings.encode(embedding))).build());
+                    null, embedding, APPEARANCE_FACES).build());
             return true;
         }
         if (seen.getSplitFrame() != null) return frame < seen.getSplitFrame();
@@ -226,12 +225,8 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
             splits.put(trackId, frame);
             return false;
         }
-        List<ByteBuffer> recent = new ArrayList<>();
-        for (float[] e : seenRecent.subList(Math.max(0, seenRecent.size() + 1 - APPEARANCE_FACES), seenRecent.size())) {
-            recent.add(StoredEmbeddings.encode(e));
-        }
-        recent.add(StoredEmbeddings.encode(embedding));
-        appearance.put(trackId, StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId(trackId).setSplitFrame(null), recent).build());
+        appearance.put(trackId, StoredEmbeddings.withRecent(TrackAppearance.newBuilder().setTrackId(trackId).setSplitFrame(null),
+                seen, embedding, APPEARANCE_FACES).build());
         return true;
     }
 
