@@ -33,7 +33,7 @@ final class FaceClustering {
     private String[] ids = new String[0];
     private float[][] vectors = new float[0][];
     private float[] similarity = new float[0];
-    /** Pairs measured by the last call (for tests and the bench's understanding of a request's cost). */
+    /** Pairs measured by the last call (what the tests check the reuse by). */
     private long measured;
 
     /**

@@ -2,18 +2,14 @@ package io.facestream.schemas.serde;
 
 import io.facestream.schemas.avro.Heartbeat;
 import io.facestream.schemas.avro.WorkerState;
-import io.facestream.schemas.registry.EmbeddedSchemaRegistry;
 import io.facestream.schemas.registry.RegistryFixture;
+import io.facestream.schemas.registry.TestRegistry;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
-import io.facestream.schemas.registry.SchemaRegistryClient;
 import io.facestream.testkit.SharedKafka;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -26,11 +22,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,19 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AvroSerdeTest {
-    private static EmbeddedSchemaRegistry registry;
-    private static SchemaRegistryClient client;
-
-    @BeforeAll
-    static void startRegistry() throws Exception {
-        registry = RegistryFixture.start(RegistryFixture.freshStoreTopic());
-        client = new RestSchemaRegistryClient(registry.url());
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
-    }
+    @RegisterExtension
+    static final TestRegistry REGISTRY = new TestRegistry();
 
     static Heartbeat heartbeat(String camera, double fps) {
         return Heartbeat.newBuilder().setCameraId(camera).setWorker("host-1").setStatus(WorkerState.ONLINE)
@@ -68,7 +51,7 @@ class AvroSerdeTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         }
-        AvroSerde<Heartbeat> serde = AvroSerde.forValues(client, Heartbeat.class);
+        AvroSerde<Heartbeat> serde = AvroSerde.forValues(REGISTRY.client(), Heartbeat.class);
         List<Heartbeat> sent = List.of(heartbeat("cam-1", 9.5), heartbeat("cam-2", 4.0));
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers()),
                 new StringSerializer(), serde.serializer())) {
@@ -77,7 +60,7 @@ class AvroSerdeTest {
         List<Heartbeat> received = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedKafka.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "serde-test", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), AvroSerde.forValues(new RestSchemaRegistryClient(registry.url()), Heartbeat.class).deserializer())) {
+                new StringDeserializer(), AvroSerde.forValues(new RestSchemaRegistryClient(REGISTRY.url()), Heartbeat.class).deserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 20_000;
             while (received.size() < sent.size() && System.currentTimeMillis() < deadline) {
@@ -85,7 +68,7 @@ class AvroSerdeTest {
             }
         }
         assertThat(received).containsExactlyElementsOf(sent);
-        assertThat(client.latest(topic + "-value").schema()).isEqualTo(Heartbeat.getClassSchema());
+        assertThat(REGISTRY.client().latest(topic + "-value").schema()).isEqualTo(Heartbeat.getClassSchema());
     }
 
     @Test
@@ -98,21 +81,15 @@ class AvroSerdeTest {
                 .name("last_frame_time").type().unionOf().nullType().and().longType().endUnion().nullDefault()
                 .requiredLong("timestamp").endRecord();
         String topic = "old-" + UUID.randomUUID();
-        int id = client.register(topic + "-value", old);
         GenericRecord record = new GenericData.Record(old);
         record.put("camera_id", "cam-9");
         record.put("worker", "w");
         record.put("status", new GenericData.EnumSymbol(old.getField("status").schema(), "OFFLINE"));
         record.put("measured_fps", 0.0);
         record.put("timestamp", 42L);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-        new GenericDatumWriter<GenericRecord>(old).write(record, encoder);
-        encoder.flush();
+        byte[] written = RegistryFixture.written(REGISTRY.client(), topic + "-value", old, record);
 
-        Heartbeat read = AvroSerde.forValues(client, Heartbeat.class).deserialize(topic, out.toByteArray());
+        Heartbeat read = AvroSerde.forValues(REGISTRY.client(), Heartbeat.class).deserialize(topic, written);
         assertThat(read.getCameraId()).isEqualTo("cam-9");
         assertThat(read.getStatus()).isEqualTo(WorkerState.OFFLINE);
         assertThat(read.getLastError()).as("the newer field takes its default").isNull();
@@ -120,7 +97,7 @@ class AvroSerdeTest {
 
     @Test
     void badBytesGiveClearErrors() {
-        AvroSerde<Heartbeat> serde = AvroSerde.forValues(client, Heartbeat.class);
+        AvroSerde<Heartbeat> serde = AvroSerde.forValues(REGISTRY.client(), Heartbeat.class);
         byte[] good = serde.serialize("bad-bytes", heartbeat("cam", 1));
         assertThatThrownBy(() -> serde.deserialize("t", new byte[]{0, 0})).isInstanceOf(SerializationException.class).hasMessageContaining("too short");
         byte[] wrongMagic = good.clone();
