@@ -47,6 +47,7 @@ public final class ModelRunner<I, O> implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public static <I, O> ModelRunner<I, O> load(ModelSpec spec, Path file, Class<?> in, Class<?> out,
             Translator<I, O> translator, FaceAnalyzerConfig config) {
+        OnnxRuntimeLibraries.prepare();
         Device device = config.device() == FaceAnalyzerConfig.Device.GPU ? Device.gpu(config.gpuId()) : Device.cpu();
         if (device.isGpu()) {
             requireGpu(spec, config.gpuId());
