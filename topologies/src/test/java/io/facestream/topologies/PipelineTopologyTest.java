@@ -359,6 +359,26 @@ class PipelineTopologyTest {
     }
 
     @Test
+    void anEmbeddingTravelsAsFloat32AndItsCropOnlyToTheFacesView() {
+        frames("cam-a", 0, 9, strangerA);
+        flushBatches();
+        List<FaceEmbedding> embedded = embeddings.readValuesToList();
+        assertThat(embedded).isNotEmpty().allSatisfy(e -> {
+            assertThat(e.getCropJpeg()).as("face-embeddings carries no crop").isNull();
+            assertThat(e.getEmbedding()).as("nor the old array").isEmpty();
+            assertThat(e.getEmbeddingF32().remaining()).isEqualTo(4 * VectorStore.DEFAULT_DIMENSION);
+        });
+        byte[] sent = strangerA.alignedJpeg(95);
+        KeyValueStore<String, Face> faceStore = store(Views.FACES.name());
+        for (FaceEmbedding e : embedded) {
+            Face face = faceStore.get(e.getCropId());
+            assertThat(face).as("face " + e.getCropId()).isNotNull();
+            assertThat(face.getCropJpeg()).as("the faces view keeps the crop that was detected").isEqualTo(ByteBuffer.wrap(sent));
+            assertThat(StoredEmbeddings.of(face)).containsExactly(StoredEmbeddings.of(e));
+        }
+    }
+
+    @Test
     void onePoiAlertPerTrackAndQuietDuringTheCooldownAtThatCameraOnly() {
         Person poi = enrolPoi("Cooldown POI");
         frames("cam-a", 0, 9, poiFace);

@@ -155,9 +155,11 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         } else if (record.value() instanceof Frame frame) {
             if (frame.getFrameNumber() <= lastFrame) return;
             String key = Keys.of(source, frame.getFrameNumber());
-            Frame withoutJpeg = Frame.newBuilder(frame).setJpeg(null).build();
-            frames.put(key, withoutJpeg);
-            waitingFrames.put(key, withoutJpeg);
+            // The JPEG is the live view's (the API reads it from the topic), not the tracker's: it is dropped in place,
+            // since this processor is the record's only reader here, rather than by Avro's copy builder (a deep copy).
+            frame.put("jpeg", null); // (the generated classes have no setters)
+            frames.put(key, frame);
+            waitingFrames.put(key, frame);
             if (frame.getSourceKind() == SourceKind.CAMERA) {
                 lastArrival.put(source, context.currentSystemTimeMs());
                 watchSilence();
