@@ -10,13 +10,14 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.state.TrackAppearance;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * A stored face, exemplar or identity keeps its vector as float32 bytes and leaves the old float array empty, which
+ * A stored face, exemplar or identity (and the embedding stage's output, a FaceEmbedding) keeps its vector as float32 bytes and leaves the old float array empty, which
  * only older records fill: code that read or wrote the array itself would see no vector and no error. So every
  * product class reaches those vectors through {@link StoredEmbeddings} (bytes first, the array for old records).
  */
@@ -26,7 +27,8 @@ class StoredEmbeddingsDoorTest {
             .importPackages("io.facestream");
     private static final Set<String> RECORDS = Set.of(Face.class.getName(), Exemplar.class.getName(), Identity.class.getName(),
             Face.Builder.class.getName(), Exemplar.Builder.class.getName(), Identity.Builder.class.getName(),
-            TrackAppearance.class.getName(), TrackAppearance.Builder.class.getName());
+            TrackAppearance.class.getName(), TrackAppearance.Builder.class.getName(),
+            FaceEmbedding.class.getName(), FaceEmbedding.Builder.class.getName());
     private static final Set<String> LEGACY_ACCESSORS = Set.of("getEmbedding", "setEmbedding", "getCentroid", "setCentroid",
             "getRecent", "setRecent");
 

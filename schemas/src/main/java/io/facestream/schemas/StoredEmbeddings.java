@@ -2,6 +2,7 @@ package io.facestream.schemas;
 
 import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.state.TrackAppearance;
 
@@ -12,8 +13,9 @@ import java.util.List;
 
 /**
  * The one way to read and write the embeddings of the internal records that hold them in bulk: an identity's centroid,
- * its exemplars (also a live track's faces and an identity's rejected faces), a kept face, and the embedding stage's
- * latest faces of a live track ({@link TrackAppearance}). They are stored as Avro
+ * its exemplars (also a live track's faces and an identity's rejected faces), a kept face, the embedding stage's
+ * latest faces of a live track ({@link TrackAppearance}) and its output ({@link FaceEmbedding}, on face-embeddings and
+ * the hop into identity resolution). They are stored as Avro
  * {@code bytes} of little-endian float32 (one buffer instead of an array of boxed floats to decode, deep-copy and encode
  * on every identity update); records written before that keep them in the old array fields, which stay in the schemas
  * (written empty, {@code "default": []}) so the new schemas read old records (BACKWARD). Readers never touch either
@@ -56,6 +58,30 @@ public final class StoredEmbeddings {
 
     public static float[] of(Face face) {
         return decode(face.getEmbeddingF32(), face.getEmbedding());
+    }
+
+    public static float[] of(FaceEmbedding embedding) {
+        return decode(embedding.getEmbeddingF32(), embedding.getEmbedding());
+    }
+
+    /** The embedding's float32 bytes as they are (to share with the records made from it), encoded from an old record's array. */
+    public static ByteBuffer f32Of(FaceEmbedding embedding) {
+        return embedding.getEmbeddingF32() != null ? embedding.getEmbeddingF32() : encode(of(embedding));
+    }
+
+    /** The builder with {@code values} as the embedding (the old array left empty). */
+    public static FaceEmbedding.Builder withEmbedding(FaceEmbedding.Builder embedding, float[] values) {
+        return embedding.setEmbeddingF32(encode(values)).setEmbedding(List.of());
+    }
+
+    /**
+     * The builder with {@code values} as builds before {@code embedding_f32} wrote them (the array only), for a benchmark
+     * that feeds the same records to such a build and to this one (this one reads them too).
+     */
+    public static FaceEmbedding.Builder withEmbeddingAsBefore(FaceEmbedding.Builder embedding, float[] values) {
+        List<Float> list = new ArrayList<>(values.length);
+        for (float v : values) list.add(v);
+        return embedding.setEmbedding(list).setEmbeddingF32(null);
     }
 
     public static float[] of(Exemplar exemplar) {

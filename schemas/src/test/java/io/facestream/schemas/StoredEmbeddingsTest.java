@@ -2,9 +2,11 @@ package io.facestream.schemas;
 
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.Face;
+import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.IdentityStatus;
 import io.facestream.schemas.avro.SourceKind;
+import io.facestream.schemas.avro.state.ResolutionInput;
 import io.facestream.schemas.avro.state.TrackAppearance;
 import io.facestream.schemas.avro.state.TrackResolution;
 import io.facestream.schemas.registry.RegistryFixture;
@@ -12,8 +14,10 @@ import io.facestream.schemas.registry.TestRegistry;
 import io.facestream.schemas.serde.AvroSerde;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
+import org.apache.avro.io.DecoderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The internal records that moved their embeddings to float32 bytes (Identity with its Exemplars, Face, TrackResolution
- * through Exemplar, and the embedding stage's TrackAppearance) still read what the versions before wrote: the schemas of those versions are kept as test resources
+ * through Exemplar, the embedding stage's TrackAppearance and its FaceEmbedding, with ResolutionInput, the hop that now
+ * carries the crop) still read what the versions before wrote: the schemas of those versions are kept as test resources
  * (as the build before the change generated them), checked against the new ones by the registry's BACKWARD rule, and
  * records written with them are read through the serde.
  */
@@ -49,7 +54,8 @@ class StoredEmbeddingsTest {
     @Test
     void theRegistryAcceptsTheNewSchemasAfterTheOldOnes() throws Exception {
         Map<String, Schema> now = Map.of("Identity", Identity.getClassSchema(), "Face", Face.getClassSchema(),
-                "TrackResolution", TrackResolution.getClassSchema(), "TrackAppearance", TrackAppearance.getClassSchema());
+                "TrackResolution", TrackResolution.getClassSchema(), "TrackAppearance", TrackAppearance.getClassSchema(),
+                "FaceEmbedding", FaceEmbedding.getClassSchema(), "ResolutionInput", ResolutionInput.getClassSchema());
         for (var e : now.entrySet()) {
             String subject = "f32-" + e.getKey() + "-" + UUID.randomUUID() + "-value";
             REGISTRY.client().register(subject, old(e.getKey()));
@@ -139,6 +145,47 @@ class StoredEmbeddingsTest {
         assertThat(StoredEmbeddings.recentOf(appended)).hasSize(2);
         assertThat(StoredEmbeddings.recentOf(appended).get(0)).containsExactly(b);
         assertThat(StoredEmbeddings.recentOf(appended).get(1)).containsExactly(c);
+    }
+
+    @Test
+    void aFaceEmbeddingOnTheHopWrittenWithTheOldSchemaReadsItsEmbeddingAndCropAndANewOneCarriesThemOnce() throws Exception {
+        Schema old = old("ResolutionInput");
+        Schema oldEmbedding = old.getField("embedding").schema().getTypes().get(1);
+        float[] v = vector(8);
+        byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, 1, 2, 3, (byte) 0xFF, (byte) 0xD9};
+        GenericRecord embedding = new GenericRecordBuilder(oldEmbedding).set("crop_id", "cam:1:0").set("source_id", "cam")
+                .set("track_id", "cam:t1.0").set("timestamp", 5L).set("model_id", "m").set("embedding", list(v)).set("quality", 0.7f)
+                .set("crop_jpeg", ByteBuffer.wrap(jpeg)).build();
+        GenericRecord input = new GenericRecordBuilder(old).set("event", null).set("embedding", embedding).build();
+
+        AvroSerde<ResolutionInput> serde = AvroSerde.forValues(REGISTRY.client(), ResolutionInput.class);
+        ResolutionInput read = serde.deserialize("t", written(old, input));
+        assertThat(read.getCropJpeg()).as("an old record has its crop inside the embedding").isNull();
+        assertThat(read.getEmbedding().getCropJpeg()).isEqualTo(ByteBuffer.wrap(jpeg));
+        assertThat(StoredEmbeddings.of(read.getEmbedding())).containsExactly(v);
+        assertThat(StoredEmbeddings.of(StoredEmbeddings.exemplar("cam:1:0", StoredEmbeddings.f32Of(read.getEmbedding()), 0.7f)))
+                .as("an old record's array becomes bytes once").containsExactly(v);
+
+        // as the embedding stage writes it now: float32 bytes, the old array empty, the crop beside the embedding only
+        FaceEmbedding now = StoredEmbeddings.withEmbedding(FaceEmbedding.newBuilder().setCropId("cam:1:0").setSourceId("cam")
+                .setTrackId("cam:t1.0").setTimestamp(Instant.ofEpochMilli(5)).setModelId("m").setQuality(0.7f), v).build();
+        ResolutionInput back = serde.deserialize("hop", serde.serialize("hop",
+                ResolutionInput.newBuilder().setEmbedding(now).setCropJpeg(ByteBuffer.wrap(jpeg)).build()));
+        assertThat(back.getEmbedding().getEmbedding()).as("the old array is written empty").isEmpty();
+        assertThat(back.getEmbedding().getCropJpeg()).isNull();
+        assertThat(back.getCropJpeg()).isEqualTo(ByteBuffer.wrap(jpeg));
+        assertThat(StoredEmbeddings.of(back.getEmbedding())).containsExactly(v);
+        assertThat(StoredEmbeddings.f32Of(back.getEmbedding())).as("shared as it came, not encoded again")
+                .isSameAs(back.getEmbedding().getEmbeddingF32());
+
+        // and a reader still on the old FaceEmbedding schema (a consumer of face-embeddings) reads it: no vector, no crop
+        AvroSerde<FaceEmbedding> embeddings = AvroSerde.forValues(REGISTRY.client(), FaceEmbedding.class);
+        byte[] wire = embeddings.serialize("face-embeddings-" + UUID.randomUUID(), now);
+        GenericRecord asOld = new GenericDatumReader<GenericRecord>(FaceEmbedding.getClassSchema(), old("FaceEmbedding"))
+                .read(null, DecoderFactory.get().binaryDecoder(wire, 5, wire.length - 5, null)); // past magic byte and schema id
+        assertThat((List<?>) asOld.get("embedding")).isEmpty();
+        assertThat(asOld.get("crop_jpeg")).isNull();
+        assertThat(asOld.get("crop_id").toString()).isEqualTo("cam:1:0");
     }
 
     @Test

@@ -32,6 +32,7 @@ import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.topologies.gallery.Gallery;
 import io.facestream.topologies.identity.IdentityResolver;
 import io.facestream.topologies.views.ViewQueries;
+import io.facestream.topologies.tracking.TrackingProcessor;
 import io.facestream.topologies.views.Views;
 import io.facestream.vectors.EmbeddedVectorStore;
 import io.facestream.vectors.FacePayload;
@@ -349,6 +350,36 @@ class PipelineTopologyTest {
     }
 
     @Test
+    void aFrameReachesItsStoresChangelogOnlyWhenItWaitsForItsCrops() throws Exception {
+        var pendingFrames = driver.createOutputTopic(Views.changelog("topology-test", TrackingProcessor.PENDING_FRAMES),
+                Serdes.String().deserializer(), PipelineFixture.serdes().of(Frame.class).deserializer());
+        frames("cam-a", 0, 4, strangerA); // crops first, then the frame record, as ingest sends them
+        assertThat(pendingFrames.isEmpty()).as("a frame tracked on arrival: not even a tombstone").isTrue();
+
+        // the frame record before its crop (another producer's order): it waits in the store, then leaves it
+        Instant time = T0.plusMillis(5 * 100);
+        frames.pipeInput("cam-a", Frame.newBuilder().setSourceId("cam-a").setSourceKind(SourceKind.CAMERA).setFrameNumber(5)
+                .setTimestamp(time).setWidth(640).setHeight(360).setSourceWidth(640).setSourceHeight(360)
+                .setFaceCount(1).setEndOfStream(false).setSceneCut(false).setJpeg(ByteBuffer.wrap(new byte[]{1, 2, 3})).build(), time);
+        var waited = pendingFrames.readKeyValuesToList();
+        assertThat(waited).hasSize(1);
+        assertThat(waited.get(0).value.getFrameNumber()).isEqualTo(5);
+        assertThat(waited.get(0).value.getJpeg()).as("the live view's JPEG is not the tracker's to keep").isNull();
+        crops.pipeInput("cam-a", FaceCrop.newBuilder().setCropId("cam-a:5:0").setSourceId("cam-a").setSourceKind(SourceKind.CAMERA)
+                .setCameraId("cam-a").setFileId(null).setFrameNumber(5).setFaceIndex(0).setTimestamp(time).setFrameWidth(640)
+                .setFrameHeight(360).setBbox(new BoundingBox(50f, 100f, 120f, 120f)).setLandmarks(List.of(new Point(0f, 0f)))
+                .setDetectionScore(0.95f).setQuality(0.6f).setQualityParts(new QualityParts(1f, 1f, 1f, 0.95f))
+                .setCropJpeg(ByteBuffer.wrap(strangerA.alignedJpeg(95))).setFrameRef("frame/cam-a:5").build(), time);
+        var left = pendingFrames.readKeyValuesToList();
+        assertThat(left).as("tracked once its crop came: its tombstone").hasSize(1);
+        assertThat(left.get(0).value).isNull();
+        frames("cam-a", 6, 8, strangerA);
+        assertThat(pendingFrames.isEmpty()).isTrue();
+        flushBatches();
+        assertThat(tracks.readValuesToList()).as("one track through the waiting frame").isNotEmpty().extracting(TrackEvent::getTrackId).containsOnly("cam-a:t0.0");
+    }
+
+    @Test
     void theTrackerEmbedsAFewFacesPerTrackNotEveryDetection() {
         frames("cam-a", 0, 29, strangerA);
         flushBatches();
@@ -356,6 +387,26 @@ class PipelineTopologyTest {
         assertThat(embedded).isNotEmpty().hasSizeLessThanOrEqualTo(3 * settings.tracker().maxEmbedsPerSecond());
         assertThat(embedded).extracting(FaceEmbedding::getTrackId).containsOnly("cam-a:t0.0");
         assertThat(embedded.get(0).getCropId()).as("the track's first face at once").isEqualTo("cam-a:0:0");
+    }
+
+    @Test
+    void anEmbeddingTravelsAsFloat32AndItsCropOnlyToTheFacesView() {
+        frames("cam-a", 0, 9, strangerA);
+        flushBatches();
+        List<FaceEmbedding> embedded = embeddings.readValuesToList();
+        assertThat(embedded).isNotEmpty().allSatisfy(e -> {
+            assertThat(e.getCropJpeg()).as("face-embeddings carries no crop").isNull();
+            assertThat(e.getEmbedding()).as("nor the old array").isEmpty();
+            assertThat(e.getEmbeddingF32().remaining()).isEqualTo(4 * VectorStore.DEFAULT_DIMENSION);
+        });
+        byte[] sent = strangerA.alignedJpeg(95);
+        KeyValueStore<String, Face> faceStore = store(Views.FACES.name());
+        for (FaceEmbedding e : embedded) {
+            Face face = faceStore.get(e.getCropId());
+            assertThat(face).as("face " + e.getCropId()).isNotNull();
+            assertThat(face.getCropJpeg()).as("the faces view keeps the crop that was detected").isEqualTo(ByteBuffer.wrap(sent));
+            assertThat(StoredEmbeddings.of(face)).containsExactly(StoredEmbeddings.of(e));
+        }
     }
 
     @Test

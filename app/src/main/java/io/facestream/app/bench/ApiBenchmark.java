@@ -9,6 +9,7 @@ import io.facestream.models.store.ModelCatalog;
 import io.facestream.models.store.ModelSpec.Role;
 import io.facestream.models.store.ModelStore;
 import io.facestream.schemas.avro.BoundingBox;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
@@ -606,11 +607,11 @@ public final class ApiBenchmark {
         out.add(ResolutionInput.newBuilder().setEvent(event(track, TrackEventType.STARTED, 1, List.of())).build());
         for (int k = 0; k < faces.size(); k++) {
             SyntheticFace f = faces.get(k);
-            out.add(ResolutionInput.newBuilder().setEmbedding(FaceEmbedding.newBuilder().setCropId(f.faceId()).setSourceId(track.camera())
-                    .setTrackId(track.trackId()).setTimestamp(f.time()).setModelId(modelId).setEmbedding(Embeddings.toList(f.embedding()))
+            out.add(ResolutionInput.newBuilder().setEmbedding(StoredEmbeddings.withEmbedding(FaceEmbedding.newBuilder(), f.embedding())
+                    .setCropId(f.faceId()).setSourceId(track.camera()).setTrackId(track.trackId()).setTimestamp(f.time()).setModelId(modelId)
                     .setQuality(f.quality()).setSourceKind(SourceKind.CAMERA).setCameraId(track.camera()).setFrameNumber(f.frame())
-                    .setBbox(f.box()).setDetectionScore(f.score()).setFrameRef("frame/" + track.camera() + ":" + f.frame())
-                    .setCropJpeg(java.nio.ByteBuffer.wrap(f.cropJpeg())).build()).build());
+                    .setBbox(f.box()).setDetectionScore(f.score()).setFrameRef("frame/" + track.camera() + ":" + f.frame()).build())
+                    .setCropJpeg(java.nio.ByteBuffer.wrap(f.cropJpeg())).build());
             if (k == 0) {
                 out.add(ResolutionInput.newBuilder().setEvent(event(track, TrackEventType.UPDATED, 1,
                         List.of(f.faceId()))).build());

@@ -269,6 +269,12 @@ public final class PipelineBenchmark {
                     "punctuate-latency-avg", "punctuate-total", "commit-ratio", "poll-ratio", "process-ratio", "punctuate-ratio").contains(name.name())) return;
             if (metric.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) sums.merge(name.name(), n.doubleValue(), Double::sum);
         });
+        // what the stream threads' producers sent (changelogs, the hop into identity resolution, output topics): every
+        // record and produce request is work for the broker too, and far less noisy than time on a shared machine
+        pipeline.streams().metrics().forEach((name, metric) -> {
+            if (!name.group().equals("producer-metrics") || !List.of("record-send-total", "request-total").contains(name.name())) return;
+            if (metric.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) sums.merge("producer-" + name.name(), n.doubleValue(), Double::sum);
+        });
         StringBuilder line = new StringBuilder("stream threads (" + variant + ", summed over threads):");
         sums.forEach((k, v) -> line.append(String.format(" %s=%.2f", k, v)));
         out.println(line);

@@ -2,6 +2,7 @@ package io.facestream.app.bench;
 
 import io.facestream.models.Embeddings;
 import io.facestream.schemas.avro.BoundingBox;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.SourceKind;
@@ -175,7 +176,7 @@ public final class ResolutionBenchmark {
         int faces = tracks.stream().mapToInt(t -> t.faces().size()).sum();
         long t0 = System.nanoTime();
         for (Track track : tracks) {
-            for (ResolutionInput in : track.inputs()) producer.send(new ProducerRecord<>(hop, track.camera(), in));
+            for (ResolutionInput in : track.inputs(label.equals("baseline"))) producer.send(new ProducerRecord<>(hop, track.camera(), in));
         }
         producer.flush();
         long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
@@ -258,17 +259,25 @@ public final class ResolutionBenchmark {
             return faces;
         }
 
-        /** As the tracking side writes a track: started, its first face, an update that resolves it, the other faces, ended. */
-        List<ResolutionInput> inputs() {
+        /**
+         * As the tracking side writes a track: started, its first face, an update that resolves it, the other faces, ended.
+         * {@code asBefore}: faces as builds before the float32 embeddings wrote them (the array, the crop inside the
+         * embedding), which a baseline from before that change reads, and this build too; else as this build writes them.
+         */
+        List<ResolutionInput> inputs(boolean asBefore) {
             List<ResolutionInput> in = new ArrayList<>();
             in.add(ResolutionInput.newBuilder().setEvent(event(TrackEventType.STARTED, 1)).build());
             for (int k = 0; k < faces.size(); k++) {
                 Face f = faces.get(k);
-                in.add(ResolutionInput.newBuilder().setEmbedding(FaceEmbedding.newBuilder().setCropId(f.faceId()).setSourceId(camera)
-                        .setTrackId(trackId).setTimestamp(f.time()).setModelId("bench").setEmbedding(Embeddings.toList(f.embedding()))
+                FaceEmbedding.Builder face = FaceEmbedding.newBuilder().setCropId(f.faceId()).setSourceId(camera)
+                        .setTrackId(trackId).setTimestamp(f.time()).setModelId("bench")
                         .setQuality(f.quality()).setSourceKind(SourceKind.CAMERA).setCameraId(camera).setFrameNumber(f.frame())
-                        .setBbox(new BoundingBox(100f, 80f, 112f, 112f)).setDetectionScore(0.9f).setFrameRef("frame/" + camera + ":" + f.frame())
-                        .setCropJpeg(ByteBuffer.wrap(cropJpeg)).build()).build());
+                        .setBbox(new BoundingBox(100f, 80f, 112f, 112f)).setDetectionScore(0.9f).setFrameRef("frame/" + camera + ":" + f.frame());
+                in.add(asBefore
+                        ? ResolutionInput.newBuilder().setEmbedding(StoredEmbeddings.withEmbeddingAsBefore(face, f.embedding())
+                                .setCropJpeg(ByteBuffer.wrap(cropJpeg)).build()).build()
+                        : ResolutionInput.newBuilder().setEmbedding(StoredEmbeddings.withEmbedding(face, f.embedding()).build())
+                                .setCropJpeg(ByteBuffer.wrap(cropJpeg)).build());
                 if (k == 0) in.add(ResolutionInput.newBuilder().setEvent(event(TrackEventType.UPDATED, 1)).build());
             }
             in.add(ResolutionInput.newBuilder().setEvent(event(TrackEventType.ENDED, faces.size())).build());

@@ -29,6 +29,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -105,10 +107,42 @@ public final class Replayer {
 
     private final IngestPublisher publisher;
     private final FrameProcessor processor;
+    /**
+     * Frame analysis of every replay this replayer runs, rather than a pool started and stopped per replay: replays one
+     * after the other (a folder, a benchmark's warm-ups) keep its threads; replays at once share them; a thread left
+     * idle for {@link #ANALYSER_IDLE} ends (daemon threads, so a replayer needs no closing).
+     */
+    private final ThreadPoolExecutor analysers = new ThreadPoolExecutor(ANALYSERS, ANALYSERS, ANALYSER_IDLE.toSeconds(), TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), Thread.ofPlatform().name("replay-analysis-", 0).daemon().factory());
+    private static final Duration ANALYSER_IDLE = Duration.ofSeconds(60);
+
+    {
+        analysers.allowCoreThreadTimeOut(true);
+    }
 
     public Replayer(IngestPublisher publisher, FrameProcessor processor) {
         this.publisher = publisher;
         this.processor = processor;
+    }
+
+    /**
+     * Waits for the analyses still in flight when a replay ends early (an error, an interrupt), as closing a pool of its
+     * own did: none runs on after its replay returns (the caller may close the models next).
+     */
+    private static void awaitAll(Deque<InFlight> inFlight) {
+        boolean interrupted = false;
+        for (InFlight f : inFlight) {
+            while (!f.analysis().isDone()) {
+                try {
+                    f.analysis().get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                    break; // done, by failing
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /**
@@ -141,7 +175,7 @@ public final class Replayer {
                 // order; paced, each frame is published as soon as it is analysed, as a camera's would be.
                 boolean pipelined = request.speed().unpaced();
                 Deque<InFlight> inFlight = new ArrayDeque<>();
-                try (ExecutorService analysers = Executors.newFixedThreadPool(ANALYSERS)) {
+                try {
                     for (Optional<SampledFrame> next = source.next(); next.isPresent() || !inFlight.isEmpty(); ) {
                         // clears the flag, so the FAILED record below still reaches Kafka
                         if (Thread.interrupted()) throw new InterruptedException("replay interrupted");
@@ -166,6 +200,8 @@ public final class Replayer {
                             }
                         }
                     }
+                } finally {
+                    awaitAll(inFlight);
                 }
                 if (last != null) processor.endOfStream(stream, last.frameNumber(), last.timestampMillis());
                 int index = 0;

@@ -1,6 +1,6 @@
 package io.facestream.topologies.alerts;
 
-import io.facestream.models.Embeddings;
+import io.facestream.schemas.StoredEmbeddings;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Person;
 import io.facestream.schemas.avro.PoiAlert;
@@ -68,7 +68,7 @@ public final class AlertProcessor implements Processor<String, FaceEmbedding, St
         FaceEmbedding face = record.value();
         if (face.getTrackId() == null) return;
         // every matching watch-list entry alerts: two entries for one face are the operator's to see, not ours to hide
-        for (Gallery.Match match : gallery.poisAtLeast(Embeddings.toArray(face.getEmbedding()), threshold)) alert(face, match);
+        for (Gallery.Match match : gallery.poisAtLeast(StoredEmbeddings.of(face), threshold)) alert(face, match);
     }
 
     private void alert(FaceEmbedding face, Gallery.Match match) {

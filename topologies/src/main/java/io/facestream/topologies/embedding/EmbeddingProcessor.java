@@ -28,7 +28,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Micro-batched embedding. Chosen crops queue up until {@code batchSize} of them wait (then they run at
@@ -66,6 +69,12 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     private final double softQuality;
     private ProcessorContext<String, ResolutionInput> context;
     private KeyValueStore<String, EmbedWork> queue;
+    /**
+     * What {@link #queue} holds, in sequence order, as the objects last written: a flush reads them from here, decoding
+     * nothing (crops and their JPEGs included). The store is still written, for its changelog; {@link #init} reads it
+     * back (a restart, a task revived after an error).
+     */
+    private final NavigableMap<String, EmbedWork> queued = new TreeMap<>();
     private KeyValueStore<String, TrackAppearance> appearance;
     private KeyValueStore<String, Long> splits;
     private long nextSequence;
@@ -109,9 +118,12 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
         this.queue = context.getStateStore(QUEUE);
         this.appearance = context.getStateStore(APPEARANCE);
         this.splits = context.getStateStore(TrackingProcessor.SPLITS);
+        queued.clear();
+        queuedCrops = 0;
         try (KeyValueIterator<String, EmbedWork> it = queue.all()) {
             while (it.hasNext()) {
                 KeyValue<String, EmbedWork> kv = it.next();
+                queued.put(kv.key, kv.value);
                 nextSequence = Long.parseLong(kv.key) + 1;
                 if (kv.value.getCrop() != null) queuedCrops++;
             }
@@ -155,7 +167,9 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
             context.forward(record.withValue(ResolutionInput.newBuilder().setEvent(work.getEvent()).build()));
             return;
         }
-        queue.put(Keys.of(nextSequence++), work);
+        String key = Keys.of(nextSequence++);
+        queue.put(key, work);
+        queued.put(key, work);
         if (work.getCrop() != null) {
             if (queuedCrops++ == 0) {
                 oldestCropQueuedAt = context.currentSystemTimeMs();
@@ -166,18 +180,16 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     }
 
     private void flush() {
-        List<KeyValue<String, EmbedWork>> items = new ArrayList<>();
-        try (KeyValueIterator<String, EmbedWork> it = queue.all()) {
-            it.forEachRemaining(items::add);
-        }
+        List<Map.Entry<String, EmbedWork>> items = new ArrayList<>(queued.entrySet());
+        queued.clear();
         List<byte[]> jpegs = new ArrayList<>();
-        for (var kv : items) if (kv.value.getCrop() != null) jpegs.add(bytes(kv.value.getCrop().getCropJpeg()));
+        for (var kv : items) if (kv.getValue().getCrop() != null) jpegs.add(bytes(kv.getValue().getCrop().getCropJpeg()));
         long started = System.nanoTime();
         List<float[]> embeddings = embedder.embed(jpegs);
         metrics.record(jpegs.size(), System.nanoTime() - started);
         int next = 0;
         for (var kv : items) {
-            EmbedWork work = kv.value;
+            EmbedWork work = kv.getValue();
             if (work.getCrop() == null) {
                 forgetEnded(work.getEvent());
                 context.forward(new Record<>(work.getEvent().getSourceId(),
@@ -186,12 +198,13 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
                 float[] embedding = embeddings.get(next++);
                 if (embedding != null && sameTrackPerson(work, embedding)) {
                     FaceCrop crop = work.getCrop();
-                    context.forward(new Record<>(crop.getSourceId(),
-                            ResolutionInput.newBuilder().setEmbedding(embedding(crop, work.getTrackId(), embedding)).build(),
+                    // the crop rides beside the embedding, to the faces view only: face-embeddings carries no JPEG
+                    context.forward(new Record<>(crop.getSourceId(), ResolutionInput.newBuilder()
+                            .setEmbedding(embedding(crop, work.getTrackId(), embedding)).setCropJpeg(crop.getCropJpeg()).build(),
                             crop.getTimestamp().toEpochMilli()));
                 }
             }
-            queue.delete(kv.key);
+            queue.delete(kv.getKey());
         }
         queuedCrops = 0;
         oldestCropQueuedAt = Long.MAX_VALUE;
@@ -243,10 +256,11 @@ public final class EmbeddingProcessor implements Processor<String, EmbedWork, St
     }
 
     private FaceEmbedding embedding(FaceCrop crop, String trackId, float[] embedding) {
-        return FaceEmbedding.newBuilder().setCropId(crop.getCropId()).setSourceId(crop.getSourceId()).setTrackId(trackId)
-                .setTimestamp(crop.getTimestamp()).setModelId(embedder.modelId()).setEmbedding(Embeddings.toList(embedding)).setQuality(crop.getQuality())
+        return StoredEmbeddings.withEmbedding(FaceEmbedding.newBuilder(), embedding).setCropId(crop.getCropId())
+                .setSourceId(crop.getSourceId()).setTrackId(trackId)
+                .setTimestamp(crop.getTimestamp()).setModelId(embedder.modelId()).setQuality(crop.getQuality())
                 .setSourceKind(crop.getSourceKind()).setCameraId(crop.getCameraId()).setFileId(crop.getFileId())
                 .setFrameNumber(crop.getFrameNumber()).setBbox(crop.getBbox()).setDetectionScore(crop.getDetectionScore())
-                .setFrameRef(crop.getFrameRef()).setCropJpeg(crop.getCropJpeg()).build();
+                .setFrameRef(crop.getFrameRef()).setCropJpeg(null).build();
     }
 }

@@ -210,7 +210,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     public void process(Record<String, SpecificRecord> record) {
         try {
             switch (record.value()) {
-                case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding());
+                case ResolutionInput in when in.getEmbedding() != null -> onFace(in.getEmbedding(),
+                        in.getCropJpeg() != null ? in.getCropJpeg() : in.getEmbedding().getCropJpeg()); // the latter: a record from before
                 case ResolutionInput in when in.getEvent() != null -> onTrackEvent(in.getEvent());
                 case IdentityCommand command -> new Commands(this).apply(command);
                 case null, default -> {
@@ -223,12 +224,12 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     // ---- faces and tracks ----
 
-    private void onFace(FaceEmbedding e) {
+    private void onFace(FaceEmbedding e, ByteBuffer cropJpeg) {
         if (e.getTrackId() == null) return;
         TrackResolution.Builder track = track(e.getTrackId());
         List<Exemplar> best = new ArrayList<>(track.getFaces());
         best.removeIf(x -> x.getFaceId().equals(e.getCropId()));
-        ByteBuffer f32 = StoredEmbeddings.encode(Embeddings.toArray(e.getEmbedding())); // once, shared by the face and the track
+        ByteBuffer f32 = StoredEmbeddings.f32Of(e); // as it came, shared by the face and the track
         best.add(StoredEmbeddings.exemplar(e.getCropId(), f32, e.getQuality()));
         best.sort(Comparator.comparingDouble(Exemplar::getQuality).reversed());
         track.setFaces(List.copyOf(best.subList(0, Math.min(best.size(), settings.maxTrackFaces()))));
@@ -243,7 +244,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 .setBbox(e.getBbox()).setDetectionScore(e.getDetectionScore() == null ? 0f : e.getDetectionScore())
                 .setQuality(e.getQuality()).setTrackId(e.getTrackId()).setIdentityId(track.getIdentityId()).setPersonId(track.getPersonId())
                 .setSimilarity(track.getSimilarity()).setModelId(e.getModelId())
-                .setCropJpeg(e.getCropJpeg()).setFrameRef(e.getFrameRef()), f32).build();
+                .setCropJpeg(cropJpeg).setFrameRef(e.getFrameRef()), f32).build();
         if (previous != null && previous.getIdentityId() != null) detachFaces(previous.getIdentityId(), List.of(previous));
         // A face of a track not resolved yet goes to the vector store when its track resolves (moveTrack), with its
         // identity: indexing it now as well would insert it into the HNSW graph twice. One the store held before (the

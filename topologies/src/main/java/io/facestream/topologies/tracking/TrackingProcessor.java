@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -72,6 +73,8 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
      */
     private final Map<String, TrackerState> latestStates = new HashMap<>();
     private final NavigableMap<String, Frame> waitingFrames = new TreeMap<>();
+    /** The keys of {@link #waitingFrames} that are in {@link #PENDING_FRAMES} too (a frame that had to wait). */
+    private final Set<String> storedFrames = new HashSet<>();
     private final NavigableMap<String, FaceCrop> waitingCrops = new TreeMap<>();
     /** Wall-clock time each live source last sent a frame: not persisted, a restart starts the clock again. */
     private final Map<String, Long> lastArrival = new HashMap<>();
@@ -112,12 +115,16 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         trackers.clear();
         latestStates.clear();
         waitingFrames.clear();
+        storedFrames.clear();
         waitingCrops.clear();
         try (KeyValueIterator<String, TrackerState> it = states.all()) {
             it.forEachRemaining(kv -> latestStates.put(kv.key, kv.value));
         }
         try (KeyValueIterator<String, Frame> it = frames.all()) {
-            it.forEachRemaining(kv -> waitingFrames.put(kv.key, kv.value));
+            it.forEachRemaining(kv -> {
+                waitingFrames.put(kv.key, kv.value);
+                storedFrames.add(kv.key);
+            });
         }
         try (KeyValueIterator<String, FaceCrop> it = crops.all()) {
             it.forEachRemaining(kv -> waitingCrops.put(kv.key, kv.value));
@@ -155,13 +162,23 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         } else if (record.value() instanceof Frame frame) {
             if (frame.getFrameNumber() <= lastFrame) return;
             String key = Keys.of(source, frame.getFrameNumber());
-            Frame withoutJpeg = Frame.newBuilder(frame).setJpeg(null).build();
-            frames.put(key, withoutJpeg);
-            waitingFrames.put(key, withoutJpeg);
+            // The JPEG is the live view's (the API reads it from the topic), not the tracker's: it is dropped in place,
+            // since this processor is the record's only reader here, rather than by Avro's copy builder (a deep copy).
+            frame.put("jpeg", null); // (the generated classes have no setters)
+            waitingFrames.put(key, frame);
             if (frame.getSourceKind() == SourceKind.CAMERA) {
                 lastArrival.put(source, context.currentSystemTimeMs());
                 watchSilence();
             }
+            advance(source);
+            // Only a frame that waits for its crops goes to the store (and its changelog). One tracked at once, as
+            // ingest sends a frame's crops before it, never does: put and deleted, even within one commit, it would
+            // still reach the changelog as a tombstone (a processor's cached store writes every dirty key).
+            if (waitingFrames.containsKey(key)) {
+                frames.put(key, frame);
+                storedFrames.add(key);
+            }
+            return;
         } else {
             return;
         }
@@ -181,7 +198,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                         frame.getFrameNumber(), faces.size(), frame.getFaceCount());
             }
             track(source, frame, faces.stream().map(Map.Entry::getValue).toList());
-            frames.delete(entry.getKey());
+            if (storedFrames.remove(entry.getKey())) frames.delete(entry.getKey());
             waitingFrames.remove(entry.getKey());
             for (Map.Entry<String, FaceCrop> face : faces) {
                 crops.delete(face.getKey());
@@ -256,7 +273,8 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                     crop.getTimestamp().toEpochMilli()));
         }
         for (Tracker.Event e : out.events()) {
-            if (e.type() == Tracker.EventType.ENDED) splits.delete(e.track().id());
+            // (a delete of a key the store lacks would still write a tombstone to its changelog)
+            if (e.type() == Tracker.EventType.ENDED && splits.get(e.track().id()) != null) splits.delete(e.track().id());
             context.forward(new Record<>(state.getSourceId(), EmbedWork.newBuilder().setEvent(event(state, e)).build(), e.timestamp()));
         }
     }
