@@ -129,7 +129,8 @@ public final class Pipeline implements AutoCloseable {
         // their committed offsets: no longer than the session (Kafka Streams' own 10 s when the session is longer).
         p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
                 (int) Math.min(10_000, settings.sessionTimeout().toMillis()));
-        KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p);
+        KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p,
+                new HeldFetchClientSupplier());
         Pipeline started = new Pipeline(streams, gallery, pipeline.thresholds(), metrics);
         streams.setStateListener((now, before) -> {
             log.info("pipeline {} -> {}", before, now);
