@@ -1,6 +1,7 @@
 package io.facestream.topologies;
 
 import io.facestream.schemas.topics.AssignedConsumers;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -43,6 +44,11 @@ final class PipelineClients implements KafkaClientSupplier {
     /** @param idlePoll how long an idle thread's poll waits; not longer than {@code poll.ms}: no back-off */
     PipelineClients(Duration idlePoll) {
         this.idlePoll = idlePoll;
+    }
+
+    @Override
+    public Admin getAdmin(Map<String, Object> config) {
+        return Admin.create(config);
     }
 
     @Override
