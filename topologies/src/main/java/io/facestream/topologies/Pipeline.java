@@ -43,7 +43,7 @@ public final class Pipeline implements AutoCloseable {
      *                          the loop's rate when idle, and how late a wall-clock timer (an embedding batch's wait)
      *                          may run once the input is drained
      * @param idlePoll          how long a stream thread (and the global thread) waits for records once none has come for
-     *                          {@link PipelineClients#IDLE_AFTER}: an idle pipeline's loop period; not above {@code poll}
+     *                          {@link #IDLE_AFTER}: an idle pipeline's loop period; not above {@code poll}
      *                          turns the back-off off (see {@link PipelineClients.BackingOffConsumer})
      * @param standbyReplicas   warm copies of each task's stores kept on other instances ({@code num.standby.replicas}):
      *                          queries fall back to them while an instance is dead or the group rebalances, and a
@@ -56,6 +56,12 @@ public final class Pipeline implements AutoCloseable {
         public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
         /** The default {@link #poll}. */
         public static final Duration DEFAULT_POLL = Duration.ofMillis(100);
+        /**
+         * How long nothing must have come before a thread's poll waits {@link #idlePoll}: longer than every wall-clock
+         * timer that still runs after the input stops (a silent camera's tracks end after 5 s, its timer ticks every
+         * second; an embedding batch waits 10 ms; changed centroids 1 s), so those keep the pace of {@link #poll}.
+         */
+        public static final Duration IDLE_AFTER = Duration.ofSeconds(10);
         /** The default {@link #idlePoll}. */
         public static final Duration DEFAULT_IDLE_POLL = Duration.ofSeconds(1);
         /** One standby: costs nothing alone (Kafka Streams keeps no copy on the active's own instance), a warm copy scaled out. */

@@ -21,7 +21,7 @@ import java.util.Map;
  * The pipeline's Kafka clients: Kafka Streams' own, except for two things an idle pipeline pays for.
  * <ul>
  *   <li>The stream threads' and the global thread's consumers {@link BackingOffConsumer back off} once nothing has
- *       come for {@link #IDLE_AFTER}: Kafka Streams has no adaptive poll, and its loop (poll, the state updater's
+ *       come for {@link Pipeline.Settings#IDLE_AFTER}: Kafka Streams has no adaptive poll, and its loop (poll, the state updater's
  *       check, bookkeeping over every task) turned 10 times a second per thread with nothing to do.</li>
  *   <li>The global stores' consumer is one of the {@link AssignedConsumers}: it follows fixed partitions (assigned once,
  *       no group), so the broker may hold its empty fetch for {@link AssignedConsumers#FETCH_MAX_WAIT_MS} (once per
@@ -32,13 +32,6 @@ import java.util.Map;
  * </ul>
  */
 final class PipelineClients implements KafkaClientSupplier {
-    /**
-     * How long nothing must have come before a poll waits {@code idlePoll}: longer than every wall-clock timer that
-     * still runs after the input stops (a silent camera's tracks end after 5 s, its timer ticks every second; an
-     * embedding batch waits 10 ms; changed centroids 1 s), so those keep the pace of {@code topologies.poll.ms}.
-     */
-    static final Duration IDLE_AFTER = Duration.ofSeconds(10);
-
     private final Duration idlePoll;
 
     /** @param idlePoll how long an idle thread's poll waits; not longer than {@code poll.ms}: no back-off */
@@ -80,10 +73,10 @@ final class PipelineClients implements KafkaClientSupplier {
 
     /**
      * A consumer whose poll waits {@code idlePoll} instead of the thread's {@code poll.ms} once no poll has returned
-     * records for {@link #IDLE_AFTER}. A poll returns as soon as records come, so what a longer wait delays is only
-     * what the thread does between polls: wall-clock timers (none is scheduled by then, see {@link #IDLE_AFTER}),
+     * records for {@link Pipeline.Settings#IDLE_AFTER}. A poll returns as soon as records come, so what a longer wait delays is only
+     * what the thread does between polls: wall-clock timers (none is scheduled by then, see {@link Pipeline.Settings#IDLE_AFTER}),
      * noticing a rebalance's restored tasks, and a stop (Kafka Streams does not wake its threads' polls). While records
-     * flow, and for {@link #IDLE_AFTER} after, nothing changes: the commit after the last records, the batches' timers
+     * flow, and for {@link Pipeline.Settings#IDLE_AFTER} after, nothing changes: the commit after the last records, the batches' timers
      * and the downstream hops run at {@code poll.ms}. A zero poll (Kafka Streams' own, while it has work), no
      * assignment yet (joining the group) and paused partitions (tasks restoring, full buffers) keep the thread's wait.
      */
@@ -99,7 +92,7 @@ final class PipelineClients implements KafkaClientSupplier {
         @Override
         public ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
             boolean idle = !timeout.isZero() && idlePoll.compareTo(timeout) > 0
-                    && System.nanoTime() - recordsAt > IDLE_AFTER.toNanos()
+                    && System.nanoTime() - recordsAt > Pipeline.Settings.IDLE_AFTER.toNanos()
                     && paused().isEmpty() && !assignment().isEmpty();
             ConsumerRecords<byte[], byte[]> records = super.poll(idle ? idlePoll : timeout);
             if (!records.isEmpty()) recordsAt = System.nanoTime();
