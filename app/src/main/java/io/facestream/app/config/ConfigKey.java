@@ -79,7 +79,7 @@ public enum ConfigKey {
     TOPOLOGIES_SESSION_TIMEOUT_MS("topologies.session.timeout.ms", "45000",
             "How long the group waits for a silent instance (crashed, cut off) before the others take over its work and views; the broker allows 6000 to 300000 by default."),
     TOPOLOGIES_POLL_MS("topologies.poll.ms", "100",
-            "How long a stream thread waits for records when none are there: an idle pipeline's loop period, and the most a file's last embedding batch waits past its maximum once the input is drained (the crops of a source tracked in step with its time, a live camera, are embedded at the end of each frame)."),
+            "How long a stream thread waits for records when none are there, while records flow and for 10 s after (then topologies.idle.poll.ms): the loop's period between records, and the most a file's last embedding batch waits past its maximum once the input is drained (the crops of a source tracked in step with its time, a live camera, are embedded at the end of each frame)."),
     TOPOLOGIES_IDLE_POLL_MS("topologies.idle.poll.ms", "1000",
             "How long a stream thread waits for records once none has come for 10 s: an idle pipeline's loop period, and the most a stop or a rebalance's restored tasks wait on an idle thread; 0 to 10000, not above topologies.poll.ms: no back-off."),
     TOPOLOGIES_STANDBY_REPLICAS("topologies.standby.replicas", "1",
