@@ -40,8 +40,8 @@ public final class Pipeline implements AutoCloseable {
      * @param sessionTimeout    how long the group waits for a silent instance (crashed, cut off) before its tasks move to
      *                          the others: what a failover costs before the survivors restore and answer
      * @param poll              how long a stream thread waits for records when none are there (Kafka Streams' poll.ms):
-     *                          the loop's rate when idle, and how late a wall-clock timer (an embedding batch's wait)
-     *                          may run once the input is drained
+     *                          the loop's period while records flow and for {@link #IDLE_AFTER} after, and how late a
+     *                          wall-clock timer (an embedding batch's wait) may run once the input is drained
      * @param idlePoll          how long a stream thread (and the global thread) waits for records once none has come for
      *                          {@link #IDLE_AFTER}: an idle pipeline's loop period; not above {@code poll}
      *                          turns the back-off off (see {@link PipelineClients.BackingOffConsumer})

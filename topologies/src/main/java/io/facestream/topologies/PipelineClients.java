@@ -21,8 +21,8 @@ import java.util.Map;
  * The pipeline's Kafka clients: Kafka Streams' own, except for two things an idle pipeline pays for.
  * <ul>
  *   <li>The stream threads' and the global thread's consumers {@link BackingOffConsumer back off} once nothing has
- *       come for {@link Pipeline.Settings#IDLE_AFTER}: Kafka Streams has no adaptive poll, and its loop (poll, the state updater's
- *       check, bookkeeping over every task) turned 10 times a second per thread with nothing to do.</li>
+ *       come for {@link Pipeline.Settings#IDLE_AFTER}: Kafka Streams has no adaptive poll, and its loop (poll, the
+ *       state updater's check, bookkeeping over every task) turned 10 times a second per thread with nothing to do.</li>
  *   <li>The global stores' consumer is one of the {@link AssignedConsumers}: it follows fixed partitions (assigned once,
  *       no group), so the broker may hold its empty fetch for {@link AssignedConsumers#FETCH_MAX_WAIT_MS} (once per
  *       5 s, not twice a second), and its close does not wait for the fetch session's end, which queues behind that
@@ -73,12 +73,13 @@ final class PipelineClients implements KafkaClientSupplier {
 
     /**
      * A consumer whose poll waits {@code idlePoll} instead of the thread's {@code poll.ms} once no poll has returned
-     * records for {@link Pipeline.Settings#IDLE_AFTER}. A poll returns as soon as records come, so what a longer wait delays is only
-     * what the thread does between polls: wall-clock timers (none is scheduled by then, see {@link Pipeline.Settings#IDLE_AFTER}),
-     * noticing a rebalance's restored tasks, and a stop (Kafka Streams does not wake its threads' polls). While records
-     * flow, and for {@link Pipeline.Settings#IDLE_AFTER} after, nothing changes: the commit after the last records, the batches' timers
-     * and the downstream hops run at {@code poll.ms}. A zero poll (Kafka Streams' own, while it has work), no
-     * assignment yet (joining the group) and paused partitions (tasks restoring, full buffers) keep the thread's wait.
+     * records for {@link Pipeline.Settings#IDLE_AFTER}. A poll returns as soon as records come, so what a longer wait
+     * delays is only what the thread does between polls: wall-clock timers (none runs by then, see
+     * {@link Pipeline.Settings#IDLE_AFTER}), noticing a rebalance's restored tasks, and a stop (Kafka Streams does not
+     * wake its threads' polls). While records flow, and for {@code IDLE_AFTER} after, nothing changes: the commit after
+     * the last records, the batches' timers and the downstream hops run at {@code poll.ms}. A zero poll (Kafka Streams'
+     * own, while it has work), no assignment yet (joining the group) and paused partitions (tasks restoring, full
+     * buffers) keep the thread's wait.
      */
     static class BackingOffConsumer extends KafkaConsumer<byte[], byte[]> {
         private final Duration idlePoll;
