@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,6 +49,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class OperatorMetrics implements AutoCloseable {
     static final int MAX_FILES = 100;
     private static final Duration REFRESH = Duration.ofSeconds(5);
+    private static final Duration LAG_FRESH = Duration.ofSeconds(1);
 
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("operator-metrics").daemon().factory());
@@ -55,6 +59,10 @@ final class OperatorMetrics implements AutoCloseable {
     private final Set<String> countedSources = ConcurrentHashMap.newKeySet();
     private final Set<String> countedReconnects = ConcurrentHashMap.newKeySet();
     private final AtomicLong vectorCount = new AtomicLong();
+    /** The lag gauge's topics, registered by {@link #followLagTopics}; only the refresher writes it. */
+    private Set<String> lagTopics = Set.of();
+    private volatile Map<String, Long> lastLag = Map.of();
+    private long lagAt = System.nanoTime() - LAG_FRESH.toNanos() - 1;
 
     private OperatorMetrics(MeterRegistry registry, Backend backend, AlertFeed alerts) {
         this.registry = registry;
@@ -95,8 +103,7 @@ final class OperatorMetrics implements AutoCloseable {
         m.refresher.scheduleWithFixedDelay(() -> {
             m.quietly(() -> fps.register(backend.queries().cameras().stream()
                     .map(c -> MultiGauge.Row.of(Tags.of("camera", c.cameraId()), c.measuredFps())).toList(), true));
-            m.quietly(() -> lag.register(PipelineKafka.lagByTopic(backend.streams()).entrySet().stream()
-                    .map(e -> MultiGauge.Row.of(Tags.of("topic", e.getKey()), e.getValue())).toList(), true));
+            m.quietly(() -> m.followLagTopics(lag));
             m.quietly(() -> m.vectorCount.set(backend.vectors().count(VectorStore.FACES)));
             m.quietly(() -> {
                 List<FileView> files = new ArrayList<>(backend.queries().files());
@@ -122,6 +129,40 @@ final class OperatorMetrics implements AutoCloseable {
             if (ingest != null) m.followCameras(ingest);
         }, 0, REFRESH.toMillis(), TimeUnit.MILLISECONDS);
         return m;
+    }
+
+    /**
+     * The lag gauge's rows: one per topic this instance's stream threads consume (their tasks' partitions, which Kafka
+     * Streams keeps at hand) or whose lag was last read (the global stores' topics too), registered again only when that
+     * set changes. Each row's value is read from {@link #lagByTopic()}, so the lag is summed when /metrics is read.
+     */
+    private void followLagTopics(MultiGauge lag) {
+        Set<String> topics = new TreeSet<>(lastLag.keySet());
+        for (ThreadMetadata thread : backend.streams().metadataForLocalThreads()) {
+            for (TaskMetadata task : thread.activeTasks()) task.topicPartitions().forEach(p -> topics.add(p.topic()));
+        }
+        if (topics.equals(lagTopics)) return;
+        lag.register(topics.stream().<MultiGauge.Row<?>>map(topic -> MultiGauge.Row.of(Tags.of("topic", topic), this,
+                m -> m.lagByTopic().getOrDefault(topic, 0L))).toList(), true);
+        lagTopics = topics;
+    }
+
+    /**
+     * What the pipeline has yet to read, per topic, summed when a reader asks and kept for {@link #LAG_FRESH} (a scrape
+     * reads every row): it walks every Kafka client metric of the pipeline, which a timer did every 5 s, most of an idle
+     * process's metrics refresh.
+     */
+    private synchronized Map<String, Long> lagByTopic() {
+        long now = System.nanoTime();
+        if (now - lagAt > LAG_FRESH.toNanos()) {
+            try {
+                lastLag = PipelineKafka.lagByTopic(backend.streams());
+            } catch (RuntimeException e) {
+                lastLag = Map.of(); // the pipeline is starting or rebalancing: no lag known
+            }
+            lagAt = now;
+        }
+        return lastLag;
     }
 
     /** Counters for each camera as it first shows up (they only grow: a camera once seen keeps its series). */

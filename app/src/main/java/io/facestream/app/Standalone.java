@@ -209,6 +209,7 @@ public final class Standalone implements AutoCloseable {
                         (short) config.getInt(ConfigKey.TOPICS_REPLICATION_FACTOR), advertised(config),
                         Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_SESSION_TIMEOUT_MS)),
                         Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_POLL_MS)),
+                        Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_IDLE_POLL_MS)),
                         config.getInt(ConfigKey.TOPOLOGIES_STANDBY_REPLICAS)),
                 settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
         running.push(pipeline);

@@ -40,26 +40,46 @@ public final class Pipeline implements AutoCloseable {
      * @param sessionTimeout    how long the group waits for a silent instance (crashed, cut off) before its tasks move to
      *                          the others: what a failover costs before the survivors restore and answer
      * @param poll              how long a stream thread waits for records when none are there (Kafka Streams' poll.ms):
-     *                          the loop's rate when idle, and how late a wall-clock timer (an embedding batch's wait)
-     *                          may run once the input is drained
+     *                          the loop's period while records flow and for {@link #IDLE_AFTER} after, and how late a
+     *                          wall-clock timer (an embedding batch's wait) may run once the input is drained
+     * @param idlePoll          how long a stream thread (and the global thread) waits for records once none has come for
+     *                          {@link #IDLE_AFTER}: an idle pipeline's loop period; not above {@code poll}
+     *                          turns the back-off off (see {@link PipelineClients.BackingOffConsumer})
      * @param standbyReplicas   warm copies of each task's stores kept on other instances ({@code num.standby.replicas}):
      *                          queries fall back to them while an instance is dead or the group rebalances, and a
      *                          takeover restores little; without another instance none is kept
      */
     public record Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
                            short replicationFactor, String applicationServer, Duration sessionTimeout, Duration poll,
-                           int standbyReplicas) {
+                           Duration idlePoll, int standbyReplicas) {
         /** Kafka's own default session timeout. */
         public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
         /** The default {@link #poll}. */
         public static final Duration DEFAULT_POLL = Duration.ofMillis(100);
+        /**
+         * How long nothing must have come before a thread's poll waits {@link #idlePoll}: longer than every wall-clock
+         * timer that still runs after the input stops (a silent camera's tracks end after 5 s, its timer ticks every
+         * second; an embedding batch waits 10 ms; changed centroids 1 s), so those keep the pace of {@link #poll}.
+         */
+        public static final Duration IDLE_AFTER = Duration.ofSeconds(10);
+        /** The default {@link #idlePoll}. */
+        public static final Duration DEFAULT_IDLE_POLL = Duration.ofSeconds(1);
         /** One standby: costs nothing alone (Kafka Streams keeps no copy on the active's own instance), a warm copy scaled out. */
         public static final int DEFAULT_STANDBY_REPLICAS = 1;
+
+        /** The longest {@link #idlePoll}: what a stop may wait for an idle thread's poll (Kafka Streams does not wake it). */
+        public static final Duration MAX_IDLE_POLL = Duration.ofSeconds(10);
+
+        public Settings {
+            if (idlePoll.isNegative() || idlePoll.compareTo(MAX_IDLE_POLL) > 0) {
+                throw new IllegalArgumentException("the idle poll must be 0 to " + MAX_IDLE_POLL.toMillis() + " ms, got " + idlePoll.toMillis());
+            }
+        }
 
         public Settings(String bootstrapServers, String applicationId, Path stateDir, int threads, Duration commitInterval,
                         short replicationFactor, String applicationServer) {
             this(bootstrapServers, applicationId, stateDir, threads, commitInterval, replicationFactor, applicationServer,
-                    DEFAULT_SESSION_TIMEOUT, DEFAULT_POLL, DEFAULT_STANDBY_REPLICAS);
+                    DEFAULT_SESSION_TIMEOUT, DEFAULT_POLL, DEFAULT_IDLE_POLL, DEFAULT_STANDBY_REPLICAS);
         }
     }
 
@@ -129,7 +149,8 @@ public final class Pipeline implements AutoCloseable {
         // their committed offsets: no longer than the session (Kafka Streams' own 10 s when the session is longer).
         p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
                 (int) Math.min(10_000, settings.sessionTimeout().toMillis()));
-        KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p);
+        KafkaStreams streams = new KafkaStreams(FacestreamTopology.build(pipeline, serdes, embedder, gallery, vectors, metrics), p,
+                new PipelineClients(settings.idlePoll()));
         Pipeline started = new Pipeline(streams, gallery, pipeline.thresholds(), metrics);
         streams.setStateListener((now, before) -> {
             log.info("pipeline {} -> {}", before, now);

@@ -247,7 +247,8 @@ public final class PipelineBenchmark {
             });
             // warm-up (not measured): the first alert after a start pays for JIT compilation and first transactions
             cluster.replay(video, "warm-up", ReplaySpeed.MAX, Instant.now().minus(Duration.ofDays(1)));
-            Thread.sleep(3000);
+            // then a quiet spell, so the first alert is what a camera in a quiet room sees: every stream thread has backed off
+            Thread.sleep(Pipeline.Settings.IDLE_AFTER.plusSeconds(5).toMillis());
             latencies.clear();
             cluster.replay(video, "live-file", new ReplaySpeed(1), Instant.now());
             Thread.sleep(3000);

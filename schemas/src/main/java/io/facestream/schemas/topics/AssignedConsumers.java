@@ -5,9 +5,7 @@ import java.time.Duration;
 /**
  * Settings shared by the consumers that follow fixed partitions of our topics for as long as they run (assigned, not
  * subscribed: no group, no rebalance, no seek after they start): the API's live alerts and frames, the camera
- * worker manager and the event recorder. Not the pipeline's global stores' consumer, which follows fixed partitions
- * too: Kafka Streams closes it without a timeout, so its close would wait out a held fetch (a stop took 5 s instead of
- * 1 with this wait), for a saving of 2 fetches a second.
+ * worker manager, the event recorder and the pipeline's global stores' consumer ({@code HeldFetchClientSupplier}).
  */
 public final class AssignedConsumers {
     /**
