@@ -197,7 +197,9 @@ public final class Standalone implements AutoCloseable {
                 : new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors"))
                 // an fsync per face would cap a stream thread at about 140 faces/s; a crash loses at most a second of
                 // search index, which the faces view still holds
-                .withCommitInterval(Duration.ofSeconds(1)));
+                .withCommitInterval(Duration.ofSeconds(1))
+                .withGraph(new EmbeddedVectorStore.Graph(EmbeddedVectorStore.Graph.DEFAULT.connections(),
+                        EmbeddedVectorStore.Graph.DEFAULT.beamWidth(), config.getInt(ConfigKey.VECTORS_SEGMENTS_PER_TIER))));
         running.push(vectors);
         PipelineSettings settings = PipelineSettings.defaults(analyzer.thresholds())
                 .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))
