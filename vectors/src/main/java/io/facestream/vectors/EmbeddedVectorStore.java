@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
   *
   * <p><b>Exact or approximate.</b> A search over a collection of fewer than {@link
   * Config#exactSearchBelow()} points (default 10 000) scores every point, so its top-k is exact;
-  * {@link Search#exact()} asks for that at any size. Larger collections walk the HNSW graph (Lucene's
-  * defaults: 16 connections, beam 100) with {@link Config#annCandidates()} candidates (default 200,
+  * {@link Search#exact()} asks for that at any size. Larger collections walk the HNSW graph ({@link Graph}:
+  * Lucene's defaults, 16 connections, beam 100) with {@link Config#annCandidates()} candidates (default 200,
   * at least the limit): recall@10 against exact is about 0.98 on face-like 512-d data, but uniform
   * random vectors, which have no neighbourhood structure, get far less (BENCHMARKS-vectors.md). With
   * a filter, Lucene scores exactly by itself inside any segment where the filter leaves few
