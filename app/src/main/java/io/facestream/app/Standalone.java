@@ -189,6 +189,16 @@ public final class Standalone implements AutoCloseable {
         return ingest;
     }
 
+    /** Lucene's HNSW build settings with the configured segments per tier: fewer merges, each rebuilding graphs (BENCHMARKS.md). */
+    private static EmbeddedVectorStore.Graph vectorGraph(Config config) {
+        int perTier = config.getInt(ConfigKey.VECTORS_SEGMENTS_PER_TIER);
+        if (perTier < 2 || perTier > 1000) {
+            throw new IllegalArgumentException(ConfigKey.VECTORS_SEGMENTS_PER_TIER.key() + " must be 2 to 1000, got " + perTier);
+        }
+        var lucene = EmbeddedVectorStore.Graph.DEFAULT;
+        return new EmbeddedVectorStore.Graph(lucene.connections(), lucene.beamWidth(), perTier);
+    }
+
     /** The recognition pipeline, sharing the ingest role's models; stops before them. */
     private void startPipeline(Config config, FaceAnalyzer analyzer) {
         Path dataDir = config.getPath(ConfigKey.DATA_DIR);
@@ -198,8 +208,7 @@ public final class Standalone implements AutoCloseable {
                 // an fsync per face would cap a stream thread at about 140 faces/s; a crash loses at most a second of
                 // search index, which the faces view still holds
                 .withCommitInterval(Duration.ofSeconds(1))
-                .withGraph(new EmbeddedVectorStore.Graph(EmbeddedVectorStore.Graph.DEFAULT.connections(),
-                        EmbeddedVectorStore.Graph.DEFAULT.beamWidth(), config.getInt(ConfigKey.VECTORS_SEGMENTS_PER_TIER))));
+                .withGraph(vectorGraph(config)));
         running.push(vectors);
         PipelineSettings settings = PipelineSettings.defaults(analyzer.thresholds())
                 .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))
