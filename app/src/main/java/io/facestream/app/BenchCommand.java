@@ -128,10 +128,34 @@ final class BenchCommand {
                 + "size and variant, search it again without loading (for measuring latency at a quiet moment).")
         java.nio.file.Path keep;
 
+        @Option(names = "--connections", split = ",", defaultValue = "16",
+                description = "HNSW connections per node to build with, a variant each (default: ${DEFAULT-VALUE}).")
+        int[] connections;
+
+        @Option(names = "--beam", split = ",", defaultValue = "100",
+                description = "HNSW beam width to build with, a variant each (default: ${DEFAULT-VALUE}).")
+        int[] beams;
+
+        @Option(names = "--segments-per-tier", split = ",", defaultValue = "10",
+                description = "Segments per tier of the merge policy, a variant each (default: ${DEFAULT-VALUE}).")
+        double[] segmentsPerTier;
+
+        @Option(names = "--stream", paramLabel = "POINTS", description = "Instead of loading in batches: POINTS single-point upserts per "
+                + "variant at the pipeline's commit interval, with the CPU each point costs (writer and merges) and recall@10.")
+        Integer stream;
+
         @Override
         public void run() {
             for (int c : candidates) {
                 if (c < 0) throw new CommandLine.ParameterException(new CommandLine(this), "--candidates: " + c + " is negative");
+            }
+            List<io.facestream.vectors.EmbeddedVectorStore.Graph> graphs = new java.util.ArrayList<>();
+            try {
+                for (int m : connections) for (int beam : beams) for (double tier : segmentsPerTier) {
+                    graphs.add(new io.facestream.vectors.EmbeddedVectorStore.Graph(m, beam, tier));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
             }
             boolean[] quantized = new boolean[variants.size()];
             for (int i = 0; i < quantized.length; i++) {
@@ -142,7 +166,18 @@ final class BenchCommand {
                             "--vectors: " + variants.get(i) + " is not float32 or int8");
                 };
             }
-            new VectorBenchmark(sizes, quantized, candidates, keep).run(System.out);
+            if (stream != null) {
+                if (stream < 1) throw new CommandLine.ParameterException(new CommandLine(this), "--stream: " + stream + " is not positive");
+                List<io.facestream.vectors.EmbeddedVectorStore.Config> variants = new java.util.ArrayList<>();
+                for (boolean int8 : quantized) {
+                    for (var g : graphs) {
+                        variants.add(io.facestream.vectors.EmbeddedVectorStore.Config.defaults(java.nio.file.Path.of(".")).withQuantized(int8).withGraph(g));
+                    }
+                }
+                VectorBenchmark.streamIndexing(System.out, stream, variants);
+                return;
+            }
+            new VectorBenchmark(sizes, quantized, candidates, keep, graphs).run(System.out);
         }
     }
 

@@ -189,6 +189,16 @@ public final class Standalone implements AutoCloseable {
         return ingest;
     }
 
+    /** Lucene's HNSW build settings with the configured segments per tier: fewer merges, each rebuilding graphs (BENCHMARKS.md). */
+    private static EmbeddedVectorStore.Graph vectorGraph(Config config) {
+        int perTier = config.getInt(ConfigKey.VECTORS_SEGMENTS_PER_TIER);
+        if (perTier < 2 || perTier > 1000) {
+            throw new IllegalArgumentException(ConfigKey.VECTORS_SEGMENTS_PER_TIER.key() + " must be 2 to 1000, got " + perTier);
+        }
+        var lucene = EmbeddedVectorStore.Graph.DEFAULT;
+        return new EmbeddedVectorStore.Graph(lucene.connections(), lucene.beamWidth(), perTier);
+    }
+
     /** The recognition pipeline, sharing the ingest role's models; stops before them. */
     private void startPipeline(Config config, FaceAnalyzer analyzer) {
         Path dataDir = config.getPath(ConfigKey.DATA_DIR);
@@ -197,7 +207,8 @@ public final class Standalone implements AutoCloseable {
                 : new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors"))
                 // an fsync per face would cap a stream thread at about 140 faces/s; a crash loses at most a second of
                 // search index, which the faces view still holds
-                .withCommitInterval(Duration.ofSeconds(1)));
+                .withCommitInterval(Duration.ofSeconds(1))
+                .withGraph(vectorGraph(config)));
         running.push(vectors);
         PipelineSettings settings = PipelineSettings.defaults(analyzer.thresholds())
                 .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
   *
   * <p><b>Exact or approximate.</b> A search over a collection of fewer than {@link
   * Config#exactSearchBelow()} points (default 10 000) scores every point, so its top-k is exact;
-  * {@link Search#exact()} asks for that at any size. Larger collections walk the HNSW graph (Lucene's
-  * defaults: 16 connections, beam 100) with {@link Config#annCandidates()} candidates (default 200,
+  * {@link Search#exact()} asks for that at any size. Larger collections walk the HNSW graph ({@link Graph}:
+  * Lucene's defaults, 16 connections, beam 100) with {@link Config#annCandidates()} candidates (default 200,
   * at least the limit): recall@10 against exact is about 0.98 on face-like 512-d data, but uniform
   * random vectors, which have no neighbourhood structure, get far less (BENCHMARKS-vectors.md). With
   * a filter, Lucene scores exactly by itself inside any segment where the filter leaves few
@@ -49,11 +49,13 @@ public final class EmbeddedVectorStore implements VectorStore {
       * @param quantized new segments keep an int8 copy of the vectors (Lucene's scalar quantisation) that the HNSW
       *     graph is built and searched on, a quarter of float32's bytes to keep in memory; the candidates are then
       *     scored again on the float32 vectors (kept beside them), so scores stay exact cosines
+      * @param graph how new segments' HNSW graphs are built and how segments are merged
       */
     public record Config(Path directory, Duration commitInterval, int exactSearchBelow, int annCandidates, double ramBufferMb,
-                         boolean quantized) {
+                         boolean quantized, Graph graph) {
         public Config {
             Objects.requireNonNull(directory, "directory");
+            Objects.requireNonNull(graph, "graph");
             if (commitInterval.isNegative()) throw new IllegalArgumentException("commitInterval must not be negative");
             if (exactSearchBelow < 0 || annCandidates < 1 || ramBufferMb <= 0) {
                 throw new IllegalArgumentException("exactSearchBelow >= 0, annCandidates >= 1 and ramBufferMb > 0 are required");
@@ -61,31 +63,55 @@ public final class EmbeddedVectorStore implements VectorStore {
         }
 
         public static Config defaults(Path directory) {
-            return new Config(directory, Duration.ZERO, 10_000, 200, 64, false);
+            return new Config(directory, Duration.ZERO, 10_000, 200, 64, false, Graph.DEFAULT);
         }
 
         public Config withDirectory(Path dir) {
-            return new Config(dir, commitInterval, exactSearchBelow, annCandidates, ramBufferMb, quantized);
+            return new Config(dir, commitInterval, exactSearchBelow, annCandidates, ramBufferMb, quantized, graph);
         }
 
         public Config withCommitInterval(Duration interval) {
-            return new Config(directory, interval, exactSearchBelow, annCandidates, ramBufferMb, quantized);
+            return new Config(directory, interval, exactSearchBelow, annCandidates, ramBufferMb, quantized, graph);
         }
 
         public Config withExactSearchBelow(int size) {
-            return new Config(directory, commitInterval, size, annCandidates, ramBufferMb, quantized);
+            return new Config(directory, commitInterval, size, annCandidates, ramBufferMb, quantized, graph);
         }
 
         public Config withAnnCandidates(int candidates) {
-            return new Config(directory, commitInterval, exactSearchBelow, candidates, ramBufferMb, quantized);
+            return new Config(directory, commitInterval, exactSearchBelow, candidates, ramBufferMb, quantized, graph);
         }
 
         public Config withQuantized(boolean int8) {
-            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, ramBufferMb, int8);
+            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, ramBufferMb, int8, graph);
         }
 
         public Config withRamBufferMb(double mb) {
-            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, mb, quantized);
+            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, mb, quantized, graph);
+        }
+
+        public Config withGraph(Graph g) {
+            return new Config(directory, commitInterval, exactSearchBelow, annCandidates, ramBufferMb, quantized, g);
+        }
+    }
+
+    /**
+      * How a collection's HNSW graphs are built and its segments merged: what a point costs to index.
+      *
+      * @param connections HNSW neighbours per node (Lucene's maxConn)
+      * @param beamWidth candidates kept while a node's neighbours are searched at insert (Lucene's beamWidth)
+      * @param segmentsPerTier segments of about one size the merge policy allows before it merges them (Lucene's
+      *     TieredMergePolicy); a merge inserts the points of every segment but the largest into its graph again, so
+      *     more segments per tier mean fewer merges, each search walking more segments
+      */
+    public record Graph(int connections, int beamWidth, double segmentsPerTier) {
+        /** Lucene's defaults: 16 connections, beam 100, 10 segments per tier. */
+        public static final Graph DEFAULT = new Graph(16, 100, 10);
+
+        public Graph {
+            if (connections < 2 || connections > 512 || beamWidth < 1 || beamWidth > 3200 || segmentsPerTier < 2) {
+                throw new IllegalArgumentException("2 <= connections <= 512, 1 <= beamWidth <= 3200 and segmentsPerTier >= 2 are required");
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field.Store;
 import org.apache.lucene.document.KeywordField;
@@ -80,15 +81,19 @@ final class LuceneCollection implements AutoCloseable {
     private final boolean commitEveryWrite;
     /** Approximate scores come from int8 vectors: score the candidates again on float32. */
     private final boolean rescore;
-    /** The default codec with Lucene's scalar-quantised (int8) HNSW format for vectors. */
-    private static final Codec QUANTIZED = new Lucene104Codec() {
-        private final KnnVectorsFormat int8 = new Lucene104HnswScalarQuantizedVectorsFormat();
-
-        @Override
-        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-            return int8;
-        }
-    };
+    /** The default codec with the configured HNSW graph, on float32 vectors or Lucene's scalar-quantised (int8) ones. */
+    private static Codec codec(EmbeddedVectorStore.Config config) {
+        var graph = config.graph();
+        KnnVectorsFormat format = config.quantized()
+                ? new Lucene104HnswScalarQuantizedVectorsFormat(graph.connections(), graph.beamWidth())
+                : new Lucene99HnswVectorsFormat(graph.connections(), graph.beamWidth());
+        return new Lucene104Codec() {
+            @Override
+            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                return format;
+            }
+        };
+    }
 
     private LuceneCollection(String name, Directory directory, IndexWriter writer, int dimension, boolean commitEveryWrite,
                              boolean rescore) throws IOException {
@@ -126,10 +131,11 @@ final class LuceneCollection implements AutoCloseable {
         }
     }
 
-    /** Lucene's default merge policy, whose merged segments are never compound files (it packs the smaller ones). */
-    private static TieredMergePolicy withoutCompoundFiles() {
+    /** Lucene's default merge policy with the configured segments per tier, whose merged segments are never compound files. */
+    private static TieredMergePolicy mergePolicy(EmbeddedVectorStore.Graph graph) {
         var policy = new TieredMergePolicy();
-        policy.setNoCFSRatio(0.0);
+        policy.setNoCFSRatio(0.0); // by default it packs the smaller merged segments into one
+        policy.setSegmentsPerTier(graph.segmentsPerTier());
         return policy;
     }
 
@@ -144,9 +150,9 @@ final class LuceneCollection implements AutoCloseable {
                     // a collection is a few large files per segment: packing them into one compound file costs a copy
                     // per flush and merge and hides which file (vectors, graph) takes the memory
                     .setUseCompoundFile(false)
-                    .setMergePolicy(withoutCompoundFiles());
-            // a segment records its own format, so an index holds float32 and quantised segments side by side
-            if (config.quantized()) writerConfig.setCodec(QUANTIZED);
+                    .setMergePolicy(mergePolicy(config.graph()))
+                    // a segment records its own format, so an index holds float32 and quantised segments side by side
+                    .setCodec(codec(config));
             IndexWriter writer = new IndexWriter(dir, writerConfig);
             try {
                 int dim;

@@ -96,6 +96,34 @@ class EmbeddedVectorStoreTest extends VectorStoreContract {
         assertThat(store.get(faces, "f1").orElseThrow().payload()).containsEntry("track_id", "t1");
     }
 
+    /** A write committed on its own is a segment; a merge policy with 10 per tier merges 25 of them, one with 30 keeps them. */
+    @Test
+    void segmentsPerTierDecidesHowManySegmentsStayUnmerged() throws Exception {
+        assertThat(segmentsAfterWrites(dir.resolve("tier10"), 10, 25)).isLessThan(25);
+        assertThat(segmentsAfterWrites(dir.resolve("tier30"), 30, 25)).isEqualTo(25);
+    }
+
+    @Test
+    void graphSettingsOutsideLucenesLimitsAreRefused() {
+        assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(1, 100, 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(16, 0, 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(16, 3201, 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(16, 100, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static int segmentsAfterWrites(Path where, double segmentsPerTier, int writes) throws Exception {
+        var graph = new EmbeddedVectorStore.Graph(16, 100, segmentsPerTier);
+        try (var s = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(where).withGraph(graph))) {
+            s.ensureCollection("c", DIM);
+            var random = new Random(3);
+            for (int i = 0; i < writes; i++) s.upsert("c", new VectorPoint("p" + i, randomUnit(random, DIM)));
+        } // closing waits for the merges under way
+        try (var directory = FSDirectory.open(where.resolve("c")); var reader = DirectoryReader.open(directory)) {
+            assertThat(reader.numDocs()).isEqualTo(writes);
+            return reader.leaves().size();
+        }
+    }
+
     private long committedDocs(String collection) throws Exception {
         try (var directory = FSDirectory.open(dir.resolve(collection)); var reader = DirectoryReader.open(directory)) {
             return reader.numDocs();

@@ -75,9 +75,14 @@ public final class ResolutionBenchmark {
                            List<String> sets) {
     }
 
-    private record Phase(String name, double seconds, int faces, int tracks, long newIdentities, String digest) {
+    /** @param cpuSeconds the product's CPU time (every thread, user and system) over the phase */
+    private record Phase(String name, double seconds, int faces, int tracks, long newIdentities, String digest, double cpuSeconds) {
         double facesPerSecond() {
             return faces / seconds;
+        }
+
+        double cpuMillisPerFace() {
+            return cpuSeconds * 1000 / faces;
         }
     }
 
@@ -109,14 +114,15 @@ public final class ResolutionBenchmark {
         if (settings.baselineClasspath() != null) results.add(measure("baseline", settings.baselineClasspath()));
         results.add(measure("this build", System.getProperty("java.class.path")));
         out.printf("load average %.1f at the end%n%n", loadAverage());
-        out.println("| build | phase | faces | tracks | new identities | seconds | faces/s | vs baseline | decisions digest |");
-        out.println("|---|---|---:|---:|---:|---:|---:|---:|---|");
+        out.println("| build | phase | faces | tracks | new identities | seconds | faces/s | vs baseline | product CPU ms/face | vs baseline | decisions digest |");
+        out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for (Result r : results) {
             for (int i = 0; i < r.phases().size(); i++) {
                 Phase p = r.phases().get(i);
                 Phase base = results.get(0).phases().get(i);
-                out.printf("| %s | %s | %,d | %,d | %,d | %.1f | %,.0f | x%.2f | %s |%n", r.label(), p.name(), p.faces(), p.tracks(),
-                        p.newIdentities(), p.seconds(), p.facesPerSecond(), p.facesPerSecond() / base.facesPerSecond(), p.digest());
+                out.printf("| %s | %s | %,d | %,d | %,d | %.1f | %,.0f | x%.2f | %.2f | x%.2f | %s |%n", r.label(), p.name(), p.faces(), p.tracks(),
+                        p.newIdentities(), p.seconds(), p.facesPerSecond(), p.facesPerSecond() / base.facesPerSecond(),
+                        p.cpuMillisPerFace(), p.cpuMillisPerFace() / base.cpuMillisPerFace(), p.digest());
             }
         }
         if (results.size() == 2) {
@@ -174,6 +180,7 @@ public final class ResolutionBenchmark {
     private Phase phase(String label, String name, List<Track> tracks, KafkaProducer<String, ResolutionInput> producer, String hop,
                         Map<String, Sighting> finals, Map<String, Long> arrivals, Process process) throws Exception {
         int faces = tracks.stream().mapToInt(t -> t.faces().size()).sum();
+        double cpu0 = cpuSeconds(process);
         long t0 = System.nanoTime();
         for (Track track : tracks) {
             for (ResolutionInput in : track.inputs(label.equals("baseline"))) producer.send(new ProducerRecord<>(hop, track.camera(), in));
@@ -192,6 +199,7 @@ public final class ResolutionBenchmark {
             }
             Thread.sleep(20);
         }
+        double cpu = cpuSeconds(process) - cpu0; // to when the last sighting was read: a few ms past the phase's end
         long end = tracks.stream().mapToLong(t -> arrivals.get(t.trackId())).max().orElse(t0);
         double seconds = (end - t0) / 1e9;
         TreeMap<String, String> decisions = new TreeMap<>();
@@ -202,9 +210,9 @@ public final class ResolutionBenchmark {
             // a new identity's id derives from the first face of the track that made it (IdentityResolver)
             if (identity.equals(UUID.nameUUIDFromBytes(("identity:" + t.faces().get(0).faceId()).getBytes(StandardCharsets.UTF_8)).toString())) created++;
         }
-        Phase p = new Phase(name, seconds, faces, tracks.size(), created, digest(decisions));
-        out.printf("%s, %s: %,d faces in %,d tracks in %.1f s: %,.0f faces/s (%,d new identities)%n", label, name, faces, tracks.size(),
-                seconds, p.facesPerSecond(), created);
+        Phase p = new Phase(name, seconds, faces, tracks.size(), created, digest(decisions), cpu);
+        out.printf("%s, %s: %,d faces in %,d tracks in %.1f s: %,.0f faces/s, %.2f CPU ms/face (%,d new identities)%n", label, name, faces,
+                tracks.size(), seconds, p.facesPerSecond(), p.cpuMillisPerFace(), created);
         return p;
     }
 
@@ -414,6 +422,15 @@ public final class ResolutionBenchmark {
                 Thread.sleep(500);
             }
         }
+    }
+
+    /**
+     * The product's CPU time so far, all its threads: what a face costs whatever else the machine runs, where the wall
+     * time of a phase also counts the time other processes held the cores.
+     */
+    private static double cpuSeconds(Process process) {
+        return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("this OS does not report a process's CPU time"))
+                .toNanos() / 1e9;
     }
 
     private static double loadAverage() {

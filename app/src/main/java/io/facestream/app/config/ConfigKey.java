@@ -94,6 +94,9 @@ public enum ConfigKey {
             "Qdrant's host for the vector store (scaled out); empty: the embedded store under <data.dir>/vectors."),
     VECTORS_QDRANT_PORT("vectors.qdrant.port", "6334",
             "Qdrant's gRPC port."),
+    VECTORS_SEGMENTS_PER_TIER("vectors.segments.per.tier", "30",
+            "Embedded store: segments of about one size a collection keeps before merging them (Lucene's TieredMergePolicy); "
+                    + "more: less CPU re-inserting points into merged HNSW graphs, more segments for each search to walk."),
     API_HOST("api.host", "0.0.0.0",
             "Address the API listens on."),
     API_PORT("api.port", "8080",

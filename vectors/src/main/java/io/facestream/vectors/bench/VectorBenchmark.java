@@ -50,10 +50,11 @@ public final class VectorBenchmark {
     private final int[] candidates;
     /** Where loaded stores are kept and found again (null: temporary, deleted after their rows). */
     private final Path keep;
+    private final List<EmbeddedVectorStore.Graph> graphs;
 
     /** Each size with float32 vectors, then with int8 (scalar-quantised) ones, at the store's candidates. */
     public VectorBenchmark(int... sizes) {
-        this(sizes, new boolean[] {false, true}, new int[] {0}, null);
+        this(sizes, new boolean[] {false, true}, new int[] {0}, null, List.of(EmbeddedVectorStore.Graph.DEFAULT));
     }
 
     /**
@@ -62,8 +63,11 @@ public final class VectorBenchmark {
      *                   store; 0 is the store's own ({@link EmbeddedVectorStore.Config})
      * @param keep a directory to keep each loaded store in ({@code <size>-<variant>}) and to search again on a later run
      *             without loading (a million points take many minutes to load on two cores); null: temporary stores
+     * @param graphs the HNSW build and merge settings to load with, a variant each
      */
-    public VectorBenchmark(int[] sizes, boolean[] quantizedVariants, int[] candidates, Path keep) {
+    public VectorBenchmark(int[] sizes, boolean[] quantizedVariants, int[] candidates, Path keep, List<EmbeddedVectorStore.Graph> graphs) {
+        if (graphs.isEmpty()) throw new IllegalArgumentException("no graph settings to run");
+        this.graphs = List.copyOf(graphs);
         if (quantizedVariants.length == 0) throw new IllegalArgumentException("no vector variant to run");
         if (candidates.length == 0) throw new IllegalArgumentException("no candidates to search with");
         this.sizes = sizes;
@@ -90,13 +94,15 @@ public final class VectorBenchmark {
                 + " (float32 .vec; int8 .veq when quantised, whose float32 copy is read only for the 200 candidates' rescoring and for merges) and"
                 + " the graph (.vex, .vem); \"on disk\" is the whole index.");
         out.println();
-        out.println("| points | vectors | upsert | candidates | exact | ANN | exact/ANN | exact + time | ANN + time | exact/ANN | recall@10, faces | recall@10, matches | recall@10, random | searched data | on disk | segments |");
-        out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("| points | vectors | graph (connections / beam / segments per tier) | upsert | candidates | exact | ANN | exact/ANN | exact + time | ANN + time | exact/ANN | recall@10, faces | recall@10, matches | recall@10, random | searched data | on disk | segments |");
+        out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int size : sizes) {
-            for (boolean quantized : quantizedVariants) {
-                Path dir = keep == null ? tempDir() : keep.resolve(size + "-" + (quantized ? "int8" : "float32"));
+            for (boolean quantized : quantizedVariants) for (EmbeddedVectorStore.Graph graph : graphs) {
+                String graphName = graph.connections() + "/" + graph.beamWidth() + "/" + Math.round(graph.segmentsPerTier());
+                Path dir = keep == null ? tempDir() : keep.resolve(size + "-" + (quantized ? "int8" : "float32")
+                        + (graph.equals(EmbeddedVectorStore.Graph.DEFAULT) ? "" : "-" + graphName.replace('/', '-')));
                 var config = EmbeddedVectorStore.Config.defaults(dir).withCommitInterval(Duration.ofSeconds(1)).withRamBufferMb(256)
-                        .withQuantized(quantized);
+                        .withQuantized(quantized).withGraph(graph);
                 if (keep != null && Files.exists(dir) && count(config) != size) delete(dir); // an unfinished or other load
                 try (var store = new EmbeddedVectorStore(config)) {
                     store.ensureCollection(FACES, DIM);
@@ -117,8 +123,8 @@ public final class VectorBenchmark {
                     for (int f = 0; f < filters.size(); f++) exact[f] = latencies(store, faces, filters.get(f), 0, true);
                     long[] bytes = bytes(dir.resolve(FACES), quantized);
                     for (int walk : candidates) {
-                        var row = new StringBuilder(String.format("| %,d | %s | %s | %s |", size, quantized ? "int8 (scalar quantised)" : "float32",
-                                upsert, walk == 0 ? "store's (" + config.annCandidates() + ")" : Integer.toString(walk)));
+                        var row = new StringBuilder(String.format("| %,d | %s | %s | %s | %s |", size, quantized ? "int8 (scalar quantised)" : "float32",
+                                graphName, upsert, walk == 0 ? "store's (" + config.annCandidates() + ")" : Integer.toString(walk)));
                         for (int f = 0; f < filters.size(); f++) {
                             double[] ann = latencies(store, faces, filters.get(f), walk, false);
                             row.append(String.format(" %.2f / %.2f | %.2f / %.2f | %.1fx |", exact[f][0], exact[f][1], ann[0], ann[1], exact[f][0] / ann[0]));
@@ -213,6 +219,66 @@ public final class VectorBenchmark {
             }
         }
         return new double[] {found / n, matches == 0 ? Double.NaN : (double) matchesFound / matches};
+    }
+
+    /** Points per flushed segment in {@link #streamIndexing}: identity resolution's rate, about 800 faces/s, refreshed each second. */
+    static final int STREAM_SEGMENT = 800;
+
+    /**
+     * What indexing costs at the pipeline's write pattern (one point per upsert, a commit every second, the default
+     * indexing buffer, a segment flushed every {@link #STREAM_SEGMENT} points): {@code points} single-point upserts per variant, then the store closed, which waits for its
+     * merges. Prints, per variant: points/s while writing, the writing thread's CPU per point (its HNSW inserts: Lucene
+     * builds the graph as points are added), the whole process's CPU per point until the merges are done (the merge
+     * threads rebuild graphs), segments left, ANN search latency and recall@10 against exact on face queries at that size.
+     */
+    public static void streamIndexing(PrintStream out, int points, List<EmbeddedVectorStore.Config> variants) {
+        var bean = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        out.printf("## Indexing at the stream's pattern: %,d single-point upserts, a segment flushed every %d, commit every 1 s, %d cores, load average %.1f%n%n",
+                points, STREAM_SEGMENT, Runtime.getRuntime().availableProcessors(), bean.getSystemLoadAverage());
+        out.println("| vectors | connections | beam | segments per tier | points/s writing | writer CPU ms/point | process CPU ms/point (merges done) | segments | ANN p50 / p99 ms | recall@10, faces | recall@10, matches |");
+        out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (EmbeddedVectorStore.Config variant : variants) {
+            Path dir = tempDir();
+            try {
+                var config = variant.withDirectory(dir).withCommitInterval(Duration.ofSeconds(1));
+                var faces = new SyntheticFaces(points, DIM);
+                long cpu0 = bean.getProcessCpuTime(), thread0 = threads.getCurrentThreadCpuTime(), t0 = System.nanoTime();
+                long writing, threadCpu;
+                double[] recall, ann;
+                var store = new EmbeddedVectorStore(config);
+                try {
+                    store.ensureCollection(FACES, DIM);
+                    var random = new Random(points);
+                    for (int i = 0; i < points; i++) {
+                        SyntheticFaces.Face face = faces.next();
+                        store.upsert(FACES, new VectorPoint("cam" + (i % 8) + ":" + i + ":0", face.vector(), Map.of(
+                                "source_id", "cam" + (i % 8), "identity_id", "id" + face.identity(),
+                                "timestamp", DAY_START + (long) (random.nextDouble() * DAY_MILLIS))));
+                        // a read sees every write before it, so it flushes a segment: the product's refresh each second
+                        // at STREAM_SEGMENT faces/s, independent of how fast this machine writes
+                        if ((i + 1) % STREAM_SEGMENT == 0) store.count(FACES);
+                    }
+                    writing = System.nanoTime() - t0;
+                    threadCpu = threads.getCurrentThreadCpuTime() - thread0;
+                } finally {
+                    store.close(); // waits for running merges
+                }
+                long processCpu = bean.getProcessCpuTime() - cpu0;
+                long segments;
+                try (var reopened = new EmbeddedVectorStore(config)) {
+                    recall = recall(reopened, faces::query, 0);
+                    ann = latencies(reopened, faces, VectorFilter.all(), 0, false);
+                    segments = bytes(dir.resolve(FACES), config.quantized())[2];
+                }
+                var g = config.graph();
+                out.printf("| %s | %d | %d | %.0f | %,.0f | %.2f | %.2f | %d | %.2f / %.2f | %.3f | %.3f |%n", config.quantized() ? "int8" : "float32",
+                        g.connections(), g.beamWidth(), g.segmentsPerTier(), points / seconds(writing), threadCpu / 1e6 / points,
+                        processCpu / 1e6 / points, segments, ann[0], ann[1], recall[0], recall[1]);
+            } finally {
+                delete(dir);
+            }
+        }
     }
 
     /** The stream's write pattern: one face per upsert. */
