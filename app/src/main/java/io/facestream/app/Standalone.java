@@ -192,11 +192,12 @@ public final class Standalone implements AutoCloseable {
     /** Lucene's HNSW build settings with the configured segments per tier: fewer merges, each rebuilding graphs (BENCHMARKS.md). */
     private static EmbeddedVectorStore.Graph vectorGraph(Config config) {
         int perTier = config.getInt(ConfigKey.VECTORS_SEGMENTS_PER_TIER);
-        if (perTier < 2 || perTier > 1000) {
-            throw new IllegalArgumentException(ConfigKey.VECTORS_SEGMENTS_PER_TIER.key() + " must be 2 to 1000, got " + perTier);
-        }
         var lucene = EmbeddedVectorStore.Graph.DEFAULT;
-        return new EmbeddedVectorStore.Graph(lucene.connections(), lucene.beamWidth(), perTier);
+        try {
+            return new EmbeddedVectorStore.Graph(lucene.connections(), lucene.beamWidth(), perTier);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ConfigKey.VECTORS_SEGMENTS_PER_TIER.key() + " = " + perTier + ": " + e.getMessage(), e);
+        }
     }
 
     /** The recognition pipeline, sharing the ingest role's models; stops before them. */

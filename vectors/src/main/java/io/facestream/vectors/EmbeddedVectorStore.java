@@ -109,8 +109,8 @@ public final class EmbeddedVectorStore implements VectorStore {
         public static final Graph DEFAULT = new Graph(16, 100, 10);
 
         public Graph {
-            if (connections < 2 || connections > 512 || beamWidth < 1 || beamWidth > 3200 || segmentsPerTier < 2) {
-                throw new IllegalArgumentException("2 <= connections <= 512, 1 <= beamWidth <= 3200 and segmentsPerTier >= 2 are required");
+            if (connections < 2 || connections > 512 || beamWidth < 1 || beamWidth > 3200 || segmentsPerTier < 2 || segmentsPerTier > 1000) {
+                throw new IllegalArgumentException("2 <= connections <= 512, 1 <= beamWidth <= 3200 and 2 <= segmentsPerTier <= 1000 are required");
             }
         }
     }

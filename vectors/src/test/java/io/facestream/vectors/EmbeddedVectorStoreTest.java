@@ -109,6 +109,7 @@ class EmbeddedVectorStoreTest extends VectorStoreContract {
         assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(16, 0, 10)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(16, 3201, 10)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(16, 100, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(16, 100, 1001)).isInstanceOf(IllegalArgumentException.class);
     }
 
     private static int segmentsAfterWrites(Path where, double segmentsPerTier, int writes) throws Exception {
