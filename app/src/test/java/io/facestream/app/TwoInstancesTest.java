@@ -78,6 +78,9 @@ class TwoInstancesTest {
             assertThat(replayed.faces()).isPositive();
             a.backend().awaitVisible(() -> finals(a.backend().router().store(Views.SIGHTINGS.name()), fileId) >= 2, "the sightings",
                     Duration.ofSeconds(90));
+            // a face's media time reads the file's record, a view of its own that may arrive after the sightings
+            a.backend().awaitVisible(() -> a.backend().queries().file(fileId).isPresent()
+                    && b.backend().queries().file(fileId).isPresent(), "the file's record on both instances", Duration.ofSeconds(60));
 
             // who holds the faces view (one partition, so one instance), and who does not (Kafka Streams names the
             // instance keeping its standby copy too)

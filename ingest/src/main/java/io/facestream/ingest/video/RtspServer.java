@@ -22,6 +22,7 @@ public final class RtspServer implements AutoCloseable {
     private final Path video;
     private final int clientPort;
     private final int sourcePort;
+    private final int rtpStartPort;
     private Process server;
     private Process publisher;
 
@@ -29,6 +30,35 @@ public final class RtspServer implements AutoCloseable {
         this.video = video;
         this.clientPort = freePort();
         this.sourcePort = freePort();
+        this.rtpStartPort = freeUdpBlock();
+    }
+
+    /** UDP ports the server's RTP may take: two per stream and per player, counted up from its start port. */
+    private static final int RTP_PORTS = 32;
+
+    /**
+     * A free block for the server's RTP sockets. rtsp-server-perl starts every server's at 20000 unless told, so two
+     * servers on one machine (two test JVMs, or one test's two cameras) would fight over the same ports.
+     */
+    private static int freeUdpBlock() throws IOException {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int start = 20_000 + 2 * random.nextInt(6_000); // even, below Linux's ephemeral ports (32768 up)
+            if (udpFree(start)) return start;
+        }
+        throw new IOException("no free block of " + RTP_PORTS + " UDP ports between 20000 and 32032");
+    }
+
+    private static boolean udpFree(int start) {
+        java.util.List<java.net.DatagramSocket> held = new java.util.ArrayList<>();
+        try {
+            for (int port = start; port < start + RTP_PORTS; port++) held.add(new java.net.DatagramSocket(port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        } finally {
+            held.forEach(java.net.DatagramSocket::close);
+        }
     }
 
     private static int freePort() throws IOException {
@@ -54,7 +84,8 @@ public final class RtspServer implements AutoCloseable {
     /** Starts the server and the publisher, and returns once a player can DESCRIBE the stream. */
     public RtspServer start() throws IOException, InterruptedException {
         server = new ProcessBuilder("rtsp-server-perl", "-c", String.valueOf(clientPort), "-s", String.valueOf(sourcePort),
-                "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "-l", "1")
+                "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "-l", "1",
+                "--rtp_start_port", String.valueOf(rtpStartPort))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         await(() -> canConnect(sourcePort), "the RTSP server to listen");
         publisher = new ProcessBuilder("ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", video.toString(),
