@@ -83,7 +83,11 @@ public final class RtspServer implements AutoCloseable {
 
     /** Starts the server and the publisher, and returns once a player can DESCRIBE the stream. */
     public RtspServer start() throws IOException, InterruptedException {
-        server = new ProcessBuilder("rtsp-server-perl", "-c", String.valueOf(clientPort), "-s", String.valueOf(sourcePort),
+        // Debian's rtsp-server-perl script, with the module's RTP start port set too: the server goes back to that
+        // global whenever a connection closes with nothing mounted (our readiness probes do), whatever the option says
+        server = new ProcessBuilder("perl", "-MAnyEvent", "-MRTSP::Server", "-e",
+                "$RTSP::Server::RTP_START_PORT = shift @ARGV; RTSP::Server->new_with_options->listen; AnyEvent->condvar->recv",
+                String.valueOf(rtpStartPort), "-c", String.valueOf(clientPort), "-s", String.valueOf(sourcePort),
                 "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "-l", "1",
                 "--rtp_start_port", String.valueOf(rtpStartPort))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -42,6 +42,29 @@ class RtspSourceTest {
         }
     }
 
+    /**
+     * Two cameras served on one machine at once (two test JVMs, or a test with two cameras) each reach their own
+     * viewer: rtsp-server-perl would put both servers' RTP on the same ports unless each is given its own.
+     */
+    @Test
+    void twoServersAtOnceEachDeliverTheirOwnVideo(@TempDir Path dir) throws Exception {
+        Path wide = VideoSourceTest.clip(dir, "wide.mp4", 640, 360, 60);
+        Path small = VideoSourceTest.clip(dir, "small.mp4", 320, 240, 60);
+        try (RtspServer first = new RtspServer(wide).start(); RtspServer second = new RtspServer(small).start()) {
+            for (int round = 0; round < 2; round++) {
+                assertThat(firstWidth(second)).isEqualTo(320);
+                assertThat(firstWidth(first)).isEqualTo(640);
+            }
+        }
+    }
+
+    private static int firstWidth(RtspServer server) throws Exception {
+        SourceSpec spec = SourceSpec.of(server.url()).withRtspTransport("udp").withReadTimeout(Duration.ofSeconds(5)).withSampleFps(5);
+        try (VideoSource source = VideoSource.open(spec, 0)) {
+            return source.next().orElseThrow().width();
+        }
+    }
+
     @Test
     void anUnreachableCameraIsATypedError() throws Exception {
         try (RtspServer notStarted = new RtspServer(Path.of("unused.mp4"))) {
