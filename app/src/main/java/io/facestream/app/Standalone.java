@@ -74,6 +74,7 @@ public final class Standalone implements AutoCloseable {
     }
 
     public static Standalone start(Config config) {
+        refuseBadSettings(config);
         Standalone s = new Standalone();
         try {
             s.startKafka(config);
@@ -99,6 +100,7 @@ public final class Standalone implements AutoCloseable {
         if (!config.isSet(ConfigKey.KAFKA_BOOTSTRAP_SERVERS) || !config.isSet(ConfigKey.REGISTRY_URL)) {
             throw new IllegalArgumentException("facestream api runs against an external cluster: set kafka.bootstrap.servers and registry.url");
         }
+        refuseBadSettings(config);
         Standalone s = new Standalone();
         try {
             s.startKafka(config);
@@ -187,6 +189,11 @@ public final class Standalone implements AutoCloseable {
         ingest.startCameras(config);
         endpoints.put("ingest", "camera workers follow " + Topics.CAMERAS + "; blobs in " + Ingest.describeBlobStore(config));
         return ingest;
+    }
+
+    /** Settings checked only where a part starts, checked before anything starts (a broker, the models). */
+    private static void refuseBadSettings(Config config) {
+        vectorGraph(config);
     }
 
     /** Lucene's HNSW build settings with the configured segments per tier: fewer merges, each rebuilding graphs (BENCHMARKS.md). */

@@ -97,4 +97,14 @@ class ApiRoleTest {
         assertThatThrownBy(() -> Standalone.startApiRole(TestStandalone.config(dir, 0)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kafka.bootstrap.servers and registry.url");
     }
+
+    @Test
+    void refusesABadSegmentsPerTierBeforeStartingAnything(@TempDir Path dir) {
+        Path dataDir = dir.resolve("data");
+        for (String bad : java.util.List.of("1", "1001", "many")) {
+            assertThatThrownBy(() -> Standalone.start(TestStandalone.config(dataDir, 0, Map.of("vectors.segments.per.tier", bad))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vectors.segments.per.tier");
+            assertThat(dataDir).as("refused before a broker or a store wrote anything").doesNotExist();
+        }
+    }
 }
