@@ -126,7 +126,10 @@ public final class Uploads {
             try {
                 parts = ctx.req().getParts();
             } catch (Exception e) { // Jetty's parse failures, some wrapped unchecked
-                if (mentionsSizeLimit(e)) throw tooLarge(field, -1, maxBytes);
+                if (mentionsSizeLimit(e)) {
+                    drainBriefly(ctx);
+                    throw tooLarge(field, -1, maxBytes);
+                }
                 if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
                     throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
                 }
@@ -273,6 +276,31 @@ public final class Uploads {
             }
         }
         return false;
+    }
+
+    /** What a refused upload may still send that is read and dropped, so that the client reads its 413. */
+    private static final long DRAIN_BYTES = 16L << 20;
+    private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
+    /**
+     * Reads and drops the rest of a body cut at its limit, for at most {@link #DRAIN_BYTES} and {@link #DRAIN_NANOS}
+     * (checked between reads; each read is bounded by the server's idle timeout, as the upload's own reads are):
+     * closing a connection with unread bytes resets it, and a client still sending would lose the answer with it.
+     */
+    private static void drainBriefly(Context ctx) {
+        long deadline = System.nanoTime() + DRAIN_NANOS;
+        long left = DRAIN_BYTES;
+        byte[] sink = new byte[64 << 10];
+        try {
+            InputStream in = ctx.req().getInputStream();
+            while (left > 0 && System.nanoTime() < deadline) {
+                int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+                if (n < 0) break;
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the connection is closed after the answer anyway
+        }
     }
 
     private static boolean mentionsSizeLimit(Throwable e) {
