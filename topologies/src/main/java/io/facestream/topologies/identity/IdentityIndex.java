@@ -110,6 +110,9 @@ final class IdentityIndex {
         float[][] rejected = Matching.rejected(identity).stream().map(StoredEmbeddings::of).toArray(float[][]::new);
         Entry entry = new Entry(identity.getIdentityId(), v, rejected);
         Integer at = positions.get(entry.identityId());
+        // an identity written again mostly keeps its vectors (a face adds an exemplar and moves the centroid): their codes are kept
+        float[][] before = at == null ? new float[0][] : entries.get(at).own();
+        int beforeFirst = at == null ? 0 : firstVector[at];
         int position;
         if (at != null) {
             position = at;
@@ -121,15 +124,31 @@ final class IdentityIndex {
             entries.add(entry);
             if (position == firstVector.length) firstVector = Arrays.copyOf(firstVector, position * 2);
         }
-        firstVector[position] = slots;
+        int first = slots;
+        firstVector[position] = first;
         for (int k = 0; k < n; k++) {
             double d = k > 0 && v[0].length == v[k].length ? distance(v[0], v[k]) : Double.NaN;
-            append(position, k == 0 ? n : 0, d <= NEAR ? null : Quantized.of(v[k]), d <= NEAR ? d : -1);
+            int kept = d <= NEAR ? -1 : coded(before, beforeFirst, v[k]);
+            if (d <= NEAR) append(position, null, 0, 0, 0, d);
+            else if (kept >= 0) append(position, codes[kept], scale[kept], norm[kept], residual[kept], -1);
+            else {
+                Quantized q = Quantized.of(v[k]);
+                append(position, q.codes(), q.scale(), q.norm(), q.residual(), -1);
+            }
         }
+        if (n > 0) count[first] = n;
         if (++changes > Math.max(1024, entries.size()) || dead > Math.max(4096, slots - dead)) relayout();
     }
 
-    private void append(int position, int n, Quantized q, double near) {
+    /** The slot of a vector equal to {@code vector} among an identity's previous ones that has its own codes; -1: none. */
+    private int coded(float[][] before, int beforeFirst, float[] vector) {
+        for (int m = 0; m < before.length; m++) {
+            if (codes[beforeFirst + m] != null && Arrays.equals(before[m], vector)) return beforeFirst + m;
+        }
+        return -1;
+    }
+
+    private void append(int position, byte[] vectorCodes, double vectorScale, double vectorNorm, double vectorResidual, double near) {
         if (slots == owner.length) {
             int size = slots * 2;
             owner = Arrays.copyOf(owner, size);
@@ -141,11 +160,11 @@ final class IdentityIndex {
             nearDistance = Arrays.copyOf(nearDistance, size);
         }
         owner[slots] = position;
-        count[slots] = n;
-        codes[slots] = q == null ? null : q.codes();
-        scale[slots] = q == null ? 0 : q.scale();
-        norm[slots] = q == null ? 0 : q.norm();
-        residual[slots] = q == null ? 0 : q.residual();
+        count[slots] = 0;
+        codes[slots] = vectorCodes;
+        scale[slots] = vectorScale;
+        norm[slots] = vectorNorm;
+        residual[slots] = vectorResidual;
         nearDistance[slots] = near;
         slots++;
     }
