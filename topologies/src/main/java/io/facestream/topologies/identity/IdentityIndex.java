@@ -9,6 +9,7 @@ import io.facestream.topologies.gallery.Matching;
 import org.apache.lucene.util.VectorUtil;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,29 +53,46 @@ final class IdentityIndex {
             return new Quantized(codes, scale, Math.sqrt(norm), Math.sqrt(residual));
         }
 
-        /** An upper bound of {@code this · other} for the true vectors (the first pass's test). */
-        double upperBound(Quantized other) {
-            double approx = scale * other.scale * VectorUtil.dotProduct(codes, other.codes);
-            double error = (norm + residual) * other.residual + residual * other.norm;
-            return approx + error + ROUNDING_SLACK * (1 + norm * other.norm);
+        /** An upper bound of {@code this · other} for the true vectors (the first pass's test), the other given by its parts. */
+        double upperBound(byte[] otherCodes, double otherScale, double otherNorm, double otherResidual) {
+            double approx = scale * otherScale * VectorUtil.dotProduct(codes, otherCodes);
+            double error = (norm + residual) * otherResidual + residual * otherNorm;
+            return approx + error + ROUNDING_SLACK * (1 + norm * otherNorm);
         }
     }
 
-    /**
-     * An identity's own vectors (centroid and exemplars) with their codes, and the faces rejected from it. A vector
-     * within {@link #NEAR} of the first one ({@code near[k] = 0}, at distance {@code distance[k]}) is bounded from that
-     * one's score ({@code q·v <= q·u + |q| |v - u|}) instead of its own codes: the centroid of an identity with one
-     * exemplar is that exemplar.
-     */
-    private record Entry(String identityId, float[][] own, Quantized[] codes, int[] near, double[] distance, float[][] rejected) {
+    /** An identity's own vectors (centroid first, then its exemplars) and the faces rejected from it: the second pass. */
+    private record Entry(String identityId, float[][] own, float[][] rejected) {
     }
 
     /** The distance under which a vector is bounded from its identity's first one (0.01 in similarity at most). */
     private static final double NEAR = 0.01;
 
+    /** Identities in the order a tie is decided (the first wins); a removal moves the last into the gap. */
     private final List<Entry> entries = new ArrayList<>();
     private final Map<String, Integer> positions = new HashMap<>();
-    /** Puts since the codes were last laid out again in scan order. */
+    /** Where each identity's vectors start in the first pass's arrays, by position in {@link #entries}. */
+    private int[] firstVector = new int[16];
+
+    /*
+     * The first pass's vectors, flat and in scan order, one slot per own vector of an identity, an identity's slots
+     * together: the scan reads these arrays in sequence instead of following each identity's objects to its codes
+     * (measured: 15 to 20 % of the stream thread went to that pointer chase at 10 000 identities). A slot's codes are
+     * null where the vector is near its identity's first one ({@link #nearDistance} then says how near).
+     */
+    private int slots;
+    /** The identity (position in {@link #entries}) a slot belongs to; -1: an identity since replaced or removed. */
+    private int[] owner = new int[64];
+    /** At an identity's first slot: how many slots it has. */
+    private int[] count = new int[64];
+    private byte[][] codes = new byte[64][];
+    private double[] scale = new double[64];
+    private double[] norm = new double[64];
+    private double[] residual = new double[64];
+    private double[] nearDistance = new double[64];
+    /** Slots of identities since replaced or removed. */
+    private int dead;
+    /** Puts since the slots were last laid out again in scan order. */
     private int changes;
 
     /** An inactive identity (switched off by an operator) is left out: no new track is matched to it. */
@@ -89,90 +107,182 @@ final class IdentityIndex {
         int i = 0;
         if (centroid.length > 0) v[i++] = centroid;
         for (Exemplar e : identity.getExemplars()) v[i++] = StoredEmbeddings.of(e);
-        Quantized[] codes = new Quantized[n];
-        int[] near = new int[n];
-        double[] distance = new double[n];
-        for (int k = 0; k < n; k++) {
-            near[k] = -1;
-            if (k > 0 && v[0].length == v[k].length && (distance[k] = distance(v[0], v[k])) <= NEAR) near[k] = 0;
-            else codes[k] = Quantized.of(v[k]);
-        }
         float[][] rejected = Matching.rejected(identity).stream().map(StoredEmbeddings::of).toArray(float[][]::new);
-        Entry entry = new Entry(identity.getIdentityId(), v, codes, near, distance, rejected);
+        Entry entry = new Entry(identity.getIdentityId(), v, rejected);
         Integer at = positions.get(entry.identityId());
+        // an identity written again mostly keeps its vectors (a face adds an exemplar and moves the centroid): their codes are kept
+        float[][] before = at == null ? new float[0][] : entries.get(at).own();
+        int beforeFirst = at == null ? 0 : firstVector[at];
+        int position;
         if (at != null) {
-            entries.set(at, entry);
+            position = at;
+            kill(position);
+            entries.set(position, entry);
         } else {
-            positions.put(entry.identityId(), entries.size());
+            position = entries.size();
+            positions.put(entry.identityId(), position);
             entries.add(entry);
+            if (position == firstVector.length) firstVector = Arrays.copyOf(firstVector, position * 2);
         }
-        if (++changes > Math.max(1024, entries.size())) relayout();
+        int first = slots;
+        firstVector[position] = first;
+        for (int k = 0; k < n; k++) {
+            double d = k > 0 && v[0].length == v[k].length ? distance(v[0], v[k]) : Double.NaN;
+            int kept = d <= NEAR ? -1 : coded(before, beforeFirst, v[k]);
+            if (d <= NEAR) append(position, null, 0, 0, 0, d);
+            else if (kept >= 0) append(position, codes[kept], scale[kept], norm[kept], residual[kept], -1);
+            else {
+                Quantized q = Quantized.of(v[k]);
+                append(position, q.codes(), q.scale(), q.norm(), q.residual(), -1);
+            }
+        }
+        if (n > 0) count[first] = n;
+        if (++changes > Math.max(1024, entries.size()) || dead > Math.max(4096, slots - dead)) relayout();
+    }
+
+    /** The slot of a vector equal to {@code vector} among an identity's previous ones that has its own codes; -1: none. */
+    private int coded(float[][] before, int beforeFirst, float[] vector) {
+        for (int m = 0; m < before.length; m++) {
+            if (codes[beforeFirst + m] != null && Arrays.equals(before[m], vector)) return beforeFirst + m;
+        }
+        return -1;
+    }
+
+    private void append(int position, byte[] vectorCodes, double vectorScale, double vectorNorm, double vectorResidual, double near) {
+        if (slots == owner.length) {
+            int size = slots * 2;
+            owner = Arrays.copyOf(owner, size);
+            count = Arrays.copyOf(count, size);
+            codes = Arrays.copyOf(codes, size);
+            scale = Arrays.copyOf(scale, size);
+            norm = Arrays.copyOf(norm, size);
+            residual = Arrays.copyOf(residual, size);
+            nearDistance = Arrays.copyOf(nearDistance, size);
+        }
+        owner[slots] = position;
+        count[slots] = 0;
+        codes[slots] = vectorCodes;
+        scale[slots] = vectorScale;
+        norm[slots] = vectorNorm;
+        residual[slots] = vectorResidual;
+        nearDistance[slots] = near;
+        slots++;
+    }
+
+    /** Marks the slots of the identity at a position dead (it is being replaced or removed). */
+    private void kill(int position) {
+        int from = firstVector[position];
+        int n = entries.get(position).own().length;
+        for (int j = from; j < from + n; j++) owner[j] = -1;
+        dead += n;
     }
 
     /**
-     * Copies every identity's codes again, in scan order and nothing else allocated between them, so that the first
-     * pass reads memory in sequence: codes written one face at a time otherwise lie between each face's records, and
-     * the scan then waits on a cache miss for every identity (measured: 0.45 ms for 10 000 identities in a loop of
-     * its own, several ms in the running product). Amortised: once per as many puts as there are identities.
+     * Copies the live slots again, in scan order and their codes with nothing else allocated between them, so that
+     * the first pass reads memory in sequence: codes written one face at a time otherwise lie between each face's
+     * records, and the scan then waits on a cache miss for every identity (measured: 0.45 ms for 10 000 identities
+     * in a loop of its own, several ms in the running product). Amortised: once per as many puts as there are
+     * identities, or once the dead slots outnumber the live ones.
      */
     private void relayout() {
-        for (int i = 0; i < entries.size(); i++) {
-            Entry e = entries.get(i);
-            Quantized[] codes = new Quantized[e.codes().length];
-            for (int k = 0; k < codes.length; k++) {
-                Quantized c = e.codes()[k];
-                codes[k] = c == null ? null : new Quantized(c.codes().clone(), c.scale(), c.norm(), c.residual());
-            }
-            entries.set(i, new Entry(e.identityId(), e.own(), codes, e.near().clone(), e.distance().clone(), e.rejected()));
+        int[] oldOwner = owner, oldCount = count;
+        byte[][] oldCodes = codes;
+        double[] oldScale = scale, oldNorm = norm, oldResidual = residual, oldNear = nearDistance;
+        int oldSlots = slots;
+        int size = Math.max(64, Integer.highestOneBit(Math.max(1, oldSlots - dead)) * 2);
+        owner = new int[size];
+        count = new int[size];
+        codes = new byte[size][];
+        scale = new double[size];
+        norm = new double[size];
+        residual = new double[size];
+        nearDistance = new double[size];
+        slots = 0;
+        for (int j = 0; j < oldSlots; j++) {
+            int position = oldOwner[j];
+            if (position < 0) continue;
+            if (oldCount[j] > 0) firstVector[position] = slots;
+            owner[slots] = position;
+            count[slots] = oldCount[j];
+            codes[slots] = oldCodes[j] == null ? null : oldCodes[j].clone();
+            scale[slots] = oldScale[j];
+            norm[slots] = oldNorm[j];
+            residual[slots] = oldResidual[j];
+            nearDistance[slots] = oldNear[j];
+            slots++;
         }
+        dead = 0;
         changes = 0;
     }
 
     void clear() {
         entries.clear();
         positions.clear();
+        slots = 0;
+        dead = 0;
         changes = 0;
     }
 
     void remove(String identityId) {
         Integer at = positions.remove(identityId);
         if (at == null) return;
-        Entry last = entries.remove(entries.size() - 1);
+        kill(at);
+        int lastPosition = entries.size() - 1;
+        Entry last = entries.remove(lastPosition);
         if (at < entries.size()) {
             entries.set(at, last);
             positions.put(last.identityId(), at);
+            int from = firstVector[lastPosition];
+            for (int j = from; j < from + last.own().length; j++) owner[j] = at;
+            firstVector[at] = from;
         }
     }
 
     /**
      * The most similar identity whose similarity is at least {@code atLeast}, leaving out those a rejected face vetoes
-     * ({@link Matching#vetoed}); {@link Matching#NO_MATCH} as {@code atLeast} asks for the most similar of all.
+     * ({@link Matching#vetoed}); {@link Matching#NO_MATCH} as {@code atLeast} asks for the most similar of all. Of
+     * identities equally similar, the first in {@link #entries} wins.
      */
     Optional<Nearest> nearest(float[] query, double atLeast) {
         Quantized q = Quantized.of(query);
         Nearest best = null;
-        for (Entry e : entries) {
-            if (e.codes().length == 0 || !mayReach(e, q, query.length, atLeast)) continue;
+        int bestPosition = -1;
+        double need = atLeast; // once an identity is found, only one at least as similar can take its place
+        for (int j = 0; j < slots; ) {
+            int position = owner[j];
+            if (position < 0) {
+                j++;
+                continue;
+            }
+            int n = count[j];
+            boolean candidate = mayReach(j, n, q, query.length, need);
+            j += n;
+            if (!candidate) continue;
+            Entry e = entries.get(position);
             double own = Matching.NO_MATCH;
             for (float[] v : e.own()) own = Math.max(own, Embeddings.similarity(v, query));
             double rejected = Matching.NO_MATCH;
             for (float[] v : e.rejected()) rejected = Math.max(rejected, Embeddings.similarity(v, query));
             if (own < atLeast || Matching.vetoed(own, rejected)) continue;
-            if (best == null || own > best.similarity()) best = new Nearest(e.identityId(), own);
+            if (best == null || own > best.similarity() || (own == best.similarity() && position < bestPosition)) {
+                best = new Nearest(e.identityId(), own);
+                bestPosition = position;
+                need = Math.max(need, own);
+            }
         }
         return Optional.ofNullable(best);
     }
 
-    /** Whether one of the identity's vectors can be {@code atLeast} similar to the query, by the codes' bound. */
-    private static boolean mayReach(Entry e, Quantized q, int dimension, double atLeast) {
-        Quantized[] codes = e.codes();
+    /** Whether one of the {@code n} vectors from slot {@code from} can be {@code atLeast} similar to the query, by the codes' bound. */
+    private boolean mayReach(int from, int n, Quantized q, int dimension, double atLeast) {
         double first = 0; // the first vector's bound: the one a near vector is bounded from
-        for (int k = 0; k < codes.length; k++) {
-            boolean near = e.near()[k] >= 0;
+        for (int j = from; j < from + n; j++) {
+            byte[] c = codes[j];
             // another dimension is scored -1 by Embeddings.similarity: the second pass decides (a near vector has the first's)
-            if (!near && codes[k].codes().length != dimension) return true;
-            double bound = near ? first + q.norm() * e.distance()[k] + ROUNDING_SLACK : q.upperBound(codes[k]);
-            if (k == 0) first = bound;
+            if (c != null && c.length != dimension) return true;
+            double bound = c == null ? first + q.norm() * nearDistance[j] + ROUNDING_SLACK
+                    : q.upperBound(c, scale[j], norm[j], residual[j]);
+            if (j == from) first = bound;
             if (bound >= atLeast) return true;
         }
         return false;
