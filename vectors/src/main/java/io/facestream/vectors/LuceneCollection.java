@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -25,6 +26,7 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.KnnVectorValues;
@@ -42,6 +44,7 @@ import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortedSetSelector;
@@ -96,14 +99,20 @@ final class LuceneCollection implements AutoCloseable {
     }
 
     private LuceneCollection(String name, Directory directory, IndexWriter writer, int dimension, boolean commitEveryWrite,
-                             boolean rescore) throws IOException {
+                             boolean rescore, Executor searchExecutor) throws IOException {
         this.name = name;
         this.rescore = rescore;
         this.directory = directory;
         this.writer = writer;
         this.dimension = dimension;
         this.commitEveryWrite = commitEveryWrite;
-        this.searchers = new SearcherManager(writer, null);
+        // with an executor, a KNN query walks each segment's graph as a task of its own (Lucene's TaskExecutor)
+        this.searchers = new SearcherManager(writer, new SearcherFactory() {
+            @Override
+            public IndexSearcher newSearcher(IndexReader reader, IndexReader previousReader) {
+                return new IndexSearcher(reader, searchExecutor);
+            }
+        });
         // Refreshing the reader after every write made a segment per face (and merges to match); writes now
         // only record their sequence number, a read waits for a refresh that includes the latest one, and
         // this thread refreshes at most every MAX_STALE_SECONDS meanwhile.
@@ -123,9 +132,9 @@ final class LuceneCollection implements AutoCloseable {
     }
 
     /** Opens the index at {@code path}, creating it with {@code dimension} where none exists (null: must exist). */
-    static LuceneCollection open(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config) {
+    static LuceneCollection open(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config, Executor searchExecutor) {
         try {
-            return openOrCreate(name, path, dimension, config);
+            return openOrCreate(name, path, dimension, config, searchExecutor);
         } catch (IOException e) {
             throw new VectorStoreException("vector collection '" + name + "' at " + path + ": " + e, e);
         }
@@ -139,8 +148,8 @@ final class LuceneCollection implements AutoCloseable {
         return policy;
     }
 
-    private static LuceneCollection openOrCreate(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config)
-            throws IOException {
+    private static LuceneCollection openOrCreate(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config,
+                                                 Executor searchExecutor) throws IOException {
         Directory dir = FSDirectory.open(path);
         try {
             boolean exists = DirectoryReader.indexExists(dir);
@@ -167,7 +176,7 @@ final class LuceneCollection implements AutoCloseable {
                     writer.setLiveCommitData(Map.of(DIMENSION_KEY, Integer.toString(dim)).entrySet());
                     writer.commit();
                 }
-                return new LuceneCollection(name, dir, writer, dim, config.commitInterval().isZero(), config.quantized());
+                return new LuceneCollection(name, dir, writer, dim, config.commitInterval().isZero(), config.quantized(), searchExecutor);
             } catch (IOException | RuntimeException e) {
                 writer.close();
                 throw e;
@@ -306,6 +315,20 @@ final class LuceneCollection implements AutoCloseable {
 
     private static double cosine(ScoreDoc hit, int scale) {
         return scale == 2 ? 2.0 * hit.score - 1.0 : hit.score;
+    }
+
+    /** Merges down to {@code maxSegments} (waiting for it), commits, and refreshes the searcher onto the merged segments. */
+    void forceMerge(int maxSegments) {
+        unchecked(() -> {
+            writer.forceMerge(maxSegments, true);
+            writer.commit();
+            searchers.maybeRefreshBlocking();
+            return null;
+        });
+    }
+
+    int segments() {
+        return read(s -> s.getIndexReader().leaves().size());
     }
 
     void commitIfChanged() {
