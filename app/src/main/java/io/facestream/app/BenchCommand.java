@@ -140,9 +140,9 @@ final class BenchCommand {
                 description = "Segments per tier of the merge policy, a variant each (default: ${DEFAULT-VALUE}).")
         double[] segmentsPerTier;
 
-        @Option(names = "--search-threads", split = ",", defaultValue = "0",
+        @Option(names = "--search-threads", split = ",",
                 description = "Threads of the store that walk a search's segments at once, rows each on the same loaded store; 0: one after "
-                        + "another on the searching thread (default: ${DEFAULT-VALUE}). E.g. --search-threads 0,2.")
+                        + "another on the searching thread (default: the store's, one per core). E.g. --search-threads 0,2.")
         int[] searchThreads;
 
         @Option(names = "--force-merge", paramLabel = "SEGMENTS", defaultValue = "0",
@@ -189,7 +189,9 @@ final class BenchCommand {
             }
             VectorBenchmark bench;
             try {
-                bench = new VectorBenchmark(sizes, quantized, candidates, keep, graphs, searchThreads, forceMerge);
+                int[] threads = searchThreads != null ? searchThreads
+                        : new int[] {io.facestream.vectors.EmbeddedVectorStore.Config.defaults(java.nio.file.Path.of(".")).searchThreads()};
+                bench = new VectorBenchmark(sizes, quantized, candidates, keep, graphs, threads, forceMerge);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
             }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
   * Config#exactSearchBelow()} points (default 10 000) scores every point, so its top-k is exact;
   * {@link Search#exact()} asks for that at any size. Larger collections walk the HNSW graph ({@link Graph}:
   * Lucene's defaults, 16 connections, beam 100) with {@link Config#annCandidates()} candidates (default 200,
-  * at least the limit): recall@10 against exact is about 0.98 on face-like 512-d data, but uniform
+  * at least the limit), a search's segments walked at once by the store's pool ({@link Config#searchThreads()}): recall@10 against exact is about 0.98 on face-like 512-d data, but uniform
   * random vectors, which have no neighbourhood structure, get far less (BENCHMARKS-vectors.md). With
   * a filter, Lucene scores exactly by itself inside any segment where the filter leaves few
   * documents.
@@ -74,8 +74,13 @@ public final class EmbeddedVectorStore implements VectorStore {
             }
         }
 
+        /**
+         * A search pool of one thread per core: on an idle core a search's segments take half the time at two cores for
+         * the same CPU (BENCHMARKS.md, "Segments searched at once"); a busy machine gains nothing and loses nothing.
+         */
         public static Config defaults(Path directory) {
-            return new Config(directory, Duration.ZERO, 10_000, 200, 64, false, Graph.DEFAULT, 0);
+            return new Config(directory, Duration.ZERO, 10_000, 200, 64, false, Graph.DEFAULT,
+                    Math.min(Runtime.getRuntime().availableProcessors(), MAX_SEARCH_THREADS));
         }
 
         public Config withSearchThreads(int threads) {

@@ -173,7 +173,8 @@ class EmbeddedVectorStoreTest extends VectorStoreContract {
     @Test
     void searchThreadsFindWhatASearchOnOneThreadFinds() throws Exception {
         var graph = new EmbeddedVectorStore.Graph(16, 100, 30);
-        var config = EmbeddedVectorStore.Config.defaults(dir.resolve("threads")).withGraph(graph).withExactSearchBelow(0).withAnnCandidates(50);
+        var config = EmbeddedVectorStore.Config.defaults(dir.resolve("threads")).withGraph(graph).withExactSearchBelow(0).withAnnCandidates(50)
+                .withSearchThreads(0);
         var random = new Random(5);
         var stored = new LinkedHashMap<String, float[]>();
         try (var s = new EmbeddedVectorStore(config)) {
