@@ -53,9 +53,10 @@ public final class EmbeddedVectorStore implements VectorStore {
       *     graph is built and searched on, a quarter of float32's bytes to keep in memory; the candidates are then
       *     scored again on the float32 vectors (kept beside them), so scores stay exact cosines
       * @param graph how new segments' HNSW graphs are built and how segments are merged
-      * @param searchThreads threads of the store (shared by its collections and searches) that walk a search's segments
-      *     at once, the searching thread walking some too; 0: each search walks its segments one after another on its
-      *     own thread
+      * @param searchThreads threads of the store (shared by its collections and searches) that walk the segments of a
+      *     search of a collection of at least {@code exactSearchBelow} points at once, the searching thread walking some
+      *     too (a smaller collection's segments are walked by the searching thread alone: cheaper than handing them
+      *     over); 0: every search walks its segments one after another on its own thread
       */
     public record Config(Path directory, Duration commitInterval, int exactSearchBelow, int annCandidates, double ramBufferMb,
                          boolean quantized, Graph graph, int searchThreads) {

@@ -26,7 +26,6 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FloatVectorValues;
-import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.KnnVectorValues;
@@ -44,7 +43,6 @@ import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.SearcherFactory;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortedSetSelector;
@@ -84,6 +82,8 @@ final class LuceneCollection implements AutoCloseable {
     private final boolean commitEveryWrite;
     /** Approximate scores come from int8 vectors: score the candidates again on float32. */
     private final boolean rescore;
+    /** The store's pool that walks a large collection's segments at once (null: the searching thread walks them). */
+    private final Executor searchExecutor;
     /** The default codec with the configured HNSW graph, on float32 vectors or Lucene's scalar-quantised (int8) ones. */
     private static Codec codec(EmbeddedVectorStore.Config config) {
         var graph = config.graph();
@@ -106,13 +106,8 @@ final class LuceneCollection implements AutoCloseable {
         this.writer = writer;
         this.dimension = dimension;
         this.commitEveryWrite = commitEveryWrite;
-        // with an executor, a KNN query walks each segment's graph as a task of its own (Lucene's TaskExecutor)
-        this.searchers = new SearcherManager(writer, new SearcherFactory() {
-            @Override
-            public IndexSearcher newSearcher(IndexReader reader, IndexReader previousReader) {
-                return new IndexSearcher(reader, searchExecutor);
-            }
-        });
+        this.searchExecutor = searchExecutor;
+        this.searchers = new SearcherManager(writer, null);
         // Refreshing the reader after every write made a segment per face (and merges to match); writes now
         // only record their sequence number, a read waits for a refresh that includes the latest one, and
         // this thread refreshes at most every MAX_STALE_SECONDS meanwhile.
@@ -240,8 +235,13 @@ final class LuceneCollection implements AutoCloseable {
         float[] unit = Vectors.normalised(name, dimension, search.vector());
         Query filter = search.filter().matchesAll() ? null : query(search.filter());
         int walk = search.candidates() > 0 ? search.candidates() : candidates;
-        return read(s -> {
-            boolean exact = search.forceExact() || s.getIndexReader().numDocs() < exactBelow;
+        return read(reader -> {
+            boolean small = reader.getIndexReader().numDocs() < exactBelow;
+            // A KNN query walks each segment as a task of the searcher's executor (Lucene's TaskExecutor; the searching
+            // thread takes tasks too). Only for large collections: a small one's segments cost less than handing them over,
+            // and identity resolution searches its small collection for every face.
+            IndexSearcher s = small || searchExecutor == null ? reader : new IndexSearcher(reader.getIndexReader(), searchExecutor);
+            boolean exact = search.forceExact() || small;
             if (exact && rescore) return exactOnFloats(s, unit, filter, search);
             Query knn = exact
                     ? new ExactKnnFloatVectorQuery(VECTOR, unit, search.limit(), filter)
