@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
   * Config#exactSearchBelow()} points (default 10 000) scores every point, so its top-k is exact;
   * {@link Search#exact()} asks for that at any size. Larger collections walk the HNSW graph ({@link Graph}:
   * Lucene's defaults, 16 connections, beam 100) with {@link Config#annCandidates()} candidates (default 200,
-  * at least the limit), a search's segments walked at once by the store's pool ({@link Config#searchThreads()}): recall@10 against exact is about 0.98 on face-like 512-d data, but uniform
-  * random vectors, which have no neighbourhood structure, get far less (BENCHMARKS-vectors.md). With
+  * at least the limit), a search's segments walked at once by the store's pool ({@link Config#searchThreads()}):
+  * recall@10 against exact is about 0.98 on face-like 512-d data, but uniform random vectors, which have no neighbourhood structure, get far less (BENCHMARKS-vectors.md). With
   * a filter, Lucene scores exactly by itself inside any segment where the filter leaves few
   * documents.
   *
@@ -76,8 +76,8 @@ public final class EmbeddedVectorStore implements VectorStore {
         }
 
         /**
-         * A search pool of one thread per core: on an idle core a search's segments take half the time at two cores for
-         * the same CPU (BENCHMARKS.md, "Segments searched at once"); a busy machine gains nothing and loses nothing.
+         * A search pool of one thread per core: with the second of two cores idle a search takes about half the time for
+         * the same CPU (BENCHMARKS.md, "Segments searched at once"); the busier the machine, the less it gains.
          */
         public static Config defaults(Path directory) {
             return new Config(directory, Duration.ZERO, 10_000, 200, 64, false, Graph.DEFAULT,
@@ -177,7 +177,7 @@ public final class EmbeddedVectorStore implements VectorStore {
     /**
      * Merges a collection down to at most {@code maxSegments} segments and makes the result visible to searches: each
      * search walks every segment's graph, so fewer segments answer faster, at the cost of rebuilding the merged graphs
-     * now (minutes of CPU at a million points). For after a bulk load or at a quiet hour, never on the stream's path;
+     * now (about a millisecond of CPU per point, on one thread). For after a bulk load or at a quiet hour, never on the stream's path;
      * blocks until done. Every point stays, with its vector and payload.
      */
     public void forceMerge(String collection, int maxSegments) {
