@@ -140,6 +140,16 @@ final class BenchCommand {
                 description = "Segments per tier of the merge policy, a variant each (default: ${DEFAULT-VALUE}).")
         double[] segmentsPerTier;
 
+        @Option(names = "--search-threads", split = ",",
+                description = "Threads of the store that walk a search's segments at once, rows each on the same loaded store; 0: one after "
+                        + "another on the searching thread (default: the store's, one per core). E.g. --search-threads 0,2.")
+        int[] searchThreads;
+
+        @Option(names = "--force-merge", paramLabel = "SEGMENTS", defaultValue = "0",
+                description = "After loading (or on a kept store), merge each store down to at most SEGMENTS segments and print its time "
+                        + "and CPU; 0: leave the segments Lucene's merges left (default: ${DEFAULT-VALUE}).")
+        int forceMerge;
+
         @Option(names = "--stream", paramLabel = "POINTS", description = "Instead of loading in batches: POINTS single-point upserts per "
                 + "variant at the pipeline's commit interval, with the CPU each point costs (writer and merges) and recall@10.")
         Integer stream;
@@ -177,7 +187,15 @@ final class BenchCommand {
                 VectorBenchmark.streamIndexing(System.out, stream, variants);
                 return;
             }
-            new VectorBenchmark(sizes, quantized, candidates, keep, graphs).run(System.out);
+            VectorBenchmark bench;
+            try {
+                int[] threads = searchThreads != null ? searchThreads
+                        : new int[] {io.facestream.vectors.EmbeddedVectorStore.Config.defaults(java.nio.file.Path.of(".")).searchThreads()};
+                bench = new VectorBenchmark(sizes, quantized, candidates, keep, graphs, threads, forceMerge);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+            }
+            bench.run(System.out);
         }
     }
 

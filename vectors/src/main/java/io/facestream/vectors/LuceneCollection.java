@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -81,6 +82,8 @@ final class LuceneCollection implements AutoCloseable {
     private final boolean commitEveryWrite;
     /** Approximate scores come from int8 vectors: score the candidates again on float32. */
     private final boolean rescore;
+    /** The store's pool that walks a large collection's segments at once (null: the searching thread walks them). */
+    private final Executor searchExecutor;
     /** The default codec with the configured HNSW graph, on float32 vectors or Lucene's scalar-quantised (int8) ones. */
     private static Codec codec(EmbeddedVectorStore.Config config) {
         var graph = config.graph();
@@ -96,13 +99,14 @@ final class LuceneCollection implements AutoCloseable {
     }
 
     private LuceneCollection(String name, Directory directory, IndexWriter writer, int dimension, boolean commitEveryWrite,
-                             boolean rescore) throws IOException {
+                             boolean rescore, Executor searchExecutor) throws IOException {
         this.name = name;
         this.rescore = rescore;
         this.directory = directory;
         this.writer = writer;
         this.dimension = dimension;
         this.commitEveryWrite = commitEveryWrite;
+        this.searchExecutor = searchExecutor;
         this.searchers = new SearcherManager(writer, null);
         // Refreshing the reader after every write made a segment per face (and merges to match); writes now
         // only record their sequence number, a read waits for a refresh that includes the latest one, and
@@ -123,9 +127,9 @@ final class LuceneCollection implements AutoCloseable {
     }
 
     /** Opens the index at {@code path}, creating it with {@code dimension} where none exists (null: must exist). */
-    static LuceneCollection open(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config) {
+    static LuceneCollection open(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config, Executor searchExecutor) {
         try {
-            return openOrCreate(name, path, dimension, config);
+            return openOrCreate(name, path, dimension, config, searchExecutor);
         } catch (IOException e) {
             throw new VectorStoreException("vector collection '" + name + "' at " + path + ": " + e, e);
         }
@@ -139,8 +143,8 @@ final class LuceneCollection implements AutoCloseable {
         return policy;
     }
 
-    private static LuceneCollection openOrCreate(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config)
-            throws IOException {
+    private static LuceneCollection openOrCreate(String name, Path path, Integer dimension, EmbeddedVectorStore.Config config,
+                                                 Executor searchExecutor) throws IOException {
         Directory dir = FSDirectory.open(path);
         try {
             boolean exists = DirectoryReader.indexExists(dir);
@@ -167,7 +171,7 @@ final class LuceneCollection implements AutoCloseable {
                     writer.setLiveCommitData(Map.of(DIMENSION_KEY, Integer.toString(dim)).entrySet());
                     writer.commit();
                 }
-                return new LuceneCollection(name, dir, writer, dim, config.commitInterval().isZero(), config.quantized());
+                return new LuceneCollection(name, dir, writer, dim, config.commitInterval().isZero(), config.quantized(), searchExecutor);
             } catch (IOException | RuntimeException e) {
                 writer.close();
                 throw e;
@@ -231,8 +235,13 @@ final class LuceneCollection implements AutoCloseable {
         float[] unit = Vectors.normalised(name, dimension, search.vector());
         Query filter = search.filter().matchesAll() ? null : query(search.filter());
         int walk = search.candidates() > 0 ? search.candidates() : candidates;
-        return read(s -> {
-            boolean exact = search.forceExact() || s.getIndexReader().numDocs() < exactBelow;
+        return read(reader -> {
+            boolean small = reader.getIndexReader().numDocs() < exactBelow;
+            // A KNN query walks each segment as a task of the searcher's executor (Lucene's TaskExecutor; the searching
+            // thread takes tasks too). Only for large collections: a small one's segments cost less than handing them over,
+            // and identity resolution searches its small collection for every face.
+            IndexSearcher s = small || searchExecutor == null ? reader : new IndexSearcher(reader.getIndexReader(), searchExecutor);
+            boolean exact = search.forceExact() || small;
             if (exact && rescore) return exactOnFloats(s, unit, filter, search);
             Query knn = exact
                     ? new ExactKnnFloatVectorQuery(VECTOR, unit, search.limit(), filter)
@@ -306,6 +315,20 @@ final class LuceneCollection implements AutoCloseable {
 
     private static double cosine(ScoreDoc hit, int scale) {
         return scale == 2 ? 2.0 * hit.score - 1.0 : hit.score;
+    }
+
+    /** Merges down to {@code maxSegments} (waiting for it), commits, and refreshes the searcher onto the merged segments. */
+    void forceMerge(int maxSegments) {
+        unchecked(() -> {
+            writer.forceMerge(maxSegments, true);
+            writer.commit();
+            searchers.maybeRefreshBlocking();
+            return null;
+        });
+    }
+
+    int segments() {
+        return read(s -> s.getIndexReader().leaves().size());
     }
 
     void commitIfChanged() {

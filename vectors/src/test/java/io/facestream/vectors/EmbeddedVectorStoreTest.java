@@ -112,6 +112,111 @@ class EmbeddedVectorStoreTest extends VectorStoreContract {
         assertThatThrownBy(() -> new EmbeddedVectorStore.Graph(16, 100, 1001)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * Fifteen commits of 400 points are fifteen segments (30 per tier merges none); merged down to one, every point is
+     * still there with its payload, and exact searches (the same scores over any segmentation) answer as before.
+     */
+    @Test
+    void forceMergeKeepsEveryPointAndAnswersTheSameSearches() {
+        var graph = new EmbeddedVectorStore.Graph(16, 100, 30);
+        var random = new Random(11);
+        try (var s = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("merge")).withGraph(graph))) {
+            s.ensureCollection("c", DIM);
+            var stored = new LinkedHashMap<String, float[]>();
+            for (int batch = 0; batch < 15; batch++) {
+                var points = new ArrayList<VectorPoint>();
+                for (int i = 0; i < 400; i++) {
+                    String id = "p" + batch + "-" + i;
+                    stored.put(id, randomUnit(random, DIM));
+                    points.add(new VectorPoint(id, stored.get(id), Map.of("batch", (long) batch)));
+                }
+                s.upsert("c", points);
+            }
+            s.delete("c", List.of("p0-0"));
+            stored.remove("p0-0");
+            assertThat(s.segments("c")).isEqualTo(15);
+            var queries = new ArrayList<float[]>();
+            var before = new ArrayList<List<String>>();
+            for (int q = 0; q < 10; q++) {
+                queries.add(randomUnit(random, DIM));
+                before.add(ids(s.search("c", new Search(queries.get(q), 10).exact())));
+            }
+
+            s.forceMerge("c", 1);
+
+            assertThat(s.segments("c")).isEqualTo(1);
+            assertThat(s.count("c")).isEqualTo(stored.size());
+            assertThat(s.get("c", "p0-0")).as("a deleted point stays deleted").isEmpty();
+            assertThat(s.get("c", "p14-399").orElseThrow().payload()).containsEntry("batch", 14L);
+            for (int q = 0; q < 10; q++) {
+                assertThat(ids(s.search("c", new Search(queries.get(q), 10).exact()))).isEqualTo(before.get(q))
+                        .isEqualTo(exactTopK(stored, queries.get(q), 10));
+            }
+        }
+    }
+
+    @Test
+    void forceMergeToNoSegmentsOrOfAnUnknownCollectionIsRefused() {
+        store.upsert(faces, new VectorPoint("f1", randomUnit(new Random(1), DIM)));
+        assertThatThrownBy(() -> ((EmbeddedVectorStore) store).forceMerge(faces, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxSegments");
+        assertThatThrownBy(() -> ((EmbeddedVectorStore) store).forceMerge("no_such", 1)).isInstanceOf(UnknownCollectionException.class);
+        assertThat(store.count(faces)).isEqualTo(1);
+    }
+
+    /**
+     * A store whose pool walks the segments at once finds what one walking them in turn finds (the graph search over
+     * twelve segments, against the exact top 10), for many searches at a time: more than the pool's queue holds, so
+     * the searching threads walk what does not fit. (Not the same lists: segments walked at once share the best score
+     * so far at other moments, so the walks may differ by a point.)
+     */
+    @Test
+    void searchThreadsFindWhatASearchOnOneThreadFinds() throws Exception {
+        var graph = new EmbeddedVectorStore.Graph(16, 100, 30);
+        var config = EmbeddedVectorStore.Config.defaults(dir.resolve("threads")).withGraph(graph).withExactSearchBelow(0).withAnnCandidates(50)
+                .withSearchThreads(0);
+        var random = new Random(5);
+        var stored = new LinkedHashMap<String, float[]>();
+        try (var s = new EmbeddedVectorStore(config)) {
+            s.ensureCollection("c", DIM);
+            for (int batch = 0; batch < 12; batch++) {
+                var points = new ArrayList<VectorPoint>();
+                for (int i = 0; i < 300; i++) {
+                    stored.put("p" + batch + "-" + i, randomUnit(random, DIM));
+                    points.add(new VectorPoint("p" + batch + "-" + i, stored.get("p" + batch + "-" + i)));
+                }
+                s.upsert("c", points);
+            }
+        }
+        var queries = new ArrayList<float[]>();
+        for (int q = 0; q < 200; q++) queries.add(randomUnit(random, DIM));
+        double sequential = 0, threaded = 0;
+        try (var s = new EmbeddedVectorStore(config)) {
+            assertThat(s.segments("c")).isEqualTo(12);
+            for (float[] q : queries) sequential += TestVectors.recall(exactTopK(stored, q, 10), ids(s.search("c", new Search(q, 10))));
+        }
+        try (var s = new EmbeddedVectorStore(config.withSearchThreads(1));
+                var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            var answers = new ArrayList<java.util.concurrent.Future<List<String>>>();
+            for (float[] q : queries) answers.add(pool.submit(() -> ids(s.search("c", new Search(q, 10)))));
+            for (int q = 0; q < queries.size(); q++) threaded += TestVectors.recall(exactTopK(stored, queries.get(q), 10), answers.get(q).get());
+            assertThat(Thread.getAllStackTraces().keySet()).as("the store's pool walked segments")
+                    .anyMatch(t -> t.getName().startsWith("vector-search-"));
+        }
+        sequential /= queries.size();
+        threaded /= queries.size();
+        assertThat(sequential).as("twelve segments walked in turn").isGreaterThan(0.9);
+        assertThat(threaded).as("twelve segments walked at once, against %.3f in turn", sequential).isGreaterThan(sequential - 0.02);
+    }
+
+    @Test
+    void searchThreadsOutsideTheirBoundsAreRefused() {
+        var config = EmbeddedVectorStore.Config.defaults(dir);
+        assertThatThrownBy(() -> config.withSearchThreads(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("searchThreads");
+        assertThatThrownBy(() -> config.withSearchThreads(EmbeddedVectorStore.Config.MAX_SEARCH_THREADS + 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     private static int segmentsAfterWrites(Path where, double segmentsPerTier, int writes) throws Exception {
         var graph = new EmbeddedVectorStore.Graph(16, 100, segmentsPerTier);
         try (var s = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(where).withGraph(graph))) {

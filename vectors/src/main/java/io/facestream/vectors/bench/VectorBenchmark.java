@@ -51,10 +51,13 @@ public final class VectorBenchmark {
     /** Where loaded stores are kept and found again (null: temporary, deleted after their rows). */
     private final Path keep;
     private final List<EmbeddedVectorStore.Graph> graphs;
+    private final int[] searchThreads;
+    /** After loading, merge each store down to this many segments (0: leave it as Lucene's merges left it). */
+    private final int forceMerge;
 
     /** Each size with float32 vectors, then with int8 (scalar-quantised) ones, at the store's candidates. */
     public VectorBenchmark(int... sizes) {
-        this(sizes, new boolean[] {false, true}, new int[] {0}, null, List.of(EmbeddedVectorStore.Graph.DEFAULT));
+        this(sizes, new boolean[] {false, true}, new int[] {0}, null, List.of(EmbeddedVectorStore.Graph.DEFAULT), new int[] {0}, 0);
     }
 
     /**
@@ -64,8 +67,22 @@ public final class VectorBenchmark {
      * @param keep a directory to keep each loaded store in ({@code <size>-<variant>}) and to search again on a later run
      *             without loading (a million points take many minutes to load on two cores); null: temporary stores
      * @param graphs the HNSW build and merge settings to load with, a variant each
+     * @param searchThreads the store's search threads ({@link EmbeddedVectorStore.Config#searchThreads}) to search with,
+     *                      rows each on the same loaded store
+     * @param forceMerge after loading (or on a kept store), merge it down to this many segments and print the time and
+     *                   CPU that took; 0: no force-merge
      */
-    public VectorBenchmark(int[] sizes, boolean[] quantizedVariants, int[] candidates, Path keep, List<EmbeddedVectorStore.Graph> graphs) {
+    public VectorBenchmark(int[] sizes, boolean[] quantizedVariants, int[] candidates, Path keep, List<EmbeddedVectorStore.Graph> graphs,
+                           int[] searchThreads, int forceMerge) {
+        if (searchThreads.length == 0) throw new IllegalArgumentException("no search threads to search with");
+        for (int t : searchThreads) {
+            if (t < 0 || t > EmbeddedVectorStore.Config.MAX_SEARCH_THREADS) {
+                throw new IllegalArgumentException("search threads must be 0 to " + EmbeddedVectorStore.Config.MAX_SEARCH_THREADS + ", got " + t);
+            }
+        }
+        if (forceMerge < 0) throw new IllegalArgumentException("force-merge segments must not be negative, got " + forceMerge);
+        this.searchThreads = searchThreads;
+        this.forceMerge = forceMerge;
         if (graphs.isEmpty()) throw new IllegalArgumentException("no graph settings to run");
         this.graphs = List.copyOf(graphs);
         if (quantizedVariants.length == 0) throw new IllegalArgumentException("no vector variant to run");
@@ -94,8 +111,13 @@ public final class VectorBenchmark {
                 + " (float32 .vec; int8 .veq when quantised, whose float32 copy is read only for the 200 candidates' rescoring and for merges) and"
                 + " the graph (.vex, .vem); \"on disk\" is the whole index.");
         out.println();
-        out.println("| points | vectors | graph (connections / beam / segments per tier) | upsert | candidates | exact | ANN | exact/ANN | exact + time | ANN + time | exact/ANN | recall@10, faces | recall@10, matches | recall@10, random | searched data | on disk | segments |");
-        out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        out.println("Search threads: 0, a search walks its segments one after another; N, the store's pool of N threads walks them at once"
+                + " (EmbeddedVectorStore.Config.searchThreads). ANN CPU: the process's CPU per search without the time filter (every thread's), which a busy machine does not inflate. Heap: what the open store holds on the Java heap after its searches"
+                + " (used heap after a GC, less the same once it is closed).");
+        out.println();
+        out.println("| points | vectors | graph (connections / beam / segments per tier) | upsert | search threads | candidates | exact | ANN | ANN CPU ms/search | exact/ANN | exact + time | ANN + time | exact/ANN | recall@10, faces | recall@10, matches | recall@10, random | searched data | on disk | heap | segments | load average |");
+        out.println("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var system = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         for (int size : sizes) {
             for (boolean quantized : quantizedVariants) for (EmbeddedVectorStore.Graph graph : graphs) {
                 String graphName = graph.connections() + "/" + graph.beamWidth() + "/" + Math.round(graph.segmentsPerTier());
@@ -104,35 +126,48 @@ public final class VectorBenchmark {
                 var config = EmbeddedVectorStore.Config.defaults(dir).withCommitInterval(Duration.ofSeconds(1)).withRamBufferMb(256)
                         .withQuantized(quantized).withGraph(graph);
                 if (keep != null && Files.exists(dir) && count(config) != size) delete(dir); // an unfinished or other load
-                try (var store = new EmbeddedVectorStore(config)) {
-                    store.ensureCollection(FACES, DIM);
+                try {
                     var faces = new SyntheticFaces(size, DIM);
                     String upsert;
-                    if (keep != null && store.count(FACES) == size) {
-                        for (int i = 0; i < size; i++) faces.next(); // the same identities, for the queries
-                        upsert = "(kept from an earlier run)";
-                    } else {
-                        long start = System.nanoTime();
-                        load(store, faces, size);
-                        store.count(FACES); // waits for the reader to see every point
-                        upsert = String.format("%,.0f points/s", size / seconds(System.nanoTime() - start));
-                    }
-                    var hour = VectorFilter.all().timeRange(DAY_START + 12 * 3_600_000L, DAY_START + 13 * 3_600_000L);
-                    List<VectorFilter> filters = List.of(VectorFilter.all(), hour);
-                    double[][] exact = new double[filters.size()][];
-                    for (int f = 0; f < filters.size(); f++) exact[f] = latencies(store, faces, filters.get(f), 0, true);
-                    long[] bytes = bytes(dir.resolve(FACES), quantized);
-                    for (int walk : candidates) {
-                        var row = new StringBuilder(String.format("| %,d | %s | %s | %s | %s |", size, quantized ? "int8 (scalar quantised)" : "float32",
-                                graphName, upsert, walk == 0 ? "store's (" + config.annCandidates() + ")" : Integer.toString(walk)));
-                        for (int f = 0; f < filters.size(); f++) {
-                            double[] ann = latencies(store, faces, filters.get(f), walk, false);
-                            row.append(String.format(" %.2f / %.2f | %.2f / %.2f | %.1fx |", exact[f][0], exact[f][1], ann[0], ann[1], exact[f][0] / ann[0]));
+                    try (var store = new EmbeddedVectorStore(config)) {
+                        store.ensureCollection(FACES, DIM);
+                        if (keep != null && store.count(FACES) == size) {
+                            for (int i = 0; i < size; i++) faces.next(); // the same identities, for the queries
+                            upsert = "(kept from an earlier run)";
+                        } else {
+                            long start = System.nanoTime();
+                            load(store, faces, size);
+                            store.count(FACES); // waits for the reader to see every point
+                            upsert = String.format("%,.0f points/s", size / seconds(System.nanoTime() - start));
                         }
-                        double[] recall = recall(store, faces::query, walk);
-                        row.append(String.format(" %.3f | %.3f | %.3f |", recall[0], recall[1], recall(store, r -> SyntheticFaces.randomUnit(r, DIM), walk)[0]));
-                        row.append(String.format(" %,.0f MiB | %,.0f MiB | %d |", bytes[0] / 1048576.0, bytes[1] / 1048576.0, bytes[2]));
-                        out.println(row);
+                    } // closing waits for the merges under way, so every row below searches the same segments
+                    if (forceMerge > 0) forceMerge(out, config, size, system);
+                    for (int threads : searchThreads) {
+                        long heapClosed = usedHeap();
+                        var searching = config.withSearchThreads(threads);
+                        try (var store = new EmbeddedVectorStore(searching)) {
+                            var hour = VectorFilter.all().timeRange(DAY_START + 12 * 3_600_000L, DAY_START + 13 * 3_600_000L);
+                            List<VectorFilter> filters = List.of(VectorFilter.all(), hour);
+                            double[][] exact = new double[filters.size()][];
+                            for (int f = 0; f < filters.size(); f++) exact[f] = latencies(store, faces, filters.get(f), 0, true);
+                            long[] bytes = bytes(dir.resolve(FACES), quantized);
+                            for (int walk : candidates) {
+                                var row = new StringBuilder(String.format("| %,d | %s | %s | %s | %d | %s |", size, quantized ? "int8 (scalar quantised)" : "float32",
+                                        graphName, upsert, threads, walk == 0 ? "store's (" + config.annCandidates() + ")" : Integer.toString(walk)));
+                                for (int f = 0; f < filters.size(); f++) {
+                                    double[] ann = latencies(store, faces, filters.get(f), walk, false);
+                                    row.append(String.format(" %.2f / %.2f | %.2f / %.2f |", exact[f][0], exact[f][1], ann[0], ann[1]));
+                                    if (f == 0) row.append(String.format(" %.2f |", ann[2]));
+                                    row.append(String.format(" %.1fx |", exact[f][0] / ann[0]));
+                                }
+                                double[] recall = recall(store, faces::query, walk);
+                                row.append(String.format(" %.3f | %.3f | %.3f |", recall[0], recall[1], recall(store, r -> SyntheticFaces.randomUnit(r, DIM), walk)[0]));
+                                long heap = usedHeap() - heapClosed;
+                                row.append(String.format(" %,.0f MiB | %,.0f MiB | %,.0f MiB | %d | %.1f |", bytes[0] / 1048576.0, bytes[1] / 1048576.0,
+                                        heap / 1048576.0, store.segments(FACES), system.getSystemLoadAverage()));
+                                out.println(row);
+                            }
+                        }
                     }
                 } finally {
                     if (keep == null) delete(dir);
@@ -141,6 +176,28 @@ public final class VectorBenchmark {
         }
         out.println();
         out.println(singlePointUpserts(Duration.ZERO) + "; " + singlePointUpserts(Duration.ofSeconds(1)) + ".");
+    }
+
+    /** Merges the loaded store down to {@link #forceMerge} segments and prints what it took. */
+    private void forceMerge(PrintStream out, EmbeddedVectorStore.Config config, int size, com.sun.management.OperatingSystemMXBean system) {
+        try (var store = new EmbeddedVectorStore(config)) {
+            int before = store.segments(FACES);
+            double load = system.getSystemLoadAverage();
+            long cpu0 = system.getProcessCpuTime(), t0 = System.nanoTime();
+            store.forceMerge(FACES, forceMerge);
+            long wall = System.nanoTime() - t0, cpu = system.getProcessCpuTime() - cpu0;
+            out.printf("Force-merge of %,d points (%s, %d/%d/%.0f) to at most %d segments: %d -> %d segments in %.1f s, process CPU %.1f s,"
+                            + " load average %.1f before and %.1f after%n", size, config.quantized() ? "int8" : "float32", config.graph().connections(),
+                    config.graph().beamWidth(), config.graph().segmentsPerTier(), forceMerge, before, store.segments(FACES), seconds(wall), cpu / 1e9,
+                    load, system.getSystemLoadAverage());
+        }
+    }
+
+    /** The heap in use after a GC. */
+    private static long usedHeap() {
+        var runtime = Runtime.getRuntime();
+        for (int i = 0; i < 2; i++) System.gc();
+        return runtime.totalMemory() - runtime.freeMemory();
     }
 
     private static long count(EmbeddedVectorStore.Config config) {
@@ -186,18 +243,26 @@ public final class VectorBenchmark {
         }
     }
 
-    /** p50 and p99 in milliseconds of top-10 searches by a fresh face ({@code candidates} 0: the store's). */
+    /**
+     * p50 and p99 in milliseconds of top-10 searches by a fresh face ({@code candidates} 0: the store's), and the process's
+     * CPU milliseconds per search (every thread's: the searching one and the store's pool), which a busy machine does not
+     * inflate as it does a latency.
+     */
     private static double[] latencies(EmbeddedVectorStore store, SyntheticFaces faces, VectorFilter filter, int candidates, boolean exact) {
+        var system = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         var random = new Random(1);
         double[] millis = new double[QUERIES];
+        long cpu0 = 0;
         for (int q = -WARMUP; q < QUERIES; q++) {
+            if (q == 0) cpu0 = system.getProcessCpuTime();
             var search = new Search(faces.query(random), 10).filter(filter).candidates(candidates);
             long start = System.nanoTime();
             store.search(FACES, exact ? search.exact() : search);
             if (q >= 0) millis[q] = (System.nanoTime() - start) / 1e6;
         }
+        double cpuPerSearch = (system.getProcessCpuTime() - cpu0) / 1e6 / QUERIES;
         Arrays.sort(millis);
-        return new double[] {millis[QUERIES / 2], millis[(int) Math.ceil(QUERIES * 0.99) - 1]};
+        return new double[] {millis[QUERIES / 2], millis[(int) Math.ceil(QUERIES * 0.99) - 1], cpuPerSearch};
     }
 
     /** recall@10 against exact, and the share of the exact top-10's matches (cosine >= {@link #MATCH}) found. */
