@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
   * {@link Search#exact()} asks for that at any size. Larger collections walk the HNSW graph ({@link Graph}:
   * Lucene's defaults, 16 connections, beam 100) with {@link Config#annCandidates()} candidates (default 200,
   * at least the limit), a search's segments walked at once by the store's pool ({@link Config#searchThreads()}):
-  * recall@10 against exact is about 0.98 on face-like 512-d data, but uniform random vectors, which have no neighbourhood structure, get far less (BENCHMARKS-vectors.md). With
+  * recall@10 against exact is about 0.98 on face-like 512-d data, but uniform random vectors, which have no neighbourhood structure, get far less (BENCHMARKS.md, "Vector store"). With
   * a filter, Lucene scores exactly by itself inside any segment where the filter leaves few
   * documents.
   *
