@@ -83,25 +83,35 @@ class IdentityIndexTest {
             double exact = Matching.toIdentity(target, query);
             double[] scores = all.stream().mapToDouble(identity -> Matching.toIdentity(identity, query)).toArray();
             for (double atLeast : new double[]{0.396, exact - 1e-7, exact + 1e-7, Matching.NO_MATCH}) {
-                Identity expected = null;
-                double best = Matching.NO_MATCH;
-                for (int i = 0; i < all.size(); i++) {
-                    double s = scores[i];
-                    if (s > Matching.NO_MATCH && s >= atLeast && (expected == null || s > best)) {
-                        expected = all.get(i);
-                        best = s;
-                    }
-                }
-                var found = index.nearest(query, atLeast);
-                if (expected == null) {
-                    assertThat(found).as("query %d at %s", n, atLeast).isEmpty();
-                } else {
-                    assertThat(found).as("query %d at %s", n, atLeast).get().isEqualTo(new IdentityIndex.Nearest(expected.getIdentityId(), best));
-                    if (atLeast == 0.396) matched++;
-                }
+                if (assertNearestIsAFullScans(index, all, scores, query, atLeast, "query " + n) && atLeast == 0.396) matched++;
             }
         }
         assertThat(matched).as("faces of a stored identity find one above the identity threshold").isGreaterThan(75);
+    }
+
+    /**
+     * Asserts that the index finds, at {@code atLeast}, what a full scan of {@code identities} finds ({@code scores}:
+     * {@link Matching#toIdentity} of each for the query): the most similar at or above it, the first of equals.
+     * Whether the scan found one.
+     */
+    static boolean assertNearestIsAFullScans(IdentityIndex index, List<Identity> identities, double[] scores, float[] query,
+                                             double atLeast, String what) {
+        Identity expected = null;
+        double best = Matching.NO_MATCH;
+        for (int i = 0; i < identities.size(); i++) {
+            double s = scores[i];
+            if (s > Matching.NO_MATCH && s >= atLeast && (expected == null || s > best)) {
+                expected = identities.get(i);
+                best = s;
+            }
+        }
+        var found = index.nearest(query, atLeast);
+        if (expected == null) {
+            assertThat(found).as("%s at %s", what, atLeast).isEmpty();
+            return false;
+        }
+        assertThat(found).as("%s at %s", what, atLeast).get().isEqualTo(new IdentityIndex.Nearest(expected.getIdentityId(), best));
+        return true;
     }
 
     /** A face of a person: their centre plus noise 0.8, normalised (cosine ~0.78 to the centre). */
