@@ -259,6 +259,7 @@ public final class Uploads {
             // Jetty stops parsing at its multipart limits (set from the same UploadLimits) and says so
             // with an exception of its own; anything else here is a malformed or cut-off form.
             if (mentionsSizeLimit(e)) {
+                drainBriefly(ctx);
                 throw tooLarge(field, -1);
             }
             if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
