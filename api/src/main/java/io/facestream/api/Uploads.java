@@ -126,10 +126,8 @@ public final class Uploads {
             try {
                 parts = ctx.req().getParts();
             } catch (Exception e) { // Jetty's parse failures, some wrapped unchecked
-                if (mentionsSizeLimit(e)) {
-                    drainBriefly(ctx);
-                    throw tooLarge(field, -1, maxBytes);
-                }
+                formFailed(ctx, e);
+                if (mentionsSizeLimit(e)) throw tooLarge(field, -1, maxBytes);
                 if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
                     throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
                 }
@@ -258,10 +256,8 @@ public final class Uploads {
         } catch (Exception e) { // Javalin rethrows Jetty's ServletException unchecked
             // Jetty stops parsing at its multipart limits (set from the same UploadLimits) and says so
             // with an exception of its own; anything else here is a malformed or cut-off form.
-            if (mentionsSizeLimit(e)) {
-                drainBriefly(ctx);
-                throw tooLarge(field, -1);
-            }
+            formFailed(ctx, e);
+            if (mentionsSizeLimit(e)) throw tooLarge(field, -1);
             if (causedBy(e, java.util.concurrent.TimeoutException.class)) {
                 // Jetty's MinimumDataRateHandler: the body trickled in under the configured minimum rate
                 throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "The request body arrived too slowly.");
@@ -277,6 +273,16 @@ public final class Uploads {
             }
         }
         return false;
+    }
+
+    /**
+     * After Jetty's multipart parser gave up on a form: Jetty closes such a connection after the answer whatever is
+     * left of the body, so the answer says so ({@code Connection: close}); otherwise a client would send its next
+     * request on a connection about to close, and lose it. A form cut at a size limit is drained first.
+     */
+    private static void formFailed(Context ctx, Exception e) {
+        ctx.header("Connection", "close");
+        if (mentionsSizeLimit(e)) drainBriefly(ctx);
     }
 
     /** What a refused upload may still send that is read and dropped, so that the client reads its 413. */

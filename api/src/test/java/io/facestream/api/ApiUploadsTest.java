@@ -82,6 +82,7 @@ class ApiUploadsTest {
         HttpResponse<String> multipart = upload("big.jpg", "image/jpeg", big);
         assertThat(multipart.statusCode()).isEqualTo(413);
         assertThat(json(multipart).get("detail").asText()).contains("8 MiB");
+        assertThat(multipart.headers().firstValue("connection")).as("the answer's Connection header").hasValue("close");
 
         // A raw body declared over the limit is refused on its headers: nothing of it needs to be sent (and what a
         // client sends unasked after the refusal may meet a closed connection), so only the headers go out here.
