@@ -286,16 +286,17 @@ public final class Uploads {
     }
 
     /** What a refused upload may still send that is read and dropped, so that the client reads its 413. */
-    private static final long DRAIN_BYTES = 16L << 20;
-    private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    public static final long DRAIN_BYTES = 16L << 20;
+    /** How long a refused upload's rest is read and dropped, at most. */
+    public static final java.time.Duration DRAIN_TIME = java.time.Duration.ofSeconds(2);
 
     /**
-     * Reads and drops the rest of a body cut at its limit, for at most {@link #DRAIN_BYTES} and {@link #DRAIN_NANOS}
+     * Reads and drops the rest of a body cut at its limit, for at most {@link #DRAIN_BYTES} and {@link #DRAIN_TIME}
      * (checked between reads; each read is bounded by the server's idle timeout, as the upload's own reads are):
      * closing a connection with unread bytes resets it, and a client still sending would lose the answer with it.
      */
     private static void drainBriefly(Context ctx) {
-        long deadline = System.nanoTime() + DRAIN_NANOS;
+        long deadline = System.nanoTime() + DRAIN_TIME.toNanos();
         long left = DRAIN_BYTES;
         byte[] sink = new byte[64 << 10];
         try {

@@ -10,6 +10,8 @@ import io.facestream.api.ApiTestSupport;
 import io.facestream.api.ApiTestSupport.Part;
 import io.facestream.api.AuthConfig;
 import io.facestream.api.ServerLimits;
+import io.facestream.api.UploadLimits;
+import io.facestream.api.Uploads;
 import io.facestream.api.hostile.Hostile.Answer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -198,6 +200,95 @@ class HostileClientsTest {
                 assertThat(sent).isLessThan(60L << 20);
             }
         }
+    }
+
+    /**
+     * A form cut at its file limit has the rest of its body read and dropped (so that a client still sending reads
+     * its 413 instead of a reset), but only {@link Uploads#DRAIN_BYTES} of it and for {@link Uploads#DRAIN_TIME}: a
+     * client that keeps sending, fast or slowly, is cut off after that. The request limit is set far above both so
+     * that only the drain's own bounds can stop it.
+     */
+    @Test
+    void aRefusedUploadIsDrainedOnlyWithinItsBytesAndTime() throws Exception {
+        long fileLimit = 1L << 20;
+        UploadLimits uploads = new UploadLimits(fileLimit, 512L << 20, UploadLimits.defaults().maxPixels());
+        ApiConfig config = ApiTestSupport.config(AuthConfig.withKeys(ApiTestSupport.keys())).withUploads(uploads);
+        try (ApiServer server = ApiServer.start(config, List.of(ApiTestSupport.TEST_ROUTES))) {
+            // fast: as much as the socket takes, without end
+            Drained fast = sendUntilCut(server.port(), fileLimit + (64 << 10), 0);
+            System.out.printf("HOSTILE endless form over the file limit, sent at full speed: %s after %d MiB sent%n",
+                    fast.outcome(), fast.sent() >> 20);
+            // what the server read is at most the file limit and the drain's bytes; the rest is socket buffers
+            assertThat(fast.sent()).isLessThan(fileLimit + Uploads.DRAIN_BYTES + (32L << 20));
+            assertThat(fast.outcome()).isIn("answered 413", "reset");
+
+            // slow: 320 KiB/s after the limit, far under the drain's bytes in its time, so its clock ends it
+            Drained slow = sendUntilCut(server.port(), fileLimit + (64 << 10), 50);
+            System.out.printf("HOSTILE endless form over the file limit, then 320 KiB/s: %s %d ms after the limit%n",
+                    slow.outcome(), slow.millisAfterLimit());
+            assertThat(slow.outcome()).isIn("answered 413", "reset");
+            assertThat(slow.millisAfterLimit()).isLessThan(Uploads.DRAIN_TIME.toMillis() + 8_000);
+
+            // and the server still answers
+            assertThat(ApiTestSupport.get(server, "/health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    private record Drained(String outcome, long sent, long millisAfterLimit) {}
+
+    /**
+     * Sends a chunked multipart form to the one-image route: {@code first} bytes of file at once, then 16 KiB every
+     * {@code pauseMillis} (0: no pause) until the server answers or the connection breaks, reading the answer on
+     * another thread meanwhile.
+     */
+    private static Drained sendUntilCut(int port, long first, int pauseMillis) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port);
+                ExecutorService reader = Executors.newVirtualThreadPerTaskExecutor()) {
+            socket.setSoTimeout(30_000);
+            Future<Answer> answer = reader.submit(() -> Hostile.read(socket.getInputStream()));
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/test/upload HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " + READ_KEY
+                    + "\r\nContent-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            writeChunk(out, ("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+                    + "Content-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            byte[] chunk = new byte[64 << 10];
+            long sent = 0;
+            long limitPassed = 0;
+            try {
+                while (!answer.isDone() && sent < 1L << 30) {
+                    if (sent >= first && pauseMillis > 0) {
+                        if (limitPassed == 0) limitPassed = System.nanoTime();
+                        Thread.sleep(pauseMillis);
+                        writeChunk(out, java.util.Arrays.copyOf(chunk, 16 << 10));
+                        sent += 16 << 10;
+                    } else {
+                        writeChunk(out, chunk);
+                        sent += chunk.length;
+                    }
+                }
+            } catch (IOException e) {
+                // the server stopped reading and closed: what is wanted
+            }
+            if (limitPassed == 0) limitPassed = System.nanoTime();
+            String outcome;
+            try {
+                Answer got = answer.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                outcome = "answered " + got.status();
+                if (got.status() == 413) {
+                    assertThat(got.head().toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                outcome = "reset"; // the server's close with unread bytes took the answer with it
+            }
+            return new Drained(outcome, sent, (System.nanoTime() - limitPassed) / 1_000_000);
+        }
+    }
+
+    private static void writeChunk(OutputStream out, byte[] bytes) throws IOException {
+        out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(bytes);
+        out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
     }
 
     @Test
