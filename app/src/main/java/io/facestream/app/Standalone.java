@@ -193,17 +193,34 @@ public final class Standalone implements AutoCloseable {
 
     /** Settings checked only where a part starts, checked before anything starts (a broker, the models). */
     private static void refuseBadSettings(Config config) {
-        vectorGraph(config);
+        embeddedVectors(config, Path.of("."));
     }
 
-    /** Lucene's HNSW build settings with the configured segments per tier: fewer merges, each rebuilding graphs (BENCHMARKS.md). */
-    private static EmbeddedVectorStore.Graph vectorGraph(Config config) {
-        int perTier = config.getInt(ConfigKey.VECTORS_SEGMENTS_PER_TIER);
-        var lucene = EmbeddedVectorStore.Graph.DEFAULT;
+    /**
+     * The embedded vector store's settings under {@code dir}: Lucene's HNSW build and merge settings, a search's
+     * candidates and pool, as configured (BENCHMARKS.md, "Search at scale"); a bad value names its key.
+     */
+    static EmbeddedVectorStore.Config embeddedVectors(Config config, Path dir) {
+        EmbeddedVectorStore.Graph graph = checked(config, () -> new EmbeddedVectorStore.Graph(config.getInt(ConfigKey.VECTORS_HNSW_CONNECTIONS),
+                config.getInt(ConfigKey.VECTORS_HNSW_BEAM), config.getInt(ConfigKey.VECTORS_SEGMENTS_PER_TIER)),
+                ConfigKey.VECTORS_HNSW_CONNECTIONS, ConfigKey.VECTORS_HNSW_BEAM, ConfigKey.VECTORS_SEGMENTS_PER_TIER);
+        int threads = config.getInt(ConfigKey.VECTORS_SEARCH_THREADS);
+        EmbeddedVectorStore.Config defaults = EmbeddedVectorStore.Config.defaults(dir);
+        // an fsync per face would cap a stream thread at about 140 faces/s; a crash loses at most a second of
+        // search index, which the faces view still holds
+        return checked(config, () -> defaults.withCommitInterval(Duration.ofSeconds(1)).withGraph(graph)
+                .withAnnCandidates(config.getInt(ConfigKey.VECTORS_SEARCH_CANDIDATES))
+                .withSearchThreads(threads == 0 ? defaults.searchThreads() : threads),
+                ConfigKey.VECTORS_SEARCH_CANDIDATES, ConfigKey.VECTORS_SEARCH_THREADS);
+    }
+
+    /** Builds a part's settings; what it refuses is reported with the keys it was built from and their values. */
+    private static <T> T checked(Config config, java.util.function.Supplier<T> build, ConfigKey... keys) {
         try {
-            return new EmbeddedVectorStore.Graph(lucene.connections(), lucene.beamWidth(), perTier);
+            return build.get();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(ConfigKey.VECTORS_SEGMENTS_PER_TIER.key() + " = " + perTier + ": " + e.getMessage(), e);
+            String values = java.util.Arrays.stream(keys).map(k -> k.key() + " = " + config.get(k)).collect(java.util.stream.Collectors.joining(", "));
+            throw new IllegalArgumentException(values + ": " + e.getMessage(), e);
         }
     }
 
@@ -212,11 +229,7 @@ public final class Standalone implements AutoCloseable {
         Path dataDir = config.getPath(ConfigKey.DATA_DIR);
         vectors = config.isSet(ConfigKey.VECTORS_QDRANT_HOST)
                 ? new QdrantVectorStore(QdrantVectorStore.Config.of(config.get(ConfigKey.VECTORS_QDRANT_HOST), config.getInt(ConfigKey.VECTORS_QDRANT_PORT)))
-                : new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dataDir.resolve("vectors"))
-                // an fsync per face would cap a stream thread at about 140 faces/s; a crash loses at most a second of
-                // search index, which the faces view still holds
-                .withCommitInterval(Duration.ofSeconds(1))
-                .withGraph(vectorGraph(config)));
+                : new EmbeddedVectorStore(embeddedVectors(config, dataDir.resolve("vectors")));
         running.push(vectors);
         PipelineSettings settings = PipelineSettings.defaults(analyzer.thresholds())
                 .withEmbedding(config.getInt(ConfigKey.TOPOLOGIES_EMBED_BATCH_SIZE), Duration.ofMillis(config.getInt(ConfigKey.TOPOLOGIES_EMBED_MAX_WAIT_MS)))

@@ -99,12 +99,38 @@ class ApiRoleTest {
     }
 
     @Test
-    void refusesABadSegmentsPerTierBeforeStartingAnything(@TempDir Path dir) {
+    void refusesBadVectorStoreSettingsBeforeStartingAnything(@TempDir Path dir) {
         Path dataDir = dir.resolve("data");
-        for (String bad : java.util.List.of("1", "1001", "many")) {
-            assertThatThrownBy(() -> Standalone.start(TestStandalone.config(dataDir, 0, Map.of("vectors.segments.per.tier", bad))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vectors.segments.per.tier");
-            assertThat(dataDir).as("refused before a broker or a store wrote anything").doesNotExist();
-        }
+        Map<String, java.util.List<String>> bad = Map.of(
+                "vectors.segments.per.tier", java.util.List.of("1", "1001", "many"),
+                "vectors.hnsw.connections", java.util.List.of("1", "513"),
+                "vectors.hnsw.beam", java.util.List.of("0", "3201"),
+                "vectors.search.candidates", java.util.List.of("0", "-5"),
+                "vectors.search.threads", java.util.List.of("-1", "257"));
+        bad.forEach((key, values) -> {
+            for (String value : values) {
+                assertThatThrownBy(() -> Standalone.start(TestStandalone.config(dataDir, 0, Map.of(key, value))))
+                        .as(key + " = " + value).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key);
+                assertThat(dataDir).as("refused before a broker or a store wrote anything").doesNotExist();
+            }
+        });
+    }
+
+    @Test
+    void theEmbeddedVectorStoreTakesItsSettingsFromTheirKeys(@TempDir Path dir) {
+        // the setting BENCHMARKS.md's "Search at scale" gives for a million faces
+        var config = TestStandalone.config(dir, 0, Map.of("vectors.hnsw.connections", "32", "vectors.hnsw.beam", "200",
+                "vectors.segments.per.tier", "30", "vectors.search.candidates", "800", "vectors.search.threads", "3"));
+        var store = Standalone.embeddedVectors(config, dir.resolve("vectors"));
+        assertThat(store.graph()).isEqualTo(new io.facestream.vectors.EmbeddedVectorStore.Graph(32, 200, 30));
+        assertThat(store.annCandidates()).isEqualTo(800);
+        assertThat(store.searchThreads()).isEqualTo(3);
+        assertThat(store.directory()).isEqualTo(dir.resolve("vectors"));
+        assertThat(store.commitInterval()).isEqualTo(java.time.Duration.ofSeconds(1));
+
+        var defaults = Standalone.embeddedVectors(TestStandalone.config(dir, 0), dir.resolve("vectors"));
+        assertThat(defaults.graph()).isEqualTo(new io.facestream.vectors.EmbeddedVectorStore.Graph(16, 100, 30));
+        assertThat(defaults.annCandidates()).isEqualTo(200);
+        assertThat(defaults.searchThreads()).as("0: one per core").isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 }
