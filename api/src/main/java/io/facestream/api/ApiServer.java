@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.ServletInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -330,8 +329,7 @@ public final class ApiServer implements AutoCloseable {
         long length = ctx.req().getContentLengthLong();
         try (ServletInputStream body = ctx.req().getInputStream()) {
             if (length < 0 || length > DRAIN_LIMIT) return !body.isFinished();
-            body.transferTo(OutputStream.nullOutputStream());
-            return false;
+            return !Uploads.drop(body, DRAIN_LIMIT, Uploads.DRAIN_TIME);
         } catch (IOException | IllegalStateException e) {
             return true;
         }

@@ -291,24 +291,34 @@ public final class Uploads {
     public static final java.time.Duration DRAIN_TIME = java.time.Duration.ofSeconds(2);
 
     /**
-     * Reads and drops the rest of a body cut at its limit, for at most {@link #DRAIN_BYTES} and {@link #DRAIN_TIME}
-     * (checked between reads; each read is bounded by the server's idle timeout, as the upload's own reads are):
+     * Reads and drops the rest of a body cut at its limit, for at most {@link #DRAIN_BYTES} and {@link #DRAIN_TIME}:
      * closing a connection with unread bytes resets it, and a client still sending would lose the answer with it.
      */
     private static void drainBriefly(Context ctx) {
-        long deadline = System.nanoTime() + DRAIN_TIME.toNanos();
-        long left = DRAIN_BYTES;
-        byte[] sink = new byte[64 << 10];
         try {
-            InputStream in = ctx.req().getInputStream();
-            while (left > 0 && System.nanoTime() < deadline) {
-                int n = in.read(sink, 0, (int) Math.min(sink.length, left));
-                if (n < 0) break;
-                left -= n;
-            }
+            drop(ctx.req().getInputStream(), DRAIN_BYTES, DRAIN_TIME);
         } catch (IOException | RuntimeException e) {
             // the connection is closed after the answer anyway
         }
+    }
+
+    /**
+     * Reads and drops what {@code body} still holds, at most {@code maxBytes} of it and for {@code maxTime} (checked
+     * between reads; each read is bounded by the server's idle timeout, as a route's own reads are).
+     *
+     * @return whether the body's end was reached
+     */
+    static boolean drop(InputStream body, long maxBytes, java.time.Duration maxTime) throws IOException {
+        long deadline = System.nanoTime() + maxTime.toNanos();
+        long left = maxBytes;
+        byte[] sink = new byte[64 << 10];
+        while (System.nanoTime() < deadline) {
+            int n = body.read(sink, 0, (int) Math.min(sink.length, left + 1)); // one more: is there more than allowed
+            if (n < 0) return true;
+            left -= n;
+            if (left < 0) return false;
+        }
+        return false;
     }
 
     private static boolean mentionsSizeLimit(Throwable e) {
