@@ -86,7 +86,11 @@ public final class ResolutionBenchmark {
         }
     }
 
-    private record Result(String label, List<Phase> phases) {
+    /**
+     * @param topicBytes what the broker holds per topic at the end (its log segments), every phase's records and the
+     *                   warm-up's; {@code faces} of them in all
+     */
+    private record Result(String label, List<Phase> phases, Map<String, Long> topicBytes, int faces) {
     }
 
     private static final String APP_ID = "facestream-topologies";
@@ -125,6 +129,23 @@ public final class ResolutionBenchmark {
                         p.cpuMillisPerFace(), p.cpuMillisPerFace() / base.cpuMillisPerFace(), p.digest());
             }
         }
+        out.println();
+        out.println("What the broker holds per face at the end, by topic (log segments; every phase and the warm-up):");
+        out.println();
+        out.println("| topic | " + String.join(" | ", results.stream().map(r -> r.label() + " KB/face").toList()) + " |");
+        out.println("|---|" + "---:|".repeat(results.size()));
+        TreeMap<String, Long> order = new TreeMap<>();
+        for (Result r : results) r.topicBytes().forEach((topic, bytes) -> order.merge(topic, bytes, Math::max));
+        int fewest = results.stream().mapToInt(Result::faces).min().orElse(1);
+        order.entrySet().stream().filter(e -> e.getValue() * 200 >= 1024L * fewest) // 0.005 KB/face and more
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
+            StringBuilder row = new StringBuilder("| " + e.getKey());
+            for (Result r : results) row.append(String.format(" | %.2f", r.topicBytes().getOrDefault(e.getKey(), 0L) / 1024.0 / r.faces()));
+            out.println(row + " |");
+        });
+        StringBuilder total = new StringBuilder("| all topics");
+        for (Result r : results) total.append(String.format(" | %.2f", r.topicBytes().values().stream().mapToLong(Long::longValue).sum() / 1024.0 / r.faces()));
+        out.println(total + " |");
         if (results.size() == 2) {
             boolean same = true;
             for (int i = 0; i < results.get(0).phases().size(); i++) {
@@ -153,6 +174,7 @@ public final class ResolutionBenchmark {
             Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
             List<Phase> phases = new ArrayList<>();
+            int faces;
             try (KafkaProducer<String, ResolutionInput> producer = new KafkaProducer<>(config, new StringSerializer(),
                     serdes.of(ResolutionInput.class).serializer())) {
                 Workload load = new Workload(20261130L);
@@ -166,11 +188,12 @@ public final class ResolutionBenchmark {
                         producer, hop, finals, arrivals, process);
                 phases.addAll(List.of(empty, filled, full));
                 if (warm.tracks() == 0) throw new IllegalStateException("no warm-up");
+                faces = warm.faces() + empty.faces() + filled.faces() + full.faces();
             } finally {
                 stop.set(true);
                 reader.join(10_000);
             }
-            return new Result(label, phases);
+            return new Result(label, phases, topicBytes(dataDir), faces);
         } finally {
             stop(process);
             deleteTree(dataDir);
@@ -452,6 +475,19 @@ public final class ResolutionBenchmark {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** Bytes of the log segments ({@code *.log}) of every topic partition under the data dir, by topic. */
+    private static Map<String, Long> topicBytes(Path dataDir) throws Exception {
+        Map<String, Long> bytes = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(dataDir)) {
+            for (Path p : paths.filter(p -> p.getFileName().toString().endsWith(".log") && Files.isRegularFile(p)).toList()) {
+                String partition = p.getParent().getFileName().toString();
+                if (!partition.matches(".+-\\d+")) continue;
+                bytes.merge(partition.substring(0, partition.lastIndexOf('-')), Files.size(p), Long::sum);
+            }
+        }
+        return bytes;
     }
 
     private static void deleteTree(Path dir) {
