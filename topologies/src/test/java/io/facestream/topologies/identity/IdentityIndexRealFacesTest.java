@@ -10,7 +10,8 @@ import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.IdentityStatus;
 import io.facestream.topologies.gallery.Matching;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,9 +70,10 @@ class IdentityIndexRealFacesTest {
         return people;
     }
 
-    @Test
-    void theIndexChoosesWhatAFullScanChoosesOnRealFaces() {
-        IdentityIndex index = new IdentityIndex();
+    @ParameterizedTest(name = "split from {0} slots")
+    @ValueSource(ints = {Integer.MAX_VALUE, 1})
+    void theIndexChoosesWhatAFullScanChoosesOnRealFaces(int splitFromSlots) {
+        IdentityIndex index = new IdentityIndex(splitFromSlots);
         Map<String, Identity> live = new LinkedHashMap<>();
         List<String> names = List.copyOf(people.keySet());
         for (int p = 0; p < names.size(); p++) {
