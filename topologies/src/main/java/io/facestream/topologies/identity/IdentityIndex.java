@@ -14,9 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
@@ -71,25 +68,6 @@ final class IdentityIndex {
 
     /** The distance under which a vector is bounded from its identity's first one (0.01 in similarity at most). */
     private static final double NEAR = 0.01;
-
-    /**
-     * From how many slots a scan is split in two, the second half on a helper thread: at 10 000 identities the scan is
-     * 40 % of identity resolution's thread (Lucene's int8 dot product over ~8 MB of codes) and the second core is often
-     * idle meanwhile; below a few thousand slots handing half over costs more than it saves.
-     */
-    static final int SPLIT_FROM_SLOTS = 4096;
-    /** One daemon thread for every index of the JVM (one resolution task per instance), started at the first split scan. */
-    private static volatile ExecutorService helper;
-    private final int splitFromSlots;
-
-    IdentityIndex() {
-        this(Runtime.getRuntime().availableProcessors() > 1 ? SPLIT_FROM_SLOTS : Integer.MAX_VALUE);
-    }
-
-    /** @param splitFromSlots from how many slots a scan is split in two (tests split every scan, or none) */
-    IdentityIndex(int splitFromSlots) {
-        this.splitFromSlots = splitFromSlots;
-    }
 
     /** Identities in the order a tie is decided (the first wins); a removal moves the last into the gap. */
     private final List<Entry> entries = new ArrayList<>();
@@ -279,57 +257,10 @@ final class IdentityIndex {
      */
     Optional<Nearest> nearest(float[] query, double atLeast) {
         Quantized q = Quantized.of(query);
-        int end = slots;
-        int middle = end >= splitFromSlots ? boundaryFrom(end / 2) : end;
-        Found found;
-        if (middle < end) {
-            // the arrays are not written while this waits for the helper (only the caller's thread writes them)
-            CompletableFuture<Found> second = CompletableFuture.supplyAsync(() -> scan(middle, end, q, query, atLeast), helper());
-            Found first = scan(0, middle, q, query, atLeast);
-            found = better(first, second.join());
-        } else {
-            found = scan(0, end, q, query, atLeast);
-        }
-        return Optional.ofNullable(found == null ? null : found.nearest());
-    }
-
-    /** An identity found by a scan, with its position in {@link #entries} (a tie goes to the first). */
-    private record Found(Nearest nearest, int position) {
-    }
-
-    /** The more similar of two; of equals, the first in {@link #entries}: a split scan chooses what one scan does. */
-    private static Found better(Found a, Found b) {
-        if (a == null) return b;
-        if (b == null) return a;
-        double x = a.nearest().similarity(), y = b.nearest().similarity();
-        return y > x || (y == x && b.position() < a.position()) ? b : a;
-    }
-
-    /** The first slot from {@code j} on where no identity's slots continue (a dead slot, or a live identity's first). */
-    private int boundaryFrom(int j) {
-        while (j < slots && owner[j] >= 0 && count[j] == 0) j++;
-        return j;
-    }
-
-    private static ExecutorService helper() {
-        ExecutorService h = helper;
-        if (h == null) {
-            synchronized (IdentityIndex.class) {
-                if (helper == null) {
-                    helper = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("identity-scan").factory());
-                }
-                h = helper;
-            }
-        }
-        return h;
-    }
-
-    /** {@link #nearest} over the identities whose slots lie in {@code [from, to)}. */
-    private Found scan(int from, int to, Quantized q, float[] query, double atLeast) {
         Nearest best = null;
         int bestPosition = -1;
         double need = atLeast; // once an identity is found, only one at least as similar can take its place
-        for (int j = from; j < to; ) {
+        for (int j = 0; j < slots; ) {
             int position = owner[j];
             if (position < 0) {
                 j++;
@@ -351,7 +282,7 @@ final class IdentityIndex {
                 need = Math.max(need, own);
             }
         }
-        return best == null ? null : new Found(best, bestPosition);
+        return Optional.ofNullable(best);
     }
 
     /** Whether one of the {@code n} vectors from slot {@code from} can be {@code atLeast} similar to the query, by the codes' bound. */

@@ -10,8 +10,7 @@ import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.IdentityStatus;
 import io.facestream.topologies.gallery.Matching;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,10 +69,9 @@ class IdentityIndexRealFacesTest {
         return people;
     }
 
-    @ParameterizedTest(name = "split from {0} slots")
-    @ValueSource(ints = {Integer.MAX_VALUE, 1})
-    void theIndexChoosesWhatAFullScanChoosesOnRealFaces(int splitFromSlots) {
-        IdentityIndex index = new IdentityIndex(splitFromSlots);
+    @Test
+    void theIndexChoosesWhatAFullScanChoosesOnRealFaces() {
+        IdentityIndex index = new IdentityIndex();
         Map<String, Identity> live = new LinkedHashMap<>();
         List<String> names = List.copyOf(people.keySet());
         for (int p = 0; p < names.size(); p++) {

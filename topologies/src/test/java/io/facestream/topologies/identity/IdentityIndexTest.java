@@ -7,8 +7,6 @@ import io.facestream.schemas.avro.Identity;
 import io.facestream.schemas.avro.IdentityStatus;
 import io.facestream.topologies.gallery.Matching;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Instant;
 import java.util.List;
@@ -57,14 +55,12 @@ class IdentityIndexTest {
      * The codes' first pass only leaves out identities that cannot reach the similarity asked: on face-like vectors
      * (same person ~0.6, strangers ~0) the result is what a full float scan with {@link Matching#toIdentity} gives,
      * identity and similarity, also for queries placed just above and just below an identity's similarity and for
-     * identities vetoed by a rejected face. Scanned in one piece, and split in two between the caller and a helper
-     * thread (ties still go to the first identity).
+     * identities vetoed by a rejected face.
      */
-    @ParameterizedTest(name = "split from {0} slots")
-    @ValueSource(ints = {Integer.MAX_VALUE, 1})
-    void theTwoPassSearchChoosesWhatAFullScanChooses(int splitFromSlots) {
+    @Test
+    void theTwoPassSearchChoosesWhatAFullScanChooses() {
         java.util.Random random = new java.util.Random(18);
-        IdentityIndex index = new IdentityIndex(splitFromSlots);
+        IdentityIndex index = new IdentityIndex();
         List<Identity> all = new java.util.ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             float[] centre = io.facestream.vectors.bench.SyntheticFaces.randomUnit(random, 512);
