@@ -57,9 +57,4 @@ final class FaceEmbeddings {
     void deleted(String faceId) {
         recent.remove(faceId);
     }
-
-    /** Forgets everything (the task's stores were restored again). */
-    void clear() {
-        recent.clear();
-    }
 }
