@@ -28,6 +28,7 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -35,7 +36,10 @@ import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -477,16 +481,27 @@ public final class ResolutionBenchmark {
         }
     }
 
-    /** Bytes of the log segments ({@code *.log}) of every topic partition under the data dir, by topic. */
+    /**
+     * Bytes of the log segments ({@code *.log}) of every topic partition under the data dir, by topic. The product is
+     * still running: a file that goes while the tree is walked (the vector store's temporary files) is passed over.
+     */
     private static Map<String, Long> topicBytes(Path dataDir) throws Exception {
         Map<String, Long> bytes = new TreeMap<>();
-        try (Stream<Path> paths = Files.walk(dataDir)) {
-            for (Path p : paths.filter(p -> p.getFileName().toString().endsWith(".log") && Files.isRegularFile(p)).toList()) {
-                String partition = p.getParent().getFileName().toString();
-                if (!partition.matches(".+-\\d+")) continue;
-                bytes.merge(partition.substring(0, partition.lastIndexOf('-')), Files.size(p), Long::sum);
+        Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                String partition = file.getParent().getFileName().toString();
+                if (attributes.isRegularFile() && file.getFileName().toString().endsWith(".log") && partition.matches(".+-\\d+")) {
+                    bytes.merge(partition.substring(0, partition.lastIndexOf('-')), attributes.size(), Long::sum);
+                }
+                return FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException gone) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
         return bytes;
     }
 
