@@ -179,6 +179,7 @@ public final class ResolutionBenchmark {
                     ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
             List<Phase> phases = new ArrayList<>();
             int faces;
+            Map<String, Long> bytes;
             try (KafkaProducer<String, ResolutionInput> producer = new KafkaProducer<>(config, new StringSerializer(),
                     serdes.of(ResolutionInput.class).serializer())) {
                 Workload load = new Workload(20261130L);
@@ -193,11 +194,23 @@ public final class ResolutionBenchmark {
                 phases.addAll(List.of(empty, filled, full));
                 if (warm.tracks() == 0) throw new IllegalStateException("no warm-up");
                 faces = warm.faces() + empty.faces() + filled.faces() + full.faces();
+                bytes = topicBytes(dataDir);
+                // A restart on the same data dir: identity resolution indexes every identity again from its stores
+                // before its first decision; then tracks of people seen before, whose decisions are compared too.
+                stop(process);
+                long restartAt = System.nanoTime();
+                process = start(dataDir, classpath, kafka);
+                List<Track> again = load.tracks("r", 10, settings.facesPerTrack(), 1.0);
+                Phase restarted = phase(label, "after a restart (10 tracks of people seen before)", again, producer, hop, finals, arrivals, process);
+                phases.add(restarted);
+                long first = again.stream().mapToLong(t -> arrivals.get(t.trackId())).min().orElseThrow();
+                out.printf("%s: restarted on its data: the first final sighting %.1f s after the restart began; %s%n", label,
+                        (first - restartAt) / 1e9, indexedLine(dataDir));
             } finally {
                 stop.set(true);
                 reader.join(10_000);
             }
-            return new Result(label, phases, topicBytes(dataDir), faces);
+            return new Result(label, phases, bytes, faces);
         } finally {
             stop(process);
             deleteTree(dataDir);
@@ -478,6 +491,15 @@ public final class ResolutionBenchmark {
     private static int freePort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
+        }
+    }
+
+    /** The product's own line on how long identity resolution took to index its identities at start (builds that log it). */
+    private static String indexedLine(Path dataDir) throws IOException {
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains("identity resolution: indexed")).reduce((a, b) -> b)
+                    .map(l -> l.substring(l.indexOf("identity resolution: indexed"))).orElse("(no indexing line in its log)");
         }
     }
 
