@@ -7,6 +7,8 @@ import io.facestream.schemas.avro.Exemplar;
 import io.facestream.schemas.avro.Face;
 import io.facestream.schemas.avro.FaceEmbedding;
 import io.facestream.schemas.avro.Identity;
+import io.facestream.schemas.avro.IdentityCommand;
+import io.facestream.schemas.avro.IdentityCommandType;
 import io.facestream.schemas.avro.Sighting;
 import io.facestream.schemas.avro.SourceKind;
 import io.facestream.schemas.avro.TrackEvent;
@@ -169,6 +171,30 @@ class ExemplarReferencesTest {
                 .anySatisfy(x -> assertThat(StoredEmbeddings.holdsEmbedding(x)).isFalse());
     }
 
+    @Test
+    void aFaceDeletedWhileItsTrackIsLiveLeavesTheTracksDecisionsAndItsIdentity() {
+        Resolution r = open("deleted");
+        String identity = r.track("a", 0, 0, 1);
+        r.openTrack("b", 0, 2, 3, 1); // the same person again: joins at its first update
+        assertThat(r.identities.get(identity).getExemplars()).extracting(Exemplar::getFaceId).contains("b:0", "b:1");
+        r.deleteFaces("b:1");
+        assertThat(r.faces.get("b:1")).isNull();
+        assertThat(r.identities.get(identity).getExemplars()).extracting(Exemplar::getFaceId).doesNotContain("b:1");
+        r.endTrack("b", 0, 2, 3, 1);
+        Sighting b = r.sightings().get("b");
+        assertThat(b.getIdentityId()).as("decided on the faces left").isEqualTo(identity);
+        assertThat(b.getBestFaceId()).isNotNull();
+
+        // every embedded face of a live track deleted: nothing left to recognise, so no sighting, and its state goes
+        r.openTrack("c", 1, 0, 1);
+        String other = r.sightingsIncludingLive().get("c").getIdentityId();
+        r.deleteFaces("c:0", "c:1");
+        r.endTrack("c", 1, 0, 1);
+        assertThat(r.sightings()).doesNotContainKey("c");
+        assertThat(r.tracks.get("c")).isNull();
+        assertThat(r.identities.get(other).getExemplars()).isEmpty();
+    }
+
     // ---- the resolver on in-memory stores ----
 
     private Resolution open(String name) {
@@ -237,6 +263,12 @@ class ExemplarReferencesTest {
             }
         }
 
+        void deleteFaces(String... faceIds) {
+            resolver.process(new Record<>("cmd", IdentityCommand.newBuilder().setCommandId("delete-" + String.join(",", faceIds))
+                    .setIdentityId("any").setType(IdentityCommandType.DELETE_FACES).setFaceIds(List.of(faceIds)).setIssuedAt(T0).build(),
+                    T0.toEpochMilli() + time));
+        }
+
         void endTrack(String trackId, int person, int... shots) {
             process(ResolutionInput.newBuilder().setEvent(event(trackId, TrackEventType.ENDED, shots.length)).build());
             time += 100;
@@ -252,6 +284,15 @@ class ExemplarReferencesTest {
 
         private void process(ResolutionInput in) {
             resolver.process(new Record<>("cam-1", in, T0.toEpochMilli() + time));
+        }
+
+        /** The latest sighting published so far (final or not), by track. */
+        Map<String, Sighting> sightingsIncludingLive() {
+            Map<String, Sighting> out = new TreeMap<>();
+            for (var f : context.forwarded()) {
+                if (f.record().value() instanceof Sighting s) out.put(s.getTrackId(), s);
+            }
+            return out;
         }
 
         /** The final sightings published so far, by track. */
