@@ -146,6 +146,19 @@ public final class StoredEmbeddings {
         return exemplar(face.getFaceId(), f32, face.getQuality());
     }
 
+    /**
+     * An exemplar that names its face without carrying its embedding (both fields empty): identity resolution's
+     * exemplars and live tracks' faces since the faces view became where their embeddings are read from.
+     */
+    public static Exemplar reference(String faceId, float quality) {
+        return new Exemplar(faceId, List.of(), quality, null);
+    }
+
+    /** Whether the exemplar carries its embedding (either form); one that does not is a {@link #reference}. */
+    public static boolean holdsEmbedding(Exemplar exemplar) {
+        return exemplar.getEmbeddingF32() != null || !exemplar.getEmbedding().isEmpty();
+    }
+
     /** A live track's latest embeddings, oldest first: the bytes when the record has them, else the old arrays. */
     public static List<float[]> recentOf(TrackAppearance appearance) {
         List<float[]> out = new ArrayList<>();

@@ -28,6 +28,7 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -35,7 +36,10 @@ import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -86,7 +90,11 @@ public final class ResolutionBenchmark {
         }
     }
 
-    private record Result(String label, List<Phase> phases) {
+    /**
+     * @param topicBytes what the broker holds per topic at the end (its log segments), every phase's records and the
+     *                   warm-up's; {@code faces} of them in all
+     */
+    private record Result(String label, List<Phase> phases, Map<String, Long> topicBytes, int faces) {
     }
 
     private static final String APP_ID = "facestream-topologies";
@@ -125,6 +133,23 @@ public final class ResolutionBenchmark {
                         p.cpuMillisPerFace(), p.cpuMillisPerFace() / base.cpuMillisPerFace(), p.digest());
             }
         }
+        out.println();
+        out.println("What the broker holds per face at the end, by topic (log segments; every phase and the warm-up):");
+        out.println();
+        out.println("| topic | " + String.join(" | ", results.stream().map(r -> r.label() + " KB/face").toList()) + " |");
+        out.println("|---|" + "---:|".repeat(results.size()));
+        TreeMap<String, Long> order = new TreeMap<>();
+        for (Result r : results) r.topicBytes().forEach((topic, bytes) -> order.merge(topic, bytes, Math::max));
+        int fewest = results.stream().mapToInt(Result::faces).min().orElse(1);
+        order.entrySet().stream().filter(e -> e.getValue() * 200 >= 1024L * fewest) // 0.005 KB/face and more
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e -> {
+            StringBuilder row = new StringBuilder("| " + e.getKey());
+            for (Result r : results) row.append(String.format(" | %.2f", r.topicBytes().getOrDefault(e.getKey(), 0L) / 1024.0 / r.faces()));
+            out.println(row + " |");
+        });
+        StringBuilder total = new StringBuilder("| all topics");
+        for (Result r : results) total.append(String.format(" | %.2f", r.topicBytes().values().stream().mapToLong(Long::longValue).sum() / 1024.0 / r.faces()));
+        out.println(total + " |");
         if (results.size() == 2) {
             boolean same = true;
             for (int i = 0; i < results.get(0).phases().size(); i++) {
@@ -153,6 +178,8 @@ public final class ResolutionBenchmark {
             Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                     ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
             List<Phase> phases = new ArrayList<>();
+            int faces;
+            Map<String, Long> bytes;
             try (KafkaProducer<String, ResolutionInput> producer = new KafkaProducer<>(config, new StringSerializer(),
                     serdes.of(ResolutionInput.class).serializer())) {
                 Workload load = new Workload(20261130L);
@@ -166,11 +193,24 @@ public final class ResolutionBenchmark {
                         producer, hop, finals, arrivals, process);
                 phases.addAll(List.of(empty, filled, full));
                 if (warm.tracks() == 0) throw new IllegalStateException("no warm-up");
+                faces = warm.faces() + empty.faces() + filled.faces() + full.faces();
+                bytes = topicBytes(dataDir);
+                // A restart on the same data dir: identity resolution indexes every identity again from its stores
+                // before its first decision; then tracks of people seen before, whose decisions are compared too.
+                stop(process);
+                long restartAt = System.nanoTime();
+                process = start(dataDir, classpath, kafka);
+                List<Track> again = load.tracks("r", 10, settings.facesPerTrack(), 1.0);
+                Phase restarted = phase(label, "after a restart (10 tracks of people seen before)", again, producer, hop, finals, arrivals, process);
+                phases.add(restarted);
+                long first = again.stream().mapToLong(t -> arrivals.get(t.trackId())).min().orElseThrow();
+                out.printf("%s: restarted on its data: the first final sighting %.1f s after the restart began; %s%n", label,
+                        (first - restartAt) / 1e9, indexedLine(dataDir));
             } finally {
                 stop.set(true);
                 reader.join(10_000);
             }
-            return new Result(label, phases);
+            return new Result(label, phases, bytes, faces);
         } finally {
             stop(process);
             deleteTree(dataDir);
@@ -452,6 +492,39 @@ public final class ResolutionBenchmark {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** The product's own line on how long identity resolution took to index its identities at start (builds that log it). */
+    private static String indexedLine(Path dataDir) throws IOException {
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        try (Stream<String> lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains("identity resolution: indexed")).reduce((a, b) -> b)
+                    .map(l -> l.substring(l.indexOf("identity resolution: indexed"))).orElse("(no indexing line in its log)");
+        }
+    }
+
+    /**
+     * Bytes of the log segments ({@code *.log}) of every topic partition under the data dir, by topic. The product is
+     * still running: a file that goes while the tree is walked (the vector store's temporary files) is passed over.
+     */
+    private static Map<String, Long> topicBytes(Path dataDir) throws Exception {
+        Map<String, Long> bytes = new TreeMap<>();
+        Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                String partition = file.getParent().getFileName().toString();
+                if (attributes.isRegularFile() && file.getFileName().toString().endsWith(".log") && partition.matches(".+-\\d+")) {
+                    bytes.merge(partition.substring(0, partition.lastIndexOf('-')), attributes.size(), Long::sum);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException gone) {
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return bytes;
     }
 
     private static void deleteTree(Path dir) {

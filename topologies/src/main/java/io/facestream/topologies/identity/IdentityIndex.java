@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Identities' centroids and exemplars in memory, for the nearest-identity search of every track decision.
@@ -95,18 +96,29 @@ final class IdentityIndex {
     /** Puts since the slots were last laid out again in scan order. */
     private int changes;
 
-    /** An inactive identity (switched off by an operator) is left out: no new track is matched to it. */
+    /** An identity whose exemplars carry their embeddings. */
     void put(Identity identity) {
+        put(identity, StoredEmbeddings::of);
+    }
+
+    /**
+     * An inactive identity (switched off by an operator) is left out: no new track is matched to it. {@code embeddings}
+     * gives each exemplar's embedding (null: its face is gone, left out); the arrays are kept, never changed.
+     */
+    void put(Identity identity, Function<Exemplar, float[]> embeddings) {
         if (identity.getStatus() == IdentityStatus.INACTIVE) {
             remove(identity.getIdentityId());
             return;
         }
         float[] centroid = StoredEmbeddings.centroidOf(identity);
-        int n = identity.getExemplars().size() + (centroid.length == 0 ? 0 : 1);
-        float[][] v = new float[n][];
-        int i = 0;
-        if (centroid.length > 0) v[i++] = centroid;
-        for (Exemplar e : identity.getExemplars()) v[i++] = StoredEmbeddings.of(e);
+        List<float[]> own = new ArrayList<>(identity.getExemplars().size() + 1);
+        if (centroid.length > 0) own.add(centroid);
+        for (Exemplar e : identity.getExemplars()) {
+            float[] embedding = embeddings.apply(e);
+            if (embedding != null) own.add(embedding);
+        }
+        int n = own.size();
+        float[][] v = own.toArray(float[][]::new);
         float[][] rejected = Matching.rejected(identity).stream().map(StoredEmbeddings::of).toArray(float[][]::new);
         Entry entry = new Entry(identity.getIdentityId(), v, rejected);
         Integer at = positions.get(entry.identityId());

@@ -39,6 +39,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +77,7 @@ import java.util.UUID;
  * those of cameras that ask for them ({@code unknown_face_alerts}). Output: sightings and those candidates.
  */
 public final class IdentityResolver implements Processor<String, SpecificRecord, String, SpecificRecord> {
+    private static final Logger log = LoggerFactory.getLogger(IdentityResolver.class);
     /** Live tracks' resolution state (internal, not a view). */
     static final String TRACKS = "resolution-tracks";
     /** Last unknown-face alert per identity and camera (internal), for the cooldown POI alerts have too. */
@@ -124,6 +127,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private KeyValueStore<String, Long> alertCounts;
     private ReadIndexes readIndexes;
     private CentroidPublisher centroids;
+    /** The embeddings of exemplars and live tracks' faces, which name their face (see {@link FaceEmbeddings}). */
+    private FaceEmbeddings embeddings;
     /** The centroids' flush timer while changes wait (and once at start); null otherwise. */
     private Cancellable flushTimer;
     /** The read indexes' build steps after an upgrade; null otherwise. */
@@ -161,10 +166,12 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         alertCounts = context.getStateStore(Views.ALERT_COUNTS.name()); // global: every alert ever, per key
         readIndexes = new ReadIndexes(context);
         centroids = new CentroidPublisher(vectors);
+        embeddings = new FaceEmbeddings(faces); // a task initialised again reads its restored faces afresh
         recent.clear(); // a task initialised again (after an aborted transaction) reads its restored store
         changed.clear();
         changedFrom.clear();
         index.clear();
+        long indexing = System.nanoTime();
         List<Identity> all = new ArrayList<>();
         try (KeyValueIterator<String, Identity> it = identities.all()) {
             it.forEachRemaining(kv -> {
@@ -172,6 +179,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 all.add(kv.value);
             });
         }
+        // the exemplars' embeddings are read from the faces view here: a restart's cost grows with the identities
+        log.info("identity resolution: indexed {} identities from the store in {} ms", all.size(), (System.nanoTime() - indexing) / 1_000_000);
         centroids.reconcile(all);
         if (!readIndexes.built()) {
             // views from a version without the read indexes: indexed in steps, records processed between them
@@ -229,8 +238,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         TrackResolution.Builder track = track(e.getTrackId());
         List<Exemplar> best = new ArrayList<>(track.getFaces());
         best.removeIf(x -> x.getFaceId().equals(e.getCropId()));
-        ByteBuffer f32 = StoredEmbeddings.f32Of(e); // as it came, shared by the face and the track
-        best.add(StoredEmbeddings.exemplar(e.getCropId(), f32, e.getQuality()));
+        ByteBuffer f32 = StoredEmbeddings.f32Of(e); // as it came, into the face (the track names the face)
+        best.add(StoredEmbeddings.reference(e.getCropId(), e.getQuality()));
         best.sort(Comparator.comparingDouble(Exemplar::getQuality).reversed());
         track.setFaces(List.copyOf(best.subList(0, Math.min(best.size(), settings.maxTrackFaces()))));
         Set<String> ids = new LinkedHashSet<>(track.getFaceIds());
@@ -246,6 +255,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 .setSimilarity(track.getSimilarity()).setModelId(e.getModelId())
                 .setCropJpeg(cropJpeg).setFrameRef(e.getFrameRef()), f32).build();
         if (previous != null && previous.getIdentityId() != null) detachFaces(previous.getIdentityId(), List.of(previous));
+        embeddings.stored(e.getCropId(), StoredEmbeddings.decode(f32, null));
         // A face of a track not resolved yet goes to the vector store when its track resolves (moveTrack), with its
         // identity: indexing it now as well would insert it into the HNSW graph twice. One the store held before (the
         // same face again) is written now, so its point does not keep an identity it no longer has.
@@ -263,13 +273,14 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private void onTrackEvent(TrackEvent event) {
         TrackResolution current = tracks.get(event.getTrackId());
         boolean ended = event.getType() == TrackEventType.ENDED;
-        if (current == null || current.getFaces().isEmpty()) {
+        List<Exemplar> trackFaces = current == null ? List.of() : present(current.getFaces());
+        if (trackFaces.isEmpty()) {
             if (ended) tracks.delete(event.getTrackId());
-            return; // no face of this track was embedded: nothing to recognise
+            return; // no face of this track was embedded (or an operator deleted them): nothing to recognise
         }
         TrackResolution.Builder track = TrackResolution.newBuilder(current);
-        List<Gallery.WeightedFace> weighted = current.getFaces().stream()
-                .map(f -> new Gallery.WeightedFace(StoredEmbeddings.of(f), f.getQuality())).toList();
+        List<Gallery.WeightedFace> weighted = trackFaces.stream()
+                .map(f -> new Gallery.WeightedFace(embeddings.of(f), f.getQuality())).toList();
         Optional<Gallery.Match> person = gallery.bestForTrack(weighted).filter(m -> m.similarity() >= settings.thresholds().person());
         String identityId;
         double similarity;
@@ -279,11 +290,11 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             track.setPersonId(person.get().person().getPersonId());
         } else if (current.getIdentityId() != null && current.getPersonId() == null && identity(current.getIdentityId()) != null) {
             identityId = current.getIdentityId();
-            similarity = Embeddings.similarity(centroid(current.getFaces()), StoredEmbeddings.centroidOf(identity(identityId)));
+            similarity = Embeddings.similarity(centroid(trackFaces), StoredEmbeddings.centroidOf(identity(identityId)));
         } else {
-            float[] centroid = centroid(current.getFaces());
+            float[] centroid = centroid(trackFaces);
             // a track of soft faces alone joins no identity by similarity (see index): it starts its own
-            boolean allSoft = current.getFaces().stream().allMatch(this::soft);
+            boolean allSoft = trackFaces.stream().allMatch(this::soft);
             Optional<IdentityIndex.Nearest> nearest = allSoft ? Optional.empty()
                     : index.nearest(centroid, settings.thresholds().identity());
             if (nearest.isPresent()) {
@@ -416,7 +427,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         List<Exemplar> exemplars = new ArrayList<>(identity.getExemplars());
         for (Face f : attached) {
             exemplars.removeIf(x -> x.getFaceId().equals(f.getFaceId()));
-            exemplars.add(StoredEmbeddings.exemplar(f));
+            exemplars.add(exemplar(f));
             seenAt(b, f.getTimestamp().toEpochMilli(), f.getTimestamp().toEpochMilli(), f.getCameraId(), f.getFileId());
         }
         b.setFaceCount(identity.getFaceCount() + attached.size());
@@ -445,8 +456,22 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         Set<String> have = new java.util.HashSet<>();
         exemplars.forEach(x -> have.add(x.getFaceId()));
         for (Face f : facesOf(identityId)) {
-            if (!excluded.contains(f.getFaceId()) && !have.contains(f.getFaceId())) exemplars.add(StoredEmbeddings.exemplar(f));
+            if (!excluded.contains(f.getFaceId()) && !have.contains(f.getFaceId())) exemplars.add(exemplar(f));
         }
+    }
+
+    /** A kept face as an exemplar: a reference to it, its embedding noted for the centroid and the index. */
+    private Exemplar exemplar(Face face) {
+        embeddings.stored(face.getFaceId(), StoredEmbeddings.of(face));
+        return StoredEmbeddings.reference(face.getFaceId(), face.getQuality());
+    }
+
+    /** The exemplars whose embedding can be read (a reference's face is in the faces view), in their order. */
+    private List<Exemplar> present(List<Exemplar> exemplars) {
+        for (Exemplar x : exemplars) {
+            if (embeddings.of(x) == null) return exemplars.stream().filter(y -> embeddings.of(y) != null).toList();
+        }
+        return exemplars;
     }
 
     private void setExemplars(Identity.Builder b, List<Exemplar> exemplars) {
@@ -564,7 +589,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
      * soft faces alone would gather strangers. It stays, with its own track; a usable face makes it findable.
      */
     private void index(Identity identity) {
-        if (identity.getExemplars().stream().anyMatch(e -> !soft(e))) index.put(identity);
+        if (identity.getExemplars().stream().anyMatch(e -> !soft(e))) index.put(identity, embeddings::of);
         else index.remove(identity.getIdentityId());
     }
 
@@ -578,6 +603,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         List<Face> owned = facesOf(identityId);
         for (Face f : owned) {
             faces.delete(f.getFaceId());
+            embeddings.deleted(f.getFaceId());
             readIndexes.faceDeleted(f);
             facesByIdentity.delete(Views.faceOfIdentity(identityId, f.getTimestamp(), f.getFaceId()));
         }
@@ -612,6 +638,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             Face gone = faces.get(id);
             if (gone != null) readIndexes.faceDeleted(gone);
             faces.delete(id);
+            embeddings.deleted(id);
         }
         vectors.delete(VectorStore.FACES, faceIds);
     }
@@ -704,16 +731,22 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         return out;
     }
 
-    /** Quality-weighted mean of embeddings, L2-normalised. */
-    static float[] centroid(List<Exemplar> faces) {
-        if (faces.isEmpty()) return new float[0];
-        float[] sum = new float[StoredEmbeddings.dimension(faces.get(0))];
+    /** Quality-weighted mean of the exemplars' embeddings, L2-normalised (those whose face is gone left out). */
+    private float[] centroid(List<Exemplar> faces) {
+        return centroid(faces, embeddings::of);
+    }
+
+    /** Quality-weighted mean of embeddings, L2-normalised; {@code embedding} gives each exemplar's (null: left out). */
+    static float[] centroid(List<Exemplar> faces, java.util.function.Function<Exemplar, float[]> embedding) {
+        float[] sum = null;
         for (Exemplar f : faces) {
+            float[] e = embedding.apply(f);
+            if (e == null) continue;
+            if (sum == null) sum = new float[e.length]; // the first one's dimension
             double w = Math.max(f.getQuality(), 1e-3);
-            float[] e = StoredEmbeddings.of(f);
             for (int i = 0; i < sum.length && i < e.length; i++) sum[i] += (float) (w * e[i]);
         }
-        return Embeddings.normalise(sum);
+        return sum == null ? new float[0] : Embeddings.normalise(sum);
     }
 
     static String uuid(String seed) {

@@ -40,26 +40,33 @@ class IdentityIndexRealFacesTest {
     static void embed() throws Exception {
         try (FaceAnalyzer analyzer = FaceAnalyzer.create()) {
             identityThreshold = analyzer.thresholds().identity();
-            Path dir = SamplePeople.materialise(analyzer, ModelStore.fromEnvironment().cacheDir().resolve("sample-people"));
-            List<Path> folders;
-            try (Stream<Path> list = Files.list(dir)) {
-                folders = list.filter(Files::isDirectory).sorted().toList();
-            }
-            for (Path folder : folders) {
-                List<Path> shots;
-                try (Stream<Path> list = Files.list(folder)) {
-                    shots = list.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
-                }
-                List<float[]> embeddings = new ArrayList<>();
-                for (Path shot : shots) {
-                    analyzer.analyzeStill(Files.readAllBytes(shot)).stream()
-                            .max(Comparator.comparingDouble((DetectedFace f) -> f.box().area()))
-                            .ifPresent(face -> embeddings.add(analyzer.embed(face.aligned())));
-                }
-                if (embeddings.size() >= 2) people.put(folder.getFileName().toString(), embeddings);
-            }
+            people.putAll(samplePeople(analyzer));
         }
         assertThat(people).as("labelled sample people with at least two shots embedded").hasSizeGreaterThanOrEqualTo(15);
+    }
+
+    /** The models' embeddings of the labelled sample people with two shots or more, by person, in the folders' order. */
+    static Map<String, List<float[]>> samplePeople(FaceAnalyzer analyzer) throws Exception {
+        Map<String, List<float[]>> people = new LinkedHashMap<>();
+        Path dir = SamplePeople.materialise(analyzer, ModelStore.fromEnvironment().cacheDir().resolve("sample-people"));
+        List<Path> folders;
+        try (Stream<Path> list = Files.list(dir)) {
+            folders = list.filter(Files::isDirectory).sorted().toList();
+        }
+        for (Path folder : folders) {
+            List<Path> shots;
+            try (Stream<Path> list = Files.list(folder)) {
+                shots = list.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+            }
+            List<float[]> embeddings = new ArrayList<>();
+            for (Path shot : shots) {
+                analyzer.analyzeStill(Files.readAllBytes(shot)).stream()
+                        .max(Comparator.comparingDouble((DetectedFace f) -> f.box().area()))
+                        .ifPresent(face -> embeddings.add(analyzer.embed(face.aligned())));
+            }
+            if (embeddings.size() >= 2) people.put(folder.getFileName().toString(), embeddings);
+        }
+        return people;
     }
 
     @Test
@@ -123,6 +130,6 @@ class IdentityIndexRealFacesTest {
                 .setExemplars(exemplars).setFaceCount(exemplars.size()).setSightingCount(1)
                 .setFirstSeen(T0).setLastSeen(T0).setCreatedAt(T0).setUpdatedAt(T0);
         if (rejected != null) builder.setRejected(List.of(StoredEmbeddings.exemplar("r-" + p, rejected, 0.5f)));
-        return StoredEmbeddings.withCentroid(builder, IdentityResolver.centroid(exemplars)).build();
+        return StoredEmbeddings.withCentroid(builder, IdentityResolver.centroid(exemplars, StoredEmbeddings::of)).build();
     }
 }

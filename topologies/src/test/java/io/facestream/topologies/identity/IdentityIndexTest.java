@@ -67,7 +67,7 @@ class IdentityIndexTest {
             float[][] faces = new float[1 + random.nextInt(8)][];
             for (int k = 0; k < faces.length; k++) faces[k] = face(centre, random);
             Identity identity = identity("id-" + i, IdentityResolver.centroid(java.util.Arrays.stream(faces)
-                    .map(f -> StoredEmbeddings.exemplar("x", f, 0.5f)).toList()), faces);
+                    .map(f -> StoredEmbeddings.exemplar("x", f, 0.5f)).toList(), StoredEmbeddings::of), faces);
             if (i % 50 == 0) { // a face rejected from it: vetoes it for queries nearer that face
                 identity = Identity.newBuilder(identity).setRejected(List.of(StoredEmbeddings.exemplar("r" + i, face(centre, random), 0.5f))).build();
             }
