@@ -25,12 +25,17 @@ public final class Matching {
 
     /**
      * To an automatic identity: the closest of its centroid and exemplars; {@link #NO_MATCH} for an identity without
-     * faces, or {@link #vetoed} by one rejected from it.
+     * faces, or {@link #vetoed} by one rejected from it. Identity resolution writes exemplars as references to their
+     * faces ({@link StoredEmbeddings#reference}), so {@code exemplarEmbedding} gives each one's embedding (null: its
+     * face is gone, left out); {@code StoredEmbeddings::of} for records that carry them.
      */
-    public static double toIdentity(Identity identity, float[] embedding) {
+    public static double toIdentity(Identity identity, float[] embedding, java.util.function.Function<Exemplar, float[]> exemplarEmbedding) {
         float[] centroid = StoredEmbeddings.centroidOf(identity);
         double best = centroid.length == 0 ? NO_MATCH : Embeddings.similarity(centroid, embedding);
-        for (Exemplar e : identity.getExemplars()) best = Math.max(best, Embeddings.similarity(StoredEmbeddings.of(e), embedding));
+        for (Exemplar e : identity.getExemplars()) {
+            float[] own = exemplarEmbedding.apply(e);
+            if (own != null) best = Math.max(best, Embeddings.similarity(own, embedding));
+        }
         double rejected = NO_MATCH;
         for (Exemplar e : rejected(identity)) rejected = Math.max(rejected, Embeddings.similarity(StoredEmbeddings.of(e), embedding));
         return vetoed(best, rejected) ? NO_MATCH : best;

@@ -110,7 +110,7 @@ class IdentityIndexRealFacesTest {
         List<Identity> identities = List.copyOf(live.values());
         for (List<float[]> shots : people.values()) {
             for (float[] query : shots) {
-                double[] scores = identities.stream().mapToDouble(identity -> Matching.toIdentity(identity, query)).toArray();
+                double[] scores = identities.stream().mapToDouble(identity -> Matching.toIdentity(identity, query, StoredEmbeddings::of)).toArray();
                 double top = java.util.Arrays.stream(scores).max().orElse(Matching.NO_MATCH);
                 for (double atLeast : new double[]{identityThreshold, top - 1e-7, top + 1e-7, Matching.NO_MATCH}) {
                     boolean found = IdentityIndexTest.assertNearestIsAFullScans(index, identities, scores, query, atLeast, stage + ",");

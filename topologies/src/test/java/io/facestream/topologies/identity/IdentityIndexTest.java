@@ -31,7 +31,7 @@ class IdentityIndexTest {
             assertThat(n.similarity()).isCloseTo(1, within(1e-6));
         });
         assertThat(index.nearest(axis(1), Matching.NO_MATCH)).get().extracting(IdentityIndex.Nearest::identityId).isEqualTo("b");
-        assertThat(Matching.toIdentity(a, axis(3))).as("the API measures it the same way").isCloseTo(1, within(1e-6));
+        assertThat(Matching.toIdentity(a, axis(3), StoredEmbeddings::of)).as("the API measures it the same way").isCloseTo(1, within(1e-6));
     }
 
     @Test
@@ -80,8 +80,8 @@ class IdentityIndexTest {
             Identity target = all.get(random.nextInt(all.size()));
             float[] query = n % 2 == 0 ? face(StoredEmbeddings.centroidOf(target), random)
                     : io.facestream.vectors.bench.SyntheticFaces.randomUnit(random, 512);
-            double exact = Matching.toIdentity(target, query);
-            double[] scores = all.stream().mapToDouble(identity -> Matching.toIdentity(identity, query)).toArray();
+            double exact = Matching.toIdentity(target, query, StoredEmbeddings::of);
+            double[] scores = all.stream().mapToDouble(identity -> Matching.toIdentity(identity, query, StoredEmbeddings::of)).toArray();
             for (double atLeast : new double[]{0.396, exact - 1e-7, exact + 1e-7, Matching.NO_MATCH}) {
                 if (assertNearestIsAFullScans(index, all, scores, query, atLeast, "query " + n) && atLeast == 0.396) matched++;
             }
