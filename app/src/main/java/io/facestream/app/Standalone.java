@@ -200,7 +200,7 @@ public final class Standalone implements AutoCloseable {
      * The embedded vector store's settings under {@code dir}: Lucene's HNSW build and merge settings, a search's
      * candidates and pool, as configured (BENCHMARKS.md, "Search at scale"); a bad value names its key.
      */
-    static EmbeddedVectorStore.Config embeddedVectors(Config config, Path dir) {
+    public static EmbeddedVectorStore.Config embeddedVectors(Config config, Path dir) {
         EmbeddedVectorStore.Graph graph = checked(config, () -> new EmbeddedVectorStore.Graph(config.getInt(ConfigKey.VECTORS_HNSW_CONNECTIONS),
                 config.getInt(ConfigKey.VECTORS_HNSW_BEAM), config.getInt(ConfigKey.VECTORS_SEGMENTS_PER_TIER)),
                 ConfigKey.VECTORS_HNSW_CONNECTIONS, ConfigKey.VECTORS_HNSW_BEAM, ConfigKey.VECTORS_SEGMENTS_PER_TIER);

@@ -62,7 +62,9 @@ final class BenchCluster implements AutoCloseable {
         }
         registry = EmbeddedSchemaRegistry.start(broker.bootstrapServers(), Topics.SCHEMAS, "localhost", 0);
         serdes = new AvroSerdes(new RestSchemaRegistryClient(registry.url()));
-        vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")).withCommitInterval(Duration.ofSeconds(1)));
+        // the product's own store settings (its default keys), so the bench's indexing and merges are the product's
+        vectors = new EmbeddedVectorStore(io.facestream.app.Standalone.embeddedVectors(
+                io.facestream.app.config.Config.load(null, Map.of(), Map.of()), dir.resolve("vectors")));
         try (KafkaProducer<String, Person> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 broker.bootstrapServers()), new StringSerializer(), serdes.of(Person.class).serializer())) {
             producer.send(new ProducerRecord<>(Topics.PEOPLE, poi.getPersonId(), poi)).get();
