@@ -177,7 +177,7 @@ public final class PipelineBenchmark {
             for (Throughput r : rows) {
                 StringBuilder line = new StringBuilder("CPU s of the measured replay by thread, " + r.name() + ":");
                 r.threadCpu().forEach((group, s) -> line.append(String.format("%s %s %.2f,", group.equals(GC_WALL) ? ";" : "", group, s)));
-                out.println(line.substring(0, line.length() - 1));
+                out.println(line.substring(0, line.length() - 1).replace(",;", ";"));
             }
             out.printf("%nmodels alone, same run: analyze (detect + landmarks + align) %.2f ms per frame -> at most %.0f frames/s on one thread;"
                     + " embed %.2f ms per face%n", model[0], 1000 / model[0], model[1]);
