@@ -78,7 +78,67 @@ public final class PipelineBenchmark {
      * @param coldCpuSeconds  the same for the cold replay, until its tracks had ended
      */
     private record Throughput(String name, double replaySeconds, double wallSeconds, double coldWallSeconds, long frames, long faces,
-                              long embeddings, double resolvedSeconds, double cpuSeconds, double coldCpuSeconds) {
+                              long embeddings, double resolvedSeconds, double cpuSeconds, double coldCpuSeconds, Map<String, Double> threadCpu) {
+    }
+
+    /**
+     * The groups of Java threads whose CPU time the benchmark reports, first match wins: the pipeline's stream threads
+     * (with their producers' I/O threads), the embedded broker's threads, the vector store and embedding pool, and ingest.
+     */
+    private static final List<Map.Entry<String, java.util.regex.Pattern>> THREAD_GROUPS = List.of(
+            Map.entry("stream threads", java.util.regex.Pattern.compile(".*StreamThread.*")),
+            Map.entry("vector store, embedding", java.util.regex.Pattern.compile("vector-.*|Lucene.*|facestream-embed.*")),
+            Map.entry("ingest", java.util.regex.Pattern.compile("main|replay-.*|kafka-producer-network-thread \\| bench|blob.*")),
+            Map.entry("broker", java.util.regex.Pattern.compile("data-plane-kafka.*|kafka-.*|TxnMarkerSender.*|group-coordinator.*"
+                    + "|AddPartitionsToTxn.*|ExpirationReaper.*|executor-.*|quorum-.*|broker-.*|share-coordinator.*|transaction-.*"
+                    + "|controller-.*|raft-.*|LogDirFailureHandler|metadata-.*|.*-event-handler|ReplicaFetcher.*|kafka-log-cleaner.*")));
+
+    private static final String GC_WALL = "GC pauses and cycles (wall s)", JIT_WALL = "JIT compilation (wall s)";
+
+    /** Wall ms the collectors and the JIT compilers have spent so far (their CPU is in "outside Java threads"). */
+    private static double[] gcAndJitMillis() {
+        double gc = 0;
+        for (var collector : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) gc += Math.max(0, collector.getCollectionTime());
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return new double[]{gc, jit == null ? 0 : jit.getTotalCompilationTime()};
+    }
+
+    /** CPU ns of every live Java thread (id to name and time). */
+    private static Map<Long, Map.Entry<String, Long>> threadCpu() {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<Long, Map.Entry<String, Long>> out = new java.util.HashMap<>();
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) continue;
+            long ns = threads.getThreadCpuTime(info.getThreadId());
+            if (ns >= 0) out.put(info.getThreadId(), Map.entry(info.getThreadName(), ns));
+        }
+        return out;
+    }
+
+    /**
+     * CPU seconds per thread group between {@code before} and now, over the Java threads alive now (a thread that ended in
+     * between is missed: the long-lived stream and broker threads are not); "outside Java threads" is the rest of the
+     * process's time: JIT compilers, GC, ONNX Runtime's own threads, and the Java threads that ended.
+     */
+    private static Map<String, Double> threadCpuSince(Map<Long, Map.Entry<String, Long>> before, double processCpuBefore, double[] gcJitBefore) {
+        Map<String, Double> groups = new java.util.LinkedHashMap<>();
+        THREAD_GROUPS.forEach(g -> groups.put(g.getKey(), 0.0));
+        groups.put("other Java threads", 0.0);
+        double java = 0;
+        for (var e : threadCpu().entrySet()) {
+            var was = before.get(e.getKey());
+            double seconds = (e.getValue().getValue() - (was == null ? 0 : was.getValue())) / 1e9;
+            String name = e.getValue().getKey();
+            String group = THREAD_GROUPS.stream().filter(g -> g.getValue().matcher(name).matches()).map(Map.Entry::getKey).findFirst()
+                    .orElse("other Java threads");
+            groups.merge(group, seconds, Double::sum);
+            java += seconds;
+        }
+        groups.put("outside Java threads", processCpuSeconds() - processCpuBefore - java);
+        double[] gcJit = gcAndJitMillis();
+        groups.put(GC_WALL, (gcJit[0] - gcJitBefore[0]) / 1000);
+        groups.put(JIT_WALL, (gcJit[1] - gcJitBefore[1]) / 1000);
+        return groups;
     }
 
     /** CPU time of this whole process so far, in seconds. */
@@ -114,6 +174,11 @@ public final class PipelineBenchmark {
             out.printf("CPU s: the whole process's CPU time for the measured replay (until every sighting was final), and for the cold one"
                     + " (until its tracks ended); the pipeline's own = a pipeline variant's minus ingest alone's: %.1f s (tracker chooses), %.1f s cold%n",
                     rows.get(1).cpuSeconds() - rows.get(0).cpuSeconds(), rows.get(1).coldCpuSeconds() - rows.get(0).coldCpuSeconds());
+            for (Throughput r : rows) {
+                StringBuilder line = new StringBuilder("CPU s of the measured replay by thread, " + r.name() + ":");
+                r.threadCpu().forEach((group, s) -> line.append(String.format("%s %s %.2f,", group.equals(GC_WALL) ? ";" : "", group, s)));
+                out.println(line.substring(0, line.length() - 1).replace(",;", ";"));
+            }
             out.printf("%nmodels alone, same run: analyze (detect + landmarks + align) %.2f ms per frame -> at most %.0f frames/s on one thread;"
                     + " embed %.2f ms per face%n", model[0], 1000 / model[0], model[1]);
             latency(video, defaults);
@@ -191,7 +256,7 @@ public final class PipelineBenchmark {
             Measured warm = replayUntilCaughtUp(cluster, video, "bench-file", tracks);
             if (cluster.pipeline == null) {
                 return new Throughput(name, warm.replaySeconds, warm.wallSeconds, cold.wallSeconds, warm.result.frames(), warm.result.faces(), 0, 0,
-                        processCpuSeconds() - warm.cpuAtStart, cold.cpuSeconds);
+                        processCpuSeconds() - warm.cpuAtStart, cold.cpuSeconds, threadCpuSince(warm.threadsAtStart, warm.cpuAtStart, warm.gcJitAtStart));
             }
             streamThreadMetrics(name, cluster.pipeline);
             java.util.Set<String> finals = new java.util.HashSet<>();
@@ -201,21 +266,24 @@ public final class PipelineBenchmark {
                 }
             }
             return new Throughput(name, warm.replaySeconds, warm.wallSeconds, cold.wallSeconds, warm.result.frames(), warm.result.faces(),
-                    warm.embeddings, (System.nanoTime() - warm.start) / 1e9, processCpuSeconds() - warm.cpuAtStart, cold.cpuSeconds);
+                    warm.embeddings, (System.nanoTime() - warm.start) / 1e9, processCpuSeconds() - warm.cpuAtStart, cold.cpuSeconds,
+                    threadCpuSince(warm.threadsAtStart, warm.cpuAtStart, warm.gcJitAtStart));
         }
     }
 
     private record Measured(Replayer.Result result, long start, double replaySeconds, double wallSeconds, long tracks, long embeddings,
-                            double cpuAtStart, double cpuSeconds) {
+                            double cpuAtStart, double cpuSeconds, Map<Long, Map.Entry<String, Long>> threadsAtStart, double[] gcJitAtStart) {
     }
 
     private Measured replayUntilCaughtUp(BenchCluster cluster, Path video, String fileId, KafkaConsumer<String, TrackEvent> tracks) throws Exception {
         long embeddedBefore = cluster.pipeline == null ? 0 : cluster.pipeline.metrics().items();
+        Map<Long, Map.Entry<String, Long>> threads0 = threadCpu();
+        double[] gcJit0 = gcAndJitMillis();
         double cpu0 = processCpuSeconds();
         long t0 = System.nanoTime();
         Replayer.Result result = cluster.replay(video, fileId, ReplaySpeed.MAX, Instant.now().minus(Duration.ofDays(1)));
         double replayed = (System.nanoTime() - t0) / 1e9;
-        if (cluster.pipeline == null) return new Measured(result, t0, replayed, replayed, 0, 0, cpu0, processCpuSeconds() - cpu0);
+        if (cluster.pipeline == null) return new Measured(result, t0, replayed, replayed, 0, 0, cpu0, processCpuSeconds() - cpu0, threads0, gcJit0);
         long started = 0, ended = 0;
         while (started == 0 || ended < started) {
             for (var r : tracks.poll(Duration.ofMillis(20))) {
@@ -226,7 +294,7 @@ public final class PipelineBenchmark {
             if (System.nanoTime() - t0 > Duration.ofMinutes(10).toNanos()) throw new IllegalStateException("the pipeline did not catch up");
         }
         return new Measured(result, t0, replayed, (System.nanoTime() - t0) / 1e9, started, cluster.pipeline.metrics().items() - embeddedBefore,
-                cpu0, processCpuSeconds() - cpu0);
+                cpu0, processCpuSeconds() - cpu0, threads0, gcJit0);
     }
 
     /** Live camera at real time: event time is capture time, so alert arrival minus event time is frame-to-alert latency. */

@@ -1,8 +1,8 @@
 package io.facestream.topologies.tracking;
 
 import io.facestream.schemas.crop.CropIds;
-import io.facestream.schemas.avro.state.TrackObservation;
 import io.facestream.schemas.avro.state.TrackSnapshot;
+import io.facestream.topologies.tracking.TrackSnapshots.Face;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -82,7 +82,7 @@ public final class Tracker {
         /** The current recheck interval: doubles after each recheck, back to the shortest at a cue of a swap. */
         private long recheckEvery;
         /** The track's faces of the last {@code historyMillis} (bounded), oldest first: where a split may fall. */
-        private final Deque<TrackObservation> recent = new ArrayDeque<>();
+        private final Deque<Face> recent = new ArrayDeque<>();
 
         Track(String id, Detection d, TrackerSettings settings) {
             this.id = id;
@@ -99,28 +99,28 @@ public final class Tracker {
          * to its last face before them. Empty when there is nothing to take (the faces were older than the
          * remembered past), or when every remembered face would go (then the track is left as it is).
          */
-        private List<TrackObservation> takeFrom(long from) {
-            List<TrackObservation> taken = recent.stream().filter(o -> o.getFrame() >= from).toList();
-            List<TrackObservation> kept = recent.stream().filter(o -> o.getFrame() < from).toList();
+        private List<Face> takeFrom(long from) {
+            List<Face> taken = recent.stream().filter(o -> o.frame() >= from).toList();
+            List<Face> kept = recent.stream().filter(o -> o.frame() < from).toList();
             if (taken.isEmpty() || (kept.isEmpty() && firstFrame >= from)) return List.of();
             Set<String> takenIds = new HashSet<>();
-            taken.forEach(o -> takenIds.add(o.getCropId()));
+            taken.forEach(o -> takenIds.add(o.cropId()));
             faces -= taken.size();
             embedded.removeIf(takenIds::contains);
             if (kept.isEmpty()) { // its earlier faces are older than the remembered past: end just before the other's
                 lastFrame = from - 1;
-                lastSeen = taken.getFirst().getTime() - 1;
+                lastSeen = taken.getFirst().time() - 1;
             } else {
-                TrackObservation last = kept.getLast();
-                lastFrame = last.getFrame();
-                lastSeen = last.getTime();
-                box = boxOf(last);
+                Face last = kept.getLast();
+                lastFrame = last.frame();
+                lastSeen = last.time();
+                box = last.box();
             }
             if (takenIds.contains(bestCropId)) {
-                TrackObservation best = kept.stream().max(Comparator.comparingDouble(TrackObservation::getQuality)).orElse(null);
-                bestCropId = best == null ? null : best.getCropId();
-                bestQuality = best == null ? -1 : best.getQuality();
-                bestFrameRef = best == null ? null : best.getFrameRef();
+                Face best = kept.stream().max(Comparator.comparingDouble(Face::quality)).orElse(null);
+                bestCropId = best == null ? null : best.cropId();
+                bestQuality = best == null ? -1 : best.quality();
+                bestFrameRef = best == null ? null : best.frameRef();
             }
             recent.clear();
             recent.addAll(kept);
@@ -133,10 +133,9 @@ public final class Tracker {
             this.firstFrame = s.getFirstFrame();
             this.lastSeen = s.getLastSeen();
             this.lastFrame = s.getLastFrame();
-            this.box = new Box(s.getBox().get(0), s.getBox().get(1), s.getBox().get(2), s.getBox().get(3));
-            double[][] covariance = new double[8][8];
-            for (int i = 0; i < 64; i++) covariance[i / 8][i % 8] = s.getMotionCovariance().get(i);
-            this.motion = new Motion(s.getMotionState().stream().mapToDouble(Double::doubleValue).toArray(), covariance, s.getMotionAt());
+            TrackSnapshots.Numbers numbers = TrackSnapshots.read(s, MAX_RECENT);
+            this.box = numbers.box();
+            this.motion = numbers.motion();
             this.faces = s.getFaces();
             this.bestCropId = s.getBestCropId();
             this.bestQuality = s.getBestQuality();
@@ -148,25 +147,26 @@ public final class Tracker {
             this.lastEmbedAt = s.getLastEmbedAt();
             this.softEmbeds = s.getSoftEmbeds();
             this.recheckEvery = s.getRecheckEvery();
-            this.recent.addAll(s.getRecent());
+            this.recent.addAll(numbers.recent());
         }
 
+        /** The track as its store keeps it: numbers as bytes ({@link TrackSnapshots}), the fields they replaced empty. */
         private TrackSnapshot snapshot() {
-            List<Double> covariance = new ArrayList<>(64);
-            for (double[] row : motion.covariance()) for (double v : row) covariance.add(v);
+            List<Face> remembered = List.copyOf(recent);
             return TrackSnapshot.newBuilder().setId(id).setFirstSeen(firstSeen).setFirstFrame(firstFrame)
-                    .setLastSeen(lastSeen).setLastFrame(lastFrame).setBox(List.of(box.x(), box.y(), box.width(), box.height()))
-                    .setMotionState(java.util.Arrays.stream(motion.state()).boxed().toList()).setMotionCovariance(covariance)
+                    .setLastSeen(lastSeen).setLastFrame(lastFrame).setBox(List.of()).setMotionState(List.of()).setMotionCovariance(List.of())
+                    .setBoxMotionF64(TrackSnapshots.boxAndMotion(box, motion))
                     .setMotionAt(motion.atMillis()).setFaces(faces).setBestCropId(bestCropId).setBestQuality(bestQuality)
                     .setBestFrameRef(bestFrameRef).setBestEmbeddedQuality(bestEmbeddedQuality).setLastUpdateEvent(lastUpdateEvent)
-                    .setRecentEmbeds(List.copyOf(recentEmbeds)).setEmbedded(List.copyOf(embedded))
-                    .setLastEmbedAt(lastEmbedAt).setRecent(List.copyOf(recent)).setSoftEmbeds(softEmbeds).setRecheckEvery(recheckEvery).build();
+                    .setRecentEmbeds(List.copyOf(recentEmbeds)).setEmbedded(List.copyOf(embedded)).setLastEmbedAt(lastEmbedAt)
+                    .setRecent(List.of()).setRecentNumbers(TrackSnapshots.recentNumbers(remembered))
+                    .setRecentCropIds(TrackSnapshots.cropIds(remembered)).setRecentFrameRefs(TrackSnapshots.frameRefs(remembered))
+                    .setSoftEmbeds(softEmbeds).setRecheckEvery(recheckEvery).build();
         }
 
         private void observe(Detection d, TrackerSettings settings) {
-            recent.addLast(new TrackObservation(d.cropId(), d.frameNumber(), d.timestamp(),
-                    List.of(d.box().x(), d.box().y(), d.box().width(), d.box().height()), d.quality(), d.frameRef()));
-            while (recent.size() > MAX_RECENT || d.timestamp() - recent.peekFirst().getTime() > settings.historyMillis()) recent.pollFirst();
+            recent.addLast(new Face(d.cropId(), d.frameNumber(), d.timestamp(), d.box(), d.quality(), d.frameRef()));
+            while (recent.size() > MAX_RECENT || d.timestamp() - recent.peekFirst().time() > settings.historyMillis()) recent.pollFirst();
             lastSeen = d.timestamp();
             lastFrame = d.frameNumber();
             box = d.box();
@@ -306,25 +306,20 @@ public final class Tracker {
 
     /** Ends {@code t} before its faces from frame {@code from} on, which start a new track of their own. */
     private void split(Track t, long from, long timestamp, List<Event> events) {
-        List<TrackObservation> taken = t.takeFrom(from);
+        List<Face> taken = t.takeFrom(from);
         live.remove(t.id);
         events.add(new Event(EventType.ENDED, t, t.lastSeen));
         if (taken.isEmpty()) return; // nothing remembered to hand over: the other person's next face starts a track
-        TrackObservation first = taken.getFirst();
-        Track other = new Track(trackId(first.getFrame(), first.getCropId()), detection(first), settings);
-        for (TrackObservation o : taken.subList(1, taken.size())) other.observe(detection(o), settings);
+        Face first = taken.getFirst();
+        Track other = new Track(trackId(first.frame(), first.cropId()), detection(first), settings);
+        for (Face o : taken.subList(1, taken.size())) other.observe(detection(o), settings);
         other.lastUpdateEvent = timestamp;
         live.put(other.id, other);
         events.add(new Event(EventType.STARTED, other, timestamp));
     }
 
-    private static Detection detection(TrackObservation o) {
-        return new Detection(o.getCropId(), o.getFrame(), o.getTime(), boxOf(o), 1, o.getQuality(), o.getFrameRef());
-    }
-
-    private static Box boxOf(TrackObservation o) {
-        List<Double> b = o.getBox();
-        return new Box(b.get(0), b.get(1), b.get(2), b.get(3));
+    private static Detection detection(Face o) {
+        return new Detection(o.cropId(), o.frame(), o.time(), o.box(), 1, o.quality(), o.frameRef());
     }
 
     /** Ends the tracks unseen for longer than the gap at event time {@code timestamp}. */

@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -69,12 +68,11 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
     /**
      * What the three stores hold, as the objects last written: every record reads them (a source's state, its waiting
      * frames and their crops), and reading them here decodes nothing. The stores are still written, for their
-     * changelogs; {@link #init} reads them back (a restart, a task revived after an error).
+     * changelogs (at each commit: {@link CommitTimeStore}); {@link #init} reads them back (a restart, a task revived
+     * after an error).
      */
     private final Map<String, TrackerState> latestStates = new HashMap<>();
     private final NavigableMap<String, Frame> waitingFrames = new TreeMap<>();
-    /** The keys of {@link #waitingFrames} that are in {@link #PENDING_FRAMES} too (a frame that had to wait). */
-    private final Set<String> storedFrames = new HashSet<>();
     private final NavigableMap<String, FaceCrop> waitingCrops = new TreeMap<>();
     /** Wall-clock time each live source last sent a frame: not persisted, a restart starts the clock again. */
     private final Map<String, Long> lastArrival = new HashMap<>();
@@ -95,14 +93,14 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                                                                                       Duration silentCamera, AvroSerdes serdes,
                                                                                       StoreBuilder<KeyValueStore<String, Long>> splits) {
         return ProcessorStores.supplier(() -> new TrackingProcessor(settings, maxPendingFrames, silentCamera), Set.of(
-                ProcessorStores.inMemory(PENDING_CROPS, serdes.of(FaceCrop.class)),
-                ProcessorStores.inMemory(PENDING_FRAMES, serdes.of(Frame.class)),
-                ProcessorStores.inMemory(STATE, serdes.of(TrackerState.class)), splits));
+                CommitTimeStore.builder(PENDING_CROPS, serdes.of(FaceCrop.class)),
+                CommitTimeStore.builder(PENDING_FRAMES, serdes.of(Frame.class)),
+                CommitTimeStore.builder(STATE, serdes.of(TrackerState.class)), splits));
     }
 
     /** The store of splits: one builder, given to both processors that share it. */
     public static StoreBuilder<KeyValueStore<String, Long>> splitsStore() {
-        return ProcessorStores.inMemory(SPLITS, Serdes.Long());
+        return CommitTimeStore.builder(SPLITS, Serdes.Long());
     }
 
     @Override
@@ -115,16 +113,12 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         trackers.clear();
         latestStates.clear();
         waitingFrames.clear();
-        storedFrames.clear();
         waitingCrops.clear();
         try (KeyValueIterator<String, TrackerState> it = states.all()) {
             it.forEachRemaining(kv -> latestStates.put(kv.key, kv.value));
         }
         try (KeyValueIterator<String, Frame> it = frames.all()) {
-            it.forEachRemaining(kv -> {
-                waitingFrames.put(kv.key, kv.value);
-                storedFrames.add(kv.key);
-            });
+            it.forEachRemaining(kv -> waitingFrames.put(kv.key, kv.value));
         }
         try (KeyValueIterator<String, FaceCrop> it = crops.all()) {
             it.forEachRemaining(kv -> waitingCrops.put(kv.key, kv.value));
@@ -171,13 +165,9 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                 watchSilence();
             }
             advance(source);
-            // Only a frame that waits for its crops goes to the store (and its changelog). One tracked at once, as
-            // ingest sends a frame's crops before it, never does: put and deleted, even within one commit, it would
-            // still reach the changelog as a tombstone (a processor's cached store writes every dirty key).
-            if (waitingFrames.containsKey(key)) {
-                frames.put(key, frame);
-                storedFrames.add(key);
-            }
+            // Only a frame that waits for its crops goes to the store; one tracked at once (ingest sends a frame's
+            // crops before it) need not.
+            if (waitingFrames.containsKey(key)) frames.put(key, frame);
             return;
         } else {
             return;
@@ -198,7 +188,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                         frame.getFrameNumber(), faces.size(), frame.getFaceCount());
             }
             track(source, frame, faces.stream().map(Map.Entry::getValue).toList());
-            if (storedFrames.remove(entry.getKey())) frames.delete(entry.getKey());
+            frames.delete(entry.getKey()); // (nothing is written for a frame the store does not hold)
             waitingFrames.remove(entry.getKey());
             for (Map.Entry<String, FaceCrop> face : faces) {
                 crops.delete(face.getKey());
@@ -273,8 +263,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                     crop.getTimestamp().toEpochMilli()));
         }
         for (Tracker.Event e : out.events()) {
-            // (a delete of a key the store lacks would still write a tombstone to its changelog)
-            if (e.type() == Tracker.EventType.ENDED && splits.get(e.track().id()) != null) splits.delete(e.track().id());
+            if (e.type() == Tracker.EventType.ENDED) splits.delete(e.track().id()); // (nothing written when it has none)
             context.forward(new Record<>(state.getSourceId(), EmbedWork.newBuilder().setEvent(event(state, e)).build(), e.timestamp()));
         }
     }
