@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
     static final String ROUTE_ATTRIBUTE = "facestream.route";
     static final String ERROR_ID_HEADER = "X-Error-Id";
-    /** Set when {@link #guard} refused a request: whether it declared a body, left unread. */
+    /**
+     * Set when the connection is known to close after the answer, or not: {@link #guard} refused a request (whether it
+     * declared a body, left unread), or {@link #closesAfterAnswer} said so.
+     */
     private static final String REFUSED_UNREAD_ATTRIBUTE = "facestream.refused-unread";
     /** Largest unread body of an authenticated, refused request that is read and dropped rather than cut off. */
     private static final long DRAIN_LIMIT = 1024 * 1024;
@@ -309,6 +312,15 @@ public final class ApiServer implements AutoCloseable {
         ctx.res().setContentLength(body.length);
         ctx.res().getOutputStream().write(body);
         ctx.res().flushBuffer();
+    }
+
+    /**
+     * The connection closes after this request's answer, whatever is left of its body (Jetty closes one whose multipart
+     * form it gave up on): the error answer says {@code Connection: close}, so that a client does not send its next
+     * request on it.
+     */
+    static void closesAfterAnswer(Context ctx) {
+        ctx.attribute(REFUSED_UNREAD_ATTRIBUTE, true);
     }
 
     private static boolean declaresBody(Context ctx) {

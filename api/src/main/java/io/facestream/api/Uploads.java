@@ -277,11 +277,11 @@ public final class Uploads {
 
     /**
      * After Jetty's multipart parser gave up on a form: Jetty closes such a connection after the answer whatever is
-     * left of the body, so the answer says so ({@code Connection: close}); otherwise a client would send its next
-     * request on a connection about to close, and lose it. A form cut at a size limit is drained first.
+     * left of the body, so the answer says so ({@link ApiServer#closesAfterAnswer}); otherwise a client would send its
+     * next request on a connection about to close, and lose it. A form cut at a size limit is drained first.
      */
     private static void formFailed(Context ctx, Exception e) {
-        ctx.header("Connection", "close");
+        ApiServer.closesAfterAnswer(ctx);
         if (mentionsSizeLimit(e)) drainBriefly(ctx);
     }
 
