@@ -149,7 +149,11 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         TrackerState state = latestStates.get(source);
         long lastFrame = state == null ? -1 : state.getLastFrame();
         if (record.value() instanceof FaceCrop crop) {
-            if (crop.getFrameNumber() <= lastFrame) return; // a frame already tracked: a late or repeated crop
+            if (crop.getFrameNumber() <= lastFrame) { // a frame already tracked: a late or repeated crop
+                log.warn("source {} frame {}: crop {} arrived after its frame was tracked (last tracked {}); dropped", source,
+                        crop.getFrameNumber(), crop.getFaceIndex(), lastFrame);
+                return;
+            }
             String key = Keys.of(source, crop.getFrameNumber(), crop.getFaceIndex());
             crops.put(key, crop);
             waitingCrops.put(key, crop);
