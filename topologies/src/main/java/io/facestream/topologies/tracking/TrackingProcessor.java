@@ -198,7 +198,20 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                 crops.delete(face.getKey());
                 waitingCrops.remove(face.getKey());
             }
+            forgetOrphans(source, frame.getFrameNumber());
         }
+    }
+
+    /**
+     * Crops of an earlier frame whose record never came (ingest stopped between a frame's crops and its record): a
+     * source's frame records come in order, so it never will; they would otherwise wait in the store for good.
+     */
+    private void forgetOrphans(String source, long tracked) {
+        SortedMap<String, FaceCrop> orphans = waitingCrops.subMap(Keys.prefix(source), Keys.of(source, tracked));
+        if (orphans.isEmpty()) return;
+        log.warn("source {}: {} crops of frames before {} whose frame record never came; dropped", source, orphans.size(), tracked);
+        orphans.keySet().forEach(crops::delete);
+        orphans.clear();
     }
 
     /** The entries whose keys start with {@code prefix}, in key order (the stores' own order: ASCII and NUL). */
