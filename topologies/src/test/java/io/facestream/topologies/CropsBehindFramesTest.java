@@ -36,10 +36,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A replay far ahead of the pipeline (a recorded file at full speed on a slow machine, or a pipeline started on a
- * backlog): a frame record is ~100 bytes (its JPEG only at the live-view rate), a crop a few KiB, so one fetch brings
- * hundreds of frames but a few hundred crops; the tracker must still get every frame's crops, however far behind the
- * crops partition's fetches are. Every detection is embedded here (the slow way, as in {@code bench pipeline}), so
- * every published crop must come out as an embedding.
+ * backlog): a frame record is ~100 bytes (its JPEG only at the live-view rate), a crop ~5 KiB, so one fetch (1 MiB a
+ * partition) brings all 300 frames of this file but only the crops of its first ~100; the tracker must still get every
+ * frame's crops. Before the fix (max.task.idle.ms -1) frames 101-253 were tracked without their crops and 294 of 600
+ * crops were embedded. Every detection is embedded here (the slow way, as in {@code bench pipeline}), so every
+ * published crop must come out as an embedding.
  */
 class CropsBehindFramesTest {
     static final int FRAMES = 300;
