@@ -74,6 +74,9 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
     private final Map<String, TrackerState> latestStates = new HashMap<>();
     private final NavigableMap<String, Frame> waitingFrames = new TreeMap<>();
     private final NavigableMap<String, FaceCrop> waitingCrops = new TreeMap<>();
+    /** Crops dropped because their frame had been tracked, per source since this task started: for the log only. */
+    private final Map<String, Long> lateCrops = new HashMap<>();
+    private static final int LATE_CROPS_LOGGED_EVERY = 100;
     /** Wall-clock time each live source last sent a frame: not persisted, a restart starts the clock again. */
     private final Map<String, Long> lastArrival = new HashMap<>();
     /** The silence timer while a camera may have live tracks; null otherwise. */
@@ -114,6 +117,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         latestStates.clear();
         waitingFrames.clear();
         waitingCrops.clear();
+        lateCrops.clear();
         try (KeyValueIterator<String, TrackerState> it = states.all()) {
             it.forEachRemaining(kv -> latestStates.put(kv.key, kv.value));
         }
@@ -150,8 +154,11 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         long lastFrame = state == null ? -1 : state.getLastFrame();
         if (record.value() instanceof FaceCrop crop) {
             if (crop.getFrameNumber() <= lastFrame) { // a frame already tracked: a late or repeated crop
-                log.warn("source {} frame {}: crop {} arrived after its frame was tracked (last tracked {}); dropped", source,
-                        crop.getFrameNumber(), crop.getFaceIndex(), lastFrame);
+                long late = lateCrops.merge(source, 1L, Long::sum);
+                if (late % LATE_CROPS_LOGGED_EVERY == 1) {
+                    log.warn("source {} frame {}: crop {} arrived after its frame was tracked (last tracked {}); dropped ({} so far, logged every {})",
+                            source, crop.getFrameNumber(), crop.getFaceIndex(), lastFrame, late, LATE_CROPS_LOGGED_EVERY);
+                }
                 return;
             }
             String key = Keys.of(source, crop.getFrameNumber(), crop.getFaceIndex());
@@ -244,6 +251,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
             emit(state, tracker.endAll(), byId);
             trackers.remove(source);
             lastArrival.remove(source);
+            lateCrops.remove(source);
             states.delete(source); // a replay of the same file later starts afresh, with the same ids
             latestStates.remove(source);
         } else {
