@@ -122,9 +122,15 @@ public final class Pipeline implements AutoCloseable {
         // once the input is drained. A live camera's crops do not wait for it: the batch is flushed, and the commit
         // requested, at the end of each of its frames (EmbeddingProcessor.IN_STEP).
         p.put(StreamsConfig.POLL_MS_CONFIG, settings.poll().toMillis());
-        // Crops and frames meet in one task and the tracker orders them itself: never hold one back waiting
-        // to learn whether the other topic has older records.
-        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        // Crops and frames meet in one task, and a frame is tracked with the crops that came before it. A fetch brings a
+        // partition's records up to a byte limit, so behind a backlog one fetch holds hundreds of frames (~100 bytes,
+        // the JPEG only at the live-view rate) but far fewer crops (a few KiB each): with -1 (process whatever is
+        // buffered) the task ran out of crops and tracked the frames after them without their crops, which then
+        // came and were dropped (CropsBehindFramesTest; bench pipeline's every-detection variant lost a quarter to a
+        // half of its faces). 0: a task whose partition is empty locally while the broker holds more (its fetched lag)
+        // waits for the next poll instead, so the two topics are read in time order; a partition known to be caught
+        // up does not hold the other back (no idling beyond that).
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
         // Undecodable records and records a processor fails on for good go to the dead-letter topic; see SkipUndecodableRecords
         // and SkipPoisonRecords.
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, SkipUndecodableRecords.class);

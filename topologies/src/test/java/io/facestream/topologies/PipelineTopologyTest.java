@@ -379,6 +379,50 @@ class PipelineTopologyTest {
         assertThat(tracks.readValuesToList()).as("one track through the waiting frame").isNotEmpty().extracting(TrackEvent::getTrackId).containsOnly("cam-a:t0.0");
     }
 
+    /**
+     * A crop that really is missing (its send failed while its frame's went through; ingest stopped between a frame's
+     * crops and its record) holds its source only while {@code maxPendingFrames} frames wait, and an orphan crop does
+     * not stay in the store.
+     */
+    @Test
+    void aFrameWhoseCropNeverComesGoesOnOnceMaxPendingFramesWaitAndAnOrphanCropIsForgotten() throws Exception {
+        var pendingCrops = driver.createOutputTopic(Views.changelog("topology-test", TrackingProcessor.PENDING_CROPS),
+                Serdes.String().deserializer(), PipelineFixture.serdes().of(FaceCrop.class).deserializer());
+        KeyValueStore<String, io.facestream.schemas.avro.state.TrackerState> state = store(TrackingProcessor.STATE);
+        frames("cam-a", 0, 2, strangerA);
+        Instant time = T0.plusMillis(3 * 100);
+        frames.pipeInput("cam-a", Frame.newBuilder().setSourceId("cam-a").setSourceKind(SourceKind.CAMERA).setFrameNumber(3)
+                .setTimestamp(time).setWidth(640).setHeight(360).setSourceWidth(640).setSourceHeight(360)
+                .setFaceCount(1).setEndOfStream(false).setSceneCut(false).build(), time); // its crop never comes
+        int maxPending = settings.maxPendingFrames();
+        frames("cam-a", 4, 3 + maxPending - 1, strangerA);
+        assertThat(state.get("cam-a").getLastFrame()).as("%d frames wait behind the incomplete one", maxPending).isEqualTo(2);
+        frame("cam-a", 3 + maxPending, strangerA);
+        assertThat(state.get("cam-a").getLastFrame()).as("one more: it goes on without its crop, the others with theirs")
+                .isEqualTo(3 + maxPending);
+        pendingCrops.readKeyValuesToList();
+
+        // a crop whose frame record never comes, then the next frame
+        long orphan = 4 + maxPending;
+        Instant orphanTime = T0.plusMillis(orphan * 100);
+        crops.pipeInput("cam-a", FaceCrop.newBuilder().setCropId("cam-a:" + orphan + ":0").setSourceId("cam-a").setSourceKind(SourceKind.CAMERA)
+                .setCameraId("cam-a").setFileId(null).setFrameNumber(orphan).setFaceIndex(0).setTimestamp(orphanTime).setFrameWidth(640)
+                .setFrameHeight(360).setBbox(new BoundingBox(50f, 100f, 120f, 120f)).setLandmarks(List.of(new Point(0f, 0f)))
+                .setDetectionScore(0.95f).setQuality(0.6f).setQualityParts(new QualityParts(1f, 1f, 1f, 0.95f))
+                .setCropJpeg(ByteBuffer.wrap(strangerA.alignedJpeg(95))).setFrameRef("frame/cam-a:" + orphan).build(), orphanTime);
+        assertThat(pendingCrops.readKeyValuesToList()).as("it waits for its frame").hasSize(1);
+        frame("cam-a", orphan + 1, strangerA);
+        assertThat(state.get("cam-a").getLastFrame()).isEqualTo(orphan + 1);
+        assertThat(pendingCrops.readKeyValuesToList()).as("the orphan leaves the store once a later frame is tracked")
+                .anySatisfy(kv -> {
+                    assertThat(kv.key).contains(String.format("%019d", orphan));
+                    assertThat(kv.value).isNull();
+                });
+        try (var all = store(TrackingProcessor.PENDING_CROPS).all()) {
+            assertThat(all.hasNext()).isFalse();
+        }
+    }
+
     @Test
     void theTrackerEmbedsAFewFacesPerTrackNotEveryDetection() {
         frames("cam-a", 0, 29, strangerA);

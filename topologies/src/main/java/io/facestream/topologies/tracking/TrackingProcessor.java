@@ -74,6 +74,9 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
     private final Map<String, TrackerState> latestStates = new HashMap<>();
     private final NavigableMap<String, Frame> waitingFrames = new TreeMap<>();
     private final NavigableMap<String, FaceCrop> waitingCrops = new TreeMap<>();
+    /** Crops dropped because their frame had been tracked, per source since this task started: for the log only. */
+    private final Map<String, Long> lateCrops = new HashMap<>();
+    private static final int LATE_CROPS_LOGGED_EVERY = 100;
     /** Wall-clock time each live source last sent a frame: not persisted, a restart starts the clock again. */
     private final Map<String, Long> lastArrival = new HashMap<>();
     /** The silence timer while a camera may have live tracks; null otherwise. */
@@ -114,6 +117,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         latestStates.clear();
         waitingFrames.clear();
         waitingCrops.clear();
+        lateCrops.clear();
         try (KeyValueIterator<String, TrackerState> it = states.all()) {
             it.forEachRemaining(kv -> latestStates.put(kv.key, kv.value));
         }
@@ -149,7 +153,14 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
         TrackerState state = latestStates.get(source);
         long lastFrame = state == null ? -1 : state.getLastFrame();
         if (record.value() instanceof FaceCrop crop) {
-            if (crop.getFrameNumber() <= lastFrame) return; // a frame already tracked: a late or repeated crop
+            if (crop.getFrameNumber() <= lastFrame) { // a frame already tracked: a late or repeated crop
+                long late = lateCrops.merge(source, 1L, Long::sum);
+                if (late % LATE_CROPS_LOGGED_EVERY == 1) {
+                    log.warn("source {} frame {}: crop {} arrived after its frame was tracked (last tracked {}); dropped ({} so far, logged every {})",
+                            source, crop.getFrameNumber(), crop.getFaceIndex(), lastFrame, late, LATE_CROPS_LOGGED_EVERY);
+                }
+                return;
+            }
             String key = Keys.of(source, crop.getFrameNumber(), crop.getFaceIndex());
             crops.put(key, crop);
             waitingCrops.put(key, crop);
@@ -194,7 +205,20 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
                 crops.delete(face.getKey());
                 waitingCrops.remove(face.getKey());
             }
+            forgetOrphans(source, frame.getFrameNumber());
         }
+    }
+
+    /**
+     * Crops of an earlier frame whose record never came (ingest stopped between a frame's crops and its record): a
+     * source's frame records come in order, so it never will; they would otherwise wait in the store for good.
+     */
+    private void forgetOrphans(String source, long tracked) {
+        SortedMap<String, FaceCrop> orphans = waitingCrops.subMap(Keys.prefix(source), Keys.of(source, tracked));
+        if (orphans.isEmpty()) return;
+        log.warn("source {}: {} crops of frames before {} whose frame record never came; dropped", source, orphans.size(), tracked);
+        orphans.keySet().forEach(crops::delete);
+        orphans.clear();
     }
 
     /** The entries whose keys start with {@code prefix}, in key order (the stores' own order: ASCII and NUL). */
@@ -227,6 +251,7 @@ public final class TrackingProcessor implements Processor<String, SpecificRecord
             emit(state, tracker.endAll(), byId);
             trackers.remove(source);
             lastArrival.remove(source);
+            lateCrops.remove(source);
             states.delete(source); // a replay of the same file later starts afresh, with the same ids
             latestStates.remove(source);
         } else {
