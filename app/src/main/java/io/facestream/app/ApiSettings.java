@@ -9,6 +9,7 @@ import io.facestream.api.ServerLimits;
 import io.facestream.api.UploadLimits;
 import io.facestream.app.config.Config;
 import io.facestream.app.config.ConfigKey;
+import io.facestream.kafka.EmbeddedKafkaBroker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,11 +59,7 @@ final class ApiSettings {
     static int port(Config config) {
         int port = config.getInt(ConfigKey.API_PORT);
         if (port != 0) return port;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port for the API", e);
-        }
+        return EmbeddedKafkaBroker.freePort(config.get(ConfigKey.API_HOST));
     }
 
     /** The key instances of one cluster present to each other. */

@@ -1,6 +1,7 @@
 package io.facestream.app;
 
 import io.facestream.app.config.Config;
+import io.facestream.kafka.EmbeddedKafkaBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,10 +79,7 @@ class ApiRoleTest {
 
     @Test
     void waitsForAnUnreachableClusterThenSaysWhatItWaitedFor(@TempDir Path dir) throws Exception {
-        int closed;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
+        int closed = EmbeddedKafkaBroker.freePort("127.0.0.1");
         Config config = Config.load(null, Map.of(), Map.of("data.dir", dir.toString(),
                 "kafka.bootstrap.servers", "127.0.0.1:" + closed, "registry.url", "http://127.0.0.1:" + closed,
                 "startup.wait.seconds", "3", "api.port", "0"));

@@ -1,7 +1,8 @@
 package io.facestream.app;
 
+import io.facestream.kafka.EmbeddedKafkaBroker;
+
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,10 +18,8 @@ final class FacestreamProcess {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    static int freePort() {
+        return EmbeddedKafkaBroker.freePort("127.0.0.1");
     }
 
     /** {@code --set key=value} for each pair. */

@@ -94,7 +94,7 @@ class ReplayCommandTest {
 
     @Test
     void failsFastNamingWhatIsMissingOrUnreachable(@TempDir Path dir) throws Exception {
-        int closedKafka = freePort(), closedRegistry = freePort();
+        int closedKafka = FacestreamProcess.freePort(), closedRegistry = FacestreamProcess.freePort();
         String[] nowhere = {"--bootstrap", "127.0.0.1:" + closedKafka, "--registry", "http://127.0.0.1:" + closedRegistry,
                 "--set", "data.dir=" + dir.resolve("data")};
 
@@ -118,7 +118,7 @@ class ReplayCommandTest {
         Path clip = ffmpegClip(dir.resolve("clip.mp4"));
         // something listens but never speaks Kafka: the metadata request times out
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
-            int registry = freePort();
+            int registry = FacestreamProcess.freePort();
             Cli.Run run = Cli.run("replay", clip.toString(), "--bootstrap", "127.0.0.1:" + silent.getLocalPort(),
                     "--registry", "http://127.0.0.1:" + registry, "--set", "data.dir=" + dir.resolve("data"));
             assertThat(run.exit()).as(run.err()).isEqualTo(ReplayCommand.UNREACHABLE);
@@ -145,12 +145,6 @@ class ReplayCommandTest {
         Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(command + ": " + output).isZero();
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -1,5 +1,6 @@
 package io.facestream.blobs;
 
+import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.testkit.S3Proxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,10 +82,7 @@ class S3BlobStoreTest extends BlobStoreContract {
 
     @Test
     void anUnreachableServerFailsWithinTheTimeoutAndAttempts() throws Exception {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
+        int closed = EmbeddedKafkaBroker.freePort("127.0.0.1");
         long started = System.nanoTime();
         assertThatThrownBy(() -> S3BlobStore.open(settings("http://127.0.0.1:" + closed, bucket, "", S3Proxy.SECRET_KEY, Duration.ofSeconds(2), 2),
                 new BlobStore.Policy(Map.of(), 0)))

@@ -3,6 +3,7 @@ package io.facestream.integrations;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.schemas.avro.AlertKind;
 import io.facestream.schemas.avro.BoundingBox;
 import io.facestream.schemas.avro.MatchKind;
@@ -35,7 +36,6 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -280,9 +280,4 @@ class IntegrationsTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,7 +1,8 @@
 package io.facestream.testkit;
 
+import io.facestream.kafka.EmbeddedKafkaBroker;
+
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,10 +21,7 @@ public final class Mosquitto implements AutoCloseable {
 
     public static Mosquitto start() throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) throw new IllegalStateException("mosquitto is missing: bin/ensure-tools.sh installs Debian's package");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = EmbeddedKafkaBroker.freePort("0.0.0.0"); // mosquitto -p listens on every interface
         Process process = new ProcessBuilder(BINARY.toString(), "-p", String.valueOf(port)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Mosquitto broker = new Mosquitto(process, port);

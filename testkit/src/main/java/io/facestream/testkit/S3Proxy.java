@@ -1,7 +1,8 @@
 package io.facestream.testkit;
 
+import io.facestream.kafka.EmbeddedKafkaBroker;
+
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,10 +34,7 @@ public final class S3Proxy implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("S3Proxy's jar is missing at " + jar + ": the module's pom copies it (maven-dependency-plugin, copy-s3proxy)");
         }
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = EmbeddedKafkaBroker.freePort("127.0.0.1");
         Path buckets = Files.createDirectories(dataDir.resolve("buckets"));
         Path properties = Files.writeString(dataDir.resolve("s3proxy.properties"), String.join("\n",
                 "s3proxy.endpoint=http://127.0.0.1:" + port,

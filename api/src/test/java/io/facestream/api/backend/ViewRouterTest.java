@@ -3,6 +3,7 @@ package io.facestream.api.backend;
 import io.facestream.api.ApiServer;
 import io.facestream.api.ApiTestSupport;
 import io.facestream.api.AuthConfig;
+import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.testkit.SortedMapStore;
 import io.facestream.topologies.views.Views;
@@ -247,11 +248,7 @@ class ViewRouterTest {
     }
 
     private static int deadPort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return EmbeddedKafkaBroker.freePort("127.0.0.1");
     }
 
     private static List<String> keys(KeyValueIterator<String, String> it) {

@@ -18,6 +18,7 @@ import io.facestream.ingest.video.FaceSprites;
 import io.facestream.ingest.video.SceneVideoWriter;
 import io.facestream.ingest.worker.CameraWorkers;
 import io.facestream.ingest.worker.WorkerManager;
+import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.schemas.avro.Camera;
 import io.facestream.schemas.avro.WorkerState;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
@@ -27,7 +28,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -263,10 +263,7 @@ class CamerasApiTest {
 
     @Test
     void aStreamThatNeverAnswersIsAnErrorWithAReasonAndTheApiStaysResponsive() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
+        int closed = EmbeddedKafkaBroker.freePort("127.0.0.1");
         String id = PREFIX + "dead";
         HttpResponse<String> created = api.send("POST", "/api/cameras", """
                 {"id": "%s", "name": "Dead", "rtsp_url": "rtsp://admin:%s@127.0.0.1:%d/none"}""".formatted(id, PASSWORD, closed));

@@ -25,6 +25,7 @@ import io.facestream.ingest.replay.ReplaySpeed;
 import io.facestream.ingest.replay.Replayer;
 import io.facestream.ingest.testing.KafkaFixture;
 import io.facestream.ingest.video.SceneVideoWriter.Sprite;
+import io.facestream.kafka.EmbeddedKafkaBroker;
 import io.facestream.schemas.registry.RestSchemaRegistryClient;
 import io.facestream.schemas.serde.AvroSerdes;
 import io.facestream.topologies.Pipeline;
@@ -32,7 +33,6 @@ import io.facestream.topologies.PipelineSettings;
 import io.facestream.topologies.embedding.AnalyzerEmbedder;
 import io.facestream.vectors.EmbeddedVectorStore;
 import java.awt.image.BufferedImage;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -79,7 +79,7 @@ class IdentitiesTwoInstancesTest {
         blobs = new FileBlobStore(dir.resolve("blobs"), new FileBlobStore.Policy(Map.of(), 0));
         PipelineSettings settings = PipelineSettings.defaults(ApiFixture.analyzer().thresholds());
         for (int i = 0; i < 2; i++) {
-            int port = freePort();
+            int port = EmbeddedKafkaBroker.freePort("127.0.0.1");
             Path home = dir.resolve("instance-" + i);
             EmbeddedVectorStore vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(home.resolve("vectors"))
                     .withCommitInterval(Duration.ofSeconds(1)));
@@ -116,12 +116,6 @@ class IdentitiesTwoInstancesTest {
     @AfterAll
     static void stop() {
         instances.forEach(Instance::close);
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     static JsonNode list(Instance instance) {

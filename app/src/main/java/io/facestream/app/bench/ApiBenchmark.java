@@ -33,13 +33,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -61,7 +57,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -191,7 +186,7 @@ public final class ApiBenchmark {
             Server s = startServer(dataDir, saved);
             server = s.process;
             Process child = server;
-            Thread hook = new Thread(() -> stop(child), "bench-api-stop-server");
+            Thread hook = new Thread(() -> StandaloneChild.stop(child), "bench-api-stop-server");
             Runtime.getRuntime().addShutdownHook(hook);
             Client client = new Client(s.apiUrl, s.adminKey);
             if (saved.isEmpty()) {
@@ -212,11 +207,11 @@ public final class ApiBenchmark {
                 awaitLoaded(client, data, System.nanoTime());
             }
             measure(client, data);
-            stop(server);
+            StandaloneChild.stop(server);
             server = null;
             Runtime.getRuntime().removeShutdownHook(hook);
         } finally {
-            if (server != null) stop(server);
+            if (server != null) StandaloneChild.stop(server);
             try (Stream<Path> files = Files.walk(work)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -412,81 +407,23 @@ public final class ApiBenchmark {
     /** On free ports; a reused data dir gets the ports it was made with (the embedded broker's metadata names them). */
     private Server startServer(Path dataDir, java.util.Properties saved) throws Exception {
         Files.createDirectories(dataDir);
-        int kafka, controller, registry, api;
+        StandaloneChild.Ports ports;
         if (saved.getProperty("ports") != null) {
             int[] p = Arrays.stream(saved.getProperty("ports").split(",")).mapToInt(Integer::parseInt).toArray();
-            kafka = p[0]; controller = p[1]; registry = p[2]; api = p[3];
+            ports = new StandaloneChild.Ports(p[0], p[1], p[2], p[3]);
         } else {
-            kafka = freePort(); controller = freePort(); registry = freePort(); api = freePort();
-        }
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // the same JVM options as this process (heap, native access flags the launcher sets)
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.facestream.app.Facestream", "standalone",
-                "--set", "data.dir=" + dataDir, "--set", "kafka.embedded.port=" + kafka,
-                "--set", "kafka.embedded.controller.port=" + controller, "--set", "registry.embedded.port=" + registry,
-                "--set", "api.host=127.0.0.1", "--set", "api.port=" + api,
-                // every client thread shares one address: the per-client rate limit would measure itself
-                "--set", "api.limits.requests.per.second=0"));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        for (String key : List.of("FACESTREAM_KAFKA_BOOTSTRAP_SERVERS", "FACESTREAM_REGISTRY_URL", "FACESTREAM_API_KEYS",
-                "FACESTREAM_API_AUTH_REQUIRED", "FACESTREAM_TOPOLOGIES_APPLICATION_ID")) {
-            pb.environment().remove(key);
+            ports = StandaloneChild.Ports.free();
         }
         Path log = work.resolve("standalone.log");
         long t0 = System.nanoTime();
-        Process process = pb.start();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread.ofPlatform().daemon().name("bench-api-server-log").start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                 PrintWriter file = new PrintWriter(Files.newBufferedWriter(log), true)) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    file.println(line);
-                    if (line.startsWith("facestream: ready")) ready.countDown();
-                }
-            } catch (Exception e) {
-                // the process ended; its exit is noticed below
-            }
-        });
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (!ready.await(200, TimeUnit.MILLISECONDS)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                process.destroyForcibly();
-                throw new IllegalStateException("facestream standalone did not start; its log:\n" + tail(log));
-            }
-        }
+        // every client thread shares one address: the per-client rate limit would measure itself
+        Process process = StandaloneChild.start(System.getProperty("java.class.path"), dataDir, ports, List.of(),
+                List.of("api.limits.requests.per.second=0"), log);
         String key = Files.readString(dataDir.resolve("api-admin-key")).strip();
         out.printf("server: facestream standalone, pid %d, ready in %.1f s (API http://127.0.0.1:%d, Kafka localhost:%d)%n",
-                process.pid(), (System.nanoTime() - t0) / 1e9, api, kafka);
-        return new Server(process, "http://127.0.0.1:" + api, "localhost:" + kafka, "http://localhost:" + registry, key, log,
-                kafka + "," + controller + "," + registry + "," + api);
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (Exception e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
-    }
-
-    private static void stop(Process process) {
-        if (!process.isAlive()) return;
-        process.destroy(); // SIGTERM: the product stops cleanly
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+                process.pid(), (System.nanoTime() - t0) / 1e9, ports.api(), ports.kafka());
+        return new Server(process, "http://127.0.0.1:" + ports.api(), "localhost:" + ports.kafka(), "http://localhost:" + ports.registry(),
+                key, log, ports.kafka() + "," + ports.controller() + "," + ports.registry() + "," + ports.api());
     }
 
     // ---- loading ----

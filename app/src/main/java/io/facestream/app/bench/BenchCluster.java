@@ -1,5 +1,6 @@
 package io.facestream.app.bench;
 
+import io.facestream.app.config.ConfigKey;
 import io.facestream.blobs.FileBlobStore;
 import io.facestream.ingest.publish.FrameProcessor;
 import io.facestream.ingest.publish.IngestPublisher;
@@ -58,7 +59,7 @@ final class BenchCluster implements AutoCloseable {
         this.poi = poi;
         broker = EmbeddedKafkaBroker.start(new EmbeddedKafkaBroker.Settings(dir.resolve("kafka"), "localhost", 0, 0, Map.of()));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            TopicProvisioner.ensure(admin, Topics.catalog(6, (short) 1));
+            TopicProvisioner.ensure(admin, Topics.catalog(Integer.parseInt(ConfigKey.TOPICS_PARTITIONS.defaultValue()), (short) 1));
         }
         registry = EmbeddedSchemaRegistry.start(broker.bootstrapServers(), Topics.SCHEMAS, "localhost", 0);
         serdes = new AvroSerdes(new RestSchemaRegistryClient(registry.url()));
@@ -73,8 +74,11 @@ final class BenchCluster implements AutoCloseable {
             pipeline = null;
             return;
         }
-        pipeline = Pipeline.start(new Pipeline.Settings(broker.bootstrapServers(), "bench", dir.resolve("streams"), 2,
-                Duration.ofMillis(50), (short) 1, null), settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
+        // The product's own defaults, so the bench measures what a standalone runs.
+        pipeline = Pipeline.start(new Pipeline.Settings(broker.bootstrapServers(), "bench", dir.resolve("streams"),
+                Integer.parseInt(ConfigKey.TOPOLOGIES_THREADS.defaultValue()),
+                Duration.ofMillis(Long.parseLong(ConfigKey.TOPOLOGIES_COMMIT_INTERVAL_MS.defaultValue())), (short) 1, null),
+                settings, serdes, new AnalyzerEmbedder(analyzer), vectors);
         pipeline.awaitRunning(Duration.ofSeconds(120));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (pipeline.gallery().person(poi.getPersonId()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);

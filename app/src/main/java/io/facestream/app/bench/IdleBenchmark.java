@@ -1,23 +1,16 @@
 package io.facestream.app.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -94,46 +87,14 @@ public final class IdleBenchmark {
             out.printf("%s: %.2f %% of one core over %.1f s idle (pid %d)%n", label, 100 * share, seconds, pid);
             return new Result(label, share, threads);
         } finally {
-            stop(process);
+            StandaloneChild.stop(process);
             deleteTree(dataDir);
         }
     }
 
     private Process start(Path dataDir, String classpath) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.addAll(List.of("-cp", classpath, "io.facestream.app.Facestream", "standalone",
-                "--set", "data.dir=" + dataDir, "--set", "kafka.embedded.port=" + freePort(),
-                "--set", "kafka.embedded.controller.port=" + freePort(), "--set", "registry.embedded.port=" + freePort(),
-                "--set", "api.host=127.0.0.1", "--set", "api.port=" + freePort()));
-        for (String set : settings.sets()) command.addAll(List.of("--set", set));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        for (String key : List.of("FACESTREAM_KAFKA_BOOTSTRAP_SERVERS", "FACESTREAM_REGISTRY_URL", "FACESTREAM_MQTT_URL", "FACESTREAM_WEBHOOK_URL")) {
-            pb.environment().remove(key);
-        }
-        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
-        Process process = pb.start();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread.ofPlatform().daemon().name("bench-idle-server-log").start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                 PrintWriter file = new PrintWriter(Files.newBufferedWriter(log), true)) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    file.println(line);
-                    if (line.startsWith("facestream: ready")) ready.countDown();
-                }
-            } catch (Exception e) {
-                // the process ended; its exit is noticed below
-            }
-        });
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (!ready.await(200, TimeUnit.MILLISECONDS)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                process.destroyForcibly();
-                throw new IllegalStateException("facestream standalone did not start; see " + log);
-            }
-        }
-        return process;
+        return StandaloneChild.start(classpath, dataDir, StandaloneChild.Ports.free(), List.of(), settings.sets(),
+                dataDir.resolveSibling(dataDir.getFileName() + ".log"));
     }
 
     /** utime + stime of the whole process (threads that ended included), in clock ticks. */
@@ -177,23 +138,6 @@ public final class IdleBenchmark {
 
     private static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    private static void stop(Process process) {
-        if (!process.isAlive()) return;
-        process.destroy();
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void deleteTree(Path dir) {

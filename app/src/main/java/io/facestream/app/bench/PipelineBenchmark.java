@@ -181,6 +181,15 @@ public final class PipelineBenchmark {
             }
             out.printf("%nmodels alone, same run: analyze (detect + landmarks + align) %.2f ms per frame -> at most %.0f frames/s on one thread;"
                     + " embed %.2f ms per face%n", model[0], 1000 / model[0], model[1]);
+            // The third figure: how close each variant comes to what its model calls alone would take on every core.
+            int cores = Runtime.getRuntime().availableProcessors();
+            StringBuilder share = new StringBuilder(String.format("the models' own cost against each variant's time (its frames analysed and"
+                    + " faces embedded at the costs above, spread over %d cores, divided by its replay's wall time; cold in brackets):", cores));
+            for (Throughput r : rows) {
+                double modelSeconds = (r.frames() * model[0] + r.embeddings() * model[1]) / 1000.0 / cores;
+                share.append(String.format(" %s x%.2f (x%.2f);", r.name(), modelSeconds / r.wallSeconds(), modelSeconds / r.coldWallSeconds()));
+            }
+            out.println(share.substring(0, share.length() - 1));
             latency(video, defaults);
         } finally {
             try (Stream<Path> files = Files.walk(work)) {

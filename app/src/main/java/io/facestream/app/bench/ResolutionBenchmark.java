@@ -26,14 +26,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -53,8 +49,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -164,9 +158,9 @@ public final class ResolutionBenchmark {
 
     private Result measure(String label, String classpath) throws Exception {
         Path dataDir = Files.createTempDirectory("facestream-bench-resolution");
-        int kafka = freePort();
-        Process process = start(dataDir, classpath, kafka);
-        String bootstrap = "localhost:" + kafka;
+        StandaloneChild.Ports ports = StandaloneChild.Ports.free();
+        Process process = start(dataDir, classpath, ports);
+        String bootstrap = "localhost:" + ports.kafka();
         try {
             String hop = APP_ID + "-" + FacestreamTopology.RESOLUTION_TOPIC + "-repartition";
             awaitTopic(bootstrap, hop, process);
@@ -197,9 +191,9 @@ public final class ResolutionBenchmark {
                 bytes = topicBytes(dataDir);
                 // A restart on the same data dir: identity resolution indexes every identity again from its stores
                 // before its first decision; then tracks of people seen before, whose decisions are compared too.
-                stop(process);
+                StandaloneChild.stop(process);
                 long restartAt = System.nanoTime();
-                process = start(dataDir, classpath, kafka);
+                process = start(dataDir, classpath, ports);
                 List<Track> again = load.tracks("r", 10, settings.facesPerTrack(), 1.0);
                 Phase restarted = phase(label, "after a restart (10 tracks of people seen before)", again, producer, hop, finals, arrivals, process);
                 phases.add(restarted);
@@ -212,7 +206,7 @@ public final class ResolutionBenchmark {
             }
             return new Result(label, phases, bytes, faces);
         } finally {
-            stop(process);
+            StandaloneChild.stop(process);
             deleteTree(dataDir);
         }
     }
@@ -409,45 +403,11 @@ public final class ResolutionBenchmark {
 
     private String registryUrl;
 
-    private Process start(Path dataDir, String classpath, int kafka) throws Exception {
-        int registry = freePort();
-        registryUrl = "http://localhost:" + registry;
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.addAll(settings.childOptions());
-        command.addAll(List.of("-cp", classpath, "io.facestream.app.Facestream", "standalone",
-                "--set", "data.dir=" + dataDir, "--set", "kafka.embedded.port=" + kafka,
-                "--set", "kafka.embedded.controller.port=" + freePort(), "--set", "registry.embedded.port=" + registry,
-                "--set", "api.host=127.0.0.1", "--set", "api.port=" + freePort()));
-        for (String set : settings.sets()) command.addAll(List.of("--set", set));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        for (String key : List.of("FACESTREAM_KAFKA_BOOTSTRAP_SERVERS", "FACESTREAM_REGISTRY_URL", "FACESTREAM_MQTT_URL", "FACESTREAM_WEBHOOK_URL",
-                "FACESTREAM_TOPOLOGIES_APPLICATION_ID")) {
-            pb.environment().remove(key);
-        }
-        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+    private Process start(Path dataDir, String classpath, StandaloneChild.Ports ports) throws Exception {
+        registryUrl = "http://localhost:" + ports.registry();
         long t0 = System.nanoTime();
-        Process process = pb.start();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread.ofPlatform().daemon().name("bench-resolution-server-log").start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                 PrintWriter file = new PrintWriter(Files.newBufferedWriter(log), true)) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    file.println(line);
-                    if (line.startsWith("facestream: ready")) ready.countDown();
-                }
-            } catch (Exception e) {
-                // the process ended; its exit is noticed below
-            }
-        });
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        while (!ready.await(200, TimeUnit.MILLISECONDS)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                process.destroyForcibly();
-                throw new IllegalStateException("facestream standalone did not start; see " + log);
-            }
-        }
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        Process process = StandaloneChild.start(classpath, dataDir, ports, settings.childOptions(), settings.sets(), log);
         out.printf("%s: facestream standalone, pid %d, ready in %.1f s (log %s)%n", classpath.equals(System.getProperty("java.class.path"))
                 ? "this build" : "baseline", process.pid(), (System.nanoTime() - t0) / 1e9, log);
         return process;
@@ -475,23 +435,6 @@ public final class ResolutionBenchmark {
 
     private static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    private static void stop(Process process) {
-        if (!process.isAlive()) return;
-        process.destroy();
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** The product's own line on how long identity resolution took to index its identities at start (builds that log it). */
