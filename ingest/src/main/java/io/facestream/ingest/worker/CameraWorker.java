@@ -8,6 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,8 @@ public final class CameraWorker implements AutoCloseable {
     private volatile double measuredFps;
     private long framesSinceBeat;
     private long lastBeatNanos = System.nanoTime();
+    /** The number the next frame gets (see {@link #readUntilTheStreamEnds}). */
+    private long nextFrameNumber;
 
     public CameraWorker(String cameraId, SourceSpec spec, FrameHandler handler, Consumer<WorkerStatus> heartbeats,
                         Duration heartbeatInterval, Backoff backoff) {
@@ -93,7 +97,15 @@ public final class CameraWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads one connection. Its frames are numbered one by one from the wall clock's microsecond at the connection (and
+     * past every number given before), not from 0 as the source counts them: a camera's numbers must never repeat, over
+     * reconnects and restarts alike. The tracker skips a frame numbered at or below the last it tracked (a reconnect
+     * that started again at 0 left the camera untracked for as long as it had run), and crops and stored frames are
+     * named by camera and number, so a repeated number would replace an earlier face's frame.
+     */
     private void readUntilTheStreamEnds() {
+        nextFrameNumber = Math.max(nextFrameNumber, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
         try (VideoSource source = VideoSource.open(spec, 0)) {
             log.info("camera {} connected to {}", cameraId, spec.redactedUrl());
             boolean first = true;
@@ -107,7 +119,9 @@ public final class CameraWorker implements AutoCloseable {
                     backoff.reset();
                     first = false;
                 }
-                handle(frame.get());
+                SampledFrame f = frame.get();
+                handle(new SampledFrame(nextFrameNumber++, f.mediaTimeMicros(), f.timestampMillis(), f.width(), f.height(), f.rgb(),
+                        f.sourceWidth(), f.sourceHeight()));
                 beatIfDue();
             }
         } catch (VideoSourceException e) {

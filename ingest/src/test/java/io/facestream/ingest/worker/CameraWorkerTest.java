@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,11 +22,12 @@ class CameraWorkerTest {
     void goesOfflineWhenTheStreamGoesAwayAndComesBackWithoutARestart(@TempDir Path dir) throws Exception {
         Path clip = TestClips.redSquare(dir, "clip.mp4", 320, 240, 50);
         List<WorkerStatus> beats = new CopyOnWriteArrayList<>();
-        AtomicLong frames = new AtomicLong();
+        List<Long> numbers = new CopyOnWriteArrayList<>();
+        int framesWhileOnline;
         try (RtspServer camera = new RtspServer(clip).start()) {
             SourceSpec spec = SourceSpec.of(camera.url().replace("rtsp://", "rtsp://viewer:s3cret@"))
                     .withRtspTransport("udp").withReadTimeout(READ_TIMEOUT).withSampleFps(5);
-            try (CameraWorker worker = new CameraWorker("cam-1", spec, (SampledFrame f) -> frames.incrementAndGet(),
+            try (CameraWorker worker = new CameraWorker("cam-1", spec, (SampledFrame f) -> numbers.add(f.frameNumber()),
                     beats::add, Duration.ofMillis(250), new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1))).start()) {
                 await(beats, b -> b.state() == WorkerStatus.State.ONLINE && b.measuredFps() > 0, Duration.ofSeconds(15));
 
@@ -35,15 +35,31 @@ class CameraWorkerTest {
                 long stoppedAt = System.nanoTime();
                 await(beats, b -> b.state() == WorkerStatus.State.OFFLINE, READ_TIMEOUT.plusSeconds(6));
                 assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).isLessThan(READ_TIMEOUT.plusSeconds(6));
-                long framesWhileOnline = frames.get();
+                framesWhileOnline = numbers.size();
 
                 camera.start();
                 beats.clear();
                 await(beats, b -> b.state() == WorkerStatus.State.ONLINE, Duration.ofSeconds(20));
-                assertThat(frames.get()).isGreaterThan(framesWhileOnline);
+                assertThat(numbers.size()).isGreaterThan(framesWhileOnline);
             }
+            assertThat(beats.getLast().state()).isEqualTo(WorkerStatus.State.STOPPED);
+            // a camera's frame numbers never repeat: consecutive within a connection, past every earlier one after a
+            // reconnect, and after the product's restart (a new worker for the same camera)
+            List<Long> first = numbers.subList(0, framesWhileOnline), second = numbers.subList(framesWhileOnline, numbers.size());
+            assertThat(first).isSorted().doesNotHaveDuplicates();
+            assertThat(first.getLast() - first.getFirst()).isEqualTo(first.size() - 1);
+            assertThat(second).isSorted().doesNotHaveDuplicates();
+            assertThat(second.getFirst()).isGreaterThan(first.getLast());
+            long lastBefore = numbers.getLast();
+            List<Long> restarted = new CopyOnWriteArrayList<>();
+            try (CameraWorker again = new CameraWorker("cam-1", spec, (SampledFrame f) -> restarted.add(f.frameNumber()),
+                    b -> { }, Duration.ofMillis(250), new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1))).start()) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                while (restarted.isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+            }
+            assertThat(restarted).isNotEmpty();
+            assertThat(restarted.getFirst()).isGreaterThan(lastBefore);
         }
-        assertThat(beats.getLast().state()).isEqualTo(WorkerStatus.State.STOPPED);
         assertThat(beats).allSatisfy(b -> assertThat(String.valueOf(b.lastError())).doesNotContain("s3cret"));
     }
 
