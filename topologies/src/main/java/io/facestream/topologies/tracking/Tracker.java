@@ -211,6 +211,12 @@ public final class Tracker {
      */
     private long uncheckedFrame = -1, uncheckedTime;
     private boolean uncheckedUnknown;
+    /**
+     * The time of the frame tracked before this one; unknown ({@code Long.MIN_VALUE}) after a restore. A track last seen
+     * before it was missing from it: frame numbers cannot say so, since a sampled source skips the numbers of the
+     * frames it does not analyse.
+     */
+    private long previousFrameTime = Long.MIN_VALUE;
 
     public Tracker(String sourceId, TrackerSettings settings) {
         this.sourceId = sourceId;
@@ -283,6 +289,7 @@ public final class Tracker {
             chooseForEmbedding(t, d, toEmbed);
         }
         events.addAll(advanceTo(timestamp).events());
+        previousFrameTime = timestamp;
         return new Output(events, toEmbed);
     }
 
@@ -376,7 +383,7 @@ public final class Tracker {
      * jumped ({@code iou} with the predicted box under {@link #JUMP_IOU}), or another live track is {@link #NEAR}.
      */
     private boolean swapCue(Track t, Detection d, double iou) {
-        if (d.frameNumber() > t.lastFrame + 1 || iou < JUMP_IOU) return true;
+        if ((previousFrameTime != Long.MIN_VALUE && t.lastSeen < previousFrameTime) || iou < JUMP_IOU) return true;
         for (Track other : live.values()) {
             if (other != t && near(other.box, d.box())) return true;
         }

@@ -231,6 +231,22 @@ class TrackerTest {
     }
 
     @Test
+    void aSampledSourceSkippingFrameNumbersGivesNoCue() {
+        // a 30 fps file analysed at 10 fps: the frames tracked are numbered 0, 3, 6, ... 100 ms apart
+        Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
+        List<String> chosen = new ArrayList<>();
+        for (int k = 0; k < 100; k++) {
+            boolean missing = k == 74;
+            List<Detection> frame = missing ? List.of() : List.of(new Detection("cam:" + 3 * k + ":0", 3L * k, T0 + k * 100L,
+                    new Box(100, 100, 80, 80), 0.95, 0.6, null));
+            tracker.onFrame(T0 + k * 100L, frame).toEmbed().forEach(c -> chosen.add(c.cropId()));
+        }
+        // as a source numbered 0, 1, 2, ...: rechecks after 1, 2 and 4 s, then the face back after the frame without it
+        // (the 75th tracked) brings the interval back to 1 s
+        assertThat(chosen).containsExactly("cam:0:0", "cam:30:0", "cam:90:0", "cam:210:0", "cam:240:0");
+    }
+
+    @Test
     void theRecheckIntervalSurvivesARestore() {
         Tracker tracker = new Tracker("cam", TrackerSettings.defaults());
         List<List<Detection>> frames = new ArrayList<>();
