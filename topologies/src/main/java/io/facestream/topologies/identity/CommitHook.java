@@ -16,7 +16,8 @@ import java.util.Map;
  * <p>The hook is Kafka Streams' own, not public, as {@code tracking/CommitTimeStore}'s: every commit calls {@link
  * CachedStateStore#flushCache()} on each store of the task before it flushes the producer and commits the transaction.
  * Its public API has nothing a processor sees before a commit ({@code StateStore.commit} comes after the transaction).
- * {@code FaceWritesCommitTest} fails if an upgrade changes that.
+ * {@code PipelineTopologyTest.everyFaceOfAnIdentityIsInTheVectorStoreWhenItsRecordIsCommitted} fails if an upgrade changes
+ * that.
  */
 final class CommitHook implements StateStore, CachedStateStore<Object, Object> {
     /** The identity resolver's hook. */

@@ -65,7 +65,7 @@ import java.util.UUID;
  *
  * <p>Each embedded face is stored in the faces view as it arrives, and in the vector store once its track has an
  * identity (at once when it has one, else when the track's next event resolves it; the insert runs on a writer thread
- * of its own and is applied before the commit, {@link FaceWrites}). On every track update and end
+ * of its own and is applied before the commit, {@link VectorWrites}). On every track update and end
  * the track's best faces decide, together: a known person or POI when their quality-weighted similarity to
  * the person's reference faces reaches the threshold; else the identity the track already has; else the
  * nearest automatic identity above its threshold; else a new one, pending until it has enough faces. Ids
@@ -128,8 +128,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private KeyValueStore<String, Long> alertCounts;
     private ReadIndexes readIndexes;
     private CentroidPublisher centroids;
-    /** The faces collection's writes, applied off this thread and all before each commit. */
-    private FaceWrites faceWrites;
+    /** The vector store's upserts, applied off this thread and all before each commit. */
+    private VectorWrites vectorWrites;
     /** The embeddings of exemplars and live tracks' faces, which name their face (see {@link FaceEmbeddings}). */
     private FaceEmbeddings embeddings;
     /** The centroids' flush timer while changes wait (and once at start); null otherwise. */
@@ -168,11 +168,11 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         unknownCooldown = context.getStateStore(UNKNOWN_COOLDOWN);
         alertCounts = context.getStateStore(Views.ALERT_COUNTS.name()); // global: every alert ever, per key
         readIndexes = new ReadIndexes(context);
-        if (faceWrites != null) faceWrites.close(); // initialised again: what the last one asked for first
-        faceWrites = new FaceWrites(vectors);
+        if (vectorWrites != null) vectorWrites.close(); // initialised again: what the last one asked for first
+        vectorWrites = new VectorWrites(vectors);
         CommitHook commitHook = context.getStateStore(CommitHook.RESOLUTION);
-        commitHook.beforeCommit(faceWrites::awaitWritten);
-        centroids = new CentroidPublisher(vectors);
+        commitHook.beforeCommit(vectorWrites::awaitWritten);
+        centroids = new CentroidPublisher(vectors, vectorWrites);
         embeddings = new FaceEmbeddings(faces); // a task initialised again reads its restored faces afresh
         recent.clear(); // a task initialised again (after an aborted transaction) reads its restored store
         changed.clear();
@@ -219,8 +219,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     @Override
     public void close() {
-        if (faceWrites != null) faceWrites.close();
         if (centroids != null) centroids.flush();
+        if (vectorWrites != null) vectorWrites.close();
     }
 
     @Override
@@ -615,7 +615,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             readIndexes.faceDeleted(f);
             facesByIdentity.delete(Views.faceOfIdentity(identityId, f.getTimestamp(), f.getFaceId()));
         }
-        if (!owned.isEmpty()) faceWrites.delete(owned.stream().map(Face::getFaceId).toList());
+        if (!owned.isEmpty()) vectorWrites.delete(VectorStore.FACES, owned.stream().map(Face::getFaceId).toList());
         for (KeyValue<String, String> kv : scan(sightingsByIdentity, identityId)) {
             Sighting gone = sightings.get(kv.value);
             if (gone != null) readIndexes.sighting(gone, null);
@@ -648,7 +648,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             faces.delete(id);
             embeddings.deleted(id);
         }
-        faceWrites.delete(faceIds);
+        vectorWrites.delete(VectorStore.FACES, faceIds);
     }
 
     List<Face> facesOf(String identityId) {
@@ -696,7 +696,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (face.getIdentityId() != null) {
             facesByIdentity.put(Views.faceOfIdentity(face.getIdentityId(), face.getTimestamp(), face.getFaceId()), face.getFaceId());
         }
-        if (indexed) faceWrites.upsert(new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face)));
+        if (indexed) vectorWrites.upsert(VectorStore.FACES, List.of(new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face))));
     }
 
     private static Map<String, Object> payload(Face f) {
