@@ -25,7 +25,7 @@ final class CommitHook implements StateStore, CachedStateStore<Object, Object> {
 
     private final String name;
     private volatile boolean open;
-    private Runnable beforeCommit = () -> {
+    private volatile Runnable beforeCommit = () -> {
     };
 
     CommitHook(String name) {

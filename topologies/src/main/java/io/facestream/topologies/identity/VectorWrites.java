@@ -3,6 +3,7 @@ package io.facestream.topologies.identity;
 import io.facestream.vectors.VectorPoint;
 import io.facestream.vectors.VectorStore;
 import io.facestream.vectors.VectorStoreException;
+import io.facestream.vectors.Vectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,16 +41,22 @@ final class VectorWrites implements AutoCloseable {
     private final Semaphore room = new Semaphore(MAX_PENDING);
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
     /** The latest write asked for: the writer is one thread, so once it is done every earlier one is. */
-    private Future<?> last = CompletableFuture.completedFuture(null);
+    private volatile Future<?> last = CompletableFuture.completedFuture(null);
 
     VectorWrites(VectorStore vectors) {
         this.vectors = vectors;
         this.writer = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("identity-vector-writes").daemon().factory());
     }
 
-    /** Inserts or replaces the points, after every write asked for before. */
+    /**
+     * Inserts or replaces the points, after every write asked for before. A vector the store would refuse (not of the
+     * collections' {@link VectorStore#DEFAULT_DIMENSION}, zero, not finite) is an {@link IllegalArgumentException} here,
+     * as the store's own upsert throws it: the record that asked is a poison record ({@code SkipPoisonRecords}), where a
+     * refusal found at the commit would fail the task on the same record again and again.
+     */
     void upsert(String collection, List<VectorPoint> points) {
         throwIfFailed();
+        for (VectorPoint p : points) Vectors.normalised(collection, VectorStore.DEFAULT_DIMENSION, p.vector());
         room.acquireUninterruptibly();
         try {
             last = writer.submit(() -> {
