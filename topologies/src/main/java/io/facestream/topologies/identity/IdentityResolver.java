@@ -219,8 +219,11 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     @Override
     public void close() {
-        if (centroids != null) centroids.flush();
-        if (vectorWrites != null) vectorWrites.close();
+        try {
+            if (centroids != null) centroids.flush();
+        } finally {
+            if (vectorWrites != null) vectorWrites.close(); // applies what waits, then stops its thread
+        }
     }
 
     @Override
