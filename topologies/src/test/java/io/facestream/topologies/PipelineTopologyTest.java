@@ -123,8 +123,12 @@ class PipelineTopologyTest {
     }
 
     void startDriver(PipelineSettings pipelineSettings) throws Exception {
+        startDriver(pipelineSettings, new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors"))));
+    }
+
+    void startDriver(PipelineSettings pipelineSettings, VectorStore vectorStore) throws Exception {
         AvroSerdes serdes = PipelineFixture.serdes();
-        vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors")));
+        vectors = vectorStore;
         vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
@@ -420,6 +424,93 @@ class PipelineTopologyTest {
                 });
         try (var all = store(TrackingProcessor.PENDING_CROPS).all()) {
             assertThat(all.hasNext()).isFalse();
+        }
+    }
+
+    /**
+     * Identity resolution writes the faces collection on a thread of its own and waits for those writes before every
+     * commit: with each upsert slowed to 50 ms, every face the faces view gives an identity is in the vector store as
+     * soon as the record that wrote it is committed (the test driver commits after every record and time step).
+     * Fails when the commit does not wait for them.
+     */
+    @Test
+    void everyFaceOfAnIdentityIsInTheVectorStoreWhenItsRecordIsCommitted() throws Exception {
+        stop();
+        startDriver(settings, new SlowUpserts(new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir.resolve("vectors"))),
+                Duration.ofMillis(50)));
+        int checked = 0;
+        for (long n = 0; n <= 29; n++) {
+            frame("cam-a", n, strangerA);
+            checked += assertFacesOfIdentitiesAreInTheVectorStore("frame " + n);
+            flushBatches();
+            checked += assertFacesOfIdentitiesAreInTheVectorStore("the batch after frame " + n);
+        }
+        driver.advanceWallClockTime(settings.silentCamera().plusSeconds(2)); // ends the track
+        checked += assertFacesOfIdentitiesAreInTheVectorStore("the track's end");
+        assertThat(checked).as("faces checked (one per frame for each face then in the view)").isGreaterThan(20);
+    }
+
+    /** How many faces of identities the faces view holds; fails unless each is in the vector store now. */
+    private int assertFacesOfIdentitiesAreInTheVectorStore(String when) {
+        List<String> indexed = new ArrayList<>();
+        KeyValueStore<String, Face> faces = store(Views.FACES.name());
+        faces.all().forEachRemaining(kv -> {
+            if (kv.value.getIdentityId() != null) indexed.add(kv.key);
+        });
+        for (String id : indexed) assertThat(vectors.get(VectorStore.FACES, id)).as("face %s after %s", id, when).isPresent();
+        return indexed.size();
+    }
+
+    /** A vector store whose upserts take {@code delay} more each, as a loaded machine's HNSW inserts may. */
+    private record SlowUpserts(VectorStore store, Duration delay) implements VectorStore {
+        @Override
+        public void upsert(String collection, java.util.Collection<io.facestream.vectors.VectorPoint> points) {
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            store.upsert(collection, points);
+        }
+
+        @Override
+        public void ensureCollection(String collection, int dimension) {
+            store.ensureCollection(collection, dimension);
+        }
+
+        @Override
+        public java.util.Optional<io.facestream.vectors.VectorPoint> get(String collection, String id) {
+            return store.get(collection, id);
+        }
+
+        @Override
+        public void delete(String collection, java.util.Collection<String> ids) {
+            store.delete(collection, ids);
+        }
+
+        @Override
+        public void deleteWhere(String collection, VectorFilter filter) {
+            store.deleteWhere(collection, filter);
+        }
+
+        @Override
+        public List<io.facestream.vectors.ScoredPoint> search(String collection, io.facestream.vectors.Search search) {
+            return store.search(collection, search);
+        }
+
+        @Override
+        public long count(String collection, VectorFilter filter) {
+            return store.count(collection, filter);
+        }
+
+        @Override
+        public List<io.facestream.vectors.VectorPoint> scroll(String collection, VectorFilter filter, int limit, boolean withVectors) {
+            return store.scroll(collection, filter, limit, withVectors);
+        }
+
+        @Override
+        public void close() {
+            store.close();
         }
     }
 

@@ -2,8 +2,11 @@ package io.facestream.vectors;
 
 import org.apache.lucene.util.VectorUtil;
 
-/** Vector checks shared by the implementations, so both reject the same inputs the same way. */
-final class Vectors {
+/**
+ * Vector checks shared by the implementations, so both reject the same inputs the same way (and a caller that hands its
+ * writes to another thread can refuse them at once, as a store would).
+ */
+public final class Vectors {
 
     private Vectors() {}
 
@@ -16,7 +19,7 @@ final class Vectors {
     }
 
     /** A unit-length copy (Lucene's VectorUtil); zero and non-finite vectors have no direction. */
-    static float[] normalised(String collection, int dimension, float[] vector) {
+    public static float[] normalised(String collection, int dimension, float[] vector) {
         checkDimension(collection, dimension, vector);
         return VectorUtil.l2normalize(VectorUtil.checkFinite(vector.clone()));
     }

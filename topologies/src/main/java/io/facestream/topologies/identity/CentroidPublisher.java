@@ -27,13 +27,16 @@ final class CentroidPublisher {
     static final String SIGNATURE = "signature";
 
     private final VectorStore vectors;
+    /** The upserts, applied off the stream thread before the commit. */
+    private final VectorWrites writes;
     /** The signature of what the collection holds per identity, as far as this publisher wrote or read it. */
     private final Map<String, Long> published = new HashMap<>();
     /** Identities to write (null: to remove) at the next flush. */
     private final Map<String, Identity> pending = new LinkedHashMap<>();
 
-    CentroidPublisher(VectorStore vectors) {
+    CentroidPublisher(VectorStore vectors, VectorWrites writes) {
         this.vectors = vectors;
+        this.writes = writes;
     }
 
     /** Reads what the collection holds and queues every identity whose point is missing or differs, and the removal of points of no identity. */
@@ -90,8 +93,8 @@ final class CentroidPublisher {
             upserts.add(new VectorPoint(id, StoredEmbeddings.centroidOf(identity), payload));
             signatures.put(id, signature);
         });
-        if (!upserts.isEmpty()) vectors.upsert(VectorStore.IDENTITIES, upserts);
-        if (!deletes.isEmpty()) vectors.delete(VectorStore.IDENTITIES, deletes);
+        if (!upserts.isEmpty()) writes.upsert(VectorStore.IDENTITIES, upserts);
+        if (!deletes.isEmpty()) writes.delete(VectorStore.IDENTITIES, deletes);
         deletes.forEach(published::remove);
         published.putAll(signatures);
         pending.clear();

@@ -27,6 +27,12 @@ import java.util.function.Function;
  * Cauchy-Schwarz, knows how far each code score can be from the true one. Only identities whose bound reaches the
  * wanted similarity are scored again on their float vectors, with the same arithmetic as before ({@link
  * Embeddings#similarity}), so the identity chosen and its similarity are exactly what a full float scan gives.
+ *
+ * <p>A vector's codes are kept in two parts, its first three quarters of dimensions (the head) and the rest (the
+ * tail), with the tail's own length: the head's code score plus the Cauchy-Schwarz bound of the tails' product
+ * ({@code |x_tail| |q_tail|}, about a quarter for unit vectors) bounds the similarity before the tail is read, so a
+ * stranger (similarity near 0 against a threshold of 0.4) is left out after three quarters of its bytes. A vector
+ * that passes is bounded on all its codes as before, so the identities scored on their floats are the same.
  */
 final class IdentityIndex {
 
@@ -36,30 +42,44 @@ final class IdentityIndex {
     /** Bounds the float arithmetic's own rounding (float products summed in double: under 1e-6 relative). */
     private static final double ROUNDING_SLACK = 1e-4;
 
-    /** A vector as int8 codes: {@code scale * codes} is within {@code residual} (Euclidean) of it. */
-    private record Quantized(byte[] codes, double scale, double norm, double residual) {
+    /**
+     * A vector as int8 codes, head and tail ({@link #headLength}): {@code scale * codes} is within {@code residual}
+     * (Euclidean) of it; {@code tailNorm} is the length of the vector's own tail.
+     */
+    private record Quantized(byte[] head, byte[] tail, double scale, double norm, double residual, double tailNorm) {
         static Quantized of(float[] v) {
             float max = 0;
             for (float x : v) max = Math.max(max, Math.abs(x));
             double scale = max / 127.0;
-            byte[] codes = new byte[v.length];
-            double norm = 0, residual = 0;
+            int split = headLength(v.length);
+            byte[] head = new byte[split];
+            byte[] tail = new byte[v.length - split];
+            double norm = 0, residual = 0, tailNorm = 0;
             for (int i = 0; i < v.length; i++) {
                 int c = scale == 0 ? 0 : (int) Math.max(-127, Math.min(127, Math.round(v[i] / scale)));
-                codes[i] = (byte) c;
+                if (i < split) head[i] = (byte) c;
+                else tail[i - split] = (byte) c;
                 double d = v[i] - scale * c;
                 residual += d * d;
-                norm += (double) v[i] * v[i];
+                double square = (double) v[i] * v[i];
+                norm += square;
+                if (i >= split) tailNorm += square;
             }
-            return new Quantized(codes, scale, Math.sqrt(norm), Math.sqrt(residual));
+            return new Quantized(head, tail, scale, Math.sqrt(norm), Math.sqrt(residual), Math.sqrt(tailNorm));
         }
 
-        /** An upper bound of {@code this · other} for the true vectors (the first pass's test), the other given by its parts. */
-        double upperBound(byte[] otherCodes, double otherScale, double otherNorm, double otherResidual) {
-            double approx = scale * otherScale * VectorUtil.dotProduct(codes, otherCodes);
-            double error = (norm + residual) * otherResidual + residual * otherNorm;
-            return approx + error + ROUNDING_SLACK * (1 + norm * otherNorm);
+        /** How far the code score {@code scale * otherScale * codes · otherCodes} can be from the true product (and rounding). */
+        double error(double otherNorm, double otherResidual) {
+            return (norm + residual) * otherResidual + residual * otherNorm + ROUNDING_SLACK * (1 + norm * otherNorm);
         }
+    }
+
+    /**
+     * Dimensions in a vector's head: three quarters, so that the tails' bound (about {@code (1/4)} for unit vectors) leaves
+     * a stranger well under the identity threshold; a vector too short to gain from the split is all head.
+     */
+    static int headLength(int dimension) {
+        return dimension < 64 ? dimension : dimension - dimension / 4;
     }
 
     /** An identity's own vectors (centroid first, then its exemplars) and the faces rejected from it: the second pass. */
@@ -86,10 +106,12 @@ final class IdentityIndex {
     private int[] owner = new int[64];
     /** At an identity's first slot: how many slots it has. */
     private int[] count = new int[64];
-    private byte[][] codes = new byte[64][];
+    private byte[][] head = new byte[64][];
+    private byte[][] tail = new byte[64][];
     private double[] scale = new double[64];
     private double[] norm = new double[64];
     private double[] residual = new double[64];
+    private double[] tailNorm = new double[64];
     private double[] nearDistance = new double[64];
     /** Slots of identities since replaced or removed. */
     private int dead;
@@ -141,12 +163,9 @@ final class IdentityIndex {
         for (int k = 0; k < n; k++) {
             double d = k > 0 && v[0].length == v[k].length ? distance(v[0], v[k]) : Double.NaN;
             int kept = d <= NEAR ? -1 : coded(before, beforeFirst, v[k]);
-            if (d <= NEAR) append(position, null, 0, 0, 0, d);
-            else if (kept >= 0) append(position, codes[kept], scale[kept], norm[kept], residual[kept], -1);
-            else {
-                Quantized q = Quantized.of(v[k]);
-                append(position, q.codes(), q.scale(), q.norm(), q.residual(), -1);
-            }
+            if (d <= NEAR) append(position, null, d);
+            else if (kept >= 0) append(position, kept, -1);
+            else append(position, Quantized.of(v[k]), -1);
         }
         if (n > 0) count[first] = n;
         if (++changes > Math.max(1024, entries.size()) || dead > Math.max(4096, slots - dead)) relayout();
@@ -155,30 +174,53 @@ final class IdentityIndex {
     /** The slot of a vector equal to {@code vector} among an identity's previous ones that has its own codes; -1: none. */
     private int coded(float[][] before, int beforeFirst, float[] vector) {
         for (int m = 0; m < before.length; m++) {
-            if (codes[beforeFirst + m] != null && Arrays.equals(before[m], vector)) return beforeFirst + m;
+            if (head[beforeFirst + m] != null && Arrays.equals(before[m], vector)) return beforeFirst + m;
         }
         return -1;
     }
 
-    private void append(int position, byte[] vectorCodes, double vectorScale, double vectorNorm, double vectorResidual, double near) {
-        if (slots == owner.length) {
-            int size = slots * 2;
-            owner = Arrays.copyOf(owner, size);
-            count = Arrays.copyOf(count, size);
-            codes = Arrays.copyOf(codes, size);
-            scale = Arrays.copyOf(scale, size);
-            norm = Arrays.copyOf(norm, size);
-            residual = Arrays.copyOf(residual, size);
-            nearDistance = Arrays.copyOf(nearDistance, size);
-        }
+    /** A slot with new codes ({@code q}; null: a vector near its identity's first one, {@code near} from it). */
+    private void append(int position, Quantized q, double near) {
+        grow();
         owner[slots] = position;
         count[slots] = 0;
-        codes[slots] = vectorCodes;
-        scale[slots] = vectorScale;
-        norm[slots] = vectorNorm;
-        residual[slots] = vectorResidual;
+        head[slots] = q == null ? null : q.head();
+        tail[slots] = q == null ? null : q.tail();
+        scale[slots] = q == null ? 0 : q.scale();
+        norm[slots] = q == null ? 0 : q.norm();
+        residual[slots] = q == null ? 0 : q.residual();
+        tailNorm[slots] = q == null ? 0 : q.tailNorm();
         nearDistance[slots] = near;
         slots++;
+    }
+
+    /** A slot with the codes of slot {@code kept} (the same vector, kept by an identity written again). */
+    private void append(int position, int kept, double near) {
+        grow();
+        owner[slots] = position;
+        count[slots] = 0;
+        head[slots] = head[kept];
+        tail[slots] = tail[kept];
+        scale[slots] = scale[kept];
+        norm[slots] = norm[kept];
+        residual[slots] = residual[kept];
+        tailNorm[slots] = tailNorm[kept];
+        nearDistance[slots] = near;
+        slots++;
+    }
+
+    private void grow() {
+        if (slots < owner.length) return;
+        int size = slots * 2;
+        owner = Arrays.copyOf(owner, size);
+        count = Arrays.copyOf(count, size);
+        head = Arrays.copyOf(head, size);
+        tail = Arrays.copyOf(tail, size);
+        scale = Arrays.copyOf(scale, size);
+        norm = Arrays.copyOf(norm, size);
+        residual = Arrays.copyOf(residual, size);
+        tailNorm = Arrays.copyOf(tailNorm, size);
+        nearDistance = Arrays.copyOf(nearDistance, size);
     }
 
     /** Marks the slots of the identity at a position dead (it is being replaced or removed). */
@@ -198,16 +240,18 @@ final class IdentityIndex {
      */
     private void relayout() {
         int[] oldOwner = owner, oldCount = count;
-        byte[][] oldCodes = codes;
-        double[] oldScale = scale, oldNorm = norm, oldResidual = residual, oldNear = nearDistance;
+        byte[][] oldHead = head, oldTail = tail;
+        double[] oldScale = scale, oldNorm = norm, oldResidual = residual, oldTailNorm = tailNorm, oldNear = nearDistance;
         int oldSlots = slots;
         int size = Math.max(64, Integer.highestOneBit(Math.max(1, oldSlots - dead)) * 2);
         owner = new int[size];
         count = new int[size];
-        codes = new byte[size][];
+        head = new byte[size][];
+        tail = new byte[size][];
         scale = new double[size];
         norm = new double[size];
         residual = new double[size];
+        tailNorm = new double[size];
         nearDistance = new double[size];
         slots = 0;
         for (int j = 0; j < oldSlots; j++) {
@@ -216,12 +260,17 @@ final class IdentityIndex {
             if (oldCount[j] > 0) firstVector[position] = slots;
             owner[slots] = position;
             count[slots] = oldCount[j];
-            codes[slots] = oldCodes[j] == null ? null : oldCodes[j].clone();
+            head[slots] = oldHead[j] == null ? null : oldHead[j].clone();
             scale[slots] = oldScale[j];
             norm[slots] = oldNorm[j];
             residual[slots] = oldResidual[j];
+            tailNorm[slots] = oldTailNorm[j];
             nearDistance[slots] = oldNear[j];
             slots++;
+        }
+        // the tails after all the heads: a scan that leaves a vector out after its head reads the heads in sequence
+        for (int j = 0, k = 0; j < oldSlots; j++) {
+            if (oldOwner[j] >= 0) tail[k++] = oldTail[j] == null ? null : oldTail[j].clone();
         }
         dead = 0;
         changes = 0;
@@ -289,11 +338,20 @@ final class IdentityIndex {
     private boolean mayReach(int from, int n, Quantized q, int dimension, double atLeast) {
         double first = 0; // the first vector's bound: the one a near vector is bounded from
         for (int j = from; j < from + n; j++) {
-            byte[] c = codes[j];
+            byte[] h = head[j];
             // another dimension is scored -1 by Embeddings.similarity: the second pass decides (a near vector has the first's)
-            if (c != null && c.length != dimension) return true;
-            double bound = c == null ? first + q.norm() * nearDistance[j] + ROUNDING_SLACK
-                    : q.upperBound(c, scale[j], norm[j], residual[j]);
+            if (h != null && h.length + tail[j].length != dimension) return true;
+            double bound;
+            if (h == null) {
+                bound = first + q.norm() * nearDistance[j] + ROUNDING_SLACK;
+            } else {
+                double codeScale = q.scale() * scale[j];
+                double error = q.error(norm[j], residual[j]);
+                int headScore = VectorUtil.dotProduct(q.head(), h);
+                // the head's code score bounds the heads' product (the residuals' error is no larger on a part), Cauchy-Schwarz the tails'
+                bound = codeScale * headScore + error + q.tailNorm() * tailNorm[j];
+                if (bound >= atLeast && tail[j].length > 0) bound = codeScale * (headScore + VectorUtil.dotProduct(q.tail(), tail[j])) + error;
+            }
             if (j == from) first = bound;
             if (bound >= atLeast) return true;
         }

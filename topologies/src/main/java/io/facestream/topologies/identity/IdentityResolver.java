@@ -64,7 +64,8 @@ import java.util.UUID;
  * through the same task, in order with the faces they touch.
  *
  * <p>Each embedded face is stored in the faces view as it arrives, and in the vector store once its track has an
- * identity (at once when it has one, else when the track's next event resolves it). On every track update and end
+ * identity (at once when it has one, else when the track's next event resolves it; the insert runs on a writer thread
+ * of its own and is applied before the commit, {@link VectorWrites}). On every track update and end
  * the track's best faces decide, together: a known person or POI when their quality-weighted similarity to
  * the person's reference faces reaches the threshold; else the identity the track already has; else the
  * nearest automatic identity above its threshold; else a new one, pending until it has enough faces. Ids
@@ -127,6 +128,8 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
     private KeyValueStore<String, Long> alertCounts;
     private ReadIndexes readIndexes;
     private CentroidPublisher centroids;
+    /** The vector store's upserts, applied off this thread and all before each commit. */
+    private VectorWrites vectorWrites;
     /** The embeddings of exemplars and live tracks' faces, which name their face (see {@link FaceEmbeddings}). */
     private FaceEmbeddings embeddings;
     /** The centroids' flush timer while changes wait (and once at start); null otherwise. */
@@ -148,7 +151,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
                 Views.IDENTITIES.persistentStore(serdes), Views.FACES.persistentStore(serdes),
                 Views.FACES_BY_IDENTITY.persistentStore(serdes), Views.SIGHTINGS.persistentStore(serdes),
                 Views.SIGHTINGS_BY_IDENTITY.persistentStore(serdes),
-                ProcessorStores.persistent(TRACKS, serdes.of(TrackResolution.class)),
+                ProcessorStores.persistent(TRACKS, serdes.of(TrackResolution.class)), CommitHook.builder(CommitHook.RESOLUTION),
                 ProcessorStores.persistent(UNKNOWN_COOLDOWN, org.apache.kafka.common.serialization.Serdes.Long())));
         return ProcessorStores.supplier(() -> new IdentityResolver(settings, gallery, vectors), stores);
     }
@@ -165,7 +168,11 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         unknownCooldown = context.getStateStore(UNKNOWN_COOLDOWN);
         alertCounts = context.getStateStore(Views.ALERT_COUNTS.name()); // global: every alert ever, per key
         readIndexes = new ReadIndexes(context);
-        centroids = new CentroidPublisher(vectors);
+        if (vectorWrites != null) vectorWrites.close(); // initialised again: what the last one asked for first
+        vectorWrites = new VectorWrites(vectors);
+        CommitHook commitHook = context.getStateStore(CommitHook.RESOLUTION);
+        commitHook.beforeCommit(vectorWrites::awaitWritten);
+        centroids = new CentroidPublisher(vectors, vectorWrites);
         embeddings = new FaceEmbeddings(faces); // a task initialised again reads its restored faces afresh
         recent.clear(); // a task initialised again (after an aborted transaction) reads its restored store
         changed.clear();
@@ -212,7 +219,11 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
 
     @Override
     public void close() {
-        if (centroids != null) centroids.flush();
+        try {
+            if (centroids != null) centroids.flush();
+        } finally {
+            if (vectorWrites != null) vectorWrites.close(); // applies what waits, then stops its thread
+        }
     }
 
     @Override
@@ -607,7 +618,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             readIndexes.faceDeleted(f);
             facesByIdentity.delete(Views.faceOfIdentity(identityId, f.getTimestamp(), f.getFaceId()));
         }
-        if (!owned.isEmpty()) vectors.delete(VectorStore.FACES, owned.stream().map(Face::getFaceId).toList());
+        if (!owned.isEmpty()) vectorWrites.delete(VectorStore.FACES, owned.stream().map(Face::getFaceId).toList());
         for (KeyValue<String, String> kv : scan(sightingsByIdentity, identityId)) {
             Sighting gone = sightings.get(kv.value);
             if (gone != null) readIndexes.sighting(gone, null);
@@ -640,7 +651,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
             faces.delete(id);
             embeddings.deleted(id);
         }
-        vectors.delete(VectorStore.FACES, faceIds);
+        vectorWrites.delete(VectorStore.FACES, faceIds);
     }
 
     List<Face> facesOf(String identityId) {
@@ -688,7 +699,7 @@ public final class IdentityResolver implements Processor<String, SpecificRecord,
         if (face.getIdentityId() != null) {
             facesByIdentity.put(Views.faceOfIdentity(face.getIdentityId(), face.getTimestamp(), face.getFaceId()), face.getFaceId());
         }
-        if (indexed) vectors.upsert(VectorStore.FACES, new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face)));
+        if (indexed) vectorWrites.upsert(VectorStore.FACES, List.of(new VectorPoint(face.getFaceId(), StoredEmbeddings.of(face), payload(face))));
     }
 
     private static Map<String, Object> payload(Face f) {

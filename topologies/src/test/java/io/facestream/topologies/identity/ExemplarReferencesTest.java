@@ -220,6 +220,9 @@ class ExemplarReferencesTest {
             for (String name : List.of(Views.IDENTITY_STATS.name(), Views.ALERT_COUNTS.name(), IdentityResolver.UNKNOWN_COOLDOWN)) {
                 store(name, Serdes.Long());
             }
+            CommitHook hook = new CommitHook(CommitHook.RESOLUTION); // no commits here: close() applies the faces' writes
+            hook.init(context.getStateStoreContext(), hook);
+            context.addStateStore(hook);
             vectors = new EmbeddedVectorStore(EmbeddedVectorStore.Config.defaults(dir));
             vectors.ensureCollection(VectorStore.FACES, VectorStore.DEFAULT_DIMENSION);
             start();
