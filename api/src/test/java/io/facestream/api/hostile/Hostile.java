@@ -13,8 +13,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.DeflaterOutputStream;
+import javax.management.JMException;
+import javax.management.ObjectName;
 
 /** What the hostile tests share: raw HTTP over a socket, a decompression-bomb PNG, memory readings. */
 final class Hostile {
@@ -95,14 +100,41 @@ final class Hostile {
         return -1;
     }
 
-    /** Heap in use after the collector ran: what the heap still holds. */
-    static long heapAfterGc() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(100);
+    /**
+     * Live instances per class, counted by the JVM's own class histogram (which collects the heap first). Counts
+     * are exact where a heap reading is not: another thread's garbage or a buffer pool's growth moves the heap
+     * by megabytes, but no class gains thousands of live instances unless something keeps them.
+     */
+    static Map<String, Long> liveInstances() {
+        String histogram;
+        try {
+            histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                    new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        } catch (JMException e) {
+            throw new IllegalStateException("the JVM's class histogram is not available", e);
         }
-        Runtime runtime = Runtime.getRuntime();
-        return runtime.totalMemory() - runtime.freeMemory();
+        Map<String, Long> instances = new HashMap<>();
+        for (String line : histogram.split("\n")) {
+            // " 12:  3456  78901  org.example.Thing (module)": rank, instances, bytes, class
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length >= 4 && fields[0].endsWith(":") && fields[1].chars().allMatch(Character::isDigit)) {
+                instances.merge(fields[3], Long.parseLong(fields[1]), Long::sum);
+            }
+        }
+        return instances;
+    }
+
+    /** The classes that gained at least {@code atLeast} live instances from {@code before} to {@code after}. */
+    static Map<String, Long> grownBy(Map<String, Long> before, Map<String, Long> after, long atLeast) {
+        Map<String, Long> grown = new TreeMap<>();
+        after.forEach((name, count) -> {
+            long gained = count - before.getOrDefault(name, 0L);
+            if (gained >= atLeast) {
+                grown.put(name, gained);
+            }
+        });
+        return grown;
     }
 
     static void resetHeapPeaks() {
